@@ -1,0 +1,99 @@
+"""Settings: one object read from the environment and ``.env`` (``ENRICHER_*``).
+
+The names are fixed by DESIGN.md; README.md documents each one. ``load_settings`` turns a bad value
+into :class:`~enricher.errors.ConfigError` naming the variable and what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from enricher.errors import ConfigError
+
+__all__ = ["Settings", "load_settings"]
+
+
+class Settings(BaseSettings):
+    """Everything the worker, the CLI and the tasks read from their environment."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="ENRICHER_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    # Flowtly API. Unset URL: the embedded sandbox with the bundled sample (demo, no account).
+    flowtly_url: str | None = Field(default=None, description="Flowtly API base URL, e.g. https://api.flowtly.eu")
+    flowtly_token: SecretStr | None = Field(default=None, description="Bearer token for the Flowtly API")
+    flowtly_username: str | None = Field(default=None, description="Login name, used when no token is set")
+    flowtly_password: SecretStr | None = Field(default=None, description="Password for the login")
+    flowtly_login_path: str = Field(default="/api/login", description="Path of the login endpoint")
+    flowtly_timeout: float = Field(default=30.0, gt=0, description="Seconds allowed for one API call")
+    flowtly_retries: int = Field(default=5, ge=0, le=20, description="Retries of 429/5xx/network errors")
+    flowtly_page_size: int = Field(default=100, ge=1, le=1000, description="itemsPerPage asked for")
+    flowtly_rps: float = Field(default=20.0, gt=0, description="Requests per second to Flowtly, all workers")
+
+    # Redis. Unset: embedded mode, everything in-process, state in a local file.
+    redis_url: str | None = Field(default=None, description="Redis URL for Celery and shared state")
+    state_dir: Path = Field(default=Path(".enricher"), description="Where local state lives without Redis")
+    out_dir: Path = Field(default=Path("out"), description="Where reports and run outputs are written")
+
+    webhook_secret: SecretStr | None = Field(default=None, description="Standard Webhooks secret (whsec_...)")
+    webhook_max_body: int = Field(default=1_000_000, gt=0, description="Largest webhook body accepted")
+
+    # Branding fetcher.
+    fetch_allow_hosts: str = Field(
+        default="", description="Comma-separated hosts or CIDRs the fetcher may reach although private"
+    )
+    fetch_user_agent: str = Field(
+        default="enricher/0.1 (+https://flowtly.eu; counterparty branding bot)",
+        description="User-Agent sent by the fetcher",
+    )
+    fetch_timeout: float = Field(default=15.0, gt=0, description="Overall seconds allowed for one page")
+    fetch_max_html_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Largest HTML body read")
+    fetch_max_image_bytes: int = Field(default=2 * 1024 * 1024, gt=0, description="Largest image body read")
+    fetch_per_host: int = Field(default=2, ge=1, description="Concurrent requests per host")
+    fetch_concurrency: int = Field(default=32, ge=1, description="Concurrent pages in a batch")
+
+    @field_validator("flowtly_url")
+    @classmethod
+    def _url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("expected a redis://, rediss:// or unix:// URL")
+        return value
+
+    @property
+    def allow_hosts(self) -> list[str]:
+        return [h.strip() for h in self.fetch_allow_hosts.split(",") if h.strip()]
+
+    @property
+    def embedded(self) -> bool:
+        """True when no Redis is configured: the CLI runs everything in-process."""
+        return self.redis_url is None
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings; a bad value raises ConfigError naming the variable and what was expected."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except PydanticValidationError as exc:
+        err = exc.errors()[0]
+        field = str(err["loc"][0]) if err["loc"] else "?"
+        shown = "" if field in _SECRET_FIELDS else f" (got {err.get('input')!r})"
+        raise ConfigError(f"ENRICHER_{field.upper()}", f"{err['msg']}{shown}") from None
+
+
+_SECRET_FIELDS = {"flowtly_token", "flowtly_password", "webhook_secret"}
