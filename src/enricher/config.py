@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     )
 
     # Flowtly API. Unset URL: the embedded sandbox with the bundled sample (demo, no account).
-    flowtly_url: str | None = Field(default=None, description="Flowtly API base URL, e.g. https://api.flowtly.eu")
+    flowtly_url: str | None = Field(
+        default=None, description="Flowtly API base URL, e.g. https://api.flowtly.eu"
+    )
     flowtly_token: SecretStr | None = Field(default=None, description="Bearer token for the Flowtly API")
     flowtly_username: str | None = Field(default=None, description="Login name, used when no token is set")
     flowtly_password: SecretStr | None = Field(default=None, description="Password for the login")
@@ -43,19 +45,19 @@ class Settings(BaseSettings):
     webhook_secret: SecretStr | None = Field(default=None, description="Standard Webhooks secret (whsec_...)")
     webhook_max_body: int = Field(default=1_000_000, gt=0, description="Largest webhook body accepted")
     webhook_tolerance: int = Field(
-        default=300, gt=0, description="Seconds a webhook-timestamp may differ from now (Standard Webhooks: 5 min)"
+        default=300, gt=0, description="Seconds a webhook-timestamp may be off from now"
     )
     webhook_dedupe_ttl: int = Field(
         default=7 * 24 * 3600, gt=0, description="Seconds a webhook-id is remembered, to drop redeliveries"
     )
     webhook_jobs: str = Field(
-        default="match,enrich", description="Jobs a counterparty created/updated event triggers (match, enrich)"
+        default="match,enrich", description="Jobs a counterparty event triggers: match, enrich"
     )
 
     # Worker (Celery on Redis) and the state it shares.
     redis_prefix: str = Field(default="enricher", description="Prefix of every state key in Redis")
     visibility_timeout: int = Field(
-        default=3600, ge=10, description="Seconds before Redis redelivers an unacknowledged task; above every countdown"
+        default=3600, ge=10, description="Seconds before Redis redelivers an unacked task"
     )
     retry_backoff_max: int = Field(
         default=600, ge=1, description="Longest pause between two retries of a task, in seconds"
@@ -64,12 +66,12 @@ class Settings(BaseSettings):
     max_deliveries: int = Field(
         default=5, ge=1, description="Deliveries of one task message before it is dropped as poison"
     )
-    fetch_host_rps: float = Field(default=1.0, gt=0, description="Page fetches per second per host, all workers")
+    fetch_host_rps: float = Field(default=1.0, gt=0, description="Fetches/s per host, all workers")
     match_chunk_size: int = Field(default=500, ge=1, description="Records scored per match-all chunk task")
     enrich_stale_days: int = Field(
         default=30, ge=1, description="Branding we filled this many days ago is refreshed weekly"
     )
-    schedule_match: str = Field(default="0 2 * * *", description="Crontab of the nightly full match and report")
+    schedule_match: str = Field(default="0 2 * * *", description="Crontab: nightly match + report")
     schedule_reenrich: str = Field(default="0 3 * * 0", description="Crontab of the weekly re-enrichment")
 
     # Branding fetcher.
