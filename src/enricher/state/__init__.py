@@ -1,1 +1,38 @@
-"""What must outlive a run: decisions, applied merges, seen webhook ids, locks, shared limits."""
+"""What must outlive a run: decisions, applied merges, seen webhook ids, locks, shared limits.
+
+Redis when ``ENRICHER_REDIS_URL`` is set (shared by every worker), local files otherwise. Key layout
+is documented in each module; every key starts with ``ENRICHER_REDIS_PREFIX`` (``enricher``).
+"""
+
+from enricher.state._redis import Keys, async_redis, sync_redis
+from enricher.state.backend import JobState, open_state
+from enricher.state.candidates import CandidateStore, FileCandidateStore, RedisCandidateStore, candidate_dict
+from enricher.state.deliveries import Claim, DeliveryLedger
+from enricher.state.locks import FileLocks, LockBusy, Locks, RedisLocks
+from enricher.state.ratelimit import AsyncRateLimitedTransport, RateLimitedTransport, RedisRateLimiter
+from enricher.state.runs import BrandingLedger, DeliveryCounter, FanOut, once
+
+__all__ = [
+    "AsyncRateLimitedTransport",
+    "BrandingLedger",
+    "CandidateStore",
+    "Claim",
+    "DeliveryCounter",
+    "DeliveryLedger",
+    "FanOut",
+    "FileCandidateStore",
+    "FileLocks",
+    "JobState",
+    "Keys",
+    "LockBusy",
+    "Locks",
+    "RateLimitedTransport",
+    "RedisCandidateStore",
+    "RedisLocks",
+    "RedisRateLimiter",
+    "async_redis",
+    "candidate_dict",
+    "once",
+    "open_state",
+    "sync_redis",
+]

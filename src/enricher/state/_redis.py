@@ -1,0 +1,86 @@
+"""Redis connections and key names: every state key the worker writes starts with one prefix.
+
+One prefix (``ENRICHER_REDIS_PREFIX``, default ``enricher``) keeps our keys apart from Celery's own
+(``celery``, ``_kombu.*``, ``unacked*``) and lets several deployments or test runs share a server.
+"""
+
+from __future__ import annotations
+
+import redis
+import redis.asyncio as aioredis
+
+from enricher.config import Settings
+from enricher.errors import ConfigError
+
+__all__ = ["Keys", "async_redis", "sync_redis"]
+
+
+class Keys:
+    """Builds the names of our keys; the one place that knows their layout."""
+
+    def __init__(self, prefix: str = "enricher") -> None:
+        self.prefix = prefix.rstrip(":")
+
+    def __call__(self, *parts: object) -> str:
+        return ":".join([self.prefix, *(str(p) for p in parts)])
+
+    def delivery(self, webhook_id: str) -> str:
+        """A Standard Webhooks delivery we have accepted (its ``webhook-id``)."""
+        return self("webhook", "seen", webhook_id)
+
+    def lock(self, name: str) -> str:
+        return self("lock", name)
+
+    def rate(self, name: str) -> str:
+        return self("rate", name)
+
+    def candidates(self, record_id: object) -> str:
+        """Hash: the duplicate candidates of one record, field = the other record's id."""
+        return self("candidates", record_id)
+
+    def candidates_index(self) -> str:
+        """Set: ids of the records that have a candidates hash."""
+        return self("candidates", "_index")
+
+    def branding(self) -> str:
+        """Hash: id -> JSON of the branding we last wrote (when and what), for the weekly refresh."""
+        return self("branding", "filled")
+
+    def once(self, name: str) -> str:
+        return self("once", name)
+
+    def deliveries(self, task_id: str) -> str:
+        """Counter: how many times a task message has been started (poison guard)."""
+        return self("task", "deliveries", task_id)
+
+    def counter(self, name: str) -> str:
+        return self("stats", name)
+
+
+def _require(settings: Settings) -> str:
+    if settings.redis_url is None:
+        raise ConfigError(
+            "ENRICHER_REDIS_URL", "this needs Redis; set ENRICHER_REDIS_URL (e.g. redis://127.0.0.1:6379/0)"
+        )
+    return settings.redis_url
+
+
+def sync_redis(settings: Settings) -> redis.Redis:
+    """A blocking client with short timeouts, so a dead Redis fails fast instead of hanging a task."""
+    return redis.Redis.from_url(
+        _require(settings),
+        socket_timeout=5,
+        socket_connect_timeout=2,
+        health_check_interval=30,
+        retry_on_timeout=False,
+    )
+
+
+def async_redis(settings: Settings, *, max_connections: int = 64) -> aioredis.Redis:
+    """An asyncio client for the webhook receiver (one pool shared by all requests)."""
+    return aioredis.Redis.from_url(
+        _require(settings),
+        socket_timeout=2,
+        socket_connect_timeout=1,
+        max_connections=max_connections,
+    )
