@@ -1,0 +1,363 @@
+"""The webhook receiver: verify, de-duplicate, enqueue, answer 202 in milliseconds.
+
+``POST /webhooks/flowtly`` follows Standard Webhooks (https://www.standardwebhooks.com/):
+
+* ``webhook-id``, ``webhook-timestamp`` (Unix seconds, within ``ENRICHER_WEBHOOK_TOLERANCE`` = ±300 s)
+  and ``webhook-signature`` (space-separated ``v1,<base64 HMAC-SHA256>`` entries) over
+  ``"{id}.{timestamp}.{raw body}"``, keyed with the base64 secret after ``whsec_``.
+  ``ENRICHER_WEBHOOK_SECRET`` may hold several secrets separated by spaces or commas (rotation):
+  a signature made with any of them is accepted. Comparison is constant-time.
+* The body is capped at ``ENRICHER_WEBHOOK_MAX_BODY`` bytes (413 beyond).
+
+Accepted payloads (Flowtly's own form is undocumented; these are the plausible shapes)::
+
+    {"type": "counterparty.created", "timestamp": "...", "data": {"id": 12}}
+    {"type": "counterparty.updated", "data": {"@id": "/counterparties/12"}}     # an IRI
+    {"type": "counterparty.updated", "data": "/api/counterparties/12"}          # a bare IRI or id
+    {"type": "counterparty.created", "data": {"id": 12, "name": "...", ...}}   # the whole record
+    {"type": "counterparty.updated", "data": [{"id": 12}, "/counterparties/13"]}  # several
+    {"event": "Counterparty.Updated", "payload": {...}}                         # other key names
+
+The type is read from ``type``/``event``/``action``; ``counterparty``/``counterparties`` with
+``created``/``updated`` (also ``create``, ``update``, ``changed``, separated by ``.``, ``_`` or ``:``)
+trigger work; other verified events get 202 ``ignored`` so the sender does not retry them.
+
+Statuses: 202 accepted (or duplicate/ignored); 401 bad or missing signature, stale timestamp;
+400 unreadable body or headers; 413 body too large; 422 JSON of the wrong shape; 409 the same
+delivery is being enqueued by a concurrent request (retry); 503 Redis or the broker unreachable.
+Client input never causes a 500.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio.to_thread
+import redis.asyncio as aioredis
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from enricher.config import Settings
+from enricher.errors import ConfigError, EnricherError, StateError
+from enricher.flowtly.models import RecordId, iri_to_id
+from enricher.state._redis import Keys, async_redis
+from enricher.state.deliveries import Claim, DeliveryLedger
+
+__all__ = [
+    "CounterpartyEvent",
+    "PayloadError",
+    "SignatureError",
+    "WebhookVerifier",
+    "create_app",
+    "parse_event",
+    "parse_secrets",
+]
+
+log = logging.getLogger(__name__)
+
+
+class SignatureError(EnricherError):
+    """The delivery is not proven to come from Flowtly (401); ``reason`` is a short metric label."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class PayloadError(EnricherError):
+    """The verified body cannot be used: ``status`` 400 (not JSON) or 422 (wrong shape)."""
+
+    def __init__(self, reason: str, status: int = 422) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.status = status
+
+
+# --- signatures -------------------------------------------------------------------------------
+
+_SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
+
+
+def parse_secrets(value: str) -> list[bytes]:
+    """The HMAC keys of ``ENRICHER_WEBHOOK_SECRET``: ``whsec_<base64>`` entries split on spaces/commas."""
+    keys: list[bytes] = []
+    for item in re.split(r"[\s,]+", value.strip()):
+        if not item:
+            continue
+        text = item.removeprefix(_SECRET_PREFIX)
+        try:
+            key = base64.b64decode(text + "==", validate=False)
+        except (binascii.Error, ValueError):
+            raise ConfigError(
+                "ENRICHER_WEBHOOK_SECRET", "each secret must be whsec_ followed by base64"
+            ) from None
+        if not key:
+            raise ConfigError("ENRICHER_WEBHOOK_SECRET", "empty secret")
+        keys.append(key)
+    if not keys:
+        raise ConfigError("ENRICHER_WEBHOOK_SECRET", "no secret given")
+    return keys
+
+
+class WebhookVerifier:
+    """Checks Standard Webhooks headers against the raw body with any of the current secrets."""
+
+    def __init__(self, secrets: Sequence[bytes], *, tolerance: int = 300) -> None:
+        self._secrets = list(secrets)
+        self.tolerance = tolerance
+
+    def verify(self, msg_id: str | None, timestamp: str | None, signature: str | None, body: bytes) -> None:
+        """Return quietly for a valid delivery; raise SignatureError otherwise."""
+        if not (msg_id and timestamp and signature):
+            raise SignatureError("missing webhook-id, webhook-timestamp or webhook-signature")
+        try:
+            sent = int(timestamp)
+        except ValueError:
+            raise SignatureError("webhook-timestamp is not an integer") from None
+        if abs(time.time() - sent) > self.tolerance:
+            raise SignatureError("webhook-timestamp outside the tolerance")
+        offered: list[bytes] = []
+        for entry in signature.split():
+            version, _, value = entry.partition(",")
+            if version != "v1" or not value:
+                continue
+            try:
+                offered.append(base64.b64decode(value, validate=True))
+            except (binascii.Error, ValueError):
+                continue
+        if not offered:
+            raise SignatureError("no v1 signature")
+        signed = f"{msg_id}.{timestamp}.".encode() + body
+        ok = False
+        for key in self._secrets:
+            expected = hmac.new(key, signed, hashlib.sha256).digest()
+            for candidate in offered:
+                # No early exit: the time taken does not tell which secret or entry matched.
+                ok |= hmac.compare_digest(expected, candidate)
+        if not ok:
+            raise SignatureError("no matching signature")
+
+
+# --- payloads ---------------------------------------------------------------------------------
+
+_TYPE = re.compile(r"^(?P<res>[a-z]+)[._:/-](?P<act>[a-z]+)$")
+_RESOURCES = {"counterparty", "counterparties"}
+_ACTIONS = {"created": "created", "create": "created", "updated": "updated", "update": "updated",
+            "changed": "updated"}  # fmt: skip
+_ID_TEXT = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_COLLECTION_IRI = re.compile(r"^/(?:api/)?(?P<col>[a-z_-]+)/[^/?#]+$")
+
+
+@dataclass(frozen=True)
+class CounterpartyEvent:
+    """A verified counterparty change: what happened to which records."""
+
+    kind: str  # "created" | "updated"
+    record_ids: tuple[RecordId, ...]
+    webhook_id: str
+
+
+def _event_type(payload: dict[str, Any]) -> str:
+    for key in ("type", "event", "action", "eventType"):
+        value = payload.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    raise PayloadError("no event type (expected 'type')")
+
+
+def _record_id(item: Any) -> RecordId:
+    """The counterparty id of one ``data`` item: an int, an id string, an IRI or a record."""
+    if isinstance(item, dict):
+        for key in ("id", "@id", "iri", "counterparty"):
+            if key in item and item[key] is not None:
+                return _record_id(item[key])
+        raise PayloadError("data carries neither 'id' nor '@id'")
+    if isinstance(item, bool) or item is None:
+        raise PayloadError("a counterparty id must be an int, an id string or an IRI")
+    if isinstance(item, int):
+        if item <= 0:
+            raise PayloadError("a counterparty id must be positive")
+        return item
+    if isinstance(item, str):
+        text = item.strip()
+        match = _COLLECTION_IRI.match(text)
+        if match and match.group("col") not in _RESOURCES:
+            raise PayloadError(f"IRI of a {match.group('col')!r}, not a counterparty")
+        try:
+            value = iri_to_id(text)
+        except TypeError:
+            value = None
+        if isinstance(value, int) and value > 0:
+            return value
+        if isinstance(value, str) and _ID_TEXT.match(value):
+            return int(value) if value.isdigit() else value
+    raise PayloadError("unreadable counterparty id")
+
+
+def parse_event(body: bytes, webhook_id: str) -> CounterpartyEvent | None:
+    """The counterparty change in ``body``; None for a valid event we do not act on.
+
+    Raises PayloadError(400) when the body is not JSON, PayloadError(422) when it has the wrong shape.
+    """
+    try:
+        payload = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise PayloadError("body is not JSON", status=400) from None
+    if not isinstance(payload, dict):
+        raise PayloadError("body must be a JSON object")
+    kind = _event_type(payload).lower()
+    match = _TYPE.match(kind)
+    if not match or match.group("res") not in _RESOURCES or match.group("act") not in _ACTIONS:
+        return None
+    data = next((payload[k] for k in ("data", "payload", "object", "resource") if k in payload), None)
+    if data is None:
+        raise PayloadError("no 'data' in the event")
+    items = data if isinstance(data, list) else [data]
+    if not items or len(items) > 1000:
+        raise PayloadError("'data' must name 1 to 1000 counterparties")
+    ids = tuple(dict.fromkeys(_record_id(item) for item in items))
+    return CounterpartyEvent(kind=_ACTIONS[match.group("act")], record_ids=ids, webhook_id=webhook_id)
+
+
+# --- the app ----------------------------------------------------------------------------------
+
+Enqueue = Callable[[CounterpartyEvent], None]
+"""Puts the jobs of one event on the queue (blocking; run in a worker thread). Raise to refuse."""
+
+_WEBHOOK_ID = re.compile(r"^[\x21-\x7e]{1,256}$")
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        try:
+            if int(declared) > limit:
+                raise _BodyTooLarge
+        except ValueError:
+            pass  # a malformed length is caught by the server; the stream cap still holds
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise _BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _error(status: int, reason: str) -> JSONResponse:
+    return JSONResponse({"error": reason}, status_code=status)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    enqueue: Enqueue,
+    broker_check: Callable[[], None] | None = None,
+    redis_client: aioredis.Redis | None = None,
+) -> Starlette:
+    """The ASGI app; ``enqueue`` is the queue (Celery, see ``tasks``), ``broker_check`` raises when down."""
+    if settings.webhook_secret is None:
+        raise ConfigError("ENRICHER_WEBHOOK_SECRET", "the receiver needs the signing secret (whsec_...)")
+    verifier = WebhookVerifier(
+        parse_secrets(settings.webhook_secret.get_secret_value()), tolerance=settings.webhook_tolerance
+    )
+    client = redis_client if redis_client is not None else async_redis(settings)
+    ledger = DeliveryLedger(client, Keys(settings.redis_prefix), ttl=settings.webhook_dedupe_ttl)
+    limit = settings.webhook_max_body
+
+    async def receive(request: Request) -> Response:
+        try:
+            body = await _read_capped(request, limit)
+        except _BodyTooLarge:
+            return _error(413, f"body larger than {limit} bytes")
+        headers = request.headers
+        msg_id = headers.get("webhook-id")
+        try:
+            verifier.verify(msg_id, headers.get("webhook-timestamp"), headers.get("webhook-signature"), body)
+        except SignatureError as exc:
+            return _error(401, exc.reason)
+        assert msg_id is not None  # verify() refused a missing id
+        if not _WEBHOOK_ID.match(msg_id):
+            return _error(400, "webhook-id must be 1-256 printable characters")
+        try:
+            event = parse_event(body, msg_id)
+        except PayloadError as exc:
+            return _error(exc.status, exc.reason)
+        if event is None:
+            return JSONResponse({"status": "ignored"}, status_code=202)
+        try:
+            claim = await ledger.claim(msg_id)
+        except StateError:
+            log.warning("webhook %s: Redis unreachable, asking the sender to retry", msg_id)
+            return _error(503, "state store unavailable")
+        if claim is Claim.DONE:
+            return JSONResponse({"status": "duplicate"}, status_code=202)
+        if claim is Claim.IN_FLIGHT:
+            return JSONResponse(
+                {"error": "delivery in progress"}, status_code=409, headers={"Retry-After": "1"}
+            )
+        try:
+            await anyio.to_thread.run_sync(enqueue, event)
+        except Exception:  # the broker refused: release the id so the sender's retry goes through
+            log.exception("webhook %s: enqueue failed", msg_id)
+            await ledger.release(msg_id)
+            return _error(503, "queue unavailable")
+        try:
+            await ledger.confirm(msg_id)
+        except StateError:  # queued anyway; the claim expires and a redelivery re-runs idempotent jobs
+            log.warning("webhook %s: queued but not confirmed", msg_id)
+        return JSONResponse(
+            {"status": "accepted", "ids": list(event.record_ids), "kind": event.kind}, status_code=202
+        )
+
+    async def healthz(request: Request) -> Response:
+        report: dict[str, str] = {}
+        try:
+            await client.ping()
+            report["redis"] = "ok"
+        except aioredis.RedisError as exc:
+            report["redis"] = f"unreachable: {type(exc).__name__}"
+        if broker_check is not None:
+            try:
+                await anyio.to_thread.run_sync(broker_check)
+                report["broker"] = "ok"
+            except Exception as exc:
+                report["broker"] = f"unreachable: {type(exc).__name__}"
+        healthy = all(v == "ok" for v in report.values())
+        return JSONResponse(
+            {"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503
+        )
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if redis_client is None:  # ours to close; a client passed in belongs to the caller
+                await client.aclose()
+
+    return Starlette(
+        routes=[
+            Route("/webhooks/flowtly", receive, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+        ],
+        lifespan=lifespan,
+    )
