@@ -1,0 +1,228 @@
+"""Display names: gather the page's name signals, clean them, pick the one they agree on.
+
+Each signal is a (source, cleaned value, weight). The chosen name is the value whose supporters
+weigh most: signals that say the same name after normalisation add up, signals that contain it
+count half, the counterparty's own name (when known) and the domain vote for what they resemble,
+and tagline-shaped values are discounted. So ``Home | ACME – best widgets since 1990`` on
+``acme.com`` gives "ACME" without any rule about which side of the ``|`` the brand sits on.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+import tldextract
+from anyascii import anyascii
+from rapidfuzz import fuzz
+
+__all__ = [
+    "NameSignal",
+    "choose_name",
+    "clean_name",
+    "compact",
+    "domain_label",
+    "registered_domain",
+    "strip_legal_form",
+    "title_parts",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class NameSignal:
+    """One statement of the site's name: where it was found, the cleaned value, how much it counts."""
+
+    source: str  # json-ld:name, json-ld:legalName, og:site_name, application-name, title, logo-alt, ...
+    value: str
+    weight: float
+
+
+# Offline public-suffix data only: tldextract would otherwise download the list on first use.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+
+@lru_cache(maxsize=4096)
+def registered_domain(url_or_host: str) -> str:
+    """``shop.acme.co.uk`` -> ``acme.co.uk`` (empty for IPs and bare names)."""
+    ext = _EXTRACT(url_or_host)
+    return ext.top_domain_under_public_suffix if ext.suffix else ""
+
+
+def domain_label(url_or_host: str) -> str:
+    """The brand-bearing label of a domain: ``https://www.acme-widgets.pl/`` -> ``acme-widgets``."""
+    ext = _EXTRACT(url_or_host)
+    return ext.domain if ext.suffix else ""
+
+
+_LEGAL_FORMS = re.compile(
+    r"[\s,]+(?:sp\.?\s*z\s*o\.?\s*o\.?|sp\.?\s*k\.?|sp\.?\s*j\.?|sp\.?\s*p\.?|s\.?\s*k\.?\s*a\.?|s\.?\s*c\.?"
+    r"|spółka\s+(?:z\s+ograniczoną\s+odpowiedzialnością|akcyjna|komandytowa|jawna|cywilna)"
+    r"|s\.?\s*a\.?|gmbh(?:\s*&\s*co\.?\s*kg)?|ag|kg|ohg|ug|e\.?\s*v\.?|ltd\.?|limited|plc|llc|l\.?l\.?c\.?"
+    r"|inc\.?|incorporated|corp\.?|corporation|co\.?|company|s\.?\s*r\.?\s*o\.?|a\.?\s*s\.?"
+    r"|s\.?\s*r\.?\s*l\.?|s\.?\s*p\.?\s*a\.?|s\.?\s*a\.?\s*s\.?|sarl|b\.?\s*v\.?|n\.?\s*v\.?|oy|ab|as|a/s|aps"
+    r"|pty\.?(?:\s*ltd\.?)?|kft\.?|zrt\.?|d\.?\s*o\.?\s*o\.?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def strip_legal_form(name: str) -> str:
+    """``ACME Sp. z o.o.`` -> ``ACME``; repeated for stacked forms (``GmbH & Co. KG``)."""
+    prev = None
+    while prev != name:
+        prev = name
+        name = _LEGAL_FORMS.sub("", name).rstrip(" ,.-")
+    return name or prev or ""
+
+
+def compact(name: str) -> str:
+    """Comparison key: ASCII, lower case, letters and digits only, legal form dropped."""
+    return re.sub(r"[^a-z0-9]+", "", anyascii(strip_legal_form(name)).lower())
+
+
+# Words that are never a brand: page names and greetings, several languages.
+_GENERIC = {
+    compact(w)
+    for w in (
+        "home", "homepage", "home page", "start", "startseite", "strona główna", "strona glowna",
+        "główna", "index", "welcome", "witamy", "willkommen", "bienvenue", "official site",
+        "official website", "oficjalna strona", "logo", "untitled", "default", "main page", "main",
+        "news", "blog", "contact", "kontakt", "about", "about us", "o nas", "sklep", "shop",
+        "online shop", "sklep internetowy", "page not found", "404", "loading", "menu", "search",
+    )
+}  # fmt: skip
+_PREFIXES = re.compile(
+    r"^(?:welcome\s+to(?:\s+the)?|witamy\s+(?:w|na|we)|witaj\s+(?:w|na)|willkommen\s+(?:bei|auf|im|in)"
+    r"|bienvenue\s+(?:chez|sur|à)|logo(?:\s+of)?|official\s+(?:site|website)\s+of)\s+",
+    re.IGNORECASE,
+)
+_SUFFIXES = re.compile(
+    r"\s+(?:logo(?:type)?|official\s+(?:site|website)|homepage|home\s+page|strona\s+główna)\s*$",
+    re.IGNORECASE,
+)
+_MARKS = re.compile(r"[®™©℠]")
+
+
+def clean_name(raw: str | None, *, max_len: int = 80) -> str | None:
+    """A display-ready name, or None when the text is empty, generic or not a name."""
+    if not raw:
+        return None
+    text = _MARKS.sub("", " ".join(raw.split()))
+    text = text.strip(" \t\"'“”„«»‹›|·•-–—:;,")
+    for _ in range(2):
+        text = _PREFIXES.sub("", text)
+        text = _SUFFIXES.sub("", text).strip(" \"'“”„«»|·•-–—:;,!")
+    key = compact(text)
+    if not key or key in _GENERIC or key.isdigit() or len(text) > max_len:
+        return None
+    if re.match(r"^(?:https?://|www\.)", text, re.IGNORECASE):
+        return None
+    return text
+
+
+_TITLE_SPLIT = re.compile(r"\s*[|·•»«–—‒―]\s*|\s+[-:~/]\s+|:\s+|\s+-(?=\S)|(?<=\S)-\s+")
+
+
+def title_parts(title: str | None) -> list[str]:
+    """Pieces of a ``<title>`` split on the usual separators, cleaned, generic ones dropped."""
+    if not title:
+        return []
+    out = []
+    for piece in _TITLE_SPLIT.split(" ".join(title.split())):
+        cleaned = clean_name(piece)
+        if cleaned:
+            out.append(cleaned)
+    return out
+
+
+def _tagline_factor(value: str) -> float:
+    """1.0 for name-shaped values; less for sentences and slogans (many words, lower case, years)."""
+    words = value.split()
+    factor = 1.0
+    if len(words) > 4:
+        factor *= 0.35
+    elif len(words) > 2:
+        factor *= 0.8
+    lower_words = sum(1 for w in words if w[:1].islower() and len(w) > 3)
+    if lower_words >= 2:
+        factor *= 0.5
+    if re.search(r"\b(?:19|20)\d\d\b", value) or value.endswith(("!", "?", ".")):
+        factor *= 0.5
+    return factor
+
+
+def _known_similarity(known_key: str, known_clean: str, value: str) -> float:
+    key = compact(value)
+    if not known_key or not key:
+        return 0.0
+    if key == known_key:
+        return 1.0
+    ratio = fuzz.token_set_ratio(known_clean.lower(), strip_legal_form(value).lower())
+    if ratio >= 90:
+        return 0.8
+    if len(key) >= 3 and (key in known_key or known_key in key):
+        return 0.5
+    return 0.0
+
+
+def choose_name(
+    signals: Sequence[NameSignal], *, known_name: str | None = None, domain: str = ""
+) -> str | None:
+    """The value the signals agree on most (see the module docstring), or None without signals."""
+    groups: dict[str, list[NameSignal]] = {}
+    for s in signals:
+        key = compact(s.value)
+        if key:
+            groups.setdefault(key, []).append(s)
+    if not groups:
+        return None
+    label = compact(domain)
+    known_clean = strip_legal_form(" ".join(known_name.split())) if known_name else ""
+    known_key = compact(known_clean)
+
+    def support(key: str) -> float:
+        members = groups[key]
+        own = sum(s.weight for s in members)
+        shape = max(_tagline_factor(s.value) for s in members)
+        total = own * shape
+        for other, others in groups.items():
+            if other != key and len(key) >= 3 and key in other:
+                # "ACME" is supported by "ACME Widgets": half of that group's weight.
+                total += 0.5 * sum(s.weight for s in others) * shape
+            elif other != key and len(other) >= 3 and other in key:
+                total += 0.25 * sum(s.weight for s in others) * shape
+        if label and len(key) >= 3:
+            if key == label or key == label.replace("-", ""):
+                total += 0.6
+            elif key in label or label in key:
+                total += 0.3
+        if known_key:
+            total += 1.5 * max(_known_similarity(known_key, known_clean, s.value) for s in members)
+        return total
+
+    best_key = max(groups, key=lambda k: (support(k), -len(k)))
+    members = groups[best_key]
+    # Show the form of the weightiest statement, without its legal form: a display name is the brand.
+    top = max(members, key=lambda s: (s.weight, -len(s.value)))
+    return strip_legal_form(top.value) or top.value
+
+
+def domain_display(domain_or_label: str) -> str | None:
+    """A last-resort display name made from a domain label: ``acme-widgets`` -> ``Acme Widgets``."""
+    label = domain_label(domain_or_label) if "." in domain_or_label else domain_or_label
+    words = [w for w in re.split(r"[-_]+", label) if w]
+    if not words:
+        return None
+    return " ".join(w if not w.islower() else w.capitalize() for w in words)
+
+
+def unique(values: Iterable[str]) -> list[str]:
+    """Values in first-seen order without repeats."""
+    seen: set[str] = set()
+    out = []
+    for v in values:
+        if v not in seen:
+            seen.add(v)
+            out.append(v)
+    return out
