@@ -11,6 +11,7 @@ from enricher.state.deliveries import Claim, DeliveryLedger
 from enricher.state.locks import FileLocks, LockBusy, Locks, RedisLocks
 from enricher.state.ratelimit import AsyncRateLimitedTransport, RateLimitedTransport, RedisRateLimiter
 from enricher.state.runs import BrandingLedger, DeliveryCounter, FanOut, once
+from enricher.state.snapshot import FileSnapshot, RedisSnapshot, Snapshot
 
 __all__ = [
     "AsyncRateLimitedTransport",
@@ -22,6 +23,7 @@ __all__ = [
     "FanOut",
     "FileCandidateStore",
     "FileLocks",
+    "FileSnapshot",
     "JobState",
     "Keys",
     "LockBusy",
@@ -30,6 +32,8 @@ __all__ = [
     "RedisCandidateStore",
     "RedisLocks",
     "RedisRateLimiter",
+    "RedisSnapshot",
+    "Snapshot",
     "async_redis",
     "candidate_dict",
     "once",

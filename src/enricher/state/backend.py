@@ -12,6 +12,7 @@ from enricher.state.candidates import CandidateStore, FileCandidateStore, RedisC
 from enricher.state.locks import FileLocks, Locks, RedisLocks
 from enricher.state.ratelimit import RedisRateLimiter
 from enricher.state.runs import BrandingLedger
+from enricher.state.snapshot import FileSnapshot, RedisSnapshot, Snapshot
 
 __all__ = ["JobState", "open_state"]
 
@@ -22,6 +23,7 @@ class JobState:
 
     locks: Locks
     candidates: CandidateStore
+    snapshot: Snapshot
     keys: Keys
     redis: redis.Redis | None = None
     flowtly_limiter: RedisRateLimiter | None = None
@@ -40,6 +42,7 @@ def open_state(settings: Settings) -> JobState:
         return JobState(
             locks=FileLocks(settings.state_dir),
             candidates=FileCandidateStore(settings.state_dir),
+            snapshot=FileSnapshot(settings.state_dir),
             keys=keys,
         )
     client = sync_redis(settings)
@@ -47,6 +50,7 @@ def open_state(settings: Settings) -> JobState:
     return JobState(
         locks=RedisLocks(client, keys),
         candidates=RedisCandidateStore(client, keys),
+        snapshot=RedisSnapshot(client, keys),
         keys=keys,
         redis=client,
         flowtly_limiter=RedisRateLimiter(client, keys, rate=settings.flowtly_rps, burst=burst),

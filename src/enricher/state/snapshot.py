@@ -1,0 +1,151 @@
+"""The last synced copy of the counterparty register, read by match-all chunks, match-one and reports.
+
+Redis: ``enricher:snapshot`` — one hash, field = record id, value = the record's API JSON, plus
+``enricher:snapshot:_meta`` (``synced_at``, ``count``). A full sync rewrites the hash in one
+transaction (built under a temporary key, then RENAMEd), so readers never see half a register;
+match-one updates single records in between. Embedded mode: ``{state_dir}/snapshot.jsonl``.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Protocol
+
+import redis
+
+from enricher.errors import StateError
+from enricher.flowtly.models import Counterparty, RecordId
+from enricher.state._redis import Keys
+
+__all__ = ["FileSnapshot", "RedisSnapshot", "Snapshot"]
+
+
+def _dump(record: Counterparty) -> str:
+    data = record.api_dict()
+    data["id"] = record.id
+    return json.dumps(data, separators=(",", ":"), default=str)
+
+
+class Snapshot(Protocol):
+    """A stored copy of the register."""
+
+    def replace(self, records: Iterable[Counterparty]) -> int:
+        """Store exactly ``records``; return how many."""
+        ...
+
+    def put(self, record: Counterparty) -> None: ...
+
+    def remove(self, record_id: RecordId) -> None: ...
+
+    def records(self) -> list[Counterparty]:
+        """All stored records (empty when never synced)."""
+        ...
+
+    def synced_at(self) -> float | None: ...
+
+
+class RedisSnapshot:
+    """The Redis layout of the module docstring."""
+
+    def __init__(self, client: redis.Redis, keys: Keys) -> None:
+        self._r = client
+        self._key = keys("snapshot")
+        self._meta = keys("snapshot", "_meta")
+        self._tmp = keys("snapshot", "_building")
+
+    def replace(self, records: Iterable[Counterparty]) -> int:
+        tmp = f"{self._tmp}:{uuid.uuid4().hex}"
+        count = 0
+        try:
+            pipe = self._r.pipeline(transaction=False)
+            for record in records:
+                pipe.hset(tmp, str(record.id), _dump(record))
+                count += 1
+                if count % 1000 == 0:
+                    pipe.execute()
+            pipe.expire(tmp, 3600)
+            pipe.execute()
+            final = self._r.pipeline(transaction=True)
+            if count:
+                final.rename(tmp, self._key)
+            else:
+                final.delete(self._key)
+            final.hset(self._meta, mapping={"synced_at": time.time(), "count": count})
+            final.execute()
+        except redis.RedisError as exc:
+            raise StateError(f"cannot store the register snapshot: {type(exc).__name__}") from exc
+        return count
+
+    def put(self, record: Counterparty) -> None:
+        try:
+            self._r.hset(self._key, str(record.id), _dump(record))
+        except redis.RedisError as exc:
+            raise StateError(f"cannot update snapshot record {record.id}: {type(exc).__name__}") from exc
+
+    def remove(self, record_id: RecordId) -> None:
+        try:
+            self._r.hdel(self._key, str(record_id))
+        except redis.RedisError as exc:
+            raise StateError(f"cannot update snapshot: {type(exc).__name__}") from exc
+
+    def records(self) -> list[Counterparty]:
+        try:
+            values = self._r.hvals(self._key)
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
+        return [Counterparty.model_validate(json.loads(v)) for v in values]
+
+    def synced_at(self) -> float | None:
+        value = self._r.hget(self._meta, "synced_at")
+        return float(value) if value is not None else None
+
+
+class FileSnapshot:
+    """Embedded mode: JSON lines under ``state_dir``, replaced atomically."""
+
+    def __init__(self, directory: Path) -> None:
+        self.path = directory / "snapshot.jsonl"
+
+    def _write(self, records: dict[str, Counterparty]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_suffix(".tmp")
+        with tmp.open("w", encoding="utf-8") as fh:
+            for record in records.values():
+                fh.write(_dump(record) + "\n")
+        tmp.replace(self.path)
+
+    def _read(self) -> dict[str, Counterparty]:
+        if not self.path.exists():
+            return {}
+        out: dict[str, Counterparty] = {}
+        with self.path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    record = Counterparty.model_validate(json.loads(line))
+                    out[str(record.id)] = record
+        return out
+
+    def replace(self, records: Iterable[Counterparty]) -> int:
+        data = {str(r.id): r for r in records}
+        self._write(data)
+        return len(data)
+
+    def put(self, record: Counterparty) -> None:
+        data = self._read()
+        data[str(record.id)] = record
+        self._write(data)
+
+    def remove(self, record_id: RecordId) -> None:
+        data = self._read()
+        if data.pop(str(record_id), None) is not None:
+            self._write(data)
+
+    def records(self) -> list[Counterparty]:
+        return list(self._read().values())
+
+    def synced_at(self) -> float | None:
+        return self.path.stat().st_mtime if self.path.exists() else None
