@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     flowtly_retries: int = Field(default=5, ge=0, le=20, description="Retries of 429/5xx/network errors")
     flowtly_page_size: int = Field(default=100, ge=1, le=1000, description="itemsPerPage asked for")
     flowtly_rps: float = Field(default=20.0, gt=0, description="Requests per second to Flowtly, all workers")
+    sandbox_data: Path | None = Field(
+        default=None, description="Records the embedded sandbox serves when no Flowtly URL is set"
+    )
 
     # Redis. Unset: embedded mode, everything in-process, state in a local file.
     redis_url: str | None = Field(default=None, description="Redis URL for Celery and shared state")
