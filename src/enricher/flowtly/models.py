@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["Client", "Counterparty", "RecordId", "iri_to_id", "record_iri"]
 
@@ -46,6 +46,14 @@ class _Record(BaseModel):
 
     id: RecordId | None = None
     iri: str | None = Field(default=None, alias="@id")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _id_from_iri(cls, data: Any) -> Any:
+        # A JSON-LD member may carry only its IRI: take the id from "@id" then.
+        if isinstance(data, dict) and data.get("id") is None and isinstance(data.get("@id"), str):
+            return {**data, "id": data["@id"]}
+        return data
 
     @field_validator("id", mode="before")
     @classmethod

@@ -1,0 +1,55 @@
+"""``connect(settings)``: a client to the configured Flowtly, or to an embedded sandbox when none is set."""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from enricher.config import Settings
+from enricher.errors import ConfigError
+from enricher.flowtly.client import FlowtlyClient
+from enricher.flowtly.sandbox import running_sandbox
+
+__all__ = ["bundled_records_path", "connect"]
+
+log = logging.getLogger(__name__)
+
+
+def bundled_records_path() -> Path:
+    """The bundled sample register (looked up when needed, so this module loads without it)."""
+    try:
+        sample = importlib.import_module("enricher.sample")
+        path = Path(sample.bundled_sample_path())
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            "ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample is not available ({exc})"
+        ) from None
+    if not path.is_file():
+        raise ConfigError("ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample {path} is missing")
+    return path
+
+
+@contextlib.contextmanager
+def connect(settings: Settings) -> Iterator[FlowtlyClient]:
+    """A client for ``settings``; with ``ENRICHER_FLOWTLY_URL`` unset, an embedded sandbox on the
+    bundled sample (or ``ENRICHER_SANDBOX_DATA``) runs for the duration of the ``with`` block."""
+    if settings.flowtly_url is not None:
+        with FlowtlyClient.from_settings(settings) as client:
+            yield client
+        return
+    data = settings.sandbox_data or bundled_records_path()
+    token = secrets.token_urlsafe(24)
+    with running_sandbox(Path(data), token=token) as sandbox:
+        log.info("no ENRICHER_FLOWTLY_URL: serving %s from an embedded sandbox at %s", data, sandbox.api_url)
+        with FlowtlyClient(
+            sandbox.api_url,
+            token=token,
+            timeout=settings.flowtly_timeout,
+            retries=settings.flowtly_retries,
+            page_size=settings.flowtly_page_size,
+        ) as client:
+            yield client

@@ -1,0 +1,362 @@
+"""The sandbox's ASGI app: a Flowtly-compatible API (API Platform flavour) over an in-memory store.
+
+Every API route goes through :meth:`SandboxApp.guarded`, which counts the request, adds the configured
+delay, checks the bearer token and injects faults, in that order. Admin routes (``/_sandbox/...``)
+need the token too but are never faulted, so a test can always reach them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import math
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from enricher.errors import Violation
+from enricher.flowtly.contract import (
+    CLIENTS,
+    COUNTERPARTIES,
+    DEFAULT_PAGE_SIZE,
+    LD_JSON,
+    LOGIN_PATH,
+    LOGIN_TOKEN_KEY,
+    MAX_PAGE_SIZE,
+    MERGE_PATCH_JSON,
+    merge_source,
+)
+from enricher.flowtly.hydra import HydraKeys
+from enricher.flowtly.sandbox.faults import Faults
+from enricher.flowtly.sandbox.loader import write_records
+from enricher.flowtly.sandbox.store import Collection, SandboxStore, normalize_id
+from enricher.flowtly.sandbox.validation import DEFAULT_TYPES, validate_record
+
+__all__ = ["SandboxApp", "build_app"]
+
+log = logging.getLogger(__name__)
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+_TYPES = {COUNTERPARTIES: "Counterparty", CLIENTS: "Client"}
+_PAGING = ("page", "itemsPerPage", "pagination")
+_JSON_TYPES = (LD_JSON, "application/json")
+
+
+class _HttpError(Exception):
+    def __init__(self, status: int, detail: str, violations: list[Violation] | None = None) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.violations = violations or []
+
+
+@dataclass
+class SandboxApp:
+    """Configuration and state of one sandbox; :meth:`asgi` builds the Starlette app over it."""
+
+    store: SandboxStore
+    token: str
+    faults: Faults = field(default_factory=Faults)
+    hydra_prefix: bool = True
+    prefix: str = ""
+    """Path prefix of the API routes and IRIs (``/api`` like older Flowtly docs), or ``""``."""
+    credentials: Mapping[str, str] | None = None
+    """username -> password accepted by ``POST /api/login``; None: login always fails."""
+    write_back: Mapping[str, Path] | None = None
+    """collection name -> file, written on shutdown."""
+    types: set[str] = field(default_factory=lambda: set(DEFAULT_TYPES))
+
+    def __post_init__(self) -> None:
+        self.keys = HydraKeys(self.hydra_prefix)
+        self.prefix = "/" + self.prefix.strip("/") if self.prefix.strip("/") else ""
+        for coll in self.store.collections.values():
+            self.types.update(r["type"] for r in coll if isinstance(r.get("type"), str))
+
+    # ----------------------------------------------------------------- JSON-LD shapes
+
+    def iri(self, collection: str, record_id: Any) -> str:
+        return f"{self.prefix}/{collection}/{record_id}"
+
+    def item(self, collection: str, record: dict[str, Any], *, context: bool = True) -> dict[str, Any]:
+        head: dict[str, Any] = {}
+        if context:
+            head["@context"] = f"{self.prefix}/contexts/{_TYPES[collection]}"
+        head["@id"] = self.iri(collection, record["id"])
+        head["@type"] = _TYPES[collection]
+        return head | record
+
+    def error(self, status: int, detail: str, violations: list[Violation] | None = None) -> JSONResponse:
+        k = self.keys.key
+        body: dict[str, Any] = {
+            "@context": f"{self.prefix}/contexts/{'ConstraintViolationList' if violations else 'Error'}",
+            "@type": "ConstraintViolationList" if violations else k("Error"),
+            k("title"): "An error occurred",
+            k("description"): detail,
+            "title": "An error occurred",
+            "detail": detail,
+            "status": status,
+        }
+        if violations:
+            body["violations"] = [{"propertyPath": v.property_path, "message": v.message} for v in violations]
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, media_type="application/problem+json", headers=headers)
+
+    def ld(self, body: Any, status: int = 200) -> JSONResponse:
+        return JSONResponse(body, status_code=status, media_type=LD_JSON)
+
+    # ----------------------------------------------------------------- guards
+
+    def authorised(self, request: Request) -> bool:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), self.token.encode())
+
+    def fault_response(self, status: int) -> JSONResponse:
+        self.store.faults_injected[str(status)] += 1
+        if status == 429:
+            seconds = self.faults.retry_after
+            if self.faults.retry_after_date:
+                value = formatdate(time.time() + seconds, usegmt=True)
+            else:
+                value = str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+            response = self.error(429, "Too many requests (sandbox fault)")
+            response.headers["Retry-After"] = value
+            return response
+        return self.error(500, "Internal server error (sandbox fault)")
+
+    def guarded(self, label: str, endpoint: Endpoint, *, api: bool = True) -> Endpoint:
+        """Wrap an endpoint: count it, delay it, check the token, inject faults, map errors."""
+
+        async def handler(request: Request) -> Response:
+            self.store.requests[f"{request.method} {label}"] += 1
+            if api and self.faults.delay > 0:
+                await asyncio.sleep(self.faults.delay)
+            if not self.authorised(request):
+                return self.error(401, "Full authentication is required: send a valid bearer token.")
+            if api:
+                status = self.faults.draw()
+                if status is not None:
+                    return self.fault_response(status)
+            try:
+                return await endpoint(request)
+            except _HttpError as exc:
+                return self.error(exc.status, exc.detail, exc.violations)
+
+        return handler
+
+    # ----------------------------------------------------------------- helpers
+
+    def collection(self, request: Request) -> Collection:
+        return self.store.collections[request.url.path.removeprefix(self.prefix).split("/")[1]]
+
+    async def body(self, request: Request, *, allowed: tuple[str, ...]) -> dict[str, Any]:
+        ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if ctype not in allowed:
+            shown = ctype or "(none)"
+            supported = ", ".join(allowed)
+            raise _HttpError(415, f'The content-type "{shown}" is not supported. Supported: {supported}.')
+        raw = await request.body()
+        try:
+            data = json.loads(raw)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise _HttpError(400, "Syntax error: the body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise _HttpError(400, "The body must be a JSON object.")
+        return data
+
+    def check(self, body: Mapping[str, Any]) -> None:
+        violations = validate_record(body, types=self.types)
+        if violations:
+            raise _HttpError(422, "; ".join(str(v) for v in violations), violations)
+
+    @staticmethod
+    def _int(request: Request, name: str, default: int, *, low: int = 1) -> int:
+        raw = request.query_params.get(name)
+        if raw is None:
+            return default
+        try:
+            value = int(raw)
+        except ValueError:
+            raise _HttpError(400, f'Query parameter "{name}" must be an integer, got "{raw}".') from None
+        if value < low:
+            raise _HttpError(400, f'Query parameter "{name}" must be at least {low}.')
+        return value
+
+    # ----------------------------------------------------------------- endpoints
+
+    async def list_records(self, request: Request) -> Response:
+        coll = self.collection(request)
+        page = self._int(request, "page", 1)
+        size = min(self._int(request, "itemsPerPage", DEFAULT_PAGE_SIZE, low=0), MAX_PAGE_SIZE)
+        filters = {k: v for k, v in request.query_params.items() if k not in _PAGING}
+        offset = (page - 1) * size
+        if filters:
+            total, rows = coll.filtered(filters, offset, size)
+        else:
+            total, rows = len(coll), coll.page(offset, size)
+        k = self.keys.key
+        path = f"{self.prefix}/{coll.name}"
+        body: dict[str, Any] = {
+            "@context": f"{self.prefix}/contexts/{_TYPES[coll.name]}",
+            "@id": path,
+            "@type": self.keys.collection_type,
+            k("totalItems"): total,
+            k("member"): [self.item(coll.name, r, context=False) for r in rows],
+        }
+        if size:
+            last = max(1, math.ceil(total / size))
+            kept = [(key, v) for key, v in request.query_params.multi_items() if key != "page"]
+
+            def link(n: int) -> str:
+                return f"{path}?{urlencode([*kept, ('page', str(n))])}"
+
+            view: dict[str, Any] = {"@id": link(page), "@type": self.keys.view_type}
+            view[k("first")] = link(1)
+            view[k("last")] = link(last)
+            if page > 1:
+                view[k("previous")] = link(min(page - 1, last))
+            if page < last:
+                view[k("next")] = link(page + 1)
+            body[k("view")] = view
+        return self.ld(body)
+
+    async def create_record(self, request: Request) -> Response:
+        coll = self.collection(request)
+        data = await self.body(request, allowed=_JSON_TYPES)
+        self.check(data)
+        record = coll.create({k: v for k, v in data.items() if not k.startswith("@")})
+        self.store.creates_applied += 1
+        return self.ld(self.item(coll.name, record), 201)
+
+    def _get_or_404(self, coll: Collection, record_id: str) -> dict[str, Any]:
+        record = coll.get(record_id)
+        if record is None:
+            raise _HttpError(404, f"{_TYPES[coll.name]} {record_id} not found.")
+        return record
+
+    async def get_record(self, request: Request) -> Response:
+        coll = self.collection(request)
+        return self.ld(self.item(coll.name, self._get_or_404(coll, request.path_params["id"])))
+
+    async def patch_record(self, request: Request) -> Response:
+        coll = self.collection(request)
+        rid = request.path_params["id"]
+        self._get_or_404(coll, rid)
+        data = await self.body(request, allowed=(MERGE_PATCH_JSON,))
+        self.check(data)
+        record = coll.patch(rid, data)
+        if record is None:
+            raise _HttpError(404, f"{_TYPES[coll.name]} {rid} not found.")
+        self.store.patches_applied += 1
+        return self.ld(self.item(coll.name, record))
+
+    async def delete_record(self, request: Request) -> Response:
+        coll = self.collection(request)
+        rid = request.path_params["id"]
+        if not coll.delete(rid):
+            raise _HttpError(404, f"{_TYPES[coll.name]} {rid} not found.")
+        self.store.deletes_applied += 1
+        return Response(status_code=204)
+
+    async def merge_records(self, request: Request) -> Response:
+        coll = self.store.counterparties
+        survivor = request.path_params["id"]
+        self._get_or_404(coll, survivor)
+        data = await self.body(request, allowed=_JSON_TYPES)
+        source = merge_source(data)
+        if source is None:
+            blank = Violation("counterparty", "This value should not be blank.")
+            raise _HttpError(422, str(blank), [blank])
+        if normalize_id(source) == normalize_id(survivor):
+            raise _HttpError(409, "A counterparty cannot be merged into itself.")
+        try:
+            record = coll.merge(survivor, source)
+        except KeyError:
+            raise _HttpError(404, f"Counterparty {source} not found.") from None
+        self.store.merges_applied += 1
+        self.store.merge_log.append((normalize_id(survivor) or survivor, normalize_id(source) or source))
+        return self.ld(self.item(coll.name, record))
+
+    async def login(self, request: Request) -> Response:
+        self.store.requests[f"POST {LOGIN_PATH}"] += 1
+        try:
+            data = await self.body(request, allowed=_JSON_TYPES)
+        except _HttpError as exc:
+            return self.error(exc.status, exc.detail)
+        user, password = data.get("username"), data.get("password")
+        expected = (self.credentials or {}).get(user) if isinstance(user, str) else None
+        if (
+            expected is None
+            or not isinstance(password, str)
+            or not hmac.compare_digest(password.encode(), expected.encode())
+        ):
+            return JSONResponse({"code": 401, "message": "Invalid credentials."}, status_code=401)
+        return JSONResponse({LOGIN_TOKEN_KEY: self.token})
+
+    async def get_faults(self, request: Request) -> Response:
+        return JSONResponse(self.faults.as_dict())
+
+    async def put_faults(self, request: Request) -> Response:
+        data = await self.body(request, allowed=(*_JSON_TYPES, MERGE_PATCH_JSON))
+        try:
+            self.faults.update(data)
+        except ValueError as exc:
+            raise _HttpError(422, str(exc), [Violation("", str(exc))]) from None
+        return JSONResponse(self.faults.as_dict())
+
+    async def get_stats(self, request: Request) -> Response:
+        return JSONResponse(self.store.stats())
+
+    # ----------------------------------------------------------------- app
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, app: Starlette) -> AsyncIterator[None]:
+        yield
+        self.write_back_now()
+
+    def write_back_now(self) -> None:
+        """Write the collections to their files (``--write-back``); called on shutdown."""
+        for name, path in (self.write_back or {}).items():
+            count = write_records(path, self.store.collections[name])
+            log.info("sandbox wrote %d %s back to %s", count, name, path)
+
+    def asgi(self) -> Starlette:
+        """The Starlette app serving this sandbox."""
+        g, p = self.guarded, self.prefix
+        routes = [
+            Route(LOGIN_PATH, self.login, methods=["POST"]),
+            Route("/_sandbox/faults", g("/_sandbox/faults", self.get_faults, api=False), methods=["GET"]),
+            Route("/_sandbox/faults", g("/_sandbox/faults", self.put_faults, api=False), methods=["PUT"]),
+            Route("/_sandbox/stats", g("/_sandbox/stats", self.get_stats, api=False), methods=["GET"]),
+            Route(
+                f"{p}/{COUNTERPARTIES}/{{id}}/merge",
+                g(f"/{COUNTERPARTIES}/{{id}}/merge", self.merge_records),
+                methods=["POST"],
+            ),
+        ]
+        for name in (COUNTERPARTIES, CLIENTS):
+            routes += [
+                Route(f"{p}/{name}", g(f"/{name}", self.list_records), methods=["GET"]),
+                Route(f"{p}/{name}", g(f"/{name}", self.create_record), methods=["POST"]),
+                Route(f"{p}/{name}/{{id}}", g(f"/{name}/{{id}}", self.get_record), methods=["GET"]),
+                Route(f"{p}/{name}/{{id}}", g(f"/{name}/{{id}}", self.patch_record), methods=["PATCH"]),
+                Route(f"{p}/{name}/{{id}}", g(f"/{name}/{{id}}", self.delete_record), methods=["DELETE"]),
+            ]
+        return Starlette(routes=routes, lifespan=self.lifespan)
+
+
+def build_app(sandbox: SandboxApp) -> Starlette:
+    """The ASGI app of ``sandbox`` (for uvicorn or ``httpx.ASGITransport``)."""
+    return sandbox.asgi()
