@@ -21,7 +21,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
-from enricher.errors import BlockedTargetError
+from enricher.errors import BlockedTargetError, FetchError
 
 __all__ = [
     "AddressGuard",
@@ -118,7 +118,7 @@ async def system_resolver(host: str) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise BlockedTargetError(f"cannot resolve host {host!r} ({exc.strerror})") from None
+        raise FetchError(f"cannot resolve host {host!r} ({exc.strerror})") from None
     seen: dict[str, None] = {}
     for info in infos:
         seen.setdefault(str(info[4][0]), None)
@@ -189,16 +189,22 @@ class AddressGuard:
             if reason:
                 raise BlockedTargetError(f"refused address {literal} ({reason})")
             return [str(literal)]
+        addresses = await self._lookup(host)
         if self.name_allowed(host):
-            addresses = await self.resolver(host)
-            if not addresses:
-                raise BlockedTargetError(f"host {host!r} has no address")
             return addresses
-        addresses = await self.resolver(host)
-        if not addresses:
-            raise BlockedTargetError(f"host {host!r} has no address")
         for address in addresses:
             reason = self.address_reason(address)
             if reason:
                 raise BlockedTargetError(f"host {host!r} resolves to refused address {address} ({reason})")
+        return addresses
+
+    async def _lookup(self, host: str) -> list[str]:
+        try:
+            addresses = await self.resolver(host)
+        except FetchError:
+            raise
+        except (OSError, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve host {host!r} ({exc})") from None
+        if not addresses:
+            raise FetchError(f"host {host!r} has no address")
         return addresses

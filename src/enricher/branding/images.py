@@ -264,7 +264,7 @@ def check_svg(data: bytes, *, url: str = "") -> ImageInfo:
 
 # --- ranking ------------------------------------------------------------------------------------------
 
-_KIND = {"logo": 0.20, "icon": 0.10, "image": 0.03, "favicon": 0.02}
+_KIND = {"logo": 0.18, "icon": 0.09, "image": 0.03, "favicon": 0.02}
 _FORMAT = {"svg": 0.12, "png": 0.10, "webp": 0.08, "jpg": 0.05, "gif": 0.04, "ico": 0.02}
 
 
@@ -294,13 +294,16 @@ class CheckedCandidate:
 
 
 def final_score(kind: str, signal: float, info: ImageInfo) -> float:
-    """Score in [0, 1]: extraction signal, then kind, real size, squareness and format."""
+    """Score in [0, 1]: extraction signal (0.45), kind (0.2), real size (0.15 + 0.02), squareness (0.08)
+    and format (0.12)."""
     size = 0.15
     w, h = info.width or 0, info.height or 0
     if info.format != "svg":
         size *= min(1.0, min(w, h) / 128) if w and h else 0.3
     square = 0.08 * (min(w, h) / max(w, h)) if w and h else 0.04
-    total = 0.45 * max(0.0, min(signal, 1.0)) + _KIND.get(kind, 0.0) + size + square
+    # Past 128 px more is only a tie-break (512 over 192 among a manifest's icons).
+    extra = 0.02 * min(1.0, max(0, min(w, h) - 128) / 384) if info.format != "svg" and w and h else 0.0
+    total = 0.45 * max(0.0, min(signal, 1.0)) + _KIND.get(kind, 0.0) + size + square + extra
     return round(total + _FORMAT.get(info.format, 0.0), 3)
 
 

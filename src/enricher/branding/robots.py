@@ -22,6 +22,8 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from enricher.errors import BlockedTargetError
+
 __all__ = ["MAX_ROBOTS_BYTES", "RobotsCache", "RobotsRules", "product_token"]
 
 MAX_ROBOTS_BYTES = 512 * 1024
@@ -106,8 +108,8 @@ class RobotsCache:
         self.fetches += 1
         try:
             status, body = await self._fetch(robots_url)
-        except asyncio.CancelledError:
-            raise
+        except (asyncio.CancelledError, BlockedTargetError):
+            raise  # a refused origin is refused, not "robots unreachable"
         except Exception as exc:  # unreachable: RFC 9309 says assume complete disallow
             return RobotsRules(None, False, f"robots.txt unreachable ({exc})")
         if 200 <= status < 300:

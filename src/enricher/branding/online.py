@@ -1,0 +1,187 @@
+"""Online branding: fetch a live page safely, extract it, check the best images, choose.
+
+The pure extraction (:func:`enricher.branding.extract`) ranks candidates from the HTML alone; here
+the best few are downloaded through the :class:`~enricher.branding.fetch.SafeFetcher`, checked by
+:mod:`enricher.branding.images` (real format and size, bombs, HTML-as-image, 1×1, blank) and
+re-ranked with what was really found. ``data:`` candidates (inline SVG, embedded PNG) are checked
+from their bytes without a fetch. The answer is DESIGN.md's ``brand`` JSON plus ``colors`` and,
+when the page could not be used, ``error``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from enricher.branding.candidates import LogoCandidate, decode_data_uri
+from enricher.branding.extract import Extraction, extract
+from enricher.branding.fetch import SafeFetcher
+from enricher.branding.images import (
+    CheckedCandidate,
+    ImageInfo,
+    ImageRejectedError,
+    check_image,
+    rank_checked,
+)
+from enricher.errors import EnricherError, FetchError
+
+if TYPE_CHECKING:
+    from enricher.config import Settings
+
+__all__ = ["BrandResult", "brand_page", "brand_url"]
+
+MAX_IMAGES = 4
+"""Candidates downloaded per round; a second round runs only when every one of the first failed."""
+MAX_ROUNDS = 2
+
+
+@dataclass
+class BrandResult:
+    """What one website says about its brand, with the evidence (provenance) for each answer."""
+
+    url: str
+    final_url: str | None = None
+    display_name: str | None = None
+    name_source: str | None = None  # the signal the name came from: og:site_name, json-ld:name, title...
+    candidates: list[CheckedCandidate] = field(default_factory=list)  # checked, best first
+    rejected: list[tuple[str, str]] = field(default_factory=list)  # (candidate URL, why)
+    error: str | None = None
+    fetched_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+
+    @property
+    def logo(self) -> CheckedCandidate | None:
+        """The best checked candidate, or None."""
+        return self.candidates[0] if self.candidates else None
+
+    @property
+    def colors(self) -> list[str]:
+        """Dominant colours of the chosen logo."""
+        return list(self.logo.info.colors) if self.logo else []
+
+    def fetchable_logo(self) -> CheckedCandidate | None:
+        """The best candidate with an http(s) URL: what a record's ``logoUrl`` can point at."""
+        return next((c for c in self.candidates if c.url.startswith(("http://", "https://"))), None)
+
+    def to_contract(self) -> dict[str, Any]:
+        """DESIGN.md's ``brand`` JSON (url, displayName, logoUrl, candidates) plus colors and error."""
+        out: dict[str, Any] = {
+            "url": self.url,
+            "displayName": self.display_name,
+            "logoUrl": self.logo.url if self.logo else None,
+            "candidates": [c.to_contract() for c in self.candidates],
+            "colors": self.colors,
+        }
+        if self.final_url and self.final_url != self.url:
+            out["finalUrl"] = self.final_url
+        if self.rejected:
+            out["rejected"] = [{"url": _short(u), "reason": r} for u, r in self.rejected]
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 120 else url[:100] + "...(" + str(len(url)) + " chars)"
+
+
+async def brand_url(
+    url: str, settings: Settings, *, known_name: str | None = None, fetcher: SafeFetcher | None = None
+) -> dict[str, Any]:
+    """The ``brand`` JSON for the live page at ``url`` (a shared ``fetcher`` is reused, not closed)."""
+    if fetcher is not None:
+        return (await brand_page(url, fetcher, known_name=known_name)).to_contract()
+    async with SafeFetcher.from_settings(settings) as own:
+        return (await brand_page(url, own, known_name=known_name)).to_contract()
+
+
+async def brand_page(url: str, fetcher: SafeFetcher, *, known_name: str | None = None) -> BrandResult:
+    """Fetch, extract, check images and choose; a failure is reported in ``error``, never raised."""
+    result = BrandResult(url=url)
+    try:
+        page = await fetcher.fetch_page(url)
+    except FetchError as exc:
+        result.error = str(exc)
+        return result
+    result.final_url = page.final_url
+    try:
+        extraction = extract(page.body, page.final_url, known_name=known_name, encoding=page.header_charset)
+    except EnricherError as exc:
+        result.error = f"cannot extract: {exc}"
+        return result
+    if extraction.manifest_url:
+        extraction = await _with_manifest(extraction, fetcher, result)
+    result.display_name = extraction.display_name
+    result.name_source = _name_source(extraction)
+    result.candidates = await _check_candidates(extraction.candidates, fetcher, result)
+    return result
+
+
+async def _with_manifest(extraction: Extraction, fetcher: SafeFetcher, result: BrandResult) -> Extraction:
+    manifest_url = extraction.manifest_url or ""
+    try:
+        manifest = await fetcher.fetch_manifest(manifest_url)
+    except FetchError as exc:
+        result.rejected.append((manifest_url, f"manifest: {exc}"))
+        return extraction
+    return extraction.with_manifest(manifest.body, manifest.final_url)
+
+
+def _name_source(extraction: Extraction) -> str | None:
+    name = extraction.display_name
+    if not name:
+        return None
+    matching = [s for s in extraction.name_signals if s.value == name]
+    if matching:
+        return max(matching, key=lambda s: s.weight).source
+    return "domain" if name.casefold() not in (extraction.known_name or "").casefold() else "known-name"
+
+
+async def _check_candidates(
+    candidates: list[LogoCandidate], fetcher: SafeFetcher, result: BrandResult
+) -> list[CheckedCandidate]:
+    """Download and check the best few; a second round only when none of the first survived."""
+    accepted: list[CheckedCandidate] = []
+    remaining = list(candidates)
+    for _round in range(MAX_ROUNDS):
+        batch, remaining = remaining[:MAX_IMAGES], remaining[MAX_IMAGES:]
+        if not batch:
+            break
+        checked = await asyncio.gather(*(_check_one(c, fetcher, result) for c in batch))
+        accepted.extend(c for c in checked if c is not None)
+        if accepted:
+            break
+    return rank_checked(accepted)
+
+
+async def _check_one(c: LogoCandidate, fetcher: SafeFetcher, result: BrandResult) -> CheckedCandidate | None:
+    try:
+        if c.url.startswith("data:"):
+            decoded = decode_data_uri(c.url, max_bytes=fetcher.max_image_bytes)
+            if decoded is None:
+                result.rejected.append((c.url, "malformed or oversized data: URI"))
+                return None
+            mime, body = decoded
+            info = await _check(body, mime, "data:")
+            url = c.url
+        else:
+            fetched = await fetcher.fetch_image(c.url)
+            info = await _check(fetched.body, fetched.content_type, fetched.final_url)
+            url = fetched.final_url
+    except ImageRejectedError as exc:
+        result.rejected.append((c.url, exc.reason))
+        return None
+    except FetchError as exc:
+        result.rejected.append((c.url, str(exc).removesuffix(f": {c.url}")))
+        return None
+    return CheckedCandidate(
+        url=url, source=c.source, kind=c.kind, signal_score=c.score, info=info, notes=tuple(c.notes)
+    )
+
+
+async def _check(body: bytes, content_type: str | None, url: str) -> ImageInfo:
+    # Large bodies decode off the event loop so one big JPEG does not stall every other site.
+    if len(body) > 256 * 1024:
+        return await asyncio.to_thread(check_image, body, content_type=content_type, url=url)
+    return check_image(body, content_type=content_type, url=url)
