@@ -1,0 +1,30 @@
+"""Duplicate detection for counterparty registers: pure functions, no I/O.
+
+normalise (:mod:`.normalize`, :mod:`.records`) -> block (:mod:`.blocking`) -> compare
+(:mod:`.features`) -> score (:mod:`.scoring`, Fellegi–Sunter with EM-learnt weights) -> band and
+cluster (:mod:`.cluster`); :func:`match` runs it all, :class:`MatchIndex` answers for one record at a time.
+"""
+
+from enricher.matching import decisions
+from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
+from enricher.matching.engine import MERGE_THRESHOLD, REVIEW_THRESHOLD, match
+from enricher.matching.records import Prepared, prepare
+from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
+
+__all__ = [
+    "MERGE_THRESHOLD",
+    "REVIEW_THRESHOLD",
+    "Band",
+    "Candidate",
+    "Cluster",
+    "DecisionMemory",
+    "Evidence",
+    "InMemoryDecisions",
+    "Judgement",
+    "MatchResult",
+    "Prepared",
+    "decisions",
+    "match",
+    "pair_key",
+    "prepare",
+]

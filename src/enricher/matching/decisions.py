@@ -1,0 +1,71 @@
+"""Memory of human decisions on pairs: rejected pairs are never proposed again, decided ones not re-proposed.
+
+Matching only reads decisions through :class:`DecisionMemory`; the persistent store (file or Redis) lives
+in ``enricher.state.decisions`` and satisfies the same protocol.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable
+from typing import Protocol, runtime_checkable
+
+from enricher.flowtly.models import RecordId
+
+__all__ = ["DecisionMemory", "InMemoryDecisions", "Judgement", "pair_key"]
+
+
+class Judgement(enum.Enum):
+    """What a person said about a pair."""
+
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+def _order(value: RecordId) -> tuple[int, int, str]:
+    # Ints sort numerically before strings, so (2, 10) stays (2, 10) and mixed ids never raise.
+    if isinstance(value, int):
+        return (0, value, "")
+    return (1, 0, str(value))
+
+
+def pair_key(a: RecordId, b: RecordId) -> tuple[RecordId, RecordId]:
+    """The canonical order of a pair, so (a, b) and (b, a) are stored once."""
+    return (a, b) if _order(a) <= _order(b) else (b, a)
+
+
+@runtime_checkable
+class DecisionMemory(Protocol):
+    """Anything that can say what a person decided about a pair (None: undecided)."""
+
+    def judgement(self, a: RecordId, b: RecordId) -> Judgement | None: ...
+
+
+class InMemoryDecisions:
+    """A dict-backed :class:`DecisionMemory` for tests, one-off runs and the incremental index."""
+
+    def __init__(self, items: Iterable[tuple[RecordId, RecordId, Judgement]] = ()) -> None:
+        self._pairs: dict[tuple[RecordId, RecordId], Judgement] = {}
+        for a, b, judgement in items:
+            self.record(a, b, judgement)
+
+    def record(self, a: RecordId, b: RecordId, judgement: Judgement) -> None:
+        """Remember a decision; a later decision on the same pair replaces the earlier one."""
+        if a == b:
+            raise ValueError(f"a pair needs two different records, got {a!r} twice")
+        self._pairs[pair_key(a, b)] = judgement
+
+    def approve(self, a: RecordId, b: RecordId) -> None:
+        self.record(a, b, Judgement.APPROVED)
+
+    def reject(self, a: RecordId, b: RecordId) -> None:
+        self.record(a, b, Judgement.REJECTED)
+
+    def judgement(self, a: RecordId, b: RecordId) -> Judgement | None:
+        return self._pairs.get(pair_key(a, b))
+
+    def __len__(self) -> int:
+        return len(self._pairs)
+
+    def items(self) -> list[tuple[RecordId, RecordId, Judgement]]:
+        return [(a, b, j) for (a, b), j in self._pairs.items()]

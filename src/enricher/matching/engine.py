@@ -1,0 +1,222 @@
+"""``match``: normalise -> block -> compare -> learn weights (EM) -> score -> band -> cluster."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from enricher.errors import RecordError
+from enricher.flowtly.models import Counterparty, RecordId
+from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
+from enricher.matching.cluster import build_clusters
+from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
+from enricher.matching.features import FEATURES, NULL, Feature
+from enricher.matching.records import Prepared, Table, prepare
+from enricher.matching.results import Band, Candidate, Evidence, MatchResult
+from enricher.matching.scoring import (
+    TF_FIELDS,
+    Model,
+    fit,
+    fit_tf_reference,
+    probability,
+    tf_adjustment,
+)
+
+__all__ = ["MERGE_THRESHOLD", "REVIEW_THRESHOLD", "Scorer", "band_of", "match", "prepare_all"]
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+LevelMatrix = npt.NDArray[np.int8]
+
+MERGE_THRESHOLD = 0.99
+"""Match probability from which a pair is safe to merge in bulk."""
+REVIEW_THRESHOLD = 0.2
+"""Match probability from which a person should look at a pair; below it pairs are not listed."""
+PROGRESS_EVERY = 1000
+
+
+def compare_all(table: Table, left: IntArray, right: IntArray, features: Sequence[Feature] = FEATURES) -> LevelMatrix:
+    """The level of every feature for every pair: rows are pairs, columns features."""
+    out = np.empty((len(left), len(features)), dtype=np.int8)
+    for column, feature in enumerate(features):
+        out[:, column] = feature.compare(table, left, right)
+    return out
+
+
+NAME_AGREES = 3
+"""Highest name level ("similar") that still counts as the same name for the merge band."""
+
+
+def band_of(score: float, levels: Mapping[str, int], merge_threshold: float = MERGE_THRESHOLD) -> Band:
+    """``merge`` only when safe to approve in bulk; everything else listed is ``review``.
+
+    Safe means: the match probability reaches ``merge_threshold``, the names agree (a shared phone
+    and address with different names is typically two businesses in one building, or one
+    accountant's office) and no two valid tax ids disagree (two legal entities).
+    """
+    name = levels.get("name", -1)
+    if score >= merge_threshold and 0 <= name <= NAME_AGREES and levels.get("tin") != 2:
+        return "merge"
+    return "review"
+
+
+@dataclass(slots=True)
+class Scorer:
+    """A fitted model bound to a table: scores arbitrary pairs of its records and explains them."""
+
+    table: Table
+    model: Model
+    frequencies: dict[str, FloatArray]
+    """Per tf feature, per record: how many records carry its value."""
+
+    @classmethod
+    def fit(cls, table: Table, left: IntArray, right: IntArray) -> tuple[Scorer, LevelMatrix]:
+        levels = compare_all(table, left, right)
+        model = fit(levels)
+        frequencies = {name: table.frequency(field) for name, field in TF_FIELDS.items()}
+        scorer = cls(table, model, frequencies)
+        fit_tf_reference(model, levels, scorer._pair_frequencies(left))
+        return scorer, levels
+
+    def _pair_frequencies(self, left: IntArray) -> dict[str, FloatArray]:
+        return {name: freq[left] for name, freq in self.frequencies.items()}
+
+    def weights(self, levels: LevelMatrix, left: IntArray) -> FloatArray:
+        """Per pair and feature, the log2 Bayes factor (tf-adjusted)."""
+        return self.model.weight_matrix(levels) + tf_adjustment(self.model, levels, self._pair_frequencies(left))
+
+    def total(self, levels: LevelMatrix, left: IntArray) -> FloatArray:
+        """Per pair, the match probability; computed in chunks so a million pairs stay small."""
+        out = np.empty(len(left), dtype=np.float64)
+        step = 250_000
+        for start in range(0, len(left), step):
+            part = slice(start, start + step)
+            out[part] = self.model.prior_weight + self.weights(levels[part], left[part]).sum(axis=1)
+        return probability(out)
+
+    def score(self, left: IntArray, right: IntArray) -> FloatArray:
+        """Match probability of arbitrary pairs of table positions."""
+        return self.total(compare_all(self.table, left, right), left)
+
+    def evidence(self, levels: npt.NDArray[np.int8], weights: FloatArray, a: Prepared, b: Prepared) -> list[Evidence]:
+        return [
+            Evidence(f.name, f.result(int(level)), float(weight), f.explain(int(level), a, b))
+            for f, level, weight in zip(self.model.features, levels, weights, strict=True)
+            if level != NULL
+        ]
+
+
+def prepare_all(
+    records: Iterable[Counterparty | Mapping[str, Any]],
+    progress: Callable[[int], None] | None = None,
+) -> tuple[list[Prepared], list[str]]:
+    """Normalise every record; records without id or with a repeated id are skipped and reported."""
+    prepared: list[Prepared] = []
+    problems: list[str] = []
+    seen: set[RecordId] = set()
+    pending = 0
+    for position, record in enumerate(records, start=1):
+        try:
+            item = prepare(record)
+        except RecordError as exc:
+            problems.append(f"record {position}: {exc}")
+            continue
+        if item.id in seen:
+            problems.append(f"record {position}: duplicate id {item.id!r}, skipped")
+            continue
+        seen.add(item.id)
+        prepared.append(item)
+        pending += 1
+        if progress is not None and pending >= PROGRESS_EVERY:
+            progress(pending)
+            pending = 0
+    if progress is not None and pending:
+        progress(pending)
+    return prepared, problems
+
+
+def match(
+    records: Iterable[Counterparty | Mapping[str, Any]],
+    *,
+    decisions: DecisionMemory | None = None,
+    progress: Callable[[int], None] | None = None,
+    merge_threshold: float = MERGE_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
+    cap: int = DEFAULT_CAP,
+    window: int = DEFAULT_WINDOW,
+) -> MatchResult:
+    """Find duplicate counterparties: candidate pairs best first, clusters, and run statistics.
+
+    ``records`` are Counterparty models or plain dicts with the API's field names. ``progress`` is
+    called with the number of records just normalised (an increment, for a progress bar).
+    Pairs a person decided (``decisions``) are never proposed again; rejected pairs never join a
+    cluster, approved ones always do.
+    """
+    timings: dict[str, float] = {}
+    started = clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    prepared, problems = prepare_all(records, progress)
+    lap("normalise")
+    table = Table(prepared)
+    left, right, block_stats = candidate_pairs(prepared, cap=cap, window=window)
+    lap("block")
+    scorer, levels = Scorer.fit(table, left, right)
+    lap("compare_fit")
+    score = scorer.total(levels, left)
+    lap("score")
+
+    listed = np.flatnonzero(score >= review_threshold)
+    listed = listed[np.argsort(-score[listed], kind="stable")]
+    weights = scorer.weights(levels[listed], left[listed])
+    candidates: list[Candidate] = []
+    edges: list[tuple[int, int, float, str]] = []
+    rejected: set[tuple[RecordId, RecordId]] = set()
+    name_of = {f.name: k for k, f in enumerate(scorer.model.features)}
+    for row, pair in enumerate(listed):
+        i, j = int(left[pair]), int(right[pair])
+        a, b = prepared[i], prepared[j]
+        p = float(score[pair])
+        judgement = decisions.judgement(a.id, b.id) if decisions is not None else None
+        if judgement is Judgement.REJECTED:
+            rejected.add(pair_key(a.id, b.id))
+            continue
+        pair_levels = levels[pair]
+        band = band_of(p, {n: int(pair_levels[k]) for n, k in name_of.items()}, merge_threshold)
+        evidence = scorer.evidence(pair_levels, weights[row], a, b)
+        if judgement is Judgement.APPROVED:
+            edges.append((i, j, 1.0, "approved by a person"))
+            continue
+        candidates.append(Candidate(a.id, b.id, p, band, evidence))
+        if band == "merge":
+            top = max(evidence, key=lambda e: e.weight)
+            edges.append((i, j, p, top.explanation.rstrip(".")))
+    edges.sort(key=lambda e: -e[2])
+    clusters = build_clusters(prepared, edges, scorer.score, rejected=rejected)
+    lap("cluster")
+    total = time.perf_counter() - started
+    stats: dict[str, Any] = {
+        "records": len(prepared),
+        "skipped": problems,
+        **block_stats,
+        "candidates": len(candidates),
+        "merge": sum(1 for c in candidates if c.band == "merge"),
+        "review": sum(1 for c in candidates if c.band == "review"),
+        "clusters": len(clusters),
+        "seconds": round(total, 3),
+        "records_per_second": round(len(prepared) / total, 1) if total > 0 else None,
+        "timings": timings,
+        "model": scorer.model.describe(),
+        "thresholds": {"merge": merge_threshold, "review": review_threshold},
+    }
+    return MatchResult(candidates, clusters, stats)

@@ -1,0 +1,358 @@
+"""Comparison features: small named functions that put each pair into an ordered list of levels.
+
+Every feature compares whole arrays of pairs at once (``compare(table, left, right) -> levels``, -1
+where a side is missing) and explains one level of one pair in a sentence a finance-ops reader
+follows (``explain(level, a, b)``). The scorer learns how much each level weighs; features never guess.
+:func:`compare_pair` runs the same code for a single pair (tests, explanations, the incremental index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import JaroWinkler
+
+from enricher.matching.records import Prepared, Table
+
+__all__ = ["FEATURES", "Feature", "Level", "compare_pair", "feature_named"]
+
+IntArray = npt.NDArray[np.int64]
+Levels = npt.NDArray[np.int8]
+NULL = -1
+
+
+@dataclass(frozen=True, slots=True)
+class Level:
+    """One outcome of a feature: ``label`` is the machine result, ``text`` the sentence template."""
+
+    label: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """A named comparison; level 0 is the strongest agreement, the last the clearest disagreement."""
+
+    name: str
+    levels: tuple[Level, ...]
+    compare: Callable[[Table, IntArray, IntArray], Levels]
+    show: Callable[[Prepared], str]
+    doc: str
+
+    def explain(self, level: int, a: Prepared, b: Prepared) -> str:
+        """The sentence for ``level`` with both records' values filled in."""
+        if level == NULL:
+            return f"{self.doc.split(':')[0]}: unknown on one side."
+        return self.levels[level].text.format(a=self.show(a), b=self.show(b))
+
+    def result(self, level: int) -> str:
+        return "missing" if level == NULL else self.levels[level].label
+
+
+def _pair_codes(table: Table, name: str, left: IntArray, right: IntArray) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+    column = table.codes[name]
+    a, b = column[left], column[right]
+    return a, b, (a >= 0) & (b >= 0)
+
+
+def _texts(table: Table, name: str, index: IntArray) -> npt.NDArray[np.object_]:
+    return table.text_array(name)[index]
+
+
+def _scores(scorer: Callable[..., float], a: Sequence[str], b: Sequence[str]) -> npt.NDArray[np.float32]:
+    if len(a) == 0:
+        return np.zeros(0, dtype=np.float32)
+    return np.asarray(process.cpdist(a, b, scorer=scorer, workers=-1, dtype=np.float32), dtype=np.float32)
+
+
+# ----------------------------------------------------------------------------------------------- name
+
+
+def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Name similarity on the core name (legal forms, punctuation, case and accents removed)."""
+    a, b, known = _pair_codes(table, "core", left, right)
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known & (a == b)] = 0
+    fuzzy = np.flatnonzero(known & (a != b))
+    if len(fuzzy):
+        sa, sb = _texts(table, "sorted_core", left[fuzzy]), _texts(table, "sorted_core", right[fuzzy])
+        ratio = _scores(fuzz.ratio, sa, sb)
+        token_set = _scores(fuzz.token_set_ratio, sa, sb)
+        level = np.full(len(fuzzy), 5, dtype=np.int8)
+        level[np.maximum(ratio, token_set) >= 60] = 4
+        level[ratio >= 80] = 3
+        level[(token_set >= 95) & (ratio < 92)] = 2
+        level[ratio >= 92] = 1
+        out[fuzzy] = level
+    return out
+
+
+NAME = Feature(
+    "name",
+    (
+        Level("exact", "Same name once legal form, punctuation and accents are set aside ('{a}')."),
+        Level("near", "Names differ only by a typo or spelling ('{a}' / '{b}')."),
+        Level("contains", "One name contains the other ('{a}' / '{b}')."),
+        Level("similar", "Names are similar ('{a}' / '{b}')."),
+        Level("weak", "Names share little ('{a}' / '{b}')."),
+        Level("different", "Names are different ('{a}' / '{b}')."),
+    ),
+    compare_name,
+    lambda r: r.core,
+    "Name: how alike the core names are.",
+)
+
+
+# ---------------------------------------------------------------------------------------- legal form
+
+
+def compare_legal_form(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Legal form agreement: same form, same kind of entity (GmbH ~ Sp. z o.o.), or different kinds."""
+    a, b, known = _pair_codes(table, "legal_form", left, right)
+    ga, gb, _ = _pair_codes(table, "legal_generic", left, right)
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known] = 2
+    out[known & (ga == gb) & (ga >= 0)] = 1
+    out[known & (a == b)] = 0
+    return out
+
+
+LEGAL_FORM = Feature(
+    "legal_form",
+    (
+        Level("same", "Same legal form ({a})."),
+        Level("same-kind", "Legal forms are of the same kind ({a} / {b})."),
+        Level("different", "Different legal forms ({a} / {b}): possibly related but separate entities."),
+    ),
+    compare_legal_form,
+    lambda r: r.legal_form or "none",
+    "Legal form: company type agreement.",
+)
+
+
+# -------------------------------------------------------------------------------------------- tax id
+
+
+def compare_tin(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Tax id: equal (valid checksum or not), or different; two valid different ids are two entities."""
+    a, b, known = _pair_codes(table, "tin", left, right)
+    ca, cb, _ = _pair_codes(table, "tin_country", left, right)
+    same_country = (ca < 0) | (cb < 0) | (ca == cb)
+    both_valid = table.tin_valid[left] & table.tin_valid[right]
+    equal = known & (a == b) & same_country
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known] = 3
+    out[known & ~equal & both_valid] = 2
+    out[equal] = 1
+    out[equal & both_valid] = 0
+    return out
+
+
+def _show_tin(record: Prepared) -> str:
+    if not record.tin:
+        return "none"
+    text = f"{record.tin_country or ''}{record.tin}"
+    return text if record.tin_valid else f"{text} (checksum not valid)"
+
+
+TIN = Feature(
+    "tin",
+    (
+        Level("equal", "Same tax id {a}, valid checksum."),
+        Level("equal-unverified", "Same tax id {a}, but its checksum does not verify: weak evidence."),
+        Level("different-valid", "Different valid tax ids ({a} / {b}): different legal entities."),
+        Level("different", "Different tax ids ({a} / {b}), at least one not valid."),
+    ),
+    compare_tin,
+    _show_tin,
+    "Tax id: TIN/VAT number agreement.",
+)
+
+
+# --------------------------------------------------------------------------------------------- domain
+
+
+def compare_domain(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Website: same registrable domain or not (shared hosts were dropped while normalising)."""
+    a, b, known = _pair_codes(table, "domain", left, right)
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known] = 1
+    out[known & (a == b)] = 0
+    return out
+
+
+DOMAIN = Feature(
+    "domain",
+    (
+        Level("equal", "Same website domain ({a})."),
+        Level("different", "Different website domains ({a} / {b})."),
+    ),
+    compare_domain,
+    lambda r: r.domain or "none",
+    "Website: registrable domain agreement.",
+)
+
+
+# ---------------------------------------------------------------------------------------------- phone
+
+
+def compare_phone(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Phone (E.164): equal, same last seven digits (area code changed or missing), or different."""
+    a, b, known = _pair_codes(table, "phone", left, right)
+    la, lb = table.phone_local[left], table.phone_local[right]
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known] = 2
+    out[known & (la == lb) & (la >= 0)] = 1
+    out[known & (a == b)] = 0
+    return out
+
+
+PHONE = Feature(
+    "phone",
+    (
+        Level("equal", "Same phone number ({a})."),
+        Level("same-local", "Phone numbers share the last seven digits ({a} / {b})."),
+        Level("different", "Different phone numbers ({a} / {b})."),
+    ),
+    compare_phone,
+    lambda r: r.phone or "none",
+    "Phone: E.164 number agreement.",
+)
+
+
+# -------------------------------------------------------------------------------------------- address
+
+
+def compare_street(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Street address: same number and street, same number on a similar street, same street, or not."""
+    ha, hb, house_known = _pair_codes(table, "house", left, right)
+    sa_all, sb_all = table.text_array("street")[left], table.text_array("street")[right]
+    street_known = (sa_all != "") & (sb_all != "")
+    known = street_known | house_known
+    out = np.full(len(left), NULL, dtype=np.int8)
+    idx = np.flatnonzero(known)
+    if len(idx):
+        sim = np.zeros(len(idx), dtype=np.float32)
+        both = street_known[idx]
+        sim[both] = _scores(fuzz.token_sort_ratio, sa_all[idx][both], sb_all[idx][both])
+        same_house = house_known[idx] & (ha[idx] == hb[idx])
+        level = np.full(len(idx), 3, dtype=np.int8)
+        level[(sim >= 85) & ~same_house] = 2
+        level[same_house & ((sim >= 60) | ~both)] = 1
+        level[same_house & (sim >= 85)] = 0
+        out[idx] = level
+    return out
+
+
+def _show_street(record: Prepared) -> str:
+    return " ".join(p for p in (record.house, record.street) if p) or "none"
+
+
+STREET = Feature(
+    "street",
+    (
+        Level("equal", "Same street address ({a})."),
+        Level("same-number", "Same house number on a similar street ({a} / {b})."),
+        Level("same-street", "Same street, different or missing house number ({a} / {b})."),
+        Level("different", "Different street addresses ({a} / {b})."),
+    ),
+    compare_street,
+    _show_street,
+    "Street: street and house number agreement.",
+)
+
+
+def compare_postcode(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Postcode: equal, same first three characters (same area), or different."""
+    a, b, known = _pair_codes(table, "postcode", left, right)
+    out = np.full(len(left), NULL, dtype=np.int8)
+    idx = np.flatnonzero(known & (a != b))
+    out[known] = 0
+    if len(idx):
+        pa, pb = table.text_array("postcode")[left[idx]], table.text_array("postcode")[right[idx]]
+        area = np.fromiter((x[:3] == y[:3] for x, y in zip(pa, pb, strict=True)), dtype=bool, count=len(idx))
+        out[idx] = np.where(area, 1, 2)
+    return out
+
+
+POSTCODE = Feature(
+    "postcode",
+    (
+        Level("equal", "Same postcode ({a})."),
+        Level("same-area", "Postcodes in the same area ({a} / {b})."),
+        Level("different", "Different postcodes ({a} / {b})."),
+    ),
+    compare_postcode,
+    lambda r: r.postcode or "none",
+    "Postcode: postal code agreement.",
+)
+
+
+def compare_city(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """City: equal, similar spelling, or different."""
+    a, b, known = _pair_codes(table, "city", left, right)
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known] = 2
+    out[known & (a == b)] = 0
+    idx = np.flatnonzero(known & (a != b))
+    if len(idx):
+        ca, cb = _texts(table, "city", left[idx]), _texts(table, "city", right[idx])
+        sim = _scores(JaroWinkler.normalized_similarity, ca, cb)
+        out[idx[sim >= 0.88]] = 1
+    return out
+
+
+CITY = Feature(
+    "city",
+    (
+        Level("equal", "Same city ({a})."),
+        Level("similar", "Similar city names ({a} / {b})."),
+        Level("different", "Different cities ({a} / {b})."),
+    ),
+    compare_city,
+    lambda r: r.city or "none",
+    "City: city agreement.",
+)
+
+
+def compare_country(table: Table, left: IntArray, right: IntArray) -> Levels:
+    """Country: same or different."""
+    a, b, known = _pair_codes(table, "country", left, right)
+    out = np.full(len(left), NULL, dtype=np.int8)
+    out[known] = 1
+    out[known & (a == b)] = 0
+    return out
+
+
+COUNTRY = Feature(
+    "country",
+    (
+        Level("equal", "Same country ({a})."),
+        Level("different", "Different countries ({a} / {b})."),
+    ),
+    compare_country,
+    lambda r: r.country or "none",
+    "Country: country agreement.",
+)
+
+
+FEATURES: tuple[Feature, ...] = (NAME, LEGAL_FORM, TIN, DOMAIN, PHONE, STREET, POSTCODE, CITY, COUNTRY)
+"""The model's features, in the order evidence is listed."""
+
+
+def feature_named(name: str) -> Feature:
+    for feature in FEATURES:
+        if feature.name == name:
+            return feature
+    raise KeyError(name)
+
+
+def compare_pair(a: Prepared, b: Prepared) -> dict[str, int]:
+    """Every feature's level for one pair (the batch code on a two-record table)."""
+    table = Table([a, b])
+    left, right = np.array([0], dtype=np.int64), np.array([1], dtype=np.int64)
+    return {f.name: int(f.compare(table, left, right)[0]) for f in FEATURES}

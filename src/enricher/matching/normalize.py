@@ -1,0 +1,355 @@
+"""Normalisers: raw counterparty fields -> comparable values. Pure functions, no I/O.
+
+Legal forms come from rigour's org-type database (OpenSanctions; built on ISO 20275 and the OCCRP list,
+Rust-backed, ~1 µs a name), which knows spelled-out forms in many languages ("spółka z ograniczoną
+odpowiedzialnością" -> ``spzoo``, "Aktiengesellschaft" -> ``ag``) and stacked forms ("GmbH & Co. KG").
+cleanco was tried too: it strips more English forms (Corp, Co.) but knows fewer European ones, returns
+no canonical form and is ~25x slower; so rigour is primary and the few forms neither knows (Polish
+partnerships ``sp.j.``/``sp.k.``, ``Corp``, ``A/S`` ...) sit in :data:`_EXTRA_FORMS`.
+Tax ids go through python-stdnum, domains through tldextract's bundled suffix list (no network),
+phones through phonenumbers, addresses through rigour's address fingerprint.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import phonenumbers
+import tldextract
+from anyascii import anyascii
+from rigour.addresses import address_fingerprint
+from rigour.names import org_types
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.util import get_cc_module
+
+__all__ = [
+    "LegalName",
+    "TaxId",
+    "country_hint",
+    "fold",
+    "normalize_city",
+    "normalize_domain",
+    "normalize_phone",
+    "normalize_postcode",
+    "normalize_street",
+    "normalize_tin",
+    "split_legal_form",
+]
+
+_SPACES = re.compile(r"\s+")
+_NON_WORD = re.compile(r"[^a-z0-9]+")
+_APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
+
+# Words that join or decorate a name without identifying it: "and" in several languages, the English
+# article ("Apple Pan, The" == "The Apple Pan").
+CONNECTORS = frozenset({"and", "und", "i", "et", "y", "e", "en", "og", "och", "ja", "the"})
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces: "Café Bizou!" -> "cafe bizou"."""
+    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text))
+    return _NON_WORD.sub(" ", anyascii(text).casefold()).strip()
+
+
+# ---------------------------------------------------------------------------------------------- names
+
+# Forms rigour does not know (or only in one spelling), as (pattern, compare form, generic form).
+# Patterns see the casefolded name with diacritics kept.
+_SP = r"sp(?:[oó][lł]ka)?\.?\s*"
+_EXTRA_FORMS: tuple[tuple[str, str, str], ...] = (
+    (_SP + r"z\s*\.?\s*o\.?\s*o\.?", "spzoo", "llc"),
+    (_SP + r"(?:j\.|j\b|jawna)", "spj", "gp"),
+    (_SP + r"(?:k\.|k\b|komandytowa)", "spk", "lp"),
+    (_SP + r"(?:p\.|p\b|partnerska)", "spp", "gp"),
+    (r"s\.\s*k\.\s*a\.?|ska\b|" + _SP + r"komandytowo[- ]akcyjna", "ska", "lp"),
+    (r"sp(?:[oó][lł]ka)?\s+akcyjna", "sa", "jsc"),
+    (r"corp\.?|corporation", "inc", "llc"),
+    (r"company|co\.?", "co", "llc"),
+    (r"s\.\s*l\.\s*u\.?|slu\b", "slu", "llc"),
+    (r"s\.\s*l\.?|sl\b", "sl", "llc"),
+    (r"k\.\s*k\.?|kk\b|kabushiki\s+kaisha", "kk", "jsc"),
+    (r"sasu\b", "sasu", "llc"),
+    (r"lda\.?", "lda", "llc"),
+    (r"a\s*/\s*s", "as", "jsc"),
+    (r"i/s", "is", "gp"),
+)
+_EXTRA_SUFFIX = [
+    (re.compile(r"(?:^|(?<=[\s,(&-]))(?:" + pattern + r")[\s.,)]*$"), form, generic)
+    for pattern, form, generic in _EXTRA_FORMS
+]
+_TRIM = " ,;:-&/()\t"
+# Forms that stand before the name in their home countries ("OOO Romashka", "AB Volvo", "UAB Foo").
+# Other forms are only stripped at the end: "SA Tavola" is more likely a name than a legal form.
+_PREFIX_FORMS = frozenset({"ooo", "oao", "zao", "pao", "ao", "ab", "oy", "oyj", "uab", "sia", "pt", "tov", "as"})
+
+
+@dataclass(frozen=True, slots=True)
+class LegalName:
+    """A name split into its core (what identifies it) and its legal forms (what kind of entity)."""
+
+    core: str
+    """Folded core name, connectors dropped: "the apple pan" -> "apple pan"."""
+    forms: tuple[str, ...]
+    """rigour compare forms in name order, e.g. ("spzoo", "spk") for "X Sp. z o.o. Sp.k."."""
+    generic: tuple[str, ...]
+    """Generic kinds of those forms ("llc", "jsc", "lp" ...): GmbH and Sp. z o.o. are both "llc"."""
+
+    @property
+    def legal_form(self) -> str | None:
+        return " ".join(self.forms) or None
+
+    @property
+    def tokens(self) -> tuple[str, ...]:
+        return tuple(self.core.split())
+
+
+def _rigour_forms(text: str) -> list[tuple[str, str, str]]:
+    specific = org_types.extract_org_types(text)
+    generic = org_types.extract_org_types(text, generic=True)
+    generic_by_text = dict(generic)
+    return [(matched, form, generic_by_text.get(matched, form)) for matched, form in specific]
+
+
+def _strip_one(text: str) -> tuple[str, str, str] | None:
+    """Strip one legal form from the end (preferred) or the start of ``text``."""
+    found = _rigour_forms(text)
+    for matched, form, generic in sorted(found, key=lambda f: -len(f[0])):
+        body = text.rstrip(" ,;")
+        if body.endswith(matched):
+            rest = body[: len(body) - len(matched)]
+            if not rest or not rest[-1].isalnum():
+                return rest.rstrip(_TRIM), form, generic
+    for pattern, form, generic in _EXTRA_SUFFIX:
+        m = pattern.search(text)
+        if m:
+            return text[: m.start()].rstrip(_TRIM), form, generic
+    for matched, form, generic in sorted(found, key=lambda f: -len(f[0])):
+        if form in _PREFIX_FORMS and text.startswith(matched):
+            rest = text[len(matched) :]
+            if not rest or not rest[0].isalnum():
+                return rest.lstrip(_TRIM), form, generic
+    return None
+
+
+def split_legal_form(name: str | None) -> LegalName:
+    """Split "ACME Sp. z o.o." into core "acme" and form ("spzoo",).
+
+    Forms are stripped only at the ends (repeatedly, for stacked forms such as "Co., Ltd." or
+    "Sp. z o.o. Sp. k."; and before the name: "OOO Romashka", "AB Volvo"), never from the middle, and
+    never down to nothing: "SA" alone stays a name.
+    """
+    if not name:
+        return LegalName("", (), ())
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip(_TRIM)
+    forms: list[tuple[str, str, int]] = []
+    for _ in range(4):
+        step = _strip_one(text)
+        if step is None:
+            break
+        rest, form, generic = step
+        if not fold(rest):
+            break
+        # Prefix forms go first, suffix forms last; a later suffix strip sits before earlier ones.
+        position = 0 if not text.startswith(rest) else 1
+        forms.append((form, generic, position))
+        text = rest
+    prefix = [f for f in forms if f[2] == 0]
+    suffix = [f for f in reversed(forms) if f[2] == 1]
+    ordered = prefix + suffix
+    core = " ".join(t for t in fold(text).split() if t not in CONNECTORS) or fold(text)
+    return LegalName(core, tuple(f[0] for f in ordered), tuple(f[1] for f in ordered))
+
+
+# ------------------------------------------------------------------------------------------- tax ids
+
+# VAT prefixes that are not the ISO code of their country.
+_VAT_PREFIX_TO_ISO = {"EL": "GR", "XI": "GB"}
+
+
+@dataclass(frozen=True, slots=True)
+class TaxId:
+    """A compacted tax id: ``number`` without country prefix, ``valid`` when its checksum holds."""
+
+    number: str
+    country: str | None
+    valid: bool
+
+    def __str__(self) -> str:
+        return f"{self.country or ''}{self.number}"
+
+
+def _compact(value: str) -> str:
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+
+
+@lru_cache(maxsize=512)
+def _tax_modules(country: str) -> tuple[Any, ...]:
+    modules = []
+    for kind in ("vat", "tin"):
+        try:
+            module = get_cc_module(country.lower(), kind)
+        except (ImportError, ValueError):
+            continue
+        if module is not None and hasattr(module, "is_valid"):
+            modules.append(module)
+    return tuple(modules)
+
+
+def _is_valid(number: str, country: str) -> bool:
+    for module in _tax_modules(country):
+        try:
+            if module.is_valid(number):
+                return True
+        except (StdnumValidationError, ValueError, TypeError):
+            continue
+    return False
+
+
+def normalize_tin(*values: str | None, country: str | None = None) -> TaxId | None:
+    """The best tax id among ``values`` (``tin``, ``vatNumber``...), validated for its country.
+
+    A 2-letter prefix ("PL526...", "EL094...") names the country; otherwise ``country`` (tinCountry,
+    then address country) is the hint. The first value that validates wins; when none validates, the
+    first one is kept with ``valid=False`` (it still counts, for little).
+    """
+    first: TaxId | None = None
+    for raw in values:
+        if not raw:
+            continue
+        compact = _compact(str(raw))
+        if len(compact) < 4:
+            continue
+        cc = country.upper() if country else None
+        number = compact
+        if compact[:2].isalpha() and any(ch.isdigit() for ch in compact[2:]):
+            prefix = compact[:2]
+            iso = _VAT_PREFIX_TO_ISO.get(prefix, prefix)
+            if _tax_modules(iso):
+                cc, number = iso, compact[2:]
+        valid = bool(cc) and _is_valid(number, cc or "")
+        tax = TaxId(number, cc, valid)
+        if valid:
+            return tax
+        if first is None:
+            first = tax
+    return first
+
+
+# ------------------------------------------------------------------------------------------- domains
+
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), include_psl_private_domains=True)
+
+# Hosts whose pages belong to many unrelated companies: a shared one says nothing about identity.
+SHARED_HOSTS = frozenset(
+    {
+        "facebook.com", "fb.com", "fb.me", "instagram.com", "linkedin.com", "twitter.com", "x.com",
+        "youtube.com", "youtu.be", "tiktok.com", "pinterest.com", "threads.net", "goo.gl", "g.page",
+        "business.site", "wix.com", "wixsite.com", "wordpress.com", "blogspot.com", "squarespace.com",
+        "weebly.com", "jimdo.com", "jimdosite.com", "webnode.com", "webnode.pl", "site123.me",
+        "strikingly.com", "godaddysites.com", "myshopify.com", "shopify.com", "etsy.com", "yelp.com",
+        "tripadvisor.com", "foursquare.com", "linktr.ee", "bit.ly", "tinyurl.com", "carrd.co",
+        "github.com", "gitlab.com", "medium.com", "tumblr.com", "opentable.com", "zomato.com",
+        "olx.pl", "allegro.pl", "google.com", "sites.google.com", "about.me", "notion.site",
+    }
+)
+# Second-level labels that are marketplaces or platforms under every country suffix (amazon.de ...).
+SHARED_LABELS = frozenset({"amazon", "ebay", "google", "facebook", "booking", "allegro", "tripadvisor", "yelp"})
+
+
+def normalize_domain(url: str | None) -> str | None:
+    """The registrable domain of a website ("https://www.shop.acme.co.uk/x" -> "acme.co.uk").
+
+    None for empty input, IPs, and shared hosts (social networks, site builders, marketplaces).
+    Private suffixes count (``acme.github.io`` is its own site), using the bundled list, no network.
+    """
+    if not url:
+        return None
+    text = url.strip().lower()
+    if not text or "@" in text.split("/")[0]:
+        return None
+    parts = _EXTRACT(text)
+    if not parts.suffix or not parts.domain:
+        return None
+    domain = f"{parts.domain}.{parts.suffix}"
+    if domain in SHARED_HOSTS or parts.domain in SHARED_LABELS:
+        return None
+    return domain
+
+
+# -------------------------------------------------------------------------------------------- phones
+
+
+@lru_cache(maxsize=65536)
+def normalize_phone(raw: str | None, region: str | None = None) -> str | None:
+    """E.164 ("+13102461501") from any common spelling; None when it cannot be a phone number."""
+    if not raw:
+        return None
+    text = str(raw).strip()
+    if sum(ch.isdigit() for ch in text) < 6:
+        return None
+    if text.startswith("00"):
+        text = "+" + text[2:]
+    try:
+        number = phonenumbers.parse(text, region.upper() if region and not text.startswith("+") else None)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# ----------------------------------------------------------------------------------------- addresses
+
+_DIGITS = re.compile(r"\d+[a-z]?")
+
+
+def normalize_street(line: str | None, number: str | None = None) -> tuple[str | None, str | None]:
+    """(street words, house number): "435 S. La Cienega Blvd." -> ("s la cienega blvd", "435").
+
+    rigour's fingerprint canonicalises keywords in many languages (Street -> st, Boulevard -> blvd,
+    Straße -> strasse) and transliterates; the first number-like token is the house number.
+    """
+    text = " ".join(part for part in (line, number) if part)
+    if not text.strip():
+        return None, None
+    print_ = address_fingerprint(text) or fold(text)
+    words = fold(print_).split()
+    house = None
+    rest = []
+    for word in words:
+        if house is None and _DIGITS.fullmatch(word) and word[0].isdigit():
+            house = word
+        else:
+            rest.append(word)
+    return (" ".join(rest) or None), house
+
+
+def normalize_postcode(value: str | None) -> str | None:
+    """Upper-case letters and digits only: "00-950" -> "00950", "sw1a 1aa" -> "SW1A1AA"."""
+    if not value:
+        return None
+    compact = _compact(value)
+    return compact or None
+
+
+def normalize_city(value: str | None) -> str | None:
+    """Folded city name: "Łódź" -> "lodz"."""
+    if not value:
+        return None
+    return fold(value) or None
+
+
+def country_hint(record: Mapping[str, Any], *fields: str) -> str | None:
+    """The first 2-letter country among ``fields`` ("/countries/PL" and "pl" both give "PL")."""
+    for name in fields:
+        value = record.get(name)
+        if isinstance(value, str):
+            text = value.strip().rsplit("/", 1)[-1]
+            if len(text) == 2 and text.isalpha():
+                return text.upper()
+    return None

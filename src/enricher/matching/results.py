@@ -1,0 +1,88 @@
+"""What matching returns: evidence, candidate pairs, clusters and the run's result.
+
+Plain frozen dataclasses so they pickle, compare and print well; ``MatchResult.to_contract`` is the one
+place that knows the JSON shape fixed by DESIGN.md (``enricher dedupe``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from enricher.flowtly.models import RecordId
+
+__all__ = ["Band", "Candidate", "Cluster", "Evidence", "MatchResult"]
+
+Band = Literal["merge", "review"]
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One feature's verdict on a pair: ``weight`` is its log2 Bayes factor (negative: evidence against)."""
+
+    feature: str
+    result: str
+    weight: float
+    explanation: str
+
+    def to_contract(self) -> dict[str, Any]:
+        return {
+            "feature": self.feature,
+            "result": self.result,
+            "weight": round(self.weight, 3),
+            "explanation": self.explanation,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A proposed duplicate pair; ``score`` is the calibrated match probability in [0, 1]."""
+
+    a: RecordId
+    b: RecordId
+    score: float
+    band: Band
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_contract(self) -> dict[str, Any]:
+        return {
+            "a": self.a,
+            "b": self.b,
+            "score": round(self.score, 4),
+            "band": self.band,
+            "evidence": [e.to_contract() for e in self.evidence],
+        }
+
+    @property
+    def explanation(self) -> str:
+        """The evidence as one readable paragraph, strongest first."""
+        ordered = sorted(self.evidence, key=lambda e: -abs(e.weight))
+        return " ".join(e.explanation for e in ordered if e.weight != 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Records that are one entity; ``survivor`` is the record the others merge into."""
+
+    ids: list[RecordId]
+    survivor: RecordId
+    explanation: str
+
+    def to_contract(self) -> dict[str, Any]:
+        return {"ids": list(self.ids), "survivor": self.survivor, "explanation": self.explanation}
+
+
+@dataclass(slots=True)
+class MatchResult:
+    """Candidates best first, clusters of two or more, and run statistics (counts, timings, model)."""
+
+    candidates: list[Candidate]
+    clusters: list[Cluster]
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_contract(self) -> dict[str, Any]:
+        """The ``enricher dedupe`` output of DESIGN.md (evidence entries add ``explanation``)."""
+        return {
+            "candidates": [c.to_contract() for c in self.candidates],
+            "clusters": [c.to_contract() for c in self.clusters],
+        }
