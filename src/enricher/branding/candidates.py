@@ -316,9 +316,11 @@ def score(c: LogoCandidate) -> float:
 
     big = max(c.width or 0, c.height or 0)
     if c.format == "svg" or "any-size" in notes:
-        points += 8  # vector: scales to any size
+        points += 10  # vector: scales to any size, as good as a large bitmap
+        if c.kind == "icon" and not (c.width and c.height):
+            points += 4  # icons are square by definition
     elif big >= 128:
-        points += 10
+        points += 10 + 2 * min(big, 512) / 512  # bigger still helps a little, up to 512 px
     elif big >= 64:
         points += 4
     elif big and big < 32:

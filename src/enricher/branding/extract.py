@@ -315,6 +315,7 @@ def _parse(text: str) -> Any:
 def _walk(root: Any, scan: _Scan) -> None:
     """Visit the elements that can carry a signal, in document order."""
     base_seen = False
+    json_ld: list[Any] = []
     for el in root.iter("base", "title", "meta", "link", "script", "img", "svg", "image"):
         tag = el.tag
         if tag == "base":
@@ -332,11 +333,14 @@ def _walk(root: Any, scan: _Scan) -> None:
             _link(el, scan)
         elif tag == "script":
             if (el.get("type") or "").strip().lower() == "application/ld+json":
-                _json_ld(el.text or "", scan)
+                json_ld.extend(load_json_ld(el.text or ""))
         elif tag == "img":
             _img(el, scan)
         elif tag == "svg":
             _svg(el, scan)
+    if json_ld:
+        # All scripts together: a WebSite in one may name its publisher defined in another.
+        _json_ld(json_ld, scan)
     # itemprop=logo on anything else (<span itemprop=logo itemscope> with a nested url...)
     for el in root.xpath("//*[@itemprop]"):
         if "logo" in (el.get("itemprop") or "").lower().split() and el.tag not in ("img", "meta", "link"):
@@ -495,8 +499,8 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def _json_ld(text: str, scan: _Scan) -> None:
-    nodes = [n for v in load_json_ld(text) for n in _nodes(v)]
+def _json_ld(values: list[Any], scan: _Scan) -> None:
+    nodes = [n for v in values for n in _nodes(v)]
     by_id = {n["@id"]: n for n in nodes if isinstance(n.get("@id"), str)}
 
     def deref(v: Any) -> Any:
@@ -537,15 +541,16 @@ def _json_ld(text: str, scan: _Scan) -> None:
         other_site = not is_primary and not _org_url_matches(org, scan.domain) and bool(org.get("url"))
         notes = () if is_primary else ("secondary",)
         weight = 1.0 if is_primary else 0.3
-        if "brand" in _types(org) and not is_primary:
+        if ("brand" in _types(org) and not is_primary) or other_site:
+            # Another site's organisation (a partner, a manufacturer): neither its name nor its logo.
+            scan.dropped.append((str(org.get("url"))[:200], "JSON-LD organisation of another site"))
             continue
-        if not other_site:
-            for name in _strings(org.get("name")):
-                scan.signal("json-ld:name", name, weight)
-            for name in _strings(org.get("alternateName")):
-                scan.signal("json-ld:alternateName", name, weight * 0.7)
-            for name in _strings(org.get("legalName")):
-                scan.signal("json-ld:legalName", name, weight * 0.6)
+        for name in _strings(org.get("name")):
+            scan.signal("json-ld:name", name, weight)
+        for name in _strings(org.get("alternateName")):
+            scan.signal("json-ld:alternateName", name, weight * 0.7)
+        for name in _strings(org.get("legalName")):
+            scan.signal("json-ld:legalName", name, weight * 0.6)
         for logo in _listed(org.get("logo")):
             _json_ld_image(deref(logo), scan, notes)
         if not org.get("logo") and org.get("image"):

@@ -60,7 +60,7 @@ _LEGAL_FORMS = re.compile(
     r"[\s,]+(?:sp\.?\s*z\s*o\.?\s*o\.?|sp\.?\s*k\.?|sp\.?\s*j\.?|sp\.?\s*p\.?|s\.?\s*k\.?\s*a\.?|s\.?\s*c\.?"
     r"|spółka\s+(?:z\s+ograniczoną\s+odpowiedzialnością|akcyjna|komandytowa|jawna|cywilna)"
     r"|s\.?\s*a\.?|gmbh(?:\s*&\s*co\.?\s*kg)?|ag|kg|ohg|ug|e\.?\s*v\.?|ltd\.?|limited|plc|llc|l\.?l\.?c\.?"
-    r"|inc\.?|incorporated|corp\.?|corporation|co\.?|company|s\.?\s*r\.?\s*o\.?|a\.?\s*s\.?"
+    r"|inc\.?|incorporated|corp\.?|corporation|co\.|s\.?\s*r\.?\s*o\.?|a\.?\s*s\.?"
     r"|s\.?\s*r\.?\s*l\.?|s\.?\s*p\.?\s*a\.?|s\.?\s*a\.?\s*s\.?|sarl|b\.?\s*v\.?|n\.?\s*v\.?|oy|ab|as|a/s|aps"
     r"|pty\.?(?:\s*ltd\.?)?|kft\.?|zrt\.?|d\.?\s*o\.?\s*o\.?)\s*$",
     re.IGNORECASE,
