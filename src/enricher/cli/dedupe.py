@@ -1,0 +1,148 @@
+"""``enricher dedupe``: find duplicate counterparties in a JSONL file or in the configured Flowtly API.
+
+Output (DESIGN.md, fixed): ``{"candidates": [...], "clusters": [...]}``. A malformed input line is
+reported with its line number and skipped; unreadable input stops the run with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from enricher.config import load_settings
+from enricher.errors import EnricherError
+from enricher.matching import MatchResult, match
+
+__all__ = ["read_jsonl", "register", "run", "write_output"]
+
+_console = Console(stderr=True)
+
+
+class InputError(EnricherError):
+    """The input file cannot be read at all (missing, a directory, no permission)."""
+
+
+def read_jsonl(path: Path, problems: list[str], advance: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+    """Yield one record per good line; append "line N: why" to ``problems`` for each bad line.
+
+    A good line is a JSON object with an ``id`` that is an int or a non-empty string, not seen before
+    (``1`` and ``"1"`` count as the same id: they would be indistinguishable in the output's pairs).
+    """
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
+    seen: set[str] = set()
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if advance is not None:
+                advance(len(raw))
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw)
+            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                problems.append(f"line {number}: not valid JSON ({exc.__class__.__name__}: {str(exc)[:80]})")
+                continue
+            if not isinstance(record, dict):
+                problems.append(f"line {number}: not a JSON object")
+                continue
+            rid = record.get("id")
+            if isinstance(rid, bool) or not isinstance(rid, int | str) or (isinstance(rid, str) and not rid.strip()):
+                problems.append(f"line {number}: no usable id (an int or a non-empty string is required)")
+                continue
+            if str(rid) in seen:
+                problems.append(f"line {number}: duplicate id {rid!r}")
+                continue
+            seen.add(str(rid))
+            yield record
+
+
+def write_output(result: MatchResult, path: Path) -> None:
+    """Write the contract JSON atomically (a reader never sees half a file)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".dedupe-", suffix=".json", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(result.to_contract(), out, ensure_ascii=False)
+            out.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=_console,
+        transient=True,
+        disable=not _console.is_terminal,
+    )
+
+
+def _from_file(path: Path, problems: list[str]) -> MatchResult:
+    if not path.is_file():
+        reason = "no such file" if not path.exists() else "not a regular file"
+        raise InputError(f"cannot read {path}: {reason}")
+    with _progress() as progress:
+        task = progress.add_task("reading", total=path.stat().st_size)
+        return match(read_jsonl(path, problems, lambda n: progress.advance(task, n)))
+
+
+def _from_api(problems: list[str]) -> MatchResult:
+    from enricher.flowtly import connect  # the API client is only needed in this mode
+
+    settings = load_settings()
+    with connect(settings) as client, _progress() as progress:
+        task = progress.add_task("fetching", total=None)
+        return match(client.iter_counterparties(), progress=lambda n: progress.advance(task, n))
+
+
+def run(args: argparse.Namespace) -> int:
+    problems: list[str] = []
+    if args.input is not None:
+        result = _from_file(Path(args.input), problems)
+        output = Path(args.output) if args.output else Path("out/dedupe.json")
+    else:
+        result = _from_api(problems)
+        output = Path(args.output) if args.output else load_settings().out_dir / "dedupe.json"
+    problems.extend(result.stats.get("skipped", []))
+    for problem in problems[:50]:
+        print(f"enricher dedupe: skipped {problem}", file=sys.stderr)
+    if len(problems) > 50:
+        print(f"enricher dedupe: ... and {len(problems) - 50} more skipped lines", file=sys.stderr)
+    write_output(result, output)
+    stats = result.stats
+    print(
+        f"enricher dedupe: {stats['records']} records, {stats['pairs_compared']} pairs compared, "
+        f"{stats['merge']} merge + {stats['review']} review candidates, {stats['clusters']} clusters "
+        f"in {stats['seconds']:.2f}s ({stats['records_per_second'] or 0:.0f} records/s) -> {output}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "dedupe",
+        help="find duplicate counterparties (JSONL file or the configured Flowtly API)",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+    )
+    parser.add_argument("--input", metavar="FILE.jsonl", help="one counterparty JSON object per line (offline)")
+    parser.add_argument(
+        "--output", metavar="OUT.json", help="where to write the result (default: out/dedupe.json)"
+    )
+    parser.set_defaults(func=run)
