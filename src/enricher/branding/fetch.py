@@ -362,6 +362,8 @@ class SafeFetcher:
                 try:
                     location = response.headers.get("location")
                     if response.status_code in _REDIRECTS and location:
+                        # Drain a small body so the kept-alive connection serves the next hop.
+                        await self._read_capped(response, 64 * 1024, str(target), truncate=True)
                         redirects.append(str(target))
                         current = str(target.join(location.strip()))
                         continue
