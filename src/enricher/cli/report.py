@@ -1,0 +1,138 @@
+"""``enricher report`` (the review report) and ``enricher merges apply`` (apply a person's decisions)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from enricher.config import Settings, load_settings
+from enricher.errors import RecordError
+from enricher.flowtly.models import Counterparty, RecordId
+
+__all__ = ["cmd_apply", "cmd_report", "default_audit_path", "register", "run_report"]
+
+log = logging.getLogger(__name__)
+
+
+def register(sub: Any) -> None:
+    """Add ``report`` and ``merges apply`` to the ``enricher`` command."""
+    report = sub.add_parser(
+        "report",
+        help="match the counterparties and write out/review.html, candidates.csv, candidates.json",
+        description="Fetch every counterparty (ENRICHER_FLOWTLY_URL, or the embedded sandbox), match them, "
+        "and write the review report, CSV and JSON into the output directory.",
+    )
+    report.add_argument(
+        "--out-dir", type=Path, default=None, help="where to write (default: ENRICHER_OUT_DIR, out/)"
+    )
+    report.add_argument(
+        "--input", type=Path, default=None, help="read records from a JSONL file instead of the API"
+    )
+    report.set_defaults(func=cmd_report)
+
+    merges = sub.add_parser("merges", help="apply the merges a person approved in the report")
+    merges_sub = merges.add_subparsers(dest="merges_command", metavar="ACTION", required=True)
+    apply = merges_sub.add_parser(
+        "apply",
+        help="apply approved merges from a decisions file (dry run unless --execute)",
+        description="Without --execute: print what would be merged, change nothing. With --execute: merge "
+        "each approved record into its survivor through the API, one at a time, with an audit log; "
+        "record rejected pairs so they are never proposed again. Safe to run again.",
+    )
+    apply.add_argument(
+        "--decisions", type=Path, required=True, help="the decisions file exported from the report"
+    )
+    apply.add_argument("--execute", action="store_true", help="really merge (default: dry run)")
+    apply.add_argument(
+        "--audit-log",
+        type=Path,
+        default=None,
+        help="JSON-lines audit log (default: <ENRICHER_STATE_DIR>/merge-audit.jsonl)",
+    )
+    apply.set_defaults(func=cmd_apply)
+
+
+def default_audit_path(settings: Settings) -> Path:
+    """Where the merge audit log lives unless ``--audit-log`` says otherwise."""
+    return Path(settings.state_dir) / "merge-audit.jsonl"
+
+
+def _read_jsonl(path: Path) -> Iterator[Counterparty]:
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise RecordError(f"cannot read {path}: {exc.strerror or exc}") from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                yield Counterparty.model_validate(json.loads(line))
+            except ValueError as exc:
+                print(
+                    f"enricher: {path}:{number}: skipped, not a counterparty: {str(exc).splitlines()[0]}",
+                    file=sys.stderr,
+                )
+
+
+def run_report(
+    settings: Settings, *, out_dir: Path | None = None, records: list[Counterparty] | None = None
+) -> Any:
+    """Fetch (unless ``records`` are given), match with the decision store, write the report; its paths."""
+    from enricher.flowtly import connect
+    from enricher.matching import match
+    from enricher.review import branding_health, read_enrichment_summary, write_report
+    from enricher.state.decisions import open_decision_store
+
+    target = Path(out_dir or settings.out_dir)
+    if records is None:
+        with connect(settings) as client:
+            records = list(client.iter_counterparties())
+    by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
+    with open_decision_store(settings) as store:
+        result = match(list(by_id.values()), decisions=store)
+    branding = branding_health(
+        by_id.values(), last_enrichment=read_enrichment_summary(target / "enrichment.json")
+    )
+    return write_report(result, by_id, target, branding=branding)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    records = list(_read_jsonl(args.input)) if args.input else None
+    paths = run_report(settings, out_dir=args.out_dir, records=records)
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from enricher.flowtly import connect
+    from enricher.review import DecisionsFileError, apply_merges, load_decisions
+    from enricher.state.decisions import open_decision_store
+
+    settings = load_settings()
+    try:
+        load_decisions(args.decisions)  # refuse a bad file before connecting to anything
+    except DecisionsFileError as exc:
+        print(f"enricher: {exc}", file=sys.stderr)
+        return 2
+    if settings.flowtly_url is None and args.execute:
+        print(
+            "enricher: warning: ENRICHER_FLOWTLY_URL is unset; merging in the embedded sandbox, "
+            "which is discarded when this command ends",
+            file=sys.stderr,
+        )
+    audit = args.audit_log or default_audit_path(settings)
+    with open_decision_store(settings) as store, connect(settings) as client:
+        summary = apply_merges(client, args.decisions, execute=args.execute, store=store, audit_path=audit)
+    for line in summary.lines():
+        print(line)
+    if args.execute:
+        print(f"audit log: {Path(audit).resolve()}")
+    return 0 if summary.ok else 1
