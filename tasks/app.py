@@ -1,0 +1,143 @@
+"""The Celery app: Redis broker and results, JSON only, two queues, late acks, bounded retries.
+
+Why these settings (Celery 5.7, Redis transport):
+
+* ``task_acks_late`` + idempotent tasks: a worker that dies mid-task leaves the message unacked, and
+  Redis hands it to another worker after ``visibility_timeout``; every task is safe to run twice.
+* ``task_reject_on_worker_lost``: a prefork child killed by the OOM killer or SIGKILL requeues its
+  message at once. Safe here because tasks are idempotent and ``tasks.base`` drops a message that
+  has killed ``ENRICHER_MAX_DELIVERIES`` workers (no poison loop).
+* ``visibility_timeout`` must exceed every countdown/ETA (retries wait at most ``retry_backoff_max``)
+  and every hard time limit, or Redis would redeliver a message that a worker still holds. The app
+  refuses to start when that is not so.
+* ``worker_prefetch_multiplier = 1``: long tasks do not queue up behind each other on one worker.
+* ``worker_cancel_long_running_tasks_on_connection_loss``: after a Redis restart a running late-ack
+  task could not be acknowledged anyway; it is cancelled and redelivered (Celery 6's default).
+"""
+
+from __future__ import annotations
+
+from celery import Celery
+from celery.schedules import crontab
+from kombu import Queue
+
+from enricher.config import Settings, load_settings
+from enricher.errors import ConfigError
+
+__all__ = ["API_QUEUE", "SCRAPE_QUEUE", "TIME_LIMITS", "make_app"]
+
+API_QUEUE = "enricher.api"
+"""Work that talks to the Flowtly API (or only to Redis): sync, match, report, merges, dispatch."""
+SCRAPE_QUEUE = "enricher.scrape"
+"""Work that fetches counterparties' websites: enrich-one, enrich-all."""
+
+TIME_LIMITS: dict[str, tuple[int, int]] = {
+    # task name: (soft, hard) seconds. Hard limits stay below the visibility timeout (checked).
+    "enricher.dispatch": (20, 30),
+    "enricher.sync": (600, 660),
+    "enricher.match_all": (900, 960),
+    "enricher.match_chunk": (900, 960),
+    "enricher.match_gather": (900, 960),
+    "enricher.match_one": (60, 90),
+    "enricher.build_report": (600, 660),
+    "enricher.enrich_one": (90, 120),
+    "enricher.enrich_all": (300, 360),
+    "enricher.apply_merges": (1800, 1860),
+    "enricher.nightly": (60, 90),
+    "enricher.weekly_reenrich": (60, 90),
+}
+
+ROUTES = {
+    "enricher.enrich_one": {"queue": SCRAPE_QUEUE},
+    "enricher.enrich_all": {"queue": SCRAPE_QUEUE},
+    "enricher.*": {"queue": API_QUEUE},
+}
+
+
+def _crontab(expr: str, variable: str) -> crontab:
+    fields = expr.split()
+    if len(fields) != 5:
+        raise ConfigError(
+            variable, f"expected 5 crontab fields (minute hour day month weekday), got {expr!r}"
+        )
+    minute, hour, day, month, weekday = fields
+    try:
+        return crontab(minute=minute, hour=hour, day_of_month=day, month_of_year=month, day_of_week=weekday)
+    except ValueError as exc:
+        raise ConfigError(variable, f"bad crontab {expr!r}: {exc}") from None
+
+
+def scaled_limits(settings: Settings) -> dict[str, tuple[int, int]]:
+    """The time limits, cut to fit under 90 % of the visibility timeout when that is set low."""
+    ceiling = max(2, int(settings.visibility_timeout * 0.9))
+    out: dict[str, tuple[int, int]] = {}
+    for name, (soft, hard) in TIME_LIMITS.items():
+        hard = min(hard, ceiling)
+        out[name] = (min(soft, max(1, hard - max(1, hard // 10))), hard)
+    return out
+
+
+def make_app(settings: Settings | None = None) -> Celery:
+    """The configured app; raises ConfigError when Redis is not set or the timeouts do not fit."""
+    settings = settings or load_settings()
+    if settings.redis_url is None:
+        raise ConfigError("ENRICHER_REDIS_URL", "the worker needs Redis (e.g. redis://127.0.0.1:6379/0)")
+    vt = settings.visibility_timeout
+    if settings.retry_backoff_max >= vt:
+        raise ConfigError(
+            "ENRICHER_RETRY_BACKOFF_MAX",
+            f"must stay below ENRICHER_VISIBILITY_TIMEOUT ({vt} s), or Redis redelivers waiting retries",
+        )
+    restore_interval = max(1, min(10, vt // 20))
+    app = Celery("enricher", set_as_current=True)
+    app.conf.update(
+        broker_url=settings.redis_url,
+        result_backend=settings.redis_url,
+        broker_transport_options={
+            "visibility_timeout": vt,
+            "unacked_restore_interval": restore_interval,
+            "unacked_restore_throttle": max(1, min(10, vt // (20 * restore_interval))),
+            "socket_timeout": 10,
+            "socket_connect_timeout": 5,
+            "health_check_interval": 25,
+        },
+        result_backend_transport_options={"visibility_timeout": vt},
+        broker_connection_retry_on_startup=True,
+        broker_connection_max_retries=None,
+        task_serializer="json",
+        result_serializer="json",
+        accept_content=["json"],
+        result_accept_content=["json"],
+        result_expires=24 * 3600,
+        task_ignore_result=True,
+        task_acks_late=True,
+        task_acks_on_failure_or_timeout=True,
+        task_reject_on_worker_lost=True,
+        task_track_started=False,
+        task_default_queue=API_QUEUE,
+        task_queues=[Queue(API_QUEUE), Queue(SCRAPE_QUEUE)],
+        task_routes=ROUTES,
+        task_annotations={
+            name: {"soft_time_limit": s, "time_limit": h} for name, (s, h) in scaled_limits(settings).items()
+        },
+        worker_prefetch_multiplier=1,
+        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_hijack_root_logger=False,
+        worker_send_task_events=True,
+        task_send_sent_event=False,
+        timezone="UTC",
+        enable_utc=True,
+        beat_schedule={
+            "nightly-match-and-report": {
+                "task": "enricher.nightly",
+                "schedule": _crontab(settings.schedule_match, "ENRICHER_SCHEDULE_MATCH"),
+            },
+            "weekly-reenrich": {
+                "task": "enricher.weekly_reenrich",
+                "schedule": _crontab(settings.schedule_reenrich, "ENRICHER_SCHEDULE_REENRICH"),
+            },
+        },
+        beat_scheduler="tasks.beat:SingleBeatScheduler",
+    )
+    app.conf.enricher_settings = settings
+    return app

@@ -1,0 +1,92 @@
+"""The one Task base class: retry on transient errors only, late acks, and a poison-message guard.
+
+* Retries: ``TransientError`` (Flowtly 429/5xx/network after the client's own retries),
+  ``httpx.TransportError``, Redis connection errors and ``StateError``; exponential backoff with full
+  jitter, capped at ``ENRICHER_RETRY_BACKOFF_MAX`` (below the visibility timeout), at most
+  ``ENRICHER_TASK_MAX_RETRIES`` times. Auth, validation and bad input fail at once.
+* Poison guard: each start of a message (task id + retry number) is counted in Redis. A message that
+  was started ``ENRICHER_MAX_DELIVERIES`` times without finishing has killed that many workers (OOM,
+  segfault, SIGKILL); it is logged and dropped instead of being redelivered for ever.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import httpx
+import redis
+from celery import Task
+
+from enricher.config import Settings
+from enricher.errors import StateError, TransientError
+from enricher.jobs import JobContext
+from enricher.state.locks import LockBusy
+from enricher.state.runs import DeliveryCounter
+
+__all__ = ["RETRYABLE", "EnricherTask"]
+
+log = logging.getLogger("tasks")
+
+RETRYABLE: tuple[type[BaseException], ...] = (
+    TransientError,
+    httpx.TransportError,
+    redis.ConnectionError,
+    redis.TimeoutError,
+    StateError,
+)
+
+
+class EnricherTask(Task):  # type: ignore[misc]
+    """Base of every enricher task (see the module docstring)."""
+
+    abstract = True
+    acks_late = True
+    reject_on_worker_lost = True
+    ignore_result = True
+    autoretry_for = RETRYABLE
+    dont_autoretry_for = (LockBusy,)
+    retry_backoff = 2
+    retry_backoff_max = 600
+    retry_jitter = True
+    max_retries = 8
+
+    _ctx: JobContext | None = None
+
+    @property
+    def settings(self) -> Settings:
+        settings: Settings = self.app.conf.enricher_settings
+        return settings
+
+    @property
+    def ctx(self) -> JobContext:
+        """Job context of this worker process (opened lazily, after the prefork fork)."""
+        if EnricherTask._ctx is None:
+            EnricherTask._ctx = JobContext.open(self.settings)
+        return EnricherTask._ctx
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        request = self.request
+        if request.id and not request.called_directly:
+            key = f"{request.id}:{request.retries or 0}"
+            try:
+                counter = DeliveryCounter(self.ctx.state.redis, self.ctx.state.keys, ttl=7 * 86400)  # type: ignore[arg-type]
+                starts = counter.started(key)
+            except (StateError, redis.RedisError):
+                starts = 1  # Redis is down: run anyway; the task's own Redis use will retry
+            limit = self.settings.max_deliveries
+            if starts > limit:
+                log.error(
+                    "%s[%s] dropped: started %d times without finishing (poison message)",
+                    self.name, request.id, starts - 1,
+                )  # fmt: skip
+                return None
+        return super().__call__(*args, **kwargs)
+
+    def after_return(
+        self, status: str, retval: Any, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        if task_id and self.ctx.state.redis is not None:
+            DeliveryCounter(self.ctx.state.redis, self.ctx.state.keys, ttl=1).finished(
+                f"{task_id}:{self.request.retries or 0}"
+            )

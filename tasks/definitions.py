@@ -1,0 +1,172 @@
+"""The tasks: each takes ids, calls one job in ``enricher.jobs``, and fans out by sending more tasks.
+
+Names are stable strings (``enricher.<job>``) so routes, time limits and ``send_task`` do not depend
+on module paths. All tasks are idempotent (see ``enricher.jobs``); retries are in ``tasks.base``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from celery import Celery
+
+from enricher import jobs
+from enricher.flowtly.models import RecordId
+from enricher.state.locks import LockBusy
+from enricher.state.runs import once
+from tasks.base import EnricherTask
+
+__all__ = ["register"]
+
+log = logging.getLogger("tasks")
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def register(app: Celery) -> dict[str, Any]:
+    """Define every task on ``app``; returns them by short name."""
+    settings = app.conf.enricher_settings
+    options: dict[str, Any] = {
+        "base": EnricherTask,
+        "bind": True,
+        "retry_backoff_max": settings.retry_backoff_max,
+        "max_retries": settings.task_max_retries,
+    }
+
+    def task(name: str, **extra: Any) -> Callable[[F], Any]:
+        return app.task(name=f"enricher.{name}", **{**options, **extra})  # type: ignore[no-any-return]
+
+    @task("dispatch")
+    def dispatch(self: EnricherTask, record_ids: list[RecordId], kind: str, webhook_id: str = "") -> int:
+        """A counterparty was created or changed: queue match-one and enrich-one for each id."""
+        wanted = jobs.event_jobs(self.settings)
+        if self.ctx.state.redis is not None:
+            self.ctx.state.redis.incr(self.ctx.state.keys.counter("events_dispatched"))
+        sent = 0
+        for rid in record_ids:
+            if "match" in wanted:
+                match_one.delay(rid)
+                sent += 1
+            if "enrich" in wanted:
+                enrich_one.delay(rid)
+                sent += 1
+        log.info("event %s %s %s: %d jobs queued", webhook_id, kind, record_ids, sent)
+        return sent
+
+    @task("sync")
+    def sync(self: EnricherTask) -> int:
+        return jobs.sync(self.ctx).count
+
+    @task("match_all")
+    def match_all(self: EnricherTask, report: bool = True) -> str | None:
+        """One full match at a time: sync, split, fan out chunks; the last chunk starts the gather."""
+        locks = self.ctx.state.locks
+        try:
+            with locks.hold(jobs.MATCH_ALL_LOCK, ttl=60):
+                # The short lock only serialises planning; the run itself is guarded by its marker.
+                if not once(
+                    self.ctx.state.redis, self.ctx.state.keys, "match-all:running", window=_run_window(self)
+                ):  # type: ignore[arg-type]
+                    log.info("a full match is already running; not starting another")
+                    return None
+                plan = jobs.plan_match_all(self.ctx)
+        except LockBusy:
+            log.info("a full match is being planned by another worker")
+            return None
+        for part, ids in enumerate(plan.parts):
+            match_chunk.delay(plan.run_id, part, ids, report)
+        log.info("full match %s: %d parts", plan.run_id, len(plan.parts))
+        return plan.run_id
+
+    @task("match_chunk")
+    def match_chunk(
+        self: EnricherTask, run_id: str, part: int, ids: list[RecordId], report: bool = True
+    ) -> None:
+        if jobs.match_chunk(self.ctx, run_id, part, ids):
+            match_gather.delay(run_id, report)
+
+    @task("match_gather")
+    def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
+        try:
+            result = jobs.match_gather(self.ctx, run_id)
+        finally:
+            _end_run(self)
+        if report:
+            build_report.delay()
+        return len(result.candidates)
+
+    @task("match_one")
+    def match_one(self: EnricherTask, record_id: RecordId) -> int:
+        return len(jobs.match_one(self.ctx, record_id))
+
+    @task("build_report")
+    def build_report(self: EnricherTask) -> str:
+        paths = jobs.build_report(self.ctx)
+        return str(getattr(paths, "html", paths))
+
+    @task("enrich_one")
+    def enrich_one(
+        self: EnricherTask, record_id: RecordId, overwrite: bool = False, refresh: bool = False
+    ) -> None:
+        try:
+            jobs.enrich_one(self.ctx, record_id, overwrite=overwrite, refresh=refresh)
+        except LockBusy as exc:
+            # Someone enriches this record right now; come back once they are done (the record may
+            # have changed again since they read it).
+            raise self.retry(exc=exc, countdown=min(30, self.settings.retry_backoff_max)) from exc
+
+    @task("enrich_all")
+    def enrich_all(self: EnricherTask, stale_days: int | None = None, do_sync: bool = True) -> int:
+        """Fan out enrich-one over every record worth (re-)enriching."""
+        if do_sync:
+            jobs.sync(self.ctx)
+        targets = jobs.enrich_all_targets(self.ctx, stale_days=stale_days)
+        for rid in targets:
+            enrich_one.delay(rid, refresh=stale_days is not None)
+        return len(targets)
+
+    @task("apply_merges")
+    def apply_merges(self: EnricherTask, decisions_path: str, execute: bool = False) -> Any:
+        summary = jobs.apply_merges(self.ctx, Path(decisions_path), execute=execute)
+        return str(summary)
+
+    @task("nightly")
+    def nightly(self: EnricherTask) -> None:
+        """Beat's nightly entry: once per 20 h, whatever the number of beat processes."""
+        if once(self.ctx.state.redis, self.ctx.state.keys, "schedule:nightly", window=20 * 3600):  # type: ignore[arg-type]
+            match_all.delay(report=True)
+
+    @task("weekly_reenrich")
+    def weekly_reenrich(self: EnricherTask) -> None:
+        """Beat's weekly entry: re-enrich empty and stale branding, once per 6 days."""
+        if once(self.ctx.state.redis, self.ctx.state.keys, "schedule:weekly-reenrich", window=6 * 86400):  # type: ignore[arg-type]
+            enrich_all.delay(stale_days=self.settings.enrich_stale_days)
+
+    return {
+        "dispatch": dispatch,
+        "sync": sync,
+        "match_all": match_all,
+        "match_chunk": match_chunk,
+        "match_gather": match_gather,
+        "match_one": match_one,
+        "build_report": build_report,
+        "enrich_one": enrich_one,
+        "enrich_all": enrich_all,
+        "apply_merges": apply_merges,
+        "nightly": nightly,
+        "weekly_reenrich": weekly_reenrich,
+    }
+
+
+def _run_window(task: EnricherTask) -> int:
+    """How long a full match may hold its running marker: chunks + gather, below the visibility timeout."""
+    return int(task.settings.visibility_timeout)
+
+
+def _end_run(task: EnricherTask) -> None:
+    redis = task.ctx.state.redis
+    if redis is not None:
+        redis.delete(task.ctx.state.keys.once("match-all:running"))
