@@ -8,6 +8,7 @@ cluster (:mod:`.cluster`); :func:`match` runs it all, :class:`MatchIndex` answer
 from enricher.matching import decisions
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
 from enricher.matching.engine import MERGE_THRESHOLD, REVIEW_THRESHOLD, match
+from enricher.matching.index import MatchIndex
 from enricher.matching.records import Prepared, prepare
 from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
 
@@ -21,6 +22,7 @@ __all__ = [
     "Evidence",
     "InMemoryDecisions",
     "Judgement",
+    "MatchIndex",
     "MatchResult",
     "Prepared",
     "decisions",

@@ -66,7 +66,8 @@ def _texts(table: Table, name: str, index: IntArray) -> npt.NDArray[np.object_]:
 def _scores(scorer: Callable[..., float], a: Sequence[str], b: Sequence[str]) -> npt.NDArray[np.float32]:
     if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
-    return np.asarray(process.cpdist(a, b, scorer=scorer, workers=-1, dtype=np.float32), dtype=np.float32)
+    workers = -1 if len(a) > 20_000 else 1  # threads only pay on big batches (the index asks for few)
+    return np.asarray(process.cpdist(a, b, scorer=scorer, workers=workers, dtype=np.float32), dtype=np.float32)
 
 
 # ----------------------------------------------------------------------------------------------- name
