@@ -31,7 +31,9 @@ class InputError(EnricherError):
     """The input file cannot be read at all (missing, a directory, no permission)."""
 
 
-def read_jsonl(path: Path, problems: list[str], advance: Callable[[int], None] | None = None) -> Iterator[dict[str, Any]]:
+def read_jsonl(
+    path: Path, problems: list[str], advance: Callable[[int], None] | None = None
+) -> Iterator[dict[str, Any]]:
     """Yield one record per good line; append "line N: why" to ``problems`` for each bad line.
 
     A good line is a JSON object with an ``id`` that is an int or a non-empty string, not seen before
@@ -57,7 +59,11 @@ def read_jsonl(path: Path, problems: list[str], advance: Callable[[int], None] |
                 problems.append(f"line {number}: not a JSON object")
                 continue
             rid = record.get("id")
-            if isinstance(rid, bool) or not isinstance(rid, int | str) or (isinstance(rid, str) and not rid.strip()):
+            if (
+                isinstance(rid, bool)
+                or not isinstance(rid, int | str)
+                or (isinstance(rid, str) and not rid.strip())
+            ):
                 problems.append(f"line {number}: no usable id (an int or a non-empty string is required)")
                 continue
             if str(rid) in seen:
@@ -141,7 +147,9 @@ def register(subparsers: Any) -> None:
         help="find duplicate counterparties (JSONL file or the configured Flowtly API)",
         description=__doc__.splitlines()[0] if __doc__ else None,
     )
-    parser.add_argument("--input", metavar="FILE.jsonl", help="one counterparty JSON object per line (offline)")
+    parser.add_argument(
+        "--input", metavar="FILE.jsonl", help="one counterparty JSON object per line (offline)"
+    )
     parser.add_argument(
         "--output", metavar="OUT.json", help="where to write the result (default: out/dedupe.json)"
     )

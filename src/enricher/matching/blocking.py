@@ -88,15 +88,15 @@ def candidate_pairs(
     owners: list[int] = []
     hashes: list[int] = []
     for position, record in enumerate(records):
-        for key in set(block_keys(record, counts)):
+        for text in set(block_keys(record, counts)):
             owners.append(position)
-            hashes.append(hash(key))
+            hashes.append(hash(text))
     owner = np.asarray(owners, dtype=np.int64)
     key = np.asarray(hashes, dtype=np.int64)
     # Inside a block, order by name so that the sorted-neighbourhood windows meet similar names.
     name_rank = np.empty(len(records), dtype=np.int64)
-    name_rank[np.argsort(np.asarray([r.sorted_core for r in records], dtype=object), kind="stable")] = np.arange(
-        len(records)
+    name_rank[np.argsort(np.asarray([r.sorted_core for r in records], dtype=object), kind="stable")] = (
+        np.arange(len(records))
     )
     order = np.lexsort((name_rank[owner], key)) if len(key) else np.zeros(0, dtype=np.int64)
     owner, key = owner[order], key[order]

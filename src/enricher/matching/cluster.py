@@ -121,7 +121,9 @@ def build_clusters(
         people = sorted((records[i] for i in group), key=survivor_key)
         chosen = people[0]
         links = "; ".join(reasons[root][:5]) + ("; ..." if len(reasons[root]) > 5 else "")
-        explanation = f"{len(group)} records linked by strong matches: {links}. {_explain_survivor(chosen, people)}"
+        explanation = (
+            f"{len(group)} records linked by strong matches: {links}. {_explain_survivor(chosen, people)}"
+        )
         found.append((survivor_key(chosen)[2:], Cluster([p.id for p in people], chosen.id, explanation)))
     found.sort(key=lambda item: item[0])
     return [cluster for _, cluster in found]

@@ -40,7 +40,9 @@ REVIEW_THRESHOLD = 0.2
 PROGRESS_EVERY = 1000
 
 
-def compare_all(table: Table, left: IntArray, right: IntArray, features: Sequence[Feature] = FEATURES) -> LevelMatrix:
+def compare_all(
+    table: Table, left: IntArray, right: IntArray, features: Sequence[Feature] = FEATURES
+) -> LevelMatrix:
     """The level of every feature for every pair: rows are pairs, columns features."""
     out = np.empty((len(left), len(features)), dtype=np.int8)
     for column, feature in enumerate(features):
@@ -88,7 +90,9 @@ class Scorer:
 
     def weights(self, levels: LevelMatrix, left: IntArray) -> FloatArray:
         """Per pair and feature, the log2 Bayes factor (tf-adjusted)."""
-        return self.model.weight_matrix(levels) + tf_adjustment(self.model, levels, self._pair_frequencies(left))
+        return self.model.weight_matrix(levels) + tf_adjustment(
+            self.model, levels, self._pair_frequencies(left)
+        )
 
     def total(self, levels: LevelMatrix, left: IntArray) -> FloatArray:
         """Per pair, the match probability; computed in chunks so a million pairs stay small."""
@@ -103,7 +107,9 @@ class Scorer:
         """Match probability of arbitrary pairs of table positions."""
         return self.total(compare_all(self.table, left, right), left)
 
-    def evidence(self, levels: npt.NDArray[np.int8], weights: FloatArray, a: Prepared, b: Prepared) -> list[Evidence]:
+    def evidence(
+        self, levels: npt.NDArray[np.int8], weights: FloatArray, a: Prepared, b: Prepared
+    ) -> list[Evidence]:
         return [
             Evidence(f.name, f.result(int(level)), float(weight), f.explain(int(level), a, b))
             for f, level, weight in zip(self.model.features, levels, weights, strict=True)

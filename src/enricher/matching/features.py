@@ -53,7 +53,9 @@ class Feature:
         return "missing" if level == NULL else self.levels[level].label
 
 
-def _pair_codes(table: Table, name: str, left: IntArray, right: IntArray) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
+def _pair_codes(
+    table: Table, name: str, left: IntArray, right: IntArray
+) -> tuple[IntArray, IntArray, npt.NDArray[np.bool_]]:
     column = table.codes[name]
     a, b = column[left], column[right]
     return a, b, (a >= 0) & (b >= 0)
@@ -63,11 +65,17 @@ def _texts(table: Table, name: str, index: IntArray) -> npt.NDArray[np.object_]:
     return table.text_array(name)[index]
 
 
-def _scores(scorer: Callable[..., float], a: Sequence[str], b: Sequence[str]) -> npt.NDArray[np.float32]:
+def _scores(
+    scorer: Callable[..., float],
+    a: Sequence[str] | npt.NDArray[np.object_],
+    b: Sequence[str] | npt.NDArray[np.object_],
+) -> npt.NDArray[np.float32]:
     if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
     workers = -1 if len(a) > 20_000 else 1  # threads only pay on big batches (the index asks for few)
-    return np.asarray(process.cpdist(a, b, scorer=scorer, workers=workers, dtype=np.float32), dtype=np.float32)
+    return np.asarray(
+        process.cpdist(a, b, scorer=scorer, workers=workers, dtype=np.float32), dtype=np.float32
+    )
 
 
 # ----------------------------------------------------------------------------------------------- name

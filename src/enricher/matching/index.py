@@ -18,7 +18,14 @@ import numpy as np
 from enricher.flowtly.models import Counterparty, RecordId
 from enricher.matching.blocking import DEFAULT_CAP, block_keys, candidate_pairs
 from enricher.matching.decisions import DecisionMemory
-from enricher.matching.engine import MERGE_THRESHOLD, REVIEW_THRESHOLD, Scorer, band_of, compare_all, prepare_all
+from enricher.matching.engine import (
+    MERGE_THRESHOLD,
+    REVIEW_THRESHOLD,
+    Scorer,
+    band_of,
+    compare_all,
+    prepare_all,
+)
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Candidate
 from enricher.matching.scoring import TF_FIELDS, Model, default_model
@@ -64,8 +71,12 @@ class MatchIndex:
         table = Table(prepared)
         left, right, _ = candidate_pairs(prepared)
         scorer, _ = Scorer.fit(table, left, right)
-        index = cls(scorer.model, decisions=decisions, merge_threshold=merge_threshold,
-                    review_threshold=review_threshold)
+        index = cls(
+            scorer.model,
+            decisions=decisions,
+            merge_threshold=merge_threshold,
+            review_threshold=review_threshold,
+        )
         for record in prepared:
             index._tokens.update(set(record.core.split()))
         for record in prepared:
@@ -128,8 +139,10 @@ class MatchIndex:
         rows = [record] + [self._records[o] for o in others]
         table = Table(rows)
         frequencies = {
-            name: np.asarray([max(self._values[name][getattr(r, field)], 1) if getattr(r, field) else 0
-                              for r in rows], dtype=np.float64)
+            name: np.asarray(
+                [max(self._values[name][getattr(r, field)], 1) if getattr(r, field) else 0 for r in rows],
+                dtype=np.float64,
+            )
             for name, field in TF_FIELDS.items()
         }
         scorer = Scorer(table, self.model, frequencies)
@@ -146,7 +159,11 @@ class MatchIndex:
                 continue
             p = float(score[row])
             band = band_of(p, {n: int(levels[row, k]) for n, k in names.items()}, self.merge_threshold)
-            out.append(Candidate(record.id, other.id, p, band, scorer.evidence(levels[row], weights[row], record, other)))
+            out.append(
+                Candidate(
+                    record.id, other.id, p, band, scorer.evidence(levels[row], weights[row], record, other)
+                )
+            )
         out.sort(key=lambda c: -c.score)
         return out
 

@@ -85,7 +85,9 @@ _EXTRA_SUFFIX = [
 _TRIM = " ,;:-&/()\t"
 # Forms that stand before the name in their home countries ("OOO Romashka", "AB Volvo", "UAB Foo").
 # Other forms are only stripped at the end: "SA Tavola" is more likely a name than a legal form.
-_PREFIX_FORMS = frozenset({"ooo", "oao", "zao", "pao", "ao", "ab", "oy", "oyj", "uab", "sia", "pt", "tov", "as"})
+_PREFIX_FORMS = frozenset(
+    {"ooo", "oao", "zao", "pao", "ao", "ab", "oy", "oyj", "uab", "sia", "pt", "tov", "as"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,18 +249,62 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), include_psl_private_domain
 # Hosts whose pages belong to many unrelated companies: a shared one says nothing about identity.
 SHARED_HOSTS = frozenset(
     {
-        "facebook.com", "fb.com", "fb.me", "instagram.com", "linkedin.com", "twitter.com", "x.com",
-        "youtube.com", "youtu.be", "tiktok.com", "pinterest.com", "threads.net", "goo.gl", "g.page",
-        "business.site", "wix.com", "wixsite.com", "wordpress.com", "blogspot.com", "squarespace.com",
-        "weebly.com", "jimdo.com", "jimdosite.com", "webnode.com", "webnode.pl", "site123.me",
-        "strikingly.com", "godaddysites.com", "myshopify.com", "shopify.com", "etsy.com", "yelp.com",
-        "tripadvisor.com", "foursquare.com", "linktr.ee", "bit.ly", "tinyurl.com", "carrd.co",
-        "github.com", "gitlab.com", "medium.com", "tumblr.com", "opentable.com", "zomato.com",
-        "olx.pl", "allegro.pl", "google.com", "sites.google.com", "about.me", "notion.site",
+        "facebook.com",
+        "fb.com",
+        "fb.me",
+        "instagram.com",
+        "linkedin.com",
+        "twitter.com",
+        "x.com",
+        "youtube.com",
+        "youtu.be",
+        "tiktok.com",
+        "pinterest.com",
+        "threads.net",
+        "goo.gl",
+        "g.page",
+        "business.site",
+        "wix.com",
+        "wixsite.com",
+        "wordpress.com",
+        "blogspot.com",
+        "squarespace.com",
+        "weebly.com",
+        "jimdo.com",
+        "jimdosite.com",
+        "webnode.com",
+        "webnode.pl",
+        "site123.me",
+        "strikingly.com",
+        "godaddysites.com",
+        "myshopify.com",
+        "shopify.com",
+        "etsy.com",
+        "yelp.com",
+        "tripadvisor.com",
+        "foursquare.com",
+        "linktr.ee",
+        "bit.ly",
+        "tinyurl.com",
+        "carrd.co",
+        "github.com",
+        "gitlab.com",
+        "medium.com",
+        "tumblr.com",
+        "opentable.com",
+        "zomato.com",
+        "olx.pl",
+        "allegro.pl",
+        "google.com",
+        "sites.google.com",
+        "about.me",
+        "notion.site",
     }
 )
 # Second-level labels that are marketplaces or platforms under every country suffix (amazon.de ...).
-SHARED_LABELS = frozenset({"amazon", "ebay", "google", "facebook", "booking", "allegro", "tripadvisor", "yelp"})
+SHARED_LABELS = frozenset(
+    {"amazon", "ebay", "google", "facebook", "booking", "allegro", "tripadvisor", "yelp"}
+)
 
 
 def normalize_domain(url: str | None) -> str | None:

@@ -66,8 +66,18 @@ class Prepared:
         """How many identity fields are known: the survivor rule prefers complete records."""
         return sum(
             1
-            for value in (self.core, self.legal_form, self.tin, self.domain, self.phone, self.street,
-                          self.house, self.postcode, self.city, self.country)
+            for value in (
+                self.core,
+                self.legal_form,
+                self.tin,
+                self.domain,
+                self.phone,
+                self.street,
+                self.house,
+                self.postcode,
+                self.city,
+                self.country,
+            )
             if value
         )
 
@@ -120,8 +130,19 @@ def prepare(record: Counterparty | Mapping[str, Any]) -> Prepared:
     )
 
 
-_CODED = ("core", "legal_form", "legal_generic", "tin", "tin_country", "domain", "phone", "house",
-          "postcode", "city", "country")
+_CODED = (
+    "core",
+    "legal_form",
+    "legal_generic",
+    "tin",
+    "tin_country",
+    "domain",
+    "phone",
+    "house",
+    "postcode",
+    "city",
+    "country",
+)
 _FIELD_NAMES = {f.name for f in fields(Prepared)}
 
 

@@ -152,12 +152,19 @@ def fit(
             col = patterns[:, column]
             size = len(feature.levels)
             present = col != NULL
-            m_counts = np.bincount(col[present], weights=match_mass[present], minlength=size) + prior_m[feature.name]
-            u_counts = np.bincount(col[present], weights=other_mass[present], minlength=size) + prior_u[feature.name]
+            m_counts = (
+                np.bincount(col[present], weights=match_mass[present], minlength=size) + prior_m[feature.name]
+            )
+            u_counts = (
+                np.bincount(col[present], weights=other_mass[present], minlength=size) + prior_u[feature.name]
+            )
             new_m = np.maximum(m_counts / m_counts.sum(), MIN_PROB)
             new_u = np.maximum(u_counts / u_counts.sum(), MIN_PROB)
-            shift = max(shift, float(np.abs(new_m - model.m[feature.name]).max()),
-                        float(np.abs(new_u - model.u[feature.name]).max()))
+            shift = max(
+                shift,
+                float(np.abs(new_m - model.m[feature.name]).max()),
+                float(np.abs(new_u - model.u[feature.name]).max()),
+            )
             model.m[feature.name], model.u[feature.name] = new_m, new_u
         new_prior = float(np.clip((match_mass.sum() + DEFAULT_PRIOR) / (total + 1.0), 1e-6, 0.999))
         shift = max(shift, abs(new_prior - model.prior))
