@@ -59,7 +59,7 @@ def domain_label(url_or_host: str) -> str:
 _LEGAL_FORMS = re.compile(
     r"[\s,]+(?:sp\.?\s*z\s*o\.?\s*o\.?|sp\.?\s*k\.?|sp\.?\s*j\.?|sp\.?\s*p\.?|s\.?\s*k\.?\s*a\.?|s\.?\s*c\.?"
     r"|spółka\s+(?:z\s+ograniczoną\s+odpowiedzialnością|akcyjna|komandytowa|jawna|cywilna)"
-    r"|s\.?\s*a\.?|gmbh(?:\s*&\s*co\.?\s*kg)?|ag|kg|ohg|ug|e\.?\s*v\.?|ltd\.?|limited|plc|llc|l\.?l\.?c\.?"
+    r"|s\.?\s*a\.?|gmbh(?:\s*&\s*co\.?\s*kg)?|ag|kg|ohg|ug|e\.?\s*v\.?|ltd\.?|limited|plc|llc|l\.?l\.?c\.?|llp|lp|pllc"
     r"|inc\.?|incorporated|corp\.?|corporation|co\.|s\.?\s*r\.?\s*o\.?|a\.?\s*s\.?"
     r"|s\.?\s*r\.?\s*l\.?|s\.?\s*p\.?\s*a\.?|s\.?\s*a\.?\s*s\.?|sarl|b\.?\s*v\.?|n\.?\s*v\.?|oy|ab|as|a/s|aps"
     r"|pty\.?(?:\s*ltd\.?)?|kft\.?|zrt\.?|d\.?\s*o\.?\s*o\.?)\s*$",
@@ -69,11 +69,14 @@ _LEGAL_FORMS = re.compile(
 
 def strip_legal_form(name: str) -> str:
     """``ACME Sp. z o.o.`` -> ``ACME``; repeated for stacked forms (``GmbH & Co. KG``)."""
-    prev = None
-    while prev != name:
-        prev = name
-        name = _LEGAL_FORMS.sub("", name).rstrip(" ,.-")
-    return name or prev or ""
+    while True:
+        shorter = _LEGAL_FORMS.sub("", name)
+        if shorter == name:
+            return name
+        shorter = shorter.rstrip(" ,.-&")
+        if not shorter:
+            return name
+        name = shorter
 
 
 def compact(name: str) -> str:

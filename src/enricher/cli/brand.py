@@ -46,13 +46,13 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     parser: argparse.ArgumentParser = args._parser
+    if args.url and args.html is None:
+        parser.error("--url goes with --html; for an online lookup give the URL as the argument")
     modes = sum(x is not None for x in (args.target, args.html, args.batch))
     if modes != 1:
         parser.error("give exactly one of URL, --html FILE --url URL, or --batch FILE.jsonl")
     if args.html is not None and not args.url:
         parser.error("--html needs --url (the address the page was served from)")
-    if args.url and args.html is None:
-        parser.error("--url goes with --html; for an online lookup give the URL as the argument")
     with _open_output(args.output) as out:
         if args.batch is not None:
             return brand_batch(args.batch, out)
