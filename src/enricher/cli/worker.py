@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -24,8 +25,20 @@ QUEUES = "enricher.api,enricher.scrape"
 
 
 def _tasks(settings: Settings) -> ModuleType:
+    """The Celery package ``tasks`` (installed next to ``enricher``, or beside ``src/`` in a checkout)."""
     if settings.redis_url is None:
         raise ConfigError("ENRICHER_REDIS_URL", "the worker, beat and webhook receiver need Redis")
+    try:
+        return importlib.import_module("tasks")
+    except ModuleNotFoundError as exc:
+        if exc.name != "tasks":
+            raise
+    # An editable install may expose only src/: fall back to the checkout's root.
+    root = Path(__file__).resolve().parents[3]
+    if not (root / "tasks" / "__init__.py").is_file():
+        raise ConfigError("ENRICHER_REDIS_URL", "the Celery package 'tasks' is not installed")
+    sys.path.insert(0, str(root))
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     return importlib.import_module("tasks")
 
 
