@@ -1,0 +1,197 @@
+"""``enricher sandbox serve`` as a real process: ready line, token sources, write-back on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from enricher.flowtly import FlowtlyClient
+from enricher.flowtly.testing import SMALL_REGISTER, fast_backoff
+
+pytestmark = pytest.mark.integration
+
+
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], url: str) -> None:
+        self.proc = proc
+        self.url = url
+
+    def stop(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGTERM)
+        _, err = self.proc.communicate(timeout=15)
+        return self.proc.returncode, err
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICHER_")}
+    return env | extra
+
+
+def start(args: list[str], cwd: Path, **env: str) -> Served:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "enricher", "sandbox", "serve", "--port", "0", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=cwd,
+        env=_env(**env),
+    )
+    line: list[str] = []
+    reader = threading.Thread(target=lambda: line.append(proc.stdout.readline() if proc.stdout else ""))
+    reader.start()
+    reader.join(30)
+    if not line or not line[0].startswith("sandbox listening on http://127.0.0.1:"):
+        proc.kill()
+        _, err = proc.communicate(timeout=10)
+        raise AssertionError(f"no ready line: {line!r}; stderr: {err}")
+    return Served(proc, line[0].split()[-1])
+
+
+@pytest.fixture
+def data_file(tmp_path: Path) -> Path:
+    path = tmp_path / "register.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in SMALL_REGISTER))
+    return path
+
+
+@pytest.fixture
+def cleanup() -> Iterator[list[Served]]:
+    started: list[Served] = []
+    yield started
+    for served in started:
+        if served.proc.poll() is None:
+            served.proc.kill()
+            served.proc.communicate(timeout=10)
+
+
+def test_serve_write_back_and_clean_sigterm(tmp_path: Path, data_file: Path, cleanup: list[Served]) -> None:
+    served = start(
+        ["--data", str(data_file), "--token", "cli-token", "--write-back", "--no-hydra-prefix"], tmp_path
+    )
+    cleanup.append(served)
+    with FlowtlyClient(served.url, token="cli-token", backoff=fast_backoff()) as client:
+        assert [c.id for c in client.iter_counterparties()] == [1, 2, 3, 4, 5]
+        client.patch_counterparty(3, {"logoUrl": "https://globex.example/logo.svg"})
+        client.merge_counterparties(1, 2)
+        stats = client.get("/_sandbox/stats")
+    assert stats["merges_applied"] == 1 and stats["patches_applied"] == 1
+    code, err = served.stop()
+    assert code == 0, err
+    written = [json.loads(line) for line in data_file.read_text().splitlines()]
+    assert [r["id"] for r in written] == [1, 3, 4, 5]
+    assert written[1]["logoUrl"] == "https://globex.example/logo.svg"
+    assert written[0]["addressPhoneNumber"] == "+48 22 123 45 67"
+
+
+def test_without_write_back_the_file_is_untouched(
+    tmp_path: Path, data_file: Path, cleanup: list[Served]
+) -> None:
+    before = data_file.read_text()
+    served = start(["--data", str(data_file), "--token", "t"], tmp_path)
+    cleanup.append(served)
+    with FlowtlyClient(served.url, token="t", backoff=fast_backoff()) as client:
+        client.delete_counterparty(1)
+    assert served.stop()[0] == 0
+    assert data_file.read_text() == before
+
+
+def test_token_from_the_environment(tmp_path: Path, data_file: Path, cleanup: list[Served]) -> None:
+    served = start(["--data", str(data_file)], tmp_path, ENRICHER_FLOWTLY_TOKEN="env-token")
+    cleanup.append(served)
+    with httpx.Client(timeout=10) as http:
+        assert http.get(
+            f"{served.url}/counterparties/1", headers={"Authorization": "Bearer env-token"}
+        ).is_success
+        assert (
+            http.get(f"{served.url}/counterparties/1", headers={"Authorization": "Bearer x"}).status_code
+            == 401
+        )
+    assert served.stop()[0] == 0
+
+
+def test_login_and_faults_from_the_command_line(
+    tmp_path: Path, data_file: Path, cleanup: list[Served]
+) -> None:
+    served = start(
+        [
+            "--data",
+            str(data_file),
+            "--token",
+            "t",
+            "--login",
+            "ana:pa:ss",
+            "--faults",
+            '{"burst_429": 1, "retry_after": 0}',
+        ],
+        tmp_path,
+    )
+    cleanup.append(served)
+    with FlowtlyClient(served.url, username="ana", password="pa:ss", backoff=fast_backoff()) as client:
+        assert client.get_counterparty(4).name == "Jan Kowalski"
+        assert client.get("/_sandbox/stats")["faults_injected"] == {"429": 1}
+    assert served.stop()[0] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--data", "absent.jsonl"], "no such file"),
+        (["--faults", "{oops"], "--faults"),
+        (["--faults", '{"rate_429": 7}'], "between 0 and 1"),
+        (["--login", "nocolon"], "USER:PASSWORD"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(
+    tmp_path: Path, data_file: Path, args: list[str], message: str
+) -> None:
+    if "--data" not in args:
+        args = ["--data", str(data_file), *args]
+    result = subprocess.run(
+        [sys.executable, "-m", "enricher", "sandbox", "serve", "--port", "0", "--token", "t", *args],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=_env(),
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_busy_port_is_a_clear_error(tmp_path: Path, data_file: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "enricher",
+                "sandbox",
+                "serve",
+                "--data",
+                str(data_file),
+                "--port",
+                str(port),
+            ],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=_env(ENRICHER_FLOWTLY_TOKEN="t"),
+            timeout=30,
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
