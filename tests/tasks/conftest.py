@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from worker_harness import ROOT, Processes, RedisServer, processes
 
 if str(ROOT) not in sys.path:  # the ``tasks`` package lives beside src/ in a checkout

@@ -35,7 +35,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_for(check: Callable[[], Any], *, timeout: float, interval: float = 0.1, what: str = "condition") -> Any:
+def wait_for(
+    check: Callable[[], Any], *, timeout: float, interval: float = 0.1, what: str = "condition"
+) -> Any:
     """Poll ``check`` until it returns something truthy; fail the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
     last: Any = None
@@ -151,7 +153,9 @@ def celery_worker_argv(*, queues: str = "enricher.api,enricher.scrape", name: st
     ]  # fmt: skip
 
 
-def signed(body: dict[str, Any] | bytes, *, msg_id: str, secret: str = SECRET, at: datetime | None = None) -> tuple[bytes, dict[str, str]]:
+def signed(
+    body: dict[str, Any] | bytes, *, msg_id: str, secret: str = SECRET, at: datetime | None = None
+) -> tuple[bytes, dict[str, str]]:
     """A body and Standard Webhooks headers signed by the reference implementation."""
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
     when = at or datetime.now(tz=UTC)
