@@ -1,0 +1,339 @@
+"""Write-back: fill a counterparty's ``logoUrl`` and ``displayName`` from its website.
+
+Rules: a field is filled only when it is empty, unless ``overwrite``; the change is a merge-patch of
+just those fields, sent through :class:`~enricher.flowtly.FlowtlyClient`; the record is re-read
+right before the PATCH so a value someone typed meanwhile is never overwritten; ``dry_run`` computes
+and reports the patch but sends nothing. Every filled value keeps its provenance (the page, the
+URL and signal it came from, when) in the run output.
+
+``enrich_all`` streams the register (``iter_counterparties`` is lazy; its blocking calls run in a
+worker thread) and keeps at most ``fetch_concurrency`` records in flight, so memory stays flat
+however long the register is; ``fetch_per_host`` bounds requests per website host inside the fetcher.
+A record-level problem (no website, site down, no logo, 422 from the API) is reported in the summary
+and the run goes on; an authentication error stops the run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from enricher.branding.fetch import SafeFetcher
+from enricher.branding.online import BrandResult, brand_page
+from enricher.errors import AuthError, FlowtlyError, NotFoundError, RecordError
+from enricher.flowtly.models import Counterparty, RecordId
+
+if TYPE_CHECKING:
+    from enricher.config import Settings
+
+__all__ = [
+    "EnrichOutcome",
+    "EnrichSummary",
+    "Provenance",
+    "enrich_all",
+    "enrich_counterparty",
+    "website_url",
+]
+
+Status = Literal["filled", "unchanged", "failed"]
+
+
+class CounterpartyApi(Protocol):
+    """The part of FlowtlyClient the write-back uses (a protocol, so the dependency stays narrow)."""
+
+    def iter_counterparties(
+        self, *, on_error: Callable[[RecordError], None] | None = None, **params: Any
+    ) -> Iterator[Counterparty]: ...
+
+    def get_counterparty(self, record_id: RecordId) -> Counterparty: ...
+
+    def patch_counterparty(self, record_id: RecordId, patch: dict[str, Any]) -> Counterparty: ...
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Where one filled value came from."""
+
+    field: str  # logoUrl or displayName
+    value: str
+    previous: str | None
+    page: str  # the page that was read (after redirects)
+    source_url: str  # the logo's URL, or the page for a name
+    signal: str  # json-ld, og:logo, img, manifest, favicon.ico... / og:site_name, title...
+    at: str
+
+
+@dataclass
+class EnrichOutcome:
+    """What happened to one record."""
+
+    id: RecordId | None
+    status: Status
+    reason: str | None = None
+    name: str | None = None
+    website: str | None = None
+    patch: dict[str, str] = field(default_factory=dict)
+    applied: bool = False
+    provenance: list[Provenance] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class EnrichSummary:
+    """The run output: counts, reasons and per-record outcomes with provenance (JSON-serialisable)."""
+
+    dry_run: bool = False
+    overwrite: bool = False
+    started_at: str = field(default_factory=_now)
+    finished_at: str | None = None
+    outcomes: list[EnrichOutcome] = field(default_factory=list)
+
+    def _with(self, status: Status) -> list[EnrichOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def filled(self) -> list[EnrichOutcome]:
+        return self._with("filled")
+
+    @property
+    def unchanged(self) -> list[EnrichOutcome]:
+        return self._with("unchanged")
+
+    @property
+    def failed(self) -> list[EnrichOutcome]:
+        return self._with("failed")
+
+    def reasons(self, status: Status) -> dict[str, int]:
+        """How often each reason occurred among outcomes with ``status``, most common first."""
+        return dict(Counter(_reason_key(o.reason) for o in self._with(status)).most_common())
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "total": len(self.outcomes),
+            "filled": len(self.filled),
+            "unchanged": len(self.unchanged),
+            "failed": len(self.failed),
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dryRun": self.dry_run,
+            "overwrite": self.overwrite,
+            "startedAt": self.started_at,
+            "finishedAt": self.finished_at,
+            "counts": self.counts(),
+            "unchangedReasons": self.reasons("unchanged"),
+            "failedReasons": self.reasons("failed"),
+            "records": [o.to_dict() for o in self.outcomes],
+        }
+
+
+def _reason_key(reason: str | None) -> str:
+    """A reason without its URL tail, so equal causes group together in the summary."""
+    text = reason or "unknown"
+    return text.split(": http", 1)[0].split(" (http", 1)[0]
+
+
+def website_url(raw: str | None) -> str | None:
+    """The record's website as an absolute http(s) URL (``www.acme.pl`` -> ``https://www.acme.pl/``)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = "https://" + text.lstrip("/")
+    scheme = text.split("://", 1)[0].lower()
+    if scheme not in ("http", "https"):
+        return text  # refused later by the fetcher, with a reason
+    if text.count("/") == 2:
+        text += "/"
+    return text
+
+
+def _empty(value: str | None) -> bool:
+    return value is None or not value.strip()
+
+
+async def enrich_counterparty(
+    client: CounterpartyApi,
+    counterparty: Counterparty,
+    settings: Settings,
+    *,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    fetcher: SafeFetcher | None = None,
+) -> EnrichOutcome:
+    """Enrich one record: fetch its website's brand, patch the empty fields (all with ``overwrite``)."""
+    if fetcher is None:
+        async with SafeFetcher.from_settings(settings) as own:
+            return await _enrich(client, counterparty, own, overwrite=overwrite, dry_run=dry_run)
+    return await _enrich(client, counterparty, fetcher, overwrite=overwrite, dry_run=dry_run)
+
+
+async def _enrich(
+    client: CounterpartyApi, record: Counterparty, fetcher: SafeFetcher, *, overwrite: bool, dry_run: bool
+) -> EnrichOutcome:
+    outcome = EnrichOutcome(id=record.id, status="unchanged", name=record.name)
+    if record.id is None:
+        outcome.status, outcome.reason = "failed", "record has no id"
+        return outcome
+    outcome.website = website_url(record.corporateWebsiteUrl)
+    if outcome.website is None:
+        outcome.reason = "no website"
+        return outcome
+    want = [f for f in ("logoUrl", "displayName") if overwrite or _empty(getattr(record, f))]
+    if not want:
+        outcome.reason = "logoUrl and displayName already set"
+        return outcome
+    brand = await brand_page(outcome.website, fetcher, known_name=record.name)
+    proposed = _proposal(brand, want)
+    changes = {f: v for f, (v, _src, _sig) in proposed.items() if v != getattr(record, f)}
+    if not changes:
+        outcome.status, outcome.reason = _nothing_found(brand, proposed, want)
+        return outcome
+    if not dry_run:
+        try:
+            # Re-read: a value typed in since the listing must not be overwritten.
+            current = await asyncio.to_thread(client.get_counterparty, record.id)
+            if not overwrite:
+                changes = {f: v for f, v in changes.items() if _empty(getattr(current, f))}
+            if not changes:
+                outcome.reason = "filled by someone else meanwhile"
+                return outcome
+            await asyncio.to_thread(client.patch_counterparty, record.id, changes)
+        except AuthError:
+            raise
+        except NotFoundError:
+            outcome.status, outcome.reason = "failed", "record no longer exists"
+            return outcome
+        except FlowtlyError as exc:
+            outcome.status, outcome.reason = "failed", f"PATCH refused: {exc}"
+            return outcome
+        outcome.applied = True
+    outcome.status, outcome.patch = "filled", changes
+    page = brand.final_url or outcome.website
+    outcome.provenance = [
+        Provenance(f, v, getattr(record, f), page, proposed[f][1], proposed[f][2], brand.fetched_at)
+        for f, v in changes.items()
+    ]
+    return outcome
+
+
+def _proposal(brand: BrandResult, want: Iterable[str]) -> dict[str, tuple[str, str, str]]:
+    """field -> (value, source URL, signal) for the wanted fields the site gave an answer for."""
+    out: dict[str, tuple[str, str, str]] = {}
+    page = brand.final_url or brand.url
+    for name in want:
+        if name == "logoUrl" and (logo := brand.fetchable_logo()) is not None:
+            out[name] = (logo.url, logo.url, logo.source)
+        elif name == "displayName" and brand.display_name:
+            out[name] = (brand.display_name, page, brand.name_source or "page")
+    return out
+
+
+def _nothing_found(brand: BrandResult, proposed: dict[str, Any], want: list[str]) -> tuple[Status, str]:
+    if brand.error:
+        return "failed", brand.error
+    if proposed:
+        return "unchanged", "site gives the values already set"
+    if "logoUrl" in want and brand.logo is not None:
+        return "unchanged", "only an inline (data:) logo found"
+    return "unchanged", "no usable logo or name found"
+
+
+async def enrich_all(
+    client: CounterpartyApi,
+    settings: Settings,
+    *,
+    overwrite: bool = False,
+    dry_run: bool = False,
+    ids: Iterable[RecordId] | None = None,
+    progress: Callable[[EnrichOutcome], None] | None = None,
+    fetcher: SafeFetcher | None = None,
+) -> EnrichSummary:
+    """Enrich every counterparty (or those in ``ids``) with bounded concurrency and flat memory."""
+    summary = EnrichSummary(dry_run=dry_run, overwrite=overwrite)
+    if fetcher is None:
+        async with SafeFetcher.from_settings(settings) as own:
+            await _run_all(client, settings, own, summary, overwrite, dry_run, ids, progress)
+    else:
+        await _run_all(client, settings, fetcher, summary, overwrite, dry_run, ids, progress)
+    summary.finished_at = _now()
+    return summary
+
+
+async def _run_all(
+    client: CounterpartyApi,
+    settings: Settings,
+    fetcher: SafeFetcher,
+    summary: EnrichSummary,
+    overwrite: bool,
+    dry_run: bool,
+    ids: Iterable[RecordId] | None,
+    progress: Callable[[EnrichOutcome], None] | None,
+) -> None:
+    def record(outcome: EnrichOutcome) -> None:
+        summary.outcomes.append(outcome)
+        if progress is not None:
+            progress(outcome)
+
+    async def one(item: Counterparty) -> None:
+        try:
+            record(await _enrich(client, item, fetcher, overwrite=overwrite, dry_run=dry_run))
+        except AuthError:
+            raise
+        except Exception as exc:  # one bad record must not end the run: report it and go on
+            record(EnrichOutcome(id=item.id, status="failed", name=item.name, reason=f"unexpected: {exc!r}"))
+
+    limit = max(1, settings.fetch_concurrency)
+    running: set[asyncio.Task[None]] = set()
+    try:
+        async for item in _records(client, ids, record):
+            if len(running) >= limit:
+                done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    task.result()  # re-raise a run-level error (auth) at once
+            running.add(asyncio.create_task(one(item)))
+        while running:
+            done, running = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                task.result()
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+
+
+async def _records(
+    client: CounterpartyApi, ids: Iterable[RecordId] | None, record: Callable[[EnrichOutcome], None]
+) -> AsyncIterator[Counterparty]:
+    """The records to enrich, pulled one at a time in a worker thread (the client is synchronous)."""
+    if ids is not None:
+        for record_id in ids:
+            try:
+                yield await asyncio.to_thread(client.get_counterparty, record_id)
+            except NotFoundError:
+                record(EnrichOutcome(id=record_id, status="failed", reason="record not found"))
+        return
+    malformed: list[RecordError] = []
+    iterator = client.iter_counterparties(on_error=malformed.append)
+    done = object()
+    while True:
+        item = await asyncio.to_thread(next, iterator, done)
+        while malformed:
+            error = malformed.pop(0)
+            record(EnrichOutcome(id=error.record_id, status="failed", reason=f"malformed record: {error}"))
+        if item is done:
+            return
+        assert isinstance(item, Counterparty)
+        yield item
