@@ -324,6 +324,10 @@ async def _records(
                 yield await asyncio.to_thread(client.get_counterparty, record_id)
             except NotFoundError:
                 record(EnrichOutcome(id=record_id, status="failed", reason="record not found"))
+            except AuthError:
+                raise
+            except FlowtlyError as exc:
+                record(EnrichOutcome(id=record_id, status="failed", reason=f"cannot read the record: {exc}"))
         return
     malformed: list[RecordError] = []
     iterator = client.iter_counterparties(on_error=malformed.append)
