@@ -216,7 +216,7 @@ async def _enrich(
             outcome.status, outcome.reason = "failed", "record no longer exists"
             return outcome
         except FlowtlyError as exc:
-            outcome.status, outcome.reason = "failed", f"PATCH refused: {exc}"
+            outcome.status, outcome.reason = "failed", f"update failed: {exc}"
             return outcome
         outcome.applied = True
     outcome.status, outcome.patch = "filled", changes
