@@ -73,7 +73,7 @@ def _read_jsonl(path: Path) -> Iterator[Counterparty]:
                 continue
             try:
                 yield Counterparty.model_validate(json.loads(line))
-            except ValueError as exc:
+            except (ValueError, TypeError) as exc:  # bad JSON, bad fields, an id that is a list...
                 print(
                     f"enricher: {path}:{number}: skipped, not a counterparty: {str(exc).splitlines()[0]}",
                     file=sys.stderr,

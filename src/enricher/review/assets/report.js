@@ -233,9 +233,12 @@
     var h = 0; for (var i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
     mono.style.background = "hsl(" + (Math.abs(h) % 360) + ",45%,45%)";
     if (typeof url === "string" && /^(https?:|data:image\/)/i.test(url)) {
+      // The monogram shows until the logo has loaded, and stays if it never does (offline, broken link).
       var img = el("img", { cls: "logo", src: url, alt: "logo of " + name, loading: "lazy", referrerpolicy: "no-referrer" });
-      img.addEventListener("error", function () { img.replaceWith(mono); });
-      return img;
+      var wrap = el("div", { cls: "logo-wrap" }, mono, img);
+      img.addEventListener("load", function () { img.classList.add("loaded"); });
+      img.addEventListener("error", function () { img.remove(); });
+      return wrap;
     }
     return mono;
   }

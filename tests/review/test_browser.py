@@ -1,0 +1,302 @@
+"""The report in a real headless Chromium (Debian's package, driven by Playwright): it opens from a file,
+filters, sorts, takes decisions by click and keyboard, exports them, and the export applies against the
+sandbox. Screenshots land in ``test-artifacts/review/``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from enricher.cli import main
+from enricher.flowtly import Counterparty, FlowtlyClient, Sandbox
+from enricher.flowtly.testing import fast_backoff
+from enricher.matching import Judgement
+from enricher.review import apply_merges, branding_health, write_report
+from enricher.state.decisions import SqliteDecisionStore
+from review._data import CONTRACT, REGISTER, big, records
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+CHROMIUM = os.environ.get("ENRICHER_TEST_CHROMIUM", "/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "review"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is needed at {CHROMIUM} (scripts/test.sh installs Debian's chromium)")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield page
+    context.close()
+    assert errors == [], f"the page raised: {errors}"
+
+
+def shot(page: Any, name: str, *, full: bool = False) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=full)
+
+
+def open_report(page: Any, html: Path) -> None:
+    page.goto(html.resolve().as_uri())
+    page.wait_for_selector("html[data-ready=true]", timeout=30_000)
+
+
+def item_keys(page: Any) -> list[str]:
+    return page.eval_on_selector_all("#list .item", "els => els.map(e => e.dataset.key)")
+
+
+def export(page: Any, dest: Path, *, key: bool = False) -> dict[str, Any]:
+    with page.expect_download() as info:
+        if key:
+            page.keyboard.press("e")
+        else:
+            page.click("#export")
+    info.value.save_as(str(dest))
+    assert info.value.suggested_filename.startswith("decisions-")
+    return json.loads(dest.read_text(encoding="utf-8"))
+
+
+def test_filters_sort_decide_by_click_and_keyboard_export_and_apply(
+    tmp_path: Path, page: Any, sandbox_factory: Any
+) -> None:
+    recs = records()
+    paths = write_report(CONTRACT, recs, tmp_path / "out", branding=branding_health(recs.values()))
+    open_report(page, paths.html)
+    assert item_keys(page) == ["i:1|i:7|i:9", "i:3|i:4", "i:5|i:6", "i:10|i:8"]
+    assert "Showing 1–4 of 4" in page.inner_text("#summary")
+    assert "Branding health" in page.inner_text("#health")
+    # Records side by side, differences highlighted, evidence with explanation and weight.
+    first = page.locator("#list .item").first
+    assert first.locator("th.survivor").inner_text().count("ACME sp. z o. o.") == 1
+    assert first.locator("tr[data-field=addressCity] td.diff").count() == 2
+    assert first.locator("tr[data-field=tin] td.diff").count() == 0  # same tax id, other separators
+    assert "Both records carry the same tax id." in first.inner_text()
+    assert "+9.50" in first.inner_text()
+    shot(page, "01-report", full=True)
+
+    page.select_option("#f-band", "review")
+    assert item_keys(page) == ["i:5|i:6", "i:10|i:8"]
+    shot(page, "02-filter-review-band")
+    page.select_option("#f-band", "")
+    page.select_option("#f-country", "DE")
+    assert item_keys(page) == ["i:3|i:4"]
+    page.select_option("#f-country", "")
+    page.fill("#f-min", "0.9")
+    assert item_keys(page) == ["i:1|i:7|i:9", "i:3|i:4"]
+    page.fill("#f-min", "0")
+    page.fill("#f-search", "initech")
+    page.wait_for_function("() => document.querySelectorAll('#list .item').length === 1")
+    assert item_keys(page) == ["i:5|i:6"]
+    page.fill("#f-search", "526-025-02-74")  # a tax id as typed elsewhere
+    page.wait_for_function("() => document.querySelector('#list .item').dataset.key === 'i:1|i:7|i:9'")
+    page.fill("#f-search", "")
+    page.wait_for_function("() => document.querySelectorAll('#list .item').length === 4")
+    page.select_option("#f-sort", "score-asc")
+    assert item_keys(page) == ["i:10|i:8", "i:5|i:6", "i:3|i:4", "i:1|i:7|i:9"]
+    page.select_option("#f-sort", "name")  # by the survivor's name: "=HYPERLINK...", ACME, Globex, Initech
+    assert item_keys(page) == ["i:10|i:8", "i:1|i:7|i:9", "i:3|i:4", "i:5|i:6"]
+    page.select_option("#f-sort", "score-desc")
+
+    # By click: approve the cluster.
+    first.locator(".item-head button[data-decision=approve]").click()
+    assert first.get_attribute("data-status") == "approve"
+    # By keyboard: next item, make its second record (4) the survivor, approve; reject; skip.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("j")
+    page.keyboard.press("2")
+    page.keyboard.press("a")
+    page.keyboard.press("r")
+    page.keyboard.press("s")
+    statuses = page.eval_on_selector_all("#list .item", "els => els.map(e => e.dataset.status)")
+    assert statuses == ["approve", "approve", "reject", "skip"]
+    assert "4 of 4 decided · 2 approved · 1 rejected · 1 skipped" in page.inner_text("#progress")
+    page.select_option("#f-decision", "approve")
+    assert item_keys(page) == ["i:1|i:7|i:9", "i:3|i:4"]
+    page.select_option("#f-decision", "")
+    shot(page, "03-decided", full=True)
+
+    # Decisions survive a reload of the page (kept in the browser until exported).
+    page.reload()
+    page.wait_for_selector("html[data-ready=true]")
+    assert "4 of 4 decided" in page.inner_text("#progress")
+
+    exported = export(page, tmp_path / "decisions.json", key=True)
+    assert exported["format"] == "enricher.merge-decisions" and exported["version"] == 1
+    got = [(d["kind"], d["ids"], d["decision"], d.get("survivor")) for d in exported["decisions"]]
+    assert got == [
+        ("cluster", [7, 1, 9], "approve", 7),
+        ("pair", [3, 4], "approve", 4),
+        ("pair", [5, 6], "reject", None),
+        ("pair", [8, 10], "skip", None),
+    ]
+    assert {r["id"] for r in exported["records"]} == {1, 3, 4, 5, 6, 7, 8, 9, 10}
+
+    # The export round-trips into merges apply --execute against the sandbox.
+    sandbox: Sandbox = sandbox_factory([dict(r) for r in REGISTER])
+    with (
+        FlowtlyClient(sandbox.api_url, token=sandbox.token, timeout=10.0, backoff=fast_backoff(0)) as client,
+        SqliteDecisionStore(tmp_path / "decisions.sqlite3") as store,
+    ):
+        summary = apply_merges(
+            client,
+            tmp_path / "decisions.json",
+            execute=True,
+            store=store,
+            audit_path=tmp_path / "audit.jsonl",
+        )
+        assert [(o.survivor, o.source, o.status) for o in summary.outcomes] == [
+            (7, 1, "applied"),
+            (7, 9, "applied"),
+            (4, 3, "applied"),
+        ]
+        assert store.judgement(5, 6) is Judgement.REJECTED
+    assert sandbox.store.merge_log == [(7, 1), (7, 9), (4, 3)]
+
+
+def test_pair_decisions_inside_a_cluster_and_bulk_approval(tmp_path: Path, page: Any) -> None:
+    recs = records()
+    paths = write_report(CONTRACT, recs, tmp_path / "out")
+    open_report(page, paths.html)
+    cluster = page.locator("#list .item").first
+    pairs = cluster.locator(".pair")
+    assert pairs.count() == 2
+    pairs.nth(0).locator(
+        "button[data-decision=approve]"
+    ).click()  # 1 <-> 9: survivor if alone is 1? no: 7 not in pair
+    pairs.nth(1).locator("button[data-decision=reject]").click()  # 1 <-> 7
+    assert cluster.get_attribute("data-status") == "mixed"
+    # Bulk: two clicks approve every undecided merge-band item in view (the cluster is decided per pair).
+    page.click("#bulk")
+    assert "Click again" in page.inner_text("#bulk")
+    page.click("#bulk")
+    statuses = page.eval_on_selector_all("#list .item", "els => els.map(e => e.dataset.status)")
+    assert statuses == ["mixed", "approve", "none", "none"]
+    exported = export(page, tmp_path / "d.json")
+    got = [(d["kind"], d["ids"], d["decision"], d.get("survivor")) for d in exported["decisions"]]
+    assert got == [
+        ("pair", [1, 9], "approve", 1),
+        ("pair", [1, 7], "reject", None),
+        ("pair", [3, 4], "approve", 3),
+    ]
+    shot(page, "04-pair-decisions", full=True)
+
+
+def test_ten_thousand_candidates_load_page_and_filter_quickly(tmp_path: Path, page: Any) -> None:
+    contract, recs = big(10_000)
+    models = {r["id"]: Counterparty.model_validate(r) for r in recs}
+    paths = write_report(contract, models, tmp_path / "out", branding=branding_health(models.values()))
+    started = time.perf_counter()
+    open_report(page, paths.html)
+    loaded = time.perf_counter() - started
+    total = page.evaluate("JSON.parse(document.getElementById('report-data').textContent).items.length")
+    assert f"of {total:,}" in page.inner_text("#summary")
+    assert page.locator("#list .item").count() == 25  # only one page is in the DOM
+    started = time.perf_counter()
+    page.fill("#f-search", "alfa gamma")
+    page.wait_for_function("() => document.getElementById('summary').textContent.includes('filtered from')")
+    searched = time.perf_counter() - started
+    started = time.perf_counter()
+    page.select_option("#f-band", "review")
+    page.select_option("#f-sort", "score-asc")
+    filtered = time.perf_counter() - started
+    keys = page.locator("#list .item").count()
+    assert 0 < keys <= 25
+    page.keyboard.press("Escape")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    for _ in range(30):
+        page.keyboard.press("j")  # walks across the page boundary
+    assert "page 2 of" in page.inner_text("#pager-top")
+    shot(page, "05-ten-thousand")
+    print(f"10k report: load {loaded:.2f}s, search {searched:.2f}s, filter+sort {filtered:.2f}s")
+    assert loaded < 20 and searched < 5 and filtered < 5
+
+
+def test_enricher_report_and_merges_apply_round_trip_through_the_cli(
+    tmp_path: Path, page: Any, sandbox_factory: Any, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    sandbox: Sandbox = sandbox_factory([dict(r) for r in REGISTER])
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ENRICHER_REDIS_URL", raising=False)
+    monkeypatch.setenv("ENRICHER_FLOWTLY_URL", sandbox.api_url)
+    monkeypatch.setenv("ENRICHER_FLOWTLY_TOKEN", sandbox.token)
+    monkeypatch.setenv("ENRICHER_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "enrichment.json").write_text(
+        json.dumps({"filled": 3, "failed": 1}), encoding="utf-8"
+    )
+
+    assert main(["report"]) == 0
+    printed = capsys.readouterr().out.split()
+    assert printed == ["out/review.html", "out/candidates.csv", "out/candidates.json"]
+    before = json.loads((tmp_path / "out" / "candidates.json").read_text(encoding="utf-8"))
+    pairs_before = {(c["a"], c["b"]) for c in before["candidates"]}
+    assert (1, 7) in pairs_before
+
+    open_report(page, tmp_path / "out" / "review.html")
+    assert "filled" in page.inner_text("#last-enrichment")
+    page.click("#bulk")
+    page.click("#bulk")  # approve the merge band
+    page.select_option("#f-decision", "none")
+    page.locator("body").click(position={"x": 5, "y": 5})
+    undecided = page.locator("#list .item").count()
+    for _ in range(undecided):
+        page.keyboard.press("r")  # reject the rest, one by one (the list shrinks as each leaves the filter)
+    page.select_option("#f-decision", "")
+    shot(page, "06-cli-round-trip", full=True)
+    decisions = tmp_path / "decisions.json"
+    exported = export(page, decisions)
+    approved = [d for d in exported["decisions"] if d["decision"] == "approve"]
+    rejected = [d for d in exported["decisions"] if d["decision"] == "reject"]
+    assert approved
+
+    assert main(["merges", "apply", "--decisions", str(decisions)]) == 0
+    dry = capsys.readouterr().out
+    assert "dry run" in dry and sandbox.store.merges_applied == 0
+    assert main(["merges", "apply", "--decisions", str(decisions), "--execute"]) == 0
+    out = capsys.readouterr().out
+    expected = sum(len(d["ids"]) - 1 for d in approved)
+    assert sandbox.store.merges_applied == expected, out
+    assert f"audit log: {tmp_path / 'state' / 'merge-audit.jsonl'}" in out
+    assert main(["merges", "apply", "--decisions", str(decisions), "--execute"]) == 0
+    assert "already merged" in capsys.readouterr().out and sandbox.store.merges_applied == expected
+
+    # The next report proposes neither the applied nor the rejected pairs.
+    assert main(["report"]) == 0
+    capsys.readouterr()
+    after = json.loads((tmp_path / "out" / "candidates.json").read_text(encoding="utf-8"))
+    pairs_after = {(c["a"], c["b"]) for c in after["candidates"]}
+    for d in approved + rejected:
+        for a in d["ids"]:
+            for b in d["ids"]:
+                assert (a, b) not in pairs_after
+    shutil.copy(decisions, ARTIFACTS / "decisions-cli-round-trip.json")
