@@ -301,7 +301,7 @@ def score(c: LogoCandidate) -> float:
         if "name-match" in notes:
             points += 6
         if not notes & {"logo-word", "home-link"}:
-            points -= 14  # a header picture that is not marked as a logo: probably decoration
+            points -= 26  # a header picture that is not marked as a logo: probably decoration
         points -= min(c.order, 10) * 0.8  # the brand comes first in the header
     elif "name-match" in notes:
         points += 3
@@ -324,7 +324,7 @@ def score(c: LogoCandidate) -> float:
     elif big >= 64:
         points += 4
     elif big and big < 32:
-        points -= 8
+        points -= 20 if c.kind == "logo" else 8  # a 16 px "logo" is a flag or an icon
     if c.width and c.height:
         ratio = min(c.width, c.height) / max(c.width, c.height)
         if c.kind == "icon":

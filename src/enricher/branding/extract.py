@@ -55,6 +55,8 @@ __all__ = ["SVG_MAX_BYTES", "Extraction", "decode_html", "extract", "parse_manif
 
 #: Largest serialised inline ``<svg>`` turned into a ``data:`` logo URL.
 SVG_MAX_BYTES = 64 * 1024
+#: Header pictures kept although nothing marks them as a logo (the rest are menu thumbnails).
+MAX_UNMARKED = 4
 
 
 @dataclass(frozen=True)
@@ -149,11 +151,14 @@ _PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pi
 _HEADER_RE = re.compile(r"header|navbar|masthead|topbar|top-bar|site-branding|(?<![a-z])nav(?![a-z])")
 _FOOTER_RE = re.compile(r"footer|(?<![a-z])foot(?![a-z])")
 _LOGO_RE = re.compile(r"logo(?!s)|(?<![a-z])brand(?!s)")
+_LOGO_FILE_RE = re.compile(r"logo(?!s)")  # in a file or folder name; a /logos/ folder holds many
+_SRC_ATTRS = ("src", "data-src", "data-lazy-src", "data-original", "srcset", "data-srcset")
 _TRAP_CONTAINER_RE = re.compile(
     r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|(?<![a-z])cmp(?![a-z])|rodo"
     r"|partner|sponsor|payment|platnosc|płatno|(?<![a-z])pay(?:-|_|ment)|social|(?<![a-z])share|sharing"
     r"|follow-us|(?<![a-z])clients?(?![a-z])|customers|(?<![a-z])brands(?![a-z])|logos(?![a-z])|awards"
     r"|certific|badges|trust|app-?store|google-?play|download-app|(?<![a-z])apps(?![a-z])"
+    r"|(?<![a-z])lang(?![a-z])|language|wpml|(?<![a-z])flags?(?![a-z])"
 )
 _HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
 _LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url", "data-srcset",
@@ -189,6 +194,9 @@ class _Scan:
     title: str | None = None
     img_order: int = 0
     og_image_index: int | None = None
+    unmarked: int = 0  # header pictures kept without any logo hint (capped: mega-menu thumbnails)
+    regions: dict[Any, _Region] = field(default_factory=dict)
+    home_links: dict[str, bool] = field(default_factory=dict)
 
     def add(
         self,
@@ -582,6 +590,19 @@ def _json_ld_image(logo: Any, scan: _Scan, notes: tuple[str, ...]) -> None:
 
 
 @dataclass(frozen=True, slots=True)
+class _Region:
+    """Facts about an element and all its ancestors (memoised per element during one scan)."""
+
+    header: bool
+    footer: bool
+    trap: str | None
+    in_svg: bool
+
+
+_NO_REGION = _Region(False, False, None, False)
+
+
+@dataclass(frozen=True, slots=True)
 class _Context:
     header: bool
     footer: bool
@@ -594,39 +615,85 @@ def _attrs_text(el: Any) -> str:
     return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
 
 
-def _context(el: Any, scan: _Scan) -> _Context:
-    header = footer = logo_near = home = False
-    trap: str | None = None
-    for depth, a in enumerate(el.iterancestors()):
-        tag = a.tag if isinstance(a.tag, str) else ""
-        text = _attrs_text(a)
-        role = (a.get("role") or "").lower()
-        if tag in ("header", "nav") or role in ("banner", "navigation") or _HEADER_RE.search(text):
-            header = True
-        if tag == "footer" or role == "contentinfo" or _FOOTER_RE.search(text):
-            footer = True
-        aria = (a.get("aria-label") or "").lower()
-        if trap is None:
-            m = _TRAP_CONTAINER_RE.search(text) or _TRAP_CONTAINER_RE.search(aria)
-            if m:
-                trap = f"inside a {m.group(0)!r} block"
-        if depth < 4:
-            if _LOGO_RE.search(text):
-                logo_near = True
-            if tag == "a" and not home and _is_home(a.get("href"), scan):
-                home = True
-        if tag in ("body", "html"):
+def _region(el: Any, scan: _Scan) -> _Region:
+    """The region of ``el``: computed once per element, top-down from the nearest known ancestor."""
+    memo = scan.regions
+    chain = []
+    node = el
+    while node is not None and node not in memo:
+        chain.append(node)
+        node = node.getparent()
+    region = memo[node] if node is not None else _NO_REGION
+    for node in reversed(chain):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        text = _attrs_text(node)
+        header, footer, trap = region.header, region.footer, region.trap
+        if len(text) > 1 or tag in ("header", "nav", "footer") or node.get("role") or node.get("aria-label"):
+            role = (node.get("role") or "").lower()
+            header = (
+                header
+                or tag in ("header", "nav")
+                or role in ("banner", "navigation")
+                or bool(_HEADER_RE.search(text))
+            )
+            footer = footer or tag == "footer" or role == "contentinfo" or bool(_FOOTER_RE.search(text))
+            if trap is None:
+                m = _TRAP_CONTAINER_RE.search(text) or _TRAP_CONTAINER_RE.search(
+                    (node.get("aria-label") or "").lower()
+                )
+                trap = f"inside a {m.group(0)!r} block" if m else None
+        region = _Region(header, footer, trap, region.in_svg or tag == "svg")
+        memo[node] = region
+    return region
+
+
+def _near(el: Any, scan: _Scan) -> tuple[bool, bool]:
+    """(a logo/brand class, a link to the home page) within the four nearest ancestors."""
+    logo = home = False
+    node = el.getparent()
+    for _ in range(4):
+        if node is None:
             break
-    return _Context(header, footer, trap, logo_near, home)
+        cls = node.get("class")
+        ident = node.get("id")
+        if (cls or ident) and _LOGO_RE.search(f"{cls or ''} {ident or ''}".lower()):
+            logo = True
+        if node.tag == "a" and not home:
+            home = _is_home(node.get("href"), scan)
+        node = node.getparent()
+    return logo, home
+
+
+def _context(el: Any, scan: _Scan, near: tuple[bool, bool] | None = None) -> _Context:
+    parent = el.getparent()
+    region = _region(parent, scan) if parent is not None else _NO_REGION
+    logo_near, home = near if near is not None else _near(el, scan)
+    return _Context(region.header, region.footer, region.trap, logo_near, home)
 
 
 def _is_home(href: str | None, scan: _Scan) -> bool:
-    target = resolve(scan.base, href)
-    if target is None:
+    if not href:
         return False
-    parts = urlsplit(target)
-    page_host = (urlsplit(scan.url).hostname or "").removeprefix("www.")
-    return (parts.hostname or "").removeprefix("www.") == page_host and bool(_HOME_PATH.match(parts.path))
+    known = scan.home_links.get(href)
+    if known is not None:
+        return known
+    # Cheap test first: most links (products, categories) cannot be the home page whatever the base.
+    core = href.strip().split("#", 1)[0].split("?", 1)[0]
+    if core.startswith(("http://", "https://", "//")):
+        core = "/" + core.split("//", 1)[1].partition("/")[2]
+    if not (_HOME_PATH.match(core) or core in (".", "./")):
+        scan.home_links[href] = False
+        return False
+    target = resolve(scan.base, href)
+    answer = False
+    if target is not None:
+        parts = urlsplit(target)
+        page_host = (urlsplit(scan.url).hostname or "").removeprefix("www.")
+        answer = (parts.hostname or "").removeprefix("www.") == page_host and bool(
+            _HOME_PATH.match(parts.path)
+        )
+    scan.home_links[href] = answer
+    return answer
 
 
 def _best_srcset(srcset: str | None) -> tuple[str | None, int | None]:
@@ -680,13 +747,18 @@ def _img_ref(el: Any) -> tuple[str | None, int | None]:
 
 def _img(el: Any, scan: _Scan) -> None:
     own = " ".join(filter(None, (el.get("class"), el.get("id"), el.get("alt"), el.get("title")))).lower()
-    ref, srcset_w = _img_ref(el)
-    if not ref:
-        return
+    sources = " ".join(filter(None, (el.get(a) for a in _SRC_ATTRS))).lower()
     itemprop_logo = "logo" in (el.get("itemprop") or "").lower().split()
-    own_logo = bool(_LOGO_RE.search(own)) or "logo" in ref.lower().rsplit("/", 1)[-1]
+    own_logo = bool(_LOGO_RE.search(own)) or bool(_LOGO_FILE_RE.search(sources))
     ctx = _context(el, scan)
-    if not (itemprop_logo or own_logo or ctx.logo_near or ctx.header or ctx.home_link):
+    marked = itemprop_logo or own_logo or ctx.logo_near or ctx.home_link
+    if not marked:
+        # A header picture without any logo hint: keep the first few only (menus carry thumbnails).
+        if not ctx.header or ctx.trap or scan.unmarked >= MAX_UNMARKED:
+            return
+        scan.unmarked += 1
+    ref, srcset_w = _img_ref(el)  # only now: srcset parsing is the costly part for product grids
+    if not ref:
         return
     alt = (el.get("alt") or el.get("title") or "").strip() or None
     if ctx.trap and not itemprop_logo:
@@ -694,8 +766,9 @@ def _img(el: Any, scan: _Scan) -> None:
         return
     width = _int(el.get("width")) or srcset_w
     height = _int(el.get("height")) if not srcset_w else None
-    if srcset_w and _int(el.get("width")) and _int(el.get("height")):
-        height = round(srcset_w * _int(el.get("height")) / _int(el.get("width")))  # type: ignore[operator]
+    attr_w, attr_h = _int(el.get("width")), _int(el.get("height"))
+    if srcset_w and attr_w and attr_h:
+        height = round(srcset_w * attr_h / attr_w)
         width = srcset_w
     notes = _notes(ctx, own_logo)
     source: Source = "itemprop" if itemprop_logo else "img"
@@ -732,15 +805,16 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 
 
 def _svg(el: Any, scan: _Scan) -> None:
-    if _inside_svg(el):
-        return
     own = _attrs_text(el) + " " + (el.get("aria-label") or "").lower()
     title = el.find("title")
     title_text = title.text_content().strip() if title is not None else ""
     own_logo = bool(_LOGO_RE.search(own + " " + title_text.lower()))
-    ctx = _context(el, scan)
-    if not (own_logo or ctx.logo_near or ctx.home_link):
-        return  # header icons (search, cart, burger) are inline SVG too
+    near = _near(el, scan)
+    if not (own_logo or near[0] or near[1]):
+        return  # header icons (search, cart, burger) are inline SVG too: only marked ones count
+    ctx = _context(el, scan, near)
+    if _region(el, scan).in_svg and el.getparent() is not None and _region(el.getparent(), scan).in_svg:
+        return  # nested <svg>: its outermost <svg> is the picture
     if ctx.trap:
         scan.dropped.append(("inline svg", ctx.trap))
         return
