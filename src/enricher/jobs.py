@@ -13,9 +13,9 @@ with late acknowledgement any of them may run twice after a crash:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-import math
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -26,7 +26,7 @@ from typing import Any
 import httpx
 
 from enricher.config import Settings
-from enricher.errors import ConfigError, NotFoundError
+from enricher.errors import ConfigError, NotFoundError, TransientError
 from enricher.flowtly.client import FlowtlyClient
 from enricher.flowtly.models import Counterparty, RecordId
 from enricher.state.backend import JobState, open_state
@@ -48,6 +48,7 @@ __all__ = [
     "match_chunk",
     "match_gather",
     "match_one",
+    "match_result",
     "plan_match_all",
     "sync",
 ]
@@ -168,10 +169,10 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     return MatchPlan(run_id=run_id, parts=parts)
 
 
-def _index(ctx: JobContext, records: Sequence[Counterparty]) -> Any:
-    from enricher.matching import MatchIndex
-
-    return MatchIndex.build(records)
+_INDEX_CACHE: dict[str, Any] = {}
+"""Per worker process: the match index of the current snapshot, kept current by match-one's upserts,
+so a webhook does not refit the model on the whole register each time."""
+_INDEX_MAX_AGE = 600.0
 
 
 def _decisions(ctx: JobContext) -> Any:
@@ -180,54 +181,111 @@ def _decisions(ctx: JobContext) -> Any:
     return open_decision_store(ctx.settings)
 
 
+def _index(ctx: JobContext, records: Sequence[Counterparty], decisions: Any, *, cache_key: str | None) -> Any:
+    from enricher.matching import MatchIndex
+
+    if cache_key is not None:
+        cached = _INDEX_CACHE.get("index")
+        if cached is not None and cached[0] == cache_key and time.monotonic() - cached[1] < _INDEX_MAX_AGE:
+            cached[2].decisions = decisions
+            return cached[2]
+    index = MatchIndex.build(records, decisions=decisions)
+    if cache_key is not None:
+        _INDEX_CACHE["index"] = (cache_key, time.monotonic(), index)
+    return index
+
+
+def _pair_key(pair: dict[str, Any]) -> tuple[str, str]:
+    a, b = sorted((str(pair["a"]), str(pair["b"])))
+    return a, b
+
+
 def match_chunk(ctx: JobContext, run_id: str, part: int, ids: Sequence[RecordId]) -> bool:
-    """Score the records ``ids`` against the whole snapshot; True when this was the last part to finish."""
+    """Score the records ``ids`` against the whole snapshot; True when this was the last part to finish.
+
+    Every part fits the same model on the same snapshot (EM is deterministic), so the parts agree.
+    """
     records = ctx.state.snapshot.records()
-    wanted = {str(i) for i in ids}
-    index = _index(ctx, records)
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for record in records:
-        if str(record.id) in wanted:
-            for cand in index.upsert(record):
-                pair = candidate_dict(cand.to_contract() if hasattr(cand, "to_contract") else cand)
-                found[tuple(sorted((str(pair["a"]), str(pair["b"]))))] = pair  # type: ignore[index]
+    with _decisions(ctx) as store:
+        index = _index(ctx, records, store, cache_key=None)
+        found: dict[tuple[str, str], dict[str, Any]] = {}
+        for rid in ids:
+            prepared = index.get(rid)
+            if prepared is None:
+                continue
+            for cand in index.candidates(prepared):
+                pair = candidate_dict(cand)
+                found[_pair_key(pair)] = pair
     if ctx.state.redis is None:
         return True
-    fan = FanOut(ctx.state.redis, ctx.state.keys, run_id)
-    return fan.arrive(part, list(found.values()))
+    return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, list(found.values()))
 
 
-def _results_to_match(
-    ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequence[Counterparty]
-) -> Any:
-    """A MatchResult (candidates, clusters, stats) from recorded pairs."""
-    from enricher.matching import results as mr
+def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequence[Counterparty]) -> Any:
+    """A MatchResult from recorded pairs: candidates best first, clusters by matching's own rules.
 
+    Clusters come from ``enricher.matching.cluster.build_clusters`` over the merge-band pairs and the
+    approvals in the decision store; the average-linkage check uses the recorded pair scores (a pair
+    that was never scored counts as 0, so a cluster may split where a full ``match`` would not).
+    """
+    import numpy as np
+
+    from enricher.errors import RecordError
+    from enricher.matching import Candidate, Evidence, Judgement, MatchResult, pair_key, prepare
+    from enricher.matching.cluster import build_clusters
+
+    prepared = []
+    for record in records:
+        try:
+            prepared.append(prepare(record))
+        except RecordError as exc:
+            log.warning("record skipped: %s", exc)
+    position = {p.id: k for k, p in enumerate(prepared)}
     candidates = [
-        mr.Candidate(
-            a=p["a"],
-            b=p["b"],
-            score=float(p["score"]),
-            band=p["band"],
-            evidence=[
-                mr.Evidence(e["feature"], e["result"], float(e["weight"]), e.get("explanation", ""))
+        Candidate(
+            p["a"],
+            p["b"],
+            float(p["score"]),
+            p["band"],
+            [
+                Evidence(e["feature"], e["result"], float(e["weight"]), e.get("explanation", ""))
                 for e in p.get("evidence", [])
             ],
         )
         for p in pairs
+        if p["a"] in position and p["b"] in position
     ]
     candidates.sort(key=lambda c: (-c.score, str(c.a), str(c.b)))
-    clusters = _clusters(candidates, records)
-    return mr.MatchResult(candidates=candidates, clusters=clusters, stats={"pairs": len(candidates)})
+    known: dict[tuple[int, int], float] = {}
+    edges: list[tuple[int, int, float, str]] = []
+    for c in candidates:
+        i, j = position[c.a], position[c.b]
+        known[(i, j)] = known[(j, i)] = c.score
+        if c.band == "merge":
+            top = max(c.evidence, key=lambda e: e.weight, default=None)
+            edges.append((i, j, c.score, top.explanation.rstrip(".") if top else "strong match"))
+    rejected: set[tuple[RecordId, RecordId]] = set()
+    with _decisions(ctx) as store:
+        for d in store.decisions():
+            if d.a in position and d.b in position:
+                if d.judgement is Judgement.APPROVED:
+                    edges.append((position[d.a], position[d.b], 1.0, "approved by a person"))
+                elif d.judgement is Judgement.REJECTED:
+                    rejected.add(pair_key(d.a, d.b))
+    edges.sort(key=lambda e: -e[2])
 
+    def score_pairs(left: Any, right: Any) -> Any:
+        return np.asarray([known.get((int(x), int(y)), 0.0) for x, y in zip(left, right, strict=True)])
 
-def _clusters(candidates: Sequence[Any], records: Sequence[Counterparty]) -> list[Any]:
-    import enricher.matching as matching
-
-    build = getattr(matching, "build_clusters", None) or getattr(matching, "cluster", None)
-    if build is None:
-        raise RuntimeError("enricher.matching offers no clustering function")
-    return list(build(candidates, {r.id: r for r in records}))
+    clusters = build_clusters(prepared, edges, score_pairs, rejected=rejected)
+    stats = {
+        "records": len(prepared),
+        "candidates": len(candidates),
+        "merge": sum(1 for c in candidates if c.band == "merge"),
+        "review": sum(1 for c in candidates if c.band == "review"),
+        "clusters": len(clusters),
+    }
+    return MatchResult(candidates, clusters, stats)
 
 
 def match_gather(ctx: JobContext, run_id: str) -> Any:
@@ -238,11 +296,11 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
     for part in fan.results().values():
         for pair in part:
-            pairs[tuple(sorted((str(pair["a"]), str(pair["b"]))))] = pair  # type: ignore[index]
+            pairs[_pair_key(pair)] = pair
     ctx.state.candidates.replace_all(pairs.values())
-    records = ctx.state.snapshot.records()
+    result = match_result(ctx, list(pairs.values()), ctx.state.snapshot.records())
     fan.clear()
-    return _results_to_match(ctx, list(pairs.values()), records)
+    return result
 
 
 def match_all_inline(ctx: JobContext) -> Any:
@@ -265,14 +323,17 @@ def match_one(ctx: JobContext, record_id: RecordId) -> list[dict[str, Any]]:
         except NotFoundError:
             ctx.state.snapshot.remove(record_id)
             ctx.state.candidates.record(record_id, [])
+            cached = _INDEX_CACHE.get("index")
+            if cached is not None:
+                cached[2].remove(record_id)
             return []
-    records = ctx.state.snapshot.records()
-    if not records:  # never synced: one full pass first, so there is something to compare against
+    if ctx.state.snapshot.synced_at() is None:  # never synced: one full pass, to compare against
         sync(ctx)
+    synced = ctx.state.snapshot.synced_at()
+    with _decisions(ctx) as store:
         records = ctx.state.snapshot.records()
-    others = [r for r in records if str(r.id) != str(record.id)]
-    index = _index(ctx, others)
-    candidates = [candidate_dict(c) for c in index.upsert(record)]
+        index = _index(ctx, records, store, cache_key=f"{synced}")
+        candidates = [candidate_dict(c) for c in index.upsert(record)]
     ctx.state.snapshot.put(record)
     ctx.state.candidates.record(record.id if record.id is not None else record_id, candidates)
     return candidates
@@ -286,8 +347,10 @@ def build_report(ctx: JobContext, *, out_dir: Path | None = None) -> Any:
     from enricher.review import write_report
 
     records = ctx.state.snapshot.records()
-    result = _results_to_match(ctx, ctx.state.candidates.all(), records)
-    return write_report(result, {r.id: r for r in records}, out_dir or ctx.settings.out_dir)
+    result = match_result(ctx, ctx.state.candidates.all(), records)
+    return write_report(
+        result, {r.id: r for r in records if r.id is not None}, out_dir or ctx.settings.out_dir
+    )
 
 
 def apply_merges(
@@ -309,57 +372,106 @@ def apply_merges(
 # --- branding ---------------------------------------------------------------------------------
 
 
+class _TransientWatch:
+    """Passes API calls through, remembering a TransientError that the enrichment swallowed.
+
+    The write-back reports a failed PATCH as a per-record outcome; in a task, a 429/5xx that outlived
+    the client's retries must instead fail the task so that Celery retries it later.
+    """
+
+    def __init__(self, client: FlowtlyClient) -> None:
+        self._client = client
+        self.transient: TransientError | None = None
+
+    def _watch(self, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except TransientError as exc:
+            self.transient = exc
+            raise
+
+    def iter_counterparties(self, **params: Any) -> Iterator[Counterparty]:
+        return self._client.iter_counterparties(**params)
+
+    def get_counterparty(self, record_id: RecordId) -> Counterparty:
+        return self._watch(self._client.get_counterparty, record_id)  # type: ignore[no-any-return]
+
+    def patch_counterparty(self, record_id: RecordId, patch: dict[str, Any]) -> Counterparty:
+        return self._watch(self._client.patch_counterparty, record_id, patch)  # type: ignore[no-any-return]
+
+
+async def _enrich_async(
+    ctx: JobContext, client: _TransientWatch, record: Counterparty, overwrite: bool
+) -> Any:
+    from enricher.branding.enrich import enrich_counterparty
+    from enricher.branding.fetch import GuardedTransport, SafeFetcher
+    from enricher.branding.guard import AddressGuard, system_resolver
+
+    transport: httpx.AsyncBaseTransport | None = None
+    aclient = None
+    if ctx.settings.redis_url is not None:
+        # Page and image fetches share ENRICHER_FETCH_HOST_RPS per host with every other worker.
+        from enricher.state._redis import async_redis
+        from enricher.state.ratelimit import AsyncRateLimitedTransport, RedisRateLimiter
+
+        aclient = async_redis(ctx.settings, max_connections=4)
+        limiter = RedisRateLimiter(
+            None, ctx.state.keys, rate=ctx.settings.fetch_host_rps, async_client=aclient
+        )
+        guard = AddressGuard(allow=tuple(ctx.settings.allow_hosts), resolver=system_resolver)
+        transport = AsyncRateLimitedTransport(
+            limiter, name="host", per_host=True, inner=GuardedTransport(guard)
+        )
+    try:
+        async with SafeFetcher.from_settings(ctx.settings, transport=transport) as fetcher:
+            return await enrich_counterparty(
+                client, record, ctx.settings, overwrite=overwrite, fetcher=fetcher
+            )
+    finally:
+        if aclient is not None:
+            await aclient.aclose()
+
+
 def enrich_one(
     ctx: JobContext, record_id: RecordId, *, overwrite: bool = False, refresh: bool = False
 ) -> Any:
     """Fill one counterparty's logoUrl/displayName from its website, under a per-record lock.
 
-    ``refresh``: overwrite the branding only where it still holds what we wrote ourselves (the
-    weekly refresh of stale branding never replaces a value a person set). Raises LockBusy when
-    another worker is enriching the same record right now.
+    Returns the write-back's outcome (None when the record is gone). ``refresh``: overwrite the
+    branding only where it still holds what we wrote ourselves (the weekly refresh never replaces a
+    value a person set). Raises LockBusy when another worker enriches the same record right now, and
+    TransientError when Flowtly kept failing (the task retries later).
     """
-    from enricher.branding.enrich import enrich_all
-
     # The lock outlives the task's hard time limit (120 s) and stays below the visibility timeout.
     ttl = min(300.0, ctx.settings.visibility_timeout * 0.9)
     with ctx.state.locks.hold(ENRICH_LOCK.format(id=record_id), ttl=ttl), ctx.flowtly() as client:
+        watch = _TransientWatch(client)
+        try:
+            record = client.get_counterparty(record_id)
+        except NotFoundError:
+            log.info("enrich %s: the record is gone", record_id)
+            return None
         if refresh and not overwrite:
-            overwrite = _still_ours(ctx, client, record_id)
-        summary = enrich_all(client, ctx.settings, overwrite=overwrite, ids=[record_id])
-    _note_branding(ctx, summary)
-    return summary
+            overwrite = _still_ours(ctx, record)
+        outcome = asyncio.run(_enrich_async(ctx, watch, record, overwrite))
+        if watch.transient is not None:
+            raise watch.transient
+    if ctx.state.branding is not None and getattr(outcome, "applied", False) and outcome.patch:
+        ctx.state.branding.wrote(record_id, dict(outcome.patch))
+    log.info("enrich %s: %s (%s)", record_id, outcome.status, outcome.reason or ", ".join(outcome.patch))
+    return outcome
 
 
-def _still_ours(ctx: JobContext, client: FlowtlyClient, record_id: RecordId) -> bool:
-    entry = ctx.state.branding.get(record_id) if ctx.state.branding is not None else None
+def _still_ours(ctx: JobContext, record: Counterparty) -> bool:
+    entry = (
+        ctx.state.branding.get(record.id)
+        if ctx.state.branding is not None and record.id is not None
+        else None
+    )
     if not entry or not entry.get("fields"):
         return False
-    try:
-        current = client.get_counterparty(record_id).api_dict()
-    except NotFoundError:
-        return False
+    current = record.api_dict()
     return all(current.get(k) == v for k, v in entry["fields"].items())
-
-
-def _note_branding(ctx: JobContext, summary: Any) -> None:
-    ledger = ctx.state.branding
-    if ledger is None:
-        return
-    for rid, fields in _filled(summary):
-        ledger.wrote(rid, fields)
-
-
-def _filled(summary: Any) -> list[tuple[RecordId, dict[str, Any]]]:
-    out: list[tuple[RecordId, dict[str, Any]]] = []
-    for item in getattr(summary, "filled", []) or []:
-        rid = getattr(item, "id", None) or getattr(item, "record_id", None)
-        if rid is None and isinstance(item, dict):
-            rid = item.get("id")
-        if rid is None:
-            continue
-        fields = getattr(item, "patch", None) or (item.get("patch") if isinstance(item, dict) else None) or {}
-        out.append((rid, dict(fields)))
-    return out
 
 
 def enrich_all_targets(ctx: JobContext, *, stale_days: int | None = None) -> list[RecordId]:
@@ -376,9 +488,3 @@ def enrich_all_targets(ctx: JobContext, *, stale_days: int | None = None) -> lis
         known = {str(r.id): r.id for r in records if r.id is not None}
         targets += [known[k] for k in stale if k in known and known[k] not in targets]
     return targets
-
-
-def chunks(ids: Sequence[RecordId], size: int) -> list[list[RecordId]]:
-    """``ids`` in lists of at most ``size`` (fan-out helper)."""
-    n = max(1, math.ceil(len(ids) / max(1, size)))
-    return [list(ids[i * size : (i + 1) * size]) for i in range(n) if ids[i * size : (i + 1) * size]]
