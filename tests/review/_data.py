@@ -6,10 +6,10 @@ returns. Tests that need the real matcher call ``enricher.matching.match`` inste
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 from enricher.flowtly.models import Counterparty
+from enricher.review.testing import synthetic_contract
 
 PIXEL = (
     "data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGA"
@@ -154,73 +154,6 @@ def records() -> dict[Any, Counterparty]:
     return {r["id"]: Counterparty.model_validate(r) for r in REGISTER}
 
 
-_WORDS = [
-    "Alfa",
-    "Beta",
-    "Gamma",
-    "Delta",
-    "Omega",
-    "Nova",
-    "Terra",
-    "Polar",
-    "Vista",
-    "Orbit",
-    "Kraft",
-    "Zenit",
-]
-_FORMS = ["Sp. z o.o.", "GmbH", "S.A.", "B.V.", "Ltd", "SARL", "AB", "Oy"]
-_COUNTRIES = ["PL", "DE", "NL", "FR", "GB", "SE", "FI", "CZ"]
-_EXPLAIN = [
-    ("tin", "equal", 9.5, "Both records carry the same tax id."),
-    ("name", "similar", 3.2, "The names are alike once legal forms are removed."),
-    ("phone", "equal", 4.0, "Both records have the same phone number."),
-    ("city", "different", -1.2, "The cities differ."),
-    ("website", "same-domain", 5.5, "Both websites are on the same registered domain."),
-]
-
-
 def big(count: int, *, seed: int = 11) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A contract with ``count`` candidate pairs (some in clusters of three) and its records."""
-    rng = random.Random(seed)
-    recs: list[dict[str, Any]] = []
-    cands: list[dict[str, Any]] = []
-    clusters: list[dict[str, Any]] = []
-    next_id = 1
-    while len(cands) < count:
-        size = 3 if rng.random() < 0.2 and count - len(cands) >= 2 else 2
-        base = f"{rng.choice(_WORDS)} {rng.choice(_WORDS)}"
-        cc = rng.choice(_COUNTRIES)
-        tin = f"{rng.randrange(10**9, 10**10)}"
-        ids = []
-        for k in range(size):
-            recs.append(
-                {
-                    "id": next_id,
-                    "type": "company",
-                    "name": f"{base} {rng.choice(_FORMS)}" + (" " * k),
-                    "tin": tin if rng.random() < 0.7 else None,
-                    "tinCountry": cc,
-                    "country": cc,
-                    "addressCity": f"City {rng.randrange(50)}",
-                    "logoUrl": None if rng.random() < 0.6 else f"https://logos.invalid/{next_id}.png",
-                    "displayName": base if rng.random() < 0.5 else None,
-                }
-            )
-            ids.append(next_id)
-            next_id += 1
-        pairs = [(ids[0], ids[1])] if size == 2 else [(ids[0], ids[1]), (ids[1], ids[2])]
-        for a, b in pairs:
-            score = round(rng.uniform(0.5, 1.0), 4)
-            evidence = [ev(*e) for e in rng.sample(_EXPLAIN, rng.randint(2, 5))]
-            cands.append(
-                {
-                    "a": a,
-                    "b": b,
-                    "score": score,
-                    "band": "merge" if score >= 0.9 else "review",
-                    "evidence": evidence,
-                }
-            )
-        clusters.append({"ids": ids, "survivor": ids[0], "explanation": f"{size} records of {base}"})
-    cands.sort(key=lambda c: -c["score"])
-    return {"candidates": cands, "clusters": clusters}, recs
+    return synthetic_contract(count, seed=seed)

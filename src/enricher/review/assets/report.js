@@ -463,6 +463,8 @@
     else if (k === "k" || k === "ArrowUp") move(-1);
     else if (k === "n" || k === "ArrowRight") goPage(st.page + 1);
     else if (k === "p" || k === "ArrowLeft") goPage(st.page - 1);
+    else if (k === "Home") goPage(0);
+    else if (k === "End") goPage(pages() - 1);
     else if (k === "a" || k === "r" || k === "s") {
       if (!it) return;
       var d = { a: "approve", r: "reject", s: "skip" }[k];
