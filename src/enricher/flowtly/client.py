@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Self, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -370,7 +371,7 @@ class FlowtlyClient:
         """
         query: dict[str, Any] | None = {"itemsPerPage": self.page_size, **(params or {})}
         url: str | None = self.url(path)
-        seen: set[str] = set()
+        recent: deque[str] = deque(maxlen=16)  # loop guard with constant memory
         while url is not None:
             page = self._json(self._send("GET", url, params=query))
             if not isinstance(page, dict):
@@ -386,9 +387,9 @@ class FlowtlyClient:
             if link is None:
                 return
             url, query = self.url(link), None
-            if url in seen:
+            if url in recent:
                 raise FlowtlyError(f"the collection's next link loops back to {link}", method="GET", url=url)
-            seen.add(url)
+            recent.append(url)
 
     def count(self, path: str, params: Mapping[str, Any] | None = None) -> int | None:
         """``totalItems`` of a collection (one tiny page), or None when the server does not say."""

@@ -83,7 +83,7 @@ class SandboxApp:
         self.keys = HydraKeys(self.hydra_prefix)
         self.prefix = "/" + self.prefix.strip("/") if self.prefix.strip("/") else ""
         for coll in self.store.collections.values():
-            self.types.update(r["type"] for r in coll if isinstance(r.get("type"), str))
+            self.types.update(t for t in coll.distinct("type") if isinstance(t, str))
 
     # ----------------------------------------------------------------- JSON-LD shapes
 
