@@ -449,3 +449,25 @@ def test_a_next_link_to_another_host_is_refused() -> None:
     with FlowtlyClient("http://flowtly.test", token="t", http=http) as client, pytest.raises(FlowtlyError):
         list(client.iter_counterparties())
     http.close()
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (400, BadRequestError),
+        (403, AuthError),
+        (405, BadRequestError),
+        (409, ConflictError),
+        (410, BadRequestError),
+    ],
+)
+def test_statuses_map_to_the_error_tree(status: int, error: type[FlowtlyError]) -> None:
+    """Statuses the sandbox never sends, from a stand-in server."""
+    body = {"hydra:description": f"reason {status}"}
+    http = httpx.Client(transport=httpx.MockTransport(lambda request: httpx.Response(status, json=body)))
+    with FlowtlyClient("http://flowtly.test", token="t", http=http) as client, pytest.raises(error) as raised:
+        client.get_counterparty(1)
+    http.close()
+    assert raised.value.status == status
+    assert f"reason {status}" in str(raised.value)
+    assert "GET http://flowtly.test/counterparties/1" in str(raised.value)

@@ -49,10 +49,15 @@ class _Record(BaseModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _id_from_iri(cls, data: Any) -> Any:
-        # A JSON-LD member may carry only its IRI: take the id from "@id" then.
-        if isinstance(data, dict) and data.get("id") is None and isinstance(data.get("@id"), str):
-            return {**data, "id": data["@id"]}
+    def _json_ld(cls, data: Any) -> Any:
+        # "@type"/"@context" describe the response, not the record: not kept. A member that carries
+        # only its IRI gets its id from "@id".
+        if not isinstance(data, dict):
+            return data
+        if "@type" in data or "@context" in data:
+            data = {k: v for k, v in data.items() if k not in ("@type", "@context")}
+        if data.get("id") is None and isinstance(data.get("@id"), str):
+            data = {**data, "id": data["@id"]}
         return data
 
     @field_validator("id", mode="before")
