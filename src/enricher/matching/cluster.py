@@ -15,7 +15,7 @@ complete record (most identity fields known), then the lowest id (ints numerical
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -57,13 +57,16 @@ def build_clusters(
     score_pairs: PairScorer,
     *,
     rejected: set[tuple[RecordId, RecordId]] | None = None,
+    known: Mapping[tuple[int, int], float] | None = None,
     min_average: float = MIN_AVERAGE,
     max_size: int = MAX_CLUSTER,
 ) -> list[Cluster]:
     """Clusters of two or more records from ``edges`` (position a, position b, score, reason).
 
-    Edges are taken in the given order (strongest first; approved pairs carry score 1.0).
+    Edges are taken in the given order (strongest first; approved pairs carry score 1.0). ``known``
+    holds already computed scores by (lower, higher) position; other cross pairs are scored on demand.
     """
+    known = known or {}
     rejected = rejected or set()
     parent: dict[int, int] = {}
     members: dict[int, list[int]] = {}
@@ -102,9 +105,15 @@ def build_clusters(
         if rejected and any(pair_key(x, y) in rejected for x in ids_a for y in ids_b):
             continue
         if len(ma) + len(mb) > 2 and score < 1.0:
-            left = np.repeat(np.asarray(ma, dtype=np.int64), len(mb))
-            right = np.tile(np.asarray(mb, dtype=np.int64), len(ma))
-            if float(score_pairs(left, right).mean()) < min_average:
+            cross = [(min(x, y), max(x, y)) for x in ma for y in mb]
+            scores = [known.get(pair, -1.0) for pair in cross]
+            missing = [k for k, value in enumerate(scores) if value < 0]
+            if missing:
+                left = np.asarray([cross[k][0] for k in missing], dtype=np.int64)
+                right = np.asarray([cross[k][1] for k in missing], dtype=np.int64)
+                for k, value in zip(missing, score_pairs(left, right), strict=True):
+                    scores[k] = float(value)
+            if sum(scores) / len(scores) < min_average:
                 continue
         if len(ma) < len(mb):
             ra, rb = rb, ra

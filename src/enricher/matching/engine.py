@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +42,8 @@ MERGE_THRESHOLD = 0.99
 """Match probability from which a pair is safe to merge in bulk."""
 REVIEW_THRESHOLD = 0.2
 """Match probability from which a person should look at a pair; below it pairs are not listed."""
-PROGRESS_EVERY = 1000
+PARALLEL_CHUNK = 5000
+"""Records per normalising task (and per progress update)."""
 
 
 def compare_all(
@@ -117,32 +123,92 @@ class Scorer:
         ]
 
 
+def _prepare_chunk(chunk: list[Counterparty | Mapping[str, Any]]) -> list[Prepared | str]:
+    """Normalise a chunk; a record that cannot be used becomes its error message."""
+    out: list[Prepared | str] = []
+    for record in chunk:
+        try:
+            out.append(prepare(record))
+        except RecordError as exc:
+            out.append(str(exc))
+    return out
+
+
+def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    chunk: list[Any] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def default_workers() -> int:
+    """Processes for normalising: the CPUs this process may use, at most 4."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        available = os.cpu_count() or 1
+    return max(1, min(4, available))
+
+
+def _prepared_chunks(
+    records: Iterable[Counterparty | Mapping[str, Any]], workers: int
+) -> Iterator[list[Prepared | str]]:
+    """Chunks of prepared records in input order; large inputs are normalised by ``workers`` processes.
+
+    The pool only starts once a second chunk exists (small inputs pay nothing), keeps a bounded number
+    of chunks in flight (memory stays flat on a million records), and uses fork so that workers
+    start warm (rigour's and phonenumbers' tables are already loaded).
+    """
+    chunks = _chunks(records, PARALLEL_CHUNK)
+    first = next(chunks, None)
+    if first is None:
+        return
+    second = next(chunks, None)
+    if second is None or workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        yield _prepare_chunk(first)
+        if second is not None:
+            yield _prepare_chunk(second)
+            for chunk in chunks:
+                yield _prepare_chunk(chunk)
+        return
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        pending: deque[Future[list[Prepared | str]]] = deque()
+        for chunk in itertools.chain((first, second), chunks):
+            pending.append(pool.submit(_prepare_chunk, chunk))
+            if len(pending) >= 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
 def prepare_all(
     records: Iterable[Counterparty | Mapping[str, Any]],
     progress: Callable[[int], None] | None = None,
+    *,
+    workers: int | None = None,
 ) -> tuple[list[Prepared], list[str]]:
     """Normalise every record; records without id or with a repeated id are skipped and reported."""
     prepared: list[Prepared] = []
     problems: list[str] = []
     seen: set[RecordId] = set()
-    pending = 0
-    for position, record in enumerate(records, start=1):
-        try:
-            item = prepare(record)
-        except RecordError as exc:
-            problems.append(f"record {position}: {exc}")
-            continue
-        if item.id in seen:
-            problems.append(f"record {position}: duplicate id {item.id!r}, skipped")
-            continue
-        seen.add(item.id)
-        prepared.append(item)
-        pending += 1
-        if progress is not None and pending >= PROGRESS_EVERY:
-            progress(pending)
-            pending = 0
-    if progress is not None and pending:
-        progress(pending)
+    position = 0
+    for chunk in _prepared_chunks(records, default_workers() if workers is None else workers):
+        for item in chunk:
+            position += 1
+            if isinstance(item, str):
+                problems.append(f"record {position}: {item}")
+            elif item.id in seen:
+                problems.append(f"record {position}: duplicate id {item.id!r}, skipped")
+            else:
+                seen.add(item.id)
+                prepared.append(item)
+        if progress is not None:
+            progress(len(chunk))
     return prepared, problems
 
 
@@ -208,7 +274,8 @@ def match(
             top = max(evidence, key=lambda e: e.weight)
             edges.append((i, j, p, top.explanation.rstrip(".")))
     edges.sort(key=lambda e: -e[2])
-    clusters = build_clusters(prepared, edges, scorer.score, rejected=rejected)
+    known = {(int(left[k]), int(right[k])): float(score[k]) for k in listed}
+    clusters = build_clusters(prepared, edges, scorer.score, rejected=rejected, known=known)
     lap("cluster")
     total = time.perf_counter() - started
     stats: dict[str, Any] = {

@@ -89,7 +89,12 @@ def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
     fuzzy = np.flatnonzero(known & (a != b))
     if len(fuzzy):
         sa, sb = _texts(table, "sorted_core", left[fuzzy]), _texts(table, "sorted_core", right[fuzzy])
-        ratio = _scores(fuzz.ratio, sa, sb)
+        # Word order is free ("Apple Pan, The") but sorting moves a word whose first letter has a typo,
+        # so the better of the as-written and the sorted comparison counts.
+        ratio = np.maximum(
+            _scores(fuzz.ratio, sa, sb),
+            _scores(fuzz.ratio, _texts(table, "core", left[fuzzy]), _texts(table, "core", right[fuzzy])),
+        )
         token_set = _scores(fuzz.token_set_ratio, sa, sb)
         level = np.full(len(fuzzy), 5, dtype=np.int8)
         level[np.maximum(ratio, token_set) >= 60] = 4
@@ -278,13 +283,11 @@ STREET = Feature(
 def compare_postcode(table: Table, left: IntArray, right: IntArray) -> Levels:
     """Postcode: equal, same first three characters (same area), or different."""
     a, b, known = _pair_codes(table, "postcode", left, right)
+    area_a, area_b, _ = _pair_codes(table, "postcode_area", left, right)
     out = np.full(len(left), NULL, dtype=np.int8)
-    idx = np.flatnonzero(known & (a != b))
-    out[known] = 0
-    if len(idx):
-        pa, pb = table.text_array("postcode")[left[idx]], table.text_array("postcode")[right[idx]]
-        area = np.fromiter((x[:3] == y[:3] for x, y in zip(pa, pb, strict=True)), dtype=bool, count=len(idx))
-        out[idx] = np.where(area, 1, 2)
+    out[known] = 2
+    out[known & (area_a == area_b)] = 1
+    out[known & (a == b)] = 0
     return out
 
 

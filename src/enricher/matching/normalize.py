@@ -52,8 +52,9 @@ CONNECTORS = frozenset({"and", "und", "i", "et", "y", "e", "en", "og", "och", "j
 
 def fold(text: str) -> str:
     """Lower-case ASCII words separated by single spaces: "Café Bizou!" -> "cafe bizou"."""
-    text = _APOSTROPHES.sub("", unicodedata.normalize("NFKC", text))
-    return _NON_WORD.sub(" ", anyascii(text).casefold()).strip()
+    if not text.isascii():  # the common case skips Unicode work entirely
+        text = anyascii(unicodedata.normalize("NFKC", text))
+    return _NON_WORD.sub(" ", _APOSTROPHES.sub("", text).casefold()).strip()
 
 
 # ---------------------------------------------------------------------------------------------- names
@@ -78,10 +79,10 @@ _EXTRA_FORMS: tuple[tuple[str, str, str], ...] = (
     (r"a\s*/\s*s", "as", "jsc"),
     (r"i/s", "is", "gp"),
 )
-_EXTRA_SUFFIX = [
-    (re.compile(r"(?:^|(?<=[\s,(&-]))(?:" + pattern + r")[\s.,)]*$"), form, generic)
-    for pattern, form, generic in _EXTRA_FORMS
-]
+# One alternation with a group per form (the patterns themselves capture nothing): one search per strip.
+_EXTRA_SUFFIX = re.compile(
+    r"(?:^|(?<=[\s,(&-]))(?:" + "|".join(f"({pattern})" for pattern, _, _ in _EXTRA_FORMS) + r")[\s.,)]*$"
+)
 _TRIM = " ,;:-&/()\t"
 # Forms that stand before the name in their home countries ("OOO Romashka", "AB Volvo", "UAB Foo").
 # Other forms are only stripped at the end: "SA Tavola" is more likely a name than a legal form.
@@ -126,10 +127,11 @@ def _strip_one(text: str) -> tuple[str, str, str] | None:
             rest = body[: len(body) - len(matched)]
             if not rest or not rest[-1].isalnum():
                 return rest.rstrip(_TRIM), form, generic
-    for pattern, form, generic in _EXTRA_SUFFIX:
-        m = pattern.search(text)
-        if m:
-            return text[: m.start()].rstrip(_TRIM), form, generic
+    # Forms are short: searching the tail only is enough (the look-behind still sees what precedes).
+    m = _EXTRA_SUFFIX.search(text, max(0, len(text) - 48))
+    if m and m.lastindex:
+        _, form, generic = _EXTRA_FORMS[m.lastindex - 1]
+        return text[: m.start()].rstrip(_TRIM), form, generic
     for matched, form, generic in sorted(found, key=lambda f: -len(f[0])):
         if form in _PREFIX_FORMS and text.startswith(matched):
             rest = text[len(matched) :]
@@ -154,7 +156,7 @@ def split_legal_form(name: str | None) -> LegalName:
         if step is None:
             break
         rest, form, generic = step
-        if not fold(rest):
+        if not any(ch.isalnum() for ch in rest):
             break
         # Prefix forms go first, suffix forms last; a later suffix strip sits before earlier ones.
         position = 0 if not text.startswith(rest) else 1
@@ -163,7 +165,8 @@ def split_legal_form(name: str | None) -> LegalName:
     prefix = [f for f in forms if f[2] == 0]
     suffix = [f for f in reversed(forms) if f[2] == 1]
     ordered = prefix + suffix
-    core = " ".join(t for t in fold(text).split() if t not in CONNECTORS) or fold(text)
+    folded = fold(text)
+    core = " ".join(t for t in folded.split() if t not in CONNECTORS) or folded
     return LegalName(core, tuple(f[0] for f in ordered), tuple(f[1] for f in ordered))
 
 

@@ -168,6 +168,12 @@ class Table:
             )
             self.codes[name] = column
             self.vocab[name] = vocab
+        area: dict[str, int] = {}
+        self.codes["postcode_area"] = np.fromiter(
+            (area.setdefault(r.postcode[:3], len(area)) if r.postcode else -1 for r in records),
+            dtype=np.int64,
+            count=len(records),
+        )
         self.tin_valid = np.fromiter((r.tin_valid for r in records), dtype=bool, count=len(records))
         self.phone_local = np.fromiter(
             (int(r.phone[-7:]) if r.phone and r.phone[-7:].isdigit() else -1 for r in records),

@@ -126,6 +126,21 @@ def probability(weight: FloatArray) -> FloatArray:
     return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
 
 
+def _patterns(levels: LevelMatrix) -> tuple[LevelMatrix, npt.NDArray[np.int64]]:
+    """Distinct rows of ``levels`` with their counts (rows packed into one int64: 9 features x 3 bits)."""
+    shifted = levels.astype(np.int64) + 1  # -1 (missing) .. 6 -> 0 .. 7
+    code = np.zeros(len(levels), dtype=np.int64)
+    for column in range(levels.shape[1]):
+        code = code * 8 + shifted[:, column]
+    unique, counts = np.unique(code, return_counts=True)
+    rows = np.empty((len(unique), levels.shape[1]), dtype=np.int8)
+    rest = unique.copy()
+    for column in reversed(range(levels.shape[1])):
+        rows[:, column] = rest % 8 - 1
+        rest //= 8
+    return rows, counts
+
+
 def fit(
     levels: LevelMatrix,
     features: Sequence[Feature] = FEATURES,
@@ -138,7 +153,7 @@ def fit(
     model.pairs = int(levels.shape[0])
     if levels.shape[0] == 0:
         return model
-    patterns, counts = np.unique(levels, axis=0, return_counts=True)
+    patterns, counts = _patterns(levels)
     counts = counts.astype(np.float64)
     total = counts.sum()
     prior_m = {f.name: model.m[f.name] * PRIOR_STRENGTH for f in features}
