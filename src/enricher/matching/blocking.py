@@ -1,10 +1,10 @@
 """Blocking: which pairs are worth comparing at all.
 
 Each record gets several keys (valid or not tax id, website domain, phone, phone's last seven digits,
-its two rarest name words, postcode + name start, house number + street word + postcode or city); two records are
-compared when they share any key. A block bigger than ``cap`` is not compared all-to-all: its members
-are sorted by name and each meets only its ``window`` nearest neighbours (sorted neighbourhood), so the
-cost stays near linear however generic a key is.
+its two rarest name words, postcode + name start, house number + street word + postcode or city); two
+records are compared when they share any key. A block bigger than ``cap`` is not compared all-to-all:
+its members are sorted by name and each meets only its ``window`` nearest neighbours (sorted
+neighbourhood), so the cost stays near linear however generic a key is.
 """
 
 from __future__ import annotations
