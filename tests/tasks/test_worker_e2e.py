@@ -1,0 +1,224 @@
+"""End to end through real processes: signed webhook -> receiver -> Redis -> Celery worker -> sandbox.
+
+Each test runs its own redis-server (AOF on), a sandbox in this process, a loopback website with a
+logo, the receiver (``enricher webhooks serve``) and solo-pool Celery workers, all killed at the end.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import copy
+import json
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import redis
+from site_server import Site
+from worker_harness import (
+    VENV_BIN,
+    Processes,
+    RedisServer,
+    celery_worker_argv,
+    free_port,
+    signed,
+    wait_for,
+    worker_env,
+)
+
+from enricher.flowtly import FlowtlyClient, Sandbox, running_sandbox
+from enricher.flowtly.testing import SMALL_REGISTER, fast_backoff
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+VISIBILITY = 12  # seconds: short, so a killed worker's message comes back within the test
+
+
+@dataclass
+class Stack:
+    redis: RedisServer
+    sandbox: Sandbox
+    site: Site
+    procs: Processes
+    env: dict[str, str]
+    receiver: str
+    api: FlowtlyClient
+    workers: list[subprocess.Popen[bytes]]
+
+    @property
+    def r(self) -> redis.Redis:
+        return self.redis.client()
+
+    def start_worker(self, name: str = "w1") -> subprocess.Popen[bytes]:
+        proc = self.procs.start(name, celery_worker_argv(name=name), self.env)
+        self.workers.append(proc)
+        wait_for(lambda: "ready." in self.procs.log(name), timeout=60, what=f"worker {name} ready")
+        return proc
+
+    def post(self, body: Any, msg_id: str, **kw: Any) -> httpx.Response:
+        raw, headers = signed(body, msg_id=msg_id, **kw)
+        return httpx.post(f"{self.receiver}/webhooks/flowtly", content=raw, headers=headers, timeout=10)
+
+    def create(self, website: str, name: str = "ACME Spółka z o.o.", tin: str = "5260250274") -> int:
+        record = self.api.create_counterparty(
+            {"type": "company", "name": name, "tin": tin, "tinCountry": "PL", "corporateWebsiteUrl": website}
+        )
+        assert isinstance(record.id, int)
+        return record.id
+
+    def record(self, rid: int) -> dict[str, Any]:
+        return self.api.get_counterparty(rid).api_dict()
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.store.stats()
+
+    def candidates(self, rid: int) -> dict[str, Any]:
+        return {k.decode(): json.loads(v) for k, v in self.r.hgetall(f"enricher:candidates:{rid}").items()}
+
+    def idle(self) -> bool:
+        """No message waiting or held by a worker."""
+        r = self.r
+        return r.llen("enricher.api") == 0 and r.llen("enricher.scrape") == 0 and r.hlen("unacked") == 0
+
+
+@pytest.fixture
+def stack(redis_server: RedisServer, procs: Processes, tmp_path: Path) -> Iterator[Stack]:
+    site = Site(slow_seconds=5.0)
+    register = copy.deepcopy(SMALL_REGISTER)
+    with site.running(), running_sandbox(register, token="e2e-token") as sandbox:
+        env = worker_env(
+            redis_server.url,
+            ENRICHER_FLOWTLY_URL=sandbox.api_url,
+            ENRICHER_FLOWTLY_TOKEN="e2e-token",
+            ENRICHER_FLOWTLY_RETRIES="2",
+            ENRICHER_FETCH_ALLOW_HOSTS="127.0.0.1",
+            ENRICHER_FETCH_HOST_RPS="50",
+            ENRICHER_VISIBILITY_TIMEOUT=str(VISIBILITY),
+            ENRICHER_RETRY_BACKOFF_MAX="3",
+            ENRICHER_TASK_MAX_RETRIES="20",
+            ENRICHER_STATE_DIR=str(tmp_path / "state"),
+            ENRICHER_OUT_DIR=str(tmp_path / "out"),
+        )
+        port = free_port()
+        receiver = f"http://127.0.0.1:{port}"
+        procs.start("receiver", [str(VENV_BIN / "enricher"), "webhooks", "serve", "--port", str(port)], env)
+        wait_for(
+            lambda: httpx.get(f"{receiver}/healthz", timeout=2).json()["status"] == "ok",
+            timeout=60,
+            what="receiver healthy",
+        )
+        with FlowtlyClient(sandbox.api_url, token="e2e-token", backoff=fast_backoff()) as api:
+            yield Stack(redis_server, sandbox, site, procs, env, receiver, api, [])
+
+
+def created(rid: int, kind: str = "counterparty.created") -> dict[str, Any]:
+    return {
+        "type": kind,
+        "timestamp": datetime.now(tz=UTC).isoformat(),
+        "data": {"@id": f"/counterparties/{rid}"},
+    }
+
+
+def test_new_counterparty_gets_branding_and_candidates(stack: Stack) -> None:
+    stack.start_worker()
+    rid = stack.create(stack.site.url)
+    response = stack.post(created(rid), "msg_e2e_1")
+    assert response.status_code == 202, response.text
+    filled = wait_for(lambda: stack.record(rid)["logoUrl"], timeout=60, what="logoUrl filled")
+    assert filled == f"{stack.site.url}logo.png"
+    assert stack.record(rid)["displayName"] == "Acme Widgets"
+    cands = wait_for(lambda: stack.candidates(rid), timeout=30, what="candidates recorded")
+    assert "1" in cands and cands["1"]["band"] == "merge"  # same tax id as record 1
+    assert stack.candidates(1)[str(rid)]["score"] == cands["1"]["score"]  # recorded under both ids
+
+
+def test_duplicate_and_concurrent_deliveries_do_the_work_once(stack: Stack) -> None:
+    stack.start_worker()
+    rid = stack.create(stack.site.url)
+    raw, headers = signed(created(rid), msg_id="msg_dup")
+
+    def send(_: int) -> int:
+        return httpx.post(
+            f"{stack.receiver}/webhooks/flowtly", content=raw, headers=headers, timeout=10
+        ).status_code
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        statuses = list(pool.map(send, range(100)))
+    assert set(statuses) <= {202, 409}
+    assert stack.post(created(rid), "msg_dup").json()["status"] == "duplicate"
+    wait_for(lambda: stack.record(rid)["logoUrl"], timeout=60, what="logoUrl filled")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    time.sleep(1.0)
+    assert int(stack.r.get("enricher:stats:events_dispatched") or 0) == 1
+    assert stack.stats()["patches_applied"] == 1
+    assert stack.site.hits["/"] == 1  # the website was read once
+
+
+def test_bad_deliveries_get_their_status_and_queue_nothing(stack: Stack) -> None:
+    rid = stack.create(stack.site.url)
+    bad_sig = signed(created(rid), msg_id="msg_bad_sig")
+    bad_sig[1]["webhook-signature"] = "v1," + "A" * 43 + "="
+    stale = signed(created(rid), msg_id="msg_stale", at=datetime.now(tz=UTC) - timedelta(minutes=10))
+    malformed = signed(b'{"type": "counterparty.created", "data": {"id": "../../x"}}', msg_id="msg_malformed")
+    not_json = signed(b"{oops", msg_id="msg_not_json")
+    results = []
+    for raw, headers in (bad_sig, stale, malformed, not_json):
+        results.append(
+            httpx.post(f"{stack.receiver}/webhooks/flowtly", content=raw, headers=headers).status_code
+        )
+    assert results == [401, 401, 422, 400]
+    assert stack.r.llen("enricher.api") == 0 and stack.r.llen("enricher.scrape") == 0
+    assert not list(stack.r.scan_iter("enricher:webhook:seen:*"))
+
+
+def test_worker_killed_mid_task_loses_nothing_and_applies_once(stack: Stack) -> None:
+    worker = stack.start_worker("victim")
+    rid = stack.create(stack.site.slow_url)
+    assert stack.post(created(rid), "msg_kill").status_code == 202
+    assert stack.site.slow_started.wait(60), "enrichment never reached the website"
+    Processes.kill(worker, signal.SIGKILL)
+    assert stack.r.hlen("unacked") == 1  # the message is held, not lost
+    assert stack.record(rid)["logoUrl"] is None
+    stack.start_worker("rescuer")
+    wait_for(lambda: stack.record(rid)["logoUrl"], timeout=VISIBILITY + 60, what="logo after redelivery")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    assert stack.site.hits["/slow/"] >= 2  # the enrichment really ran again
+    assert stack.stats()["patches_applied"] == 1
+    assert stack.candidates(rid)
+
+
+def test_redis_restart_mid_run_loses_nothing(stack: Stack) -> None:
+    stack.start_worker()
+    ids = [stack.create(f"{stack.site.url}co/{n}/", name=f"Firma Numer {n} S.A.", tin="") for n in range(4)]
+    ids.append(stack.create(stack.site.slow_url))
+    for n, rid in enumerate(ids):
+        assert stack.post(created(rid), f"msg_restart_{n}").status_code == 202
+    assert stack.site.slow_started.wait(60)
+    stack.redis.restart(down_for=1.0)
+    for rid in ids:
+        wait_for(lambda rid=rid: stack.record(rid)["logoUrl"], timeout=VISIBILITY + 90, what=f"logo of {rid}")
+    wait_for(stack.idle, timeout=60, what="queues drained")
+    assert stack.stats()["patches_applied"] == len(ids)
+    assert int(stack.r.get("enricher:stats:events_dispatched") or 0) >= len(ids)
+
+
+def test_flowtly_429_and_500_for_a_while_tasks_back_off_and_finish(stack: Stack) -> None:
+    stack.start_worker()
+    rid = stack.create(stack.site.url)
+    stack.sandbox.faults.update({"rate_429": 0.5, "rate_500": 0.5, "retry_after": 1})
+    assert stack.post(created(rid), "msg_faults").status_code == 202
+    # Every API call now fails: the client's own retries give up, then Celery retries with backoff.
+    wait_for(lambda: "Retry in" in stack.procs.log("w1"), timeout=60, what="a task retry")
+    injected = stack.stats()["faults_injected"]
+    assert injected.get("429") and injected.get("500"), injected
+    stack.sandbox.faults.update({"rate_429": 0.0, "rate_500": 0.0})
+    wait_for(lambda: stack.record(rid)["logoUrl"], timeout=90, what="logo after the outage")
+    wait_for(lambda: stack.candidates(rid), timeout=30, what="candidates after the outage")
+    assert stack.stats()["patches_applied"] == 1
