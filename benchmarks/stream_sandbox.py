@@ -10,6 +10,7 @@ child process, so the RSS figures are the client's alone: ``rss_base`` after imp
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import resource
 import subprocess
@@ -28,8 +29,8 @@ TOKEN = "bench-token"
 def records(count: int) -> Iterator[dict[str, Any]]:
     """Sample-shaped records: engineer B's generator when present, else a simple local one."""
     try:
-        from enricher.sample import generate  # type: ignore[attr-defined]
-    except ImportError:
+        generate = importlib.import_module("enricher.sample").generate
+    except (ImportError, AttributeError):
         cities = ["Warszawa", "Kraków", "Berlin", "Praha", "Wien", "Amsterdam", "Lyon", "Milano"]
         for i in range(1, count + 1):
             yield {

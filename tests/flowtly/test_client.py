@@ -391,11 +391,12 @@ def test_token_never_shows(sandbox_factory: SandboxFactory, caplog: pytest.LogCa
         messages.append(repr(client))
         messages.append(str(client.__dict__))
         client.get_counterparty(1)  # retried through a 429 and two 500s, all logged
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: client.get_counterparty(999),
             lambda: client.patch_counterparty(1, {"logoUrl": "bad"}),
             lambda: client.merge_counterparties(1, 1),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(FlowtlyError) as error:
                 call()
             messages += [str(error.value), repr(error.value), repr(error.value.__dict__)]
@@ -412,7 +413,7 @@ def test_from_settings_needs_a_url() -> None:
     from enricher.config import Settings
 
     with pytest.raises(ConfigError, match="ENRICHER_FLOWTLY_URL"):
-        FlowtlyClient.from_settings(Settings(_env_file=None))  # type: ignore[call-arg]
+        FlowtlyClient.from_settings(Settings(_env_file=None))
 
 
 def test_bad_base_url_is_config_error() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_missing_file(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["out.jsonl", "out.json"])
 def test_write_back_round_trip(tmp_path: Path, name: str) -> None:
-    records = [{"id": 1, "name": "Zażółć"}, {"id": 2, "name": None}]
+    records: list[dict[str, Any]] = [{"id": 1, "name": "Zażółć"}, {"id": 2, "name": None}]
     path = tmp_path / name
     assert write_records(path, records) == 2
     assert list(read_records(path)) == records
