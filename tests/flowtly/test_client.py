@@ -374,6 +374,17 @@ def test_login_again_when_the_token_stops_working(sandbox_factory: SandboxFactor
     assert sandbox.store.requests["POST /api/login"] == 2
 
 
+def test_stale_token_falls_back_to_the_login(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(SMALL_REGISTER, token=TOKEN, credentials={"ana": "pa55"})
+    client = FlowtlyClient(
+        sandbox.api_url, token="stale", username="ana", password="pa55", backoff=fast_backoff()
+    )
+    with client:
+        assert client.get_counterparty(1).id == 1
+    assert sandbox.store.requests["GET /counterparties/{id}"] == 2
+    assert sandbox.store.requests["POST /api/login"] == 1
+
+
 def test_login_with_wrong_password_is_auth_error(sandbox_factory: SandboxFactory) -> None:
     sandbox = sandbox_factory(SMALL_REGISTER, token=TOKEN, credentials={"ana": "pa55"})
     client = FlowtlyClient(sandbox.api_url, username="ana", password="nope", backoff=fast_backoff())

@@ -279,8 +279,8 @@ class FlowtlyClient:
                 return response
             if status == 404 and pass_404_after_retry and attempt > 0:
                 return response
-            if status == 401 and auth and self._token_from_login and not relogged:
-                # The token from the login may have expired: log in again once.
+            if status == 401 and auth and self._login is not None and not relogged:
+                # The token (given, or from an earlier login) may have expired: log in again, once.
                 with self._lock:
                     self._token = None
                 relogged = True
