@@ -42,7 +42,7 @@ def test_clean_name(raw: str | None, clean: str | None) -> None:
         ("Strona główna - Piekarnia Pod Lipą", ["Piekarnia Pod Lipą"]),
         ("Coca-Cola Polska: napoje", ["Coca-Cola Polska", "napoje"]),
         ("Acme · Tools • Shop", ["Acme", "Tools"]),
-        ("Produkty — Zakłady Mięsne Łódź", ["Produkty", "Zakłady Mięsne Łódź"]),
+        ("Produkty — Zakłady Mięsne Łódź", ["Zakłady Mięsne Łódź"]),
         ("Contact » Acme", ["Acme"]),
         ("Start", []),
         ("", []),

@@ -291,6 +291,8 @@ def score(c: LogoCandidate) -> float:
     """Score in [0, 1]: kind and source first, then size, squareness, format and context hints."""
     notes = set(c.notes)
     points = _BASE[c.source]
+    if c.kind == "image" and c.source != "og:image":
+        points = _BASE["og:image"] + 4  # a JSON-LD organisation "image": a photo more often than a logo
     if c.source in ("img", "svg"):
         if "logo-word" in notes:
             points += 16
@@ -305,6 +307,10 @@ def score(c: LogoCandidate) -> float:
         points -= min(c.order, 10) * 0.8  # the brand comes first in the header
     elif "name-match" in notes:
         points += 3
+    if c.source == "og:image" and "logo-word" in notes:
+        points += 46  # a share image named "logo" is the logo (small businesses do this)
+    if "variant" in notes:
+        points -= 4  # logo-white, logo-mobile, logo-sticky: the main rendering is better
     if "secondary" in notes:
         points -= 12  # e.g. a second Organization in JSON-LD (a brand or a partner)
     if "footer" in notes:

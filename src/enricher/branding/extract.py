@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape, quoteattr
 
-import lxml.html
 from lxml import etree
 
 from enricher.branding.candidates import (
@@ -146,7 +145,8 @@ def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, st
 
 # --- the scan ---------------------------------------------------------------------------------------
 
-_PARSER = lxml.html.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
+# Plain etree elements, not lxml.html's: those look up a Python element class for every node touched.
+_PARSER = etree.HTMLParser(encoding="utf-8", remove_comments=True, remove_pis=True, no_network=True)
 
 _HEADER_RE = re.compile(r"header|navbar|masthead|topbar|top-bar|site-branding|(?<![a-z])nav(?![a-z])")
 _FOOTER_RE = re.compile(r"footer|(?<![a-z])foot(?![a-z])")
@@ -315,8 +315,8 @@ def _parse(text: str) -> Any:
     if not text.strip():
         return None
     try:
-        return lxml.html.document_fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
-    except (etree.ParserError, ValueError):
+        return etree.fromstring(text.encode("utf-8", "replace"), parser=_PARSER)
+    except (etree.LxmlError, ValueError):
         return None
 
 
@@ -324,7 +324,7 @@ def _walk(root: Any, scan: _Scan) -> None:
     """Visit the elements that can carry a signal, in document order."""
     base_seen = False
     json_ld: list[Any] = []
-    for el in root.iter("base", "title", "meta", "link", "script", "img", "svg", "image"):
+    for el in root.iter("base", "title", "meta", "link", "script", "img", "svg"):
         tag = el.tag
         if tag == "base":
             if not base_seen and el.get("href"):
@@ -332,7 +332,7 @@ def _walk(root: Any, scan: _Scan) -> None:
                 scan.base = resolve(scan.url, el.get("href")) or scan.url
         elif tag == "title":
             if scan.title is None and not _inside_svg(el):
-                scan.title = el.text_content()
+                scan.title = _text(el)
                 for i, piece in enumerate(title_parts(scan.title)):
                     scan.signals.append(NameSignal("title", piece, 0.6 if i == 0 else 0.5))
         elif tag == "meta":
@@ -349,6 +349,8 @@ def _walk(root: Any, scan: _Scan) -> None:
     if json_ld:
         # All scripts together: a WebSite in one may name its publisher defined in another.
         _json_ld(json_ld, scan)
+    _css_backgrounds(root, scan)
+    _microdata_names(root, scan)
     # itemprop=logo on anything else (<span itemprop=logo itemscope> with a nested url...)
     for el in root.xpath("//*[@itemprop]"):
         if "logo" in (el.get("itemprop") or "").lower().split() and el.tag not in ("img", "meta", "link"):
@@ -361,6 +363,10 @@ def _walk(root: Any, scan: _Scan) -> None:
                     else None
                 )
             scan.add(ref, "itemprop", "logo")
+
+
+def _text(el: Any) -> str:
+    return "".join(el.itertext())
 
 
 def _inside_svg(el: Any) -> bool:
@@ -398,7 +404,8 @@ def _meta(el: Any, scan: _Scan) -> None:
         scan.add(content, "og:logo", "logo")
     elif key in ("og:image", "og:image:url", "og:image:secure_url"):
         if key == "og:image" or scan.og_image_index is None:
-            c = scan.add(content, "og:image", "image")
+            logo_named = "logo" in content.lower().rsplit("/", 1)[-1]
+            c = scan.add(content, "og:image", "image", notes=["logo-word"] if logo_named else [])
             scan.og_image_index = len(scan.candidates) - 1 if c else None
     elif key in ("og:image:width", "og:image:height") and scan.og_image_index is not None:
         c = scan.candidates[scan.og_image_index]
@@ -528,11 +535,7 @@ def _json_ld(values: list[Any], scan: _Scan) -> None:
                     p = deref(p)
                     if isinstance(p, dict):
                         publishers.append(p)
-    orgs = [
-        n
-        for n in nodes
-        if _types(n) & _ORG_TYPES or (n.get("logo") and not _types(n) & {"product", "person"})
-    ]
+    orgs = [n for n in nodes if _is_org(n)]
     primary: dict[str, Any] | None = None
     for cand in [*publishers, *orgs]:
         if _org_url_matches(cand, scan.domain):
@@ -563,9 +566,27 @@ def _json_ld(values: list[Any], scan: _Scan) -> None:
             _json_ld_image(deref(logo), scan, notes)
         if not org.get("logo") and org.get("image"):
             img = org.get("image")
-            _json_ld_image(
-                deref(img[0] if isinstance(img, list) and img else img), scan, (*notes, "secondary")
-            )
+            # An organisation's "image" is often a shop front or a team photo: weak, like og:image.
+            _json_ld_image(deref(img[0] if isinstance(img, list) and img else img), scan, notes, kind="image")
+
+
+_ORG_SUFFIXES = ("organization", "business", "store", "service", "agency", "repair", "dealer", "shop",
+                 "office", "clinic", "restaurant", "hotel", "company", "corporation", "practice")  # fmt: skip
+_NOT_ORG = {
+    "person", "product", "offer", "event", "postaladdress", "place", "website", "webpage", "imageobject",
+    "breadcrumblist", "listitem", "article", "blogposting", "review", "rating", "aggregaterating",
+}  # fmt: skip
+_BUSINESS_KEYS = ("openingHours", "openingHoursSpecification", "priceRange", "telephone", "address", "vatID")
+
+
+def _is_org(node: dict[str, Any]) -> bool:
+    """An organisation or any of schema.org's ~150 LocalBusiness kinds (AutoRepair, Dentist...)."""
+    types = _types(node)
+    if types & _ORG_TYPES or any(t.endswith(_ORG_SUFFIXES) for t in types):
+        return True
+    if types & _NOT_ORG:
+        return False
+    return bool(node.get("logo")) or (bool(node.get("name")) and any(k in node for k in _BUSINESS_KEYS))
 
 
 def _org_url_matches(org: dict[str, Any], domain: str) -> bool:
@@ -576,12 +597,12 @@ def _org_url_matches(org: dict[str, Any], domain: str) -> bool:
     return False
 
 
-def _json_ld_image(logo: Any, scan: _Scan, notes: tuple[str, ...]) -> None:
+def _json_ld_image(logo: Any, scan: _Scan, notes: tuple[str, ...], kind: str = "logo") -> None:
     if isinstance(logo, str):
-        scan.add(logo, "json-ld", "logo", notes=notes)
+        scan.add(logo, "json-ld", kind, notes=notes)
     elif isinstance(logo, dict):
         ref = next((v for k in ("url", "contentUrl", "@id") for v in _strings(logo.get(k))), None)
-        scan.add(ref, "json-ld", "logo", width=_int(logo.get("width")), height=_int(logo.get("height")),
+        scan.add(ref, "json-ld", kind, width=_int(logo.get("width")), height=_int(logo.get("height")),
                  fmt_hint=logo.get("encodingFormat") if isinstance(logo.get("encodingFormat"), str) else None,
                  notes=notes)  # fmt: skip
 
@@ -760,6 +781,9 @@ def _img(el: Any, scan: _Scan) -> None:
     ref, srcset_w = _img_ref(el)  # only now: srcset parsing is the costly part for product grids
     if not ref:
         return
+    if not (own_logo or ctx.logo_near or itemprop_logo) and _is_home_icon(el, ref):
+        scan.dropped.append((ref[:200], "a home icon (breadcrumb or menu), not a logo"))
+        return
     alt = (el.get("alt") or el.get("title") or "").strip() or None
     if ctx.trap and not itemprop_logo:
         scan.dropped.append((ref[:200], ctx.trap))
@@ -771,10 +795,25 @@ def _img(el: Any, scan: _Scan) -> None:
         height = round(srcset_w * attr_h / attr_w)
         width = srcset_w
     notes = _notes(ctx, own_logo)
+    if _VARIANT_RE.search(f"{own} {ref.lower().rsplit('/', 1)[-1]}"):
+        notes.append("variant")
     source: Source = "itemprop" if itemprop_logo else "img"
     if scan.add(ref, source, "logo", width=width, height=height, alt=alt, notes=notes,
                 texts=(el.get("title"), el.get("class")), strict=True) is not None:  # fmt: skip
         scan.img_order += 1
+
+
+_HOME_WORDS = {"home", "homepage", "start", "stronaglowna", "startseite", "accueil", "inicio"}
+_HOME_FILE = re.compile(r"(?<![a-z])(?:home|house)(?![a-z])[^/]*$")
+# Alternative renderings of a logo for dark backgrounds, sticky or mobile headers: a worse choice.
+_VARIANT_RE = re.compile(
+    r"white|inverse|invert|negative|(?<![a-z])light|(?<![a-z])mono|sticky|mobile|(?<![a-z])small"
+)
+
+
+def _is_home_icon(el: Any, ref: str) -> bool:
+    alt = compact(el.get("alt") or el.get("title") or "")
+    return alt in _HOME_WORDS or bool(_HOME_FILE.search(ref.lower().split("?", 1)[0]))
 
 
 def _notes(ctx: _Context, own_logo: bool) -> list[str]:
@@ -807,7 +846,7 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 def _svg(el: Any, scan: _Scan) -> None:
     own = _attrs_text(el) + " " + (el.get("aria-label") or "").lower()
     title = el.find("title")
-    title_text = title.text_content().strip() if title is not None else ""
+    title_text = _text(title).strip() if title is not None else ""
     own_logo = bool(_LOGO_RE.search(own + " " + title_text.lower()))
     near = _near(el, scan)
     if not (own_logo or near[0] or near[1]):
@@ -907,11 +946,51 @@ def serialise_svg(el: Any, scan: _Scan | None = None) -> bytes | None:
 
 
 def _alt_signals(ranked: list[LogoCandidate], scan: _Scan) -> None:
-    """The best on-page logo's alt text names the brand more often than not."""
+    """The best on-page logo's alt text names the brand more often than not ("ACME - since 1990")."""
     for c in ranked:
         if c.source in ("img", "svg", "itemprop") and c.alt:
-            scan.signal("logo-alt", c.alt, 0.5)
+            for i, part in enumerate(title_parts(c.alt)):
+                scan.signals.append(NameSignal("logo-alt", part, 0.5 if i == 0 else 0.3))
             return
+
+
+_CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""", re.IGNORECASE)
+
+
+def _css_backgrounds(root: Any, scan: _Scan) -> None:
+    """Logos drawn as a CSS background of an element marked logo/brand (older themes do this)."""
+    found = root.xpath(
+        "//*[@style and (contains(@class,'logo') or contains(@id,'logo') or contains(@class,'brand')"
+        " or contains(@class,'Logo') or contains(@id,'Logo'))]"
+    )
+    for el in found:
+        m = _CSS_URL.search(el.get("style") or "")
+        if not m or not _LOGO_RE.search(_attrs_text(el)):
+            continue
+        ctx = _context(el, scan)
+        if ctx.trap:
+            scan.dropped.append((m.group(1)[:200], ctx.trap))
+            continue
+        alt = (el.get("title") or el.get("aria-label") or _text(el) or "").strip()[:120] or None
+        notes = [*_notes(ctx, True), "css-background"]
+        if scan.add(m.group(1), "img", "logo", alt=alt, notes=notes, strict=True) is not None:
+            scan.img_order += 1
+
+
+_ORG_ITEMTYPE = re.compile(r"schema\.org/(?:\w*Organization|Corporation|\w*Business|Store|Brand)\b", re.I)
+
+
+def _microdata_names(root: Any, scan: _Scan) -> None:
+    """``itemprop=name`` of a microdata Organization (or LocalBusiness...) is a name signal."""
+    for scope in root.xpath("//*[@itemscope and @itemtype]"):
+        if not _ORG_ITEMTYPE.search(scope.get("itemtype") or ""):
+            continue
+        for el in scope.iter():
+            if el is not scope and el.get("itemscope") is not None:
+                continue
+            if "name" in (el.get("itemprop") or "").split():
+                scan.signal("microdata:name", el.get("content") or _text(el), 0.9)
+                return
 
 
 # --- the web app manifest ----------------------------------------------------------------------------

@@ -93,11 +93,20 @@ _GENERIC = {
         "official website", "oficjalna strona", "logo", "untitled", "default", "main page", "main",
         "news", "blog", "contact", "kontakt", "about", "about us", "o nas", "sklep", "shop",
         "online shop", "sklep internetowy", "page not found", "404", "loading", "menu", "search",
+        "go to homepage", "go to home page", "go home", "back to home", "back to homepage",
+        "return to homepage", "przejdź do strony głównej", "powrót do strony głównej", "zur startseite",
+        "image", "obrazek", "grafika", "header", "banner", "company logo", "site logo",
+        "our services", "services", "products", "our products", "oferta", "usługi", "produkty", "o firmie",
+        "aktualności", "galeria", "gallery", "careers", "kariera", "faq", "cennik", "pricing", "leistungen",
+        "produkte", "über uns", "impressum", "datenschutz", "privacy policy", "polityka prywatności",
     )
 }  # fmt: skip
 _PREFIXES = re.compile(
-    r"^(?:welcome\s+to(?:\s+the)?|witamy\s+(?:w|na|we)|witaj\s+(?:w|na)|willkommen\s+(?:bei|auf|im|in)"
-    r"|bienvenue\s+(?:chez|sur|à)|logo(?:\s+of)?|official\s+(?:site|website)\s+of)\s+",
+    r"^(?:welcome\s+to(?:\s+the)?(?:\s+(?:official\s+)?(?:site|website|home\s*page)\s+of)?"
+    r"|witamy\s+(?:w|na|we)(?:\s+(?:oficjalnej\s+)?stronie(?:\s+(?:internetowej|firmowej|firmy))*)?"
+    r"|witaj\s+(?:w|na)|willkommen\s+(?:bei|auf|im|in)|bienvenue\s+(?:chez|sur|à)|logo(?:\s+of)?"
+    r"|(?:the\s+)?official\s+(?:site|website|home\s*page)\s+of|oficjalna\s+strona(?:\s+internetowa)?"
+    r"(?:\s+firmy)?|strona\s+(?:internetowa|firmowa)(?:\s+firmy)?)\s+",
     re.IGNORECASE,
 )
 _SUFFIXES = re.compile(
@@ -105,21 +114,28 @@ _SUFFIXES = re.compile(
     re.IGNORECASE,
 )
 _MARKS = re.compile(r"[®™©℠]")
+# Emoji, pictographs and dingbats (☎ ✆ ★ ✔ ...) that titles decorate names with.
+_SYMBOLS = re.compile(r"[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]")
+_PHONE_TAIL = re.compile(r"(?:\s*(?:tel\.?|phone|☎)?\s*[:.]?\s*\+?\(?\d[\d\s()/-]{6,}\d)\s*$", re.IGNORECASE)
+_FILE_NAME = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|ico|avif)$", re.IGNORECASE)
 
 
 def clean_name(raw: str | None, *, max_len: int = 80) -> str | None:
     """A display-ready name, or None when the text is empty, generic or not a name."""
     if not raw:
         return None
-    text = _MARKS.sub("", " ".join(raw.split()))
+    text = _SYMBOLS.sub(" ", _MARKS.sub("", raw))
+    text = _PHONE_TAIL.sub("", " ".join(text.split()))
     text = text.strip(" \t\"'“”„«»‹›|·•-–—:;,")
+    if compact(text) in _GENERIC:
+        return None  # before trimming: "Go to homepage" must not become "Go to"
     for _ in range(2):
         text = _PREFIXES.sub("", text)
         text = _SUFFIXES.sub("", text).strip(" \"'“”„«»|·•-–—:;,!")
     key = compact(text)
     if not key or key in _GENERIC or key.isdigit() or len(text) > max_len:
         return None
-    if re.match(r"^(?:https?://|www\.)", text, re.IGNORECASE):
+    if re.match(r"^(?:https?://|www\.)", text, re.IGNORECASE) or _FILE_NAME.search(text):
         return None
     return text
 
