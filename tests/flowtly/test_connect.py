@@ -62,4 +62,6 @@ def test_embedded_sandbox_on_the_bundled_sample() -> None:
             pass
         return
     with connect(settings()) as client:
-        assert client.count_counterparties() == sum(1 for line in path.open() if line.strip())
+        assert client.count_counterparties() == sum(
+            1 for line in path.read_text().splitlines() if line.strip()
+        )
