@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from enricher.branding import (
     extract,
     parse_manifest,
 )
+from enricher.branding.extract import MAX_CANDIDATES
 from enricher.errors import RecordError
 
 PAGES = Path(__file__).parent.parent / "fixtures" / "pages"
@@ -248,3 +250,44 @@ def test_with_candidates_reranks() -> None:
     merged = page.with_candidates([extra])
     assert merged.logo_url == "https://a.com/x.svg" and merged.candidates[-1].source == "favicon.ico"
     assert merged.candidates[0].score > 0
+
+
+def test_name_source_is_the_winning_signal() -> None:
+    rows = {r["file"]: r for r in TABLE}
+    assert run(rows["lazy-data-src.html"]).name_source == "og:site_name"
+    assert run(rows["jsonld-graph.html"]).name_source == "json-ld:name"
+    assert run(rows["title-welcome.html"]).name_source == "title"
+    assert run(rows["microdata-name.html"]).name_source == "microdata:name"
+    assert run(rows["no-name.html"]).name_source == "domain"
+
+
+def test_base_href_applies_to_links_before_it() -> None:
+    html = '<head><link rel="icon" href="i.png" sizes="64x64"><base href="https://cdn.x.com/a/"></head>'
+    assert extract(html, "https://x.com/p/q").logo_url == "https://cdn.x.com/a/i.png"
+
+
+def test_a_logo_wall_is_capped_and_favicon_stays_last() -> None:
+    imgs = "".join(f'<img class="logo" src="/l/{i}.png">' for i in range(300))
+    result = extract(f"<header>{imgs}</header>", "https://wall.com/")
+    assert len(result.candidates) == MAX_CANDIDATES
+    assert result.candidates[0].url == "https://wall.com/l/0.png"
+    assert result.candidates[-1].source == "favicon.ico"
+
+
+def test_mangled_pages_never_raise() -> None:
+    # Truncated, spliced and byte-flipped copies of every fixture: extraction degrades, never fails.
+    rng = random.Random(4)
+    sources = [(PAGES / r["file"]).read_bytes() for r in TABLE]
+    for i in range(300):
+        raw = bytearray(rng.choice(sources))
+        cut = rng.randrange(len(raw))
+        if i % 3 == 0:
+            raw = raw[:cut]
+        elif i % 3 == 1:
+            raw[cut:cut] = rng.choice(sources)[: rng.randrange(400)]
+        else:
+            for _ in range(20):
+                raw[rng.randrange(len(raw))] = rng.randrange(256)
+        result = extract(bytes(raw), "https://mangled.example.com/x/")
+        json.dumps(result.to_contract())
+        assert result.candidates[-1].source == "favicon.ico"

@@ -152,13 +152,14 @@ def decode_data_uri(uri: str, max_bytes: int = DATA_URI_MAX_BYTES) -> tuple[str,
     if not uri.startswith("data:") or "," not in uri:
         return None
     head, _, payload = uri[5:].partition(",")
-    # base64 grows 4/3: refuse before decoding anything that cannot fit.
-    if len(payload) > max_bytes * 4 // 3 + 8 and len(payload) > max_bytes * 3:
-        return None
     parts = [p.strip() for p in head.split(";")]
     mime = (parts[0] or "text/plain").lower()
+    is_base64 = "base64" in (p.lower() for p in parts[1:])
+    # Refuse before decoding what cannot fit: base64 grows 4/3, percent-encoding up to 3x.
+    if len(payload) > (max_bytes * 4 // 3 + 1024 if is_base64 else max_bytes * 3):
+        return None
     try:
-        if "base64" in (p.lower() for p in parts[1:]):
+        if is_base64:
             data = base64.b64decode(re.sub(r"\s+", "", payload), validate=True)
         else:
             data = unquote_to_bytes(payload)

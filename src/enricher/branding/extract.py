@@ -40,9 +40,10 @@ from enricher.branding.candidates import (
 )
 from enricher.branding.names import (
     NameSignal,
-    choose_name,
+    choose_signal,
     clean_name,
     compact,
+    display_form,
     domain_display,
     domain_label,
     registered_domain,
@@ -50,12 +51,22 @@ from enricher.branding.names import (
 )
 from enricher.errors import RecordError
 
-__all__ = ["SVG_MAX_BYTES", "Extraction", "decode_html", "extract", "parse_manifest"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "SVG_MAX_BYTES",
+    "Extraction",
+    "decode_html",
+    "extract",
+    "manifest_names",
+    "parse_manifest",
+]
 
 #: Largest serialised inline ``<svg>`` turned into a ``data:`` logo URL.
 SVG_MAX_BYTES = 64 * 1024
 #: Header pictures kept although nothing marks them as a logo (the rest are menu thumbnails).
 MAX_UNMARKED = 4
+#: Candidates kept per page, best first (the last is always /favicon.ico).
+MAX_CANDIDATES = 40
 
 
 @dataclass(frozen=True)
@@ -72,6 +83,7 @@ class Extraction:
     encoding: str = "utf-8"
     known_name: str | None = None
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (url, why) of refused candidates
+    name_source: str | None = None  # the signal the display name came from (og:site_name, title, domain...)
 
     @property
     def logo_url(self) -> str | None:
@@ -96,9 +108,13 @@ class Extraction:
         where = manifest_url or self.manifest_url or self.url
         icons = parse_manifest(json_text, where, own_domain=registered_domain(self.url))
         signals = [*self.name_signals, *manifest_names(json_text)]
-        name = _choose(signals, self.known_name, self.url)
+        name, source = _choose(signals, self.known_name, self.url)
         return replace(
-            self, candidates=rank([*self.candidates, *icons]), name_signals=signals, display_name=name
+            self,
+            candidates=rank([*self.candidates, *icons]),
+            name_signals=signals,
+            display_name=name,
+            name_source=source,
         )
 
 
@@ -285,12 +301,13 @@ def extract(
         _walk(root, scan)
     favicon = f"{parts.scheme}://{parts.netloc}/favicon.ico"
     scan.add(favicon, "favicon.ico", "favicon", check_trap=False)
-    ranked = rank(scan.candidates)
+    ranked = _cap(rank(scan.candidates))
     _alt_signals(ranked, scan)
-    name = _choose(scan.signals, known_name, url)
+    name, name_source = _choose(scan.signals, known_name, url)
     return Extraction(
         url=url,
         display_name=name,
+        name_source=name_source,
         name_signals=scan.signals,
         candidates=ranked,
         manifest_url=scan.manifest_url,
@@ -302,13 +319,22 @@ def extract(
     )
 
 
-def _choose(signals: list[NameSignal], known_name: str | None, url: str) -> str | None:
+def _choose(signals: list[NameSignal], known_name: str | None, url: str) -> tuple[str | None, str | None]:
+    """(display name, the signal source it came from); the domain when the page names nothing."""
     host = urlsplit(url).hostname or ""
     label = domain_label(host)
-    chosen = choose_name(signals, known_name=known_name, domain=label)
-    if chosen is None and label:
-        return domain_display(label)
-    return chosen
+    best = choose_signal(signals, known_name=known_name, domain=label)
+    if best is not None:
+        return display_form(best.value), best.source
+    fallback = domain_display(label) if label else None
+    return fallback, ("domain" if fallback else None)
+
+
+def _cap(ranked: list[LogoCandidate]) -> list[LogoCandidate]:
+    """The best MAX_CANDIDATES, /favicon.ico still last: a logo wall must not bloat every answer."""
+    if len(ranked) <= MAX_CANDIDATES:
+        return ranked
+    return [*ranked[: MAX_CANDIDATES - 1], ranked[-1]]
 
 
 def _parse(text: str) -> Any:
@@ -322,15 +348,14 @@ def _parse(text: str) -> Any:
 
 def _walk(root: Any, scan: _Scan) -> None:
     """Visit the elements that can carry a signal, in document order."""
-    base_seen = False
+    # The first <base href> applies to the whole document, even to links that come before it.
+    base = root.xpath("(//base[@href])[1]/@href")
+    if base:
+        scan.base = resolve(scan.url, str(base[0])) or scan.url
     json_ld: list[Any] = []
-    for el in root.iter("base", "title", "meta", "link", "script", "img", "svg"):
+    for el in root.iter("title", "meta", "link", "script", "img", "svg"):
         tag = el.tag
-        if tag == "base":
-            if not base_seen and el.get("href"):
-                base_seen = True
-                scan.base = resolve(scan.url, el.get("href")) or scan.url
-        elif tag == "title":
+        if tag == "title":
             if scan.title is None and not _inside_svg(el):
                 scan.title = _text(el)
                 for i, piece in enumerate(title_parts(scan.title)):

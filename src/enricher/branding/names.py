@@ -21,8 +21,11 @@ from rapidfuzz import fuzz
 __all__ = [
     "NameSignal",
     "choose_name",
+    "choose_signal",
     "clean_name",
     "compact",
+    "display_form",
+    "domain_display",
     "domain_label",
     "registered_domain",
     "strip_legal_form",
@@ -189,6 +192,19 @@ def choose_name(
     signals: Sequence[NameSignal], *, known_name: str | None = None, domain: str = ""
 ) -> str | None:
     """The value the signals agree on most (see the module docstring), or None without signals."""
+    best = choose_signal(signals, known_name=known_name, domain=domain)
+    return display_form(best.value) if best else None
+
+
+def display_form(value: str) -> str:
+    """A name as shown: without its legal form (a display name is the brand), never empty."""
+    return strip_legal_form(value) or value
+
+
+def choose_signal(
+    signals: Sequence[NameSignal], *, known_name: str | None = None, domain: str = ""
+) -> NameSignal | None:
+    """The signal whose value the signals agree on most; its ``source`` is the name's provenance."""
     groups: dict[str, list[NameSignal]] = {}
     for s in signals:
         key = compact(s.value)
@@ -221,10 +237,8 @@ def choose_name(
         return total
 
     best_key = max(groups, key=lambda k: (support(k), -len(k)))
-    members = groups[best_key]
-    # Show the form of the weightiest statement, without its legal form: a display name is the brand.
-    top = max(members, key=lambda s: (s.weight, -len(s.value)))
-    return strip_legal_form(top.value) or top.value
+    # Show the form of the weightiest statement of the winning group.
+    return max(groups[best_key], key=lambda s: (s.weight, -len(s.value)))
 
 
 def domain_display(domain_or_label: str) -> str | None:
