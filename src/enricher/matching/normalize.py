@@ -236,7 +236,8 @@ def normalize_tin(*values: str | None, country: str | None = None) -> TaxId | No
             iso = _VAT_PREFIX_TO_ISO.get(prefix, prefix)
             if _tax_modules(iso):
                 cc, number = iso, compact[2:]
-        valid = bool(cc) and _is_valid(number, cc or "")
+        # "0000000000" passes some checksums; a run of one digit is a placeholder, not an id.
+        valid = bool(cc) and len(set(number)) > 1 and _is_valid(number, cc or "")
         tax = TaxId(number, cc, valid)
         if valid:
             return tax

@@ -1,0 +1,108 @@
+"""``enricher dedupe --input FILE.jsonl --output OUT.json``: the fixed contract, bad lines, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from enricher.cli import main
+
+from ._register import REGISTER
+
+
+def write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_contract_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r, ensure_ascii=False) for r in REGISTER])
+    out = tmp_path / "sub" / "out.json"
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert set(data) == {"candidates", "clusters"}
+    assert data["candidates"]
+    for candidate in data["candidates"]:
+        assert candidate["band"] in ("merge", "review")
+        assert 0 <= candidate["score"] <= 1
+        assert all("explanation" in e for e in candidate["evidence"])
+    ids = {c["a"] for c in data["candidates"]} | {c["b"] for c in data["candidates"]}
+    assert "crm-77" in ids and 1 in ids  # echoed as given: str stays str, int stays int
+    assert "pairs compared" in capsys.readouterr().err
+
+
+def test_malformed_lines_are_reported_with_line_numbers_and_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lines = [
+        json.dumps(REGISTER[3]),
+        "{not json",
+        "[1, 2]",
+        json.dumps({"name": "no id"}),
+        json.dumps({"id": None, "name": "null id"}),
+        json.dumps({"id": True, "name": "bool id"}),
+        json.dumps({"id": "  ", "name": "blank id"}),
+        json.dumps(dict(REGISTER[4], id=4)),  # duplicate id
+        "",
+        json.dumps(REGISTER[4]),
+    ]
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    (tmp_path / "in.jsonl").write_bytes(source.read_bytes() + b"\xff\xfe garbage\n")
+    out = tmp_path / "out.json"
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    for number in (2, 3, 4, 5, 6, 7, 8, 11):
+        assert f"line {number}:" in err
+    assert "duplicate id 4" in err
+    data = json.loads(out.read_text())
+    assert [(c["a"], c["b"]) for c in data["candidates"]] == [(4, 5)]
+
+
+def test_unreadable_input_exits_non_zero_with_one_line(tmp_path: Path) -> None:
+    for target in (tmp_path / "missing.jsonl", tmp_path):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "enricher",
+                "dedupe",
+                "--input",
+                str(target),
+                "--output",
+                str(tmp_path / "o.json"),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert proc.returncode != 0
+        assert len(proc.stderr.strip().splitlines()) == 1
+        assert "cannot read" in proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+def test_empty_input_writes_an_empty_result(tmp_path: Path) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [])
+    out = tmp_path / "out.json"
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
+    assert json.loads(out.read_text()) == {"candidates": [], "clusters": []}
+
+
+@pytest.mark.integration
+def test_api_mode_reads_the_configured_flowtly(
+    sandbox_factory: object, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    records = [r for r in REGISTER if isinstance(r["id"], int)]
+    server = sandbox_factory(records)  # type: ignore[operator]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ENRICHER_FLOWTLY_URL", server.api_url)
+    monkeypatch.setenv("ENRICHER_FLOWTLY_TOKEN", server.token)
+    monkeypatch.setenv("ENRICHER_OUT_DIR", str(tmp_path / "out"))
+    assert main(["dedupe"]) == 0
+    data = json.loads((tmp_path / "out" / "dedupe.json").read_text())
+    merge = {frozenset({c["a"], c["b"]}) for c in data["candidates"] if c["band"] == "merge"}
+    assert frozenset({4, 5}) in merge and frozenset({8, 9}) in merge

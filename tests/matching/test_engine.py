@@ -1,0 +1,107 @@
+"""``match`` end to end on a small register: bands, evidence, clusters, survivors, decisions."""
+
+from __future__ import annotations
+
+import json
+
+from enricher.flowtly.models import Counterparty
+from enricher.matching import InMemoryDecisions, Judgement, match
+
+from ._register import REGISTER, TRUE_PAIRS
+
+
+def pairs(result, band=None):  # type: ignore[no-untyped-def]
+    return {frozenset({c.a, c.b}) for c in result.candidates if band is None or c.band == band}
+
+
+def test_finds_the_true_duplicates_and_only_those_in_the_merge_band() -> None:
+    result = match(REGISTER)
+    merge = pairs(result, "merge")
+    assert merge <= TRUE_PAIRS
+    assert len(merge) >= len(TRUE_PAIRS) - 1
+    assert pairs(result) >= TRUE_PAIRS
+
+
+def test_scores_are_probabilities_best_first_and_explained() -> None:
+    result = match(REGISTER)
+    scores = [c.score for c in result.candidates]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    for candidate in result.candidates:
+        assert candidate.evidence
+        assert all(e.explanation and e.feature and e.result for e in candidate.evidence)
+
+
+def test_shared_phone_and_address_with_different_names_is_never_a_bulk_merge() -> None:
+    result = match(REGISTER)
+    assert frozenset({12, 13}) not in pairs(result, "merge")
+
+
+def test_different_valid_tax_ids_are_never_merged_or_clustered() -> None:
+    result = match(REGISTER)
+    assert frozenset({6, 7}) not in pairs(result, "merge")
+    assert not any({6, 7} <= set(c.ids) for c in result.clusters)
+
+
+def test_clusters_and_survivor_rule() -> None:
+    result = match(REGISTER)
+    by_members = {frozenset(c.ids): c for c in result.clusters}
+    orlen = by_members[frozenset({1, 2, "crm-77"})]
+    # Valid tax id first, then completeness: record 1 has a valid id and the most fields.
+    assert orlen.survivor == 1
+    assert "Survivor 1" in orlen.explanation
+    budimex = by_members[frozenset({4, 5})]
+    assert budimex.survivor == 4  # both valid and equally complete: lowest id
+
+
+def test_ids_are_echoed_as_given_and_contract_is_json() -> None:
+    result = match(REGISTER)
+    contract = json.loads(json.dumps(result.to_contract()))
+    ids = {c["a"] for c in contract["candidates"]} | {c["b"] for c in contract["candidates"]}
+    assert "crm-77" in ids and 1 in ids and "1" not in ids
+    first = contract["candidates"][0]
+    assert set(first) == {"a", "b", "score", "band", "evidence"}
+    assert set(first["evidence"][0]) == {"feature", "result", "weight", "explanation"}
+    assert all(len(c["ids"]) >= 2 and c["survivor"] in c["ids"] for c in contract["clusters"])
+
+
+def test_accepts_counterparty_models_and_records_without_names() -> None:
+    models = [Counterparty.model_validate(r) for r in REGISTER]
+    result = match(models)
+    assert pairs(result, "merge") == pairs(match(REGISTER), "merge")
+    assert result.stats["records"] == len(REGISTER)
+
+
+def test_bad_records_are_skipped_and_reported() -> None:
+    result = match([{"name": "no id"}, {"id": 1, "name": "A"}, {"id": 1, "name": "again"}])
+    assert result.stats["records"] == 1
+    assert len(result.stats["skipped"]) == 2
+
+
+def test_rejected_pairs_are_never_proposed_and_approved_not_reproposed() -> None:
+    decisions = InMemoryDecisions([(4, 5, Judgement.REJECTED), (15, 14, Judgement.APPROVED)])
+    result = match(REGISTER, decisions=decisions)
+    assert frozenset({4, 5}) not in pairs(result)
+    assert not any({4, 5} <= set(c.ids) for c in result.clusters)
+    assert frozenset({14, 15}) not in pairs(result)
+    assert any(set(c.ids) == {14, 15} for c in result.clusters)  # the approval still joins them
+
+
+def test_progress_reports_every_record() -> None:
+    seen: list[int] = []
+    match(REGISTER, progress=seen.append)
+    assert sum(seen) == len(REGISTER)
+
+
+def test_empty_and_single_inputs() -> None:
+    assert match([]).to_contract() == {"candidates": [], "clusters": []}
+    assert match([{"id": 1, "name": "Solo"}]).to_contract() == {"candidates": [], "clusters": []}
+
+
+def test_parallel_normalising_gives_the_same_result() -> None:
+    from enricher.matching.engine import prepare_all
+
+    many = [dict(r, id=f"{k}-{r['id']}") for k in range(700) for r in REGISTER]  # > 2 chunks
+    one, _ = prepare_all(many, workers=1)
+    two, _ = prepare_all(many, workers=2)
+    assert one == two

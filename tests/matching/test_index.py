@@ -1,0 +1,67 @@
+"""MatchIndex: one record's candidates without rescoring the register, kept current on change."""
+
+from __future__ import annotations
+
+import time
+
+from enricher.matching import InMemoryDecisions, MatchIndex, match
+
+from ._register import REGISTER
+
+
+def test_upsert_finds_the_duplicates_of_a_new_record() -> None:
+    index = MatchIndex.build(REGISTER)
+    found = index.upsert({"id": 100, "name": "Budimex Spółka Akcyjna", "vatNumber": "PL5260250995"})
+    assert {c.b for c in found if c.band == "merge"} == {4, 5}
+    assert all(c.a == 100 for c in found)
+    assert 100 in index and len(index) == len(REGISTER) + 1
+
+
+def test_index_agrees_with_batch_match() -> None:
+    index = MatchIndex.build(REGISTER)
+    batch = {frozenset({c.a, c.b}): c.band for c in match(REGISTER).candidates}
+    for record in REGISTER:
+        prepared = index.get(record["id"])
+        assert prepared is not None
+        for candidate in index.candidates(prepared):
+            assert batch.get(frozenset({candidate.a, candidate.b})) == candidate.band
+
+
+def test_changed_record_is_refiled_under_its_new_keys() -> None:
+    index = MatchIndex.build(REGISTER)
+    changed = dict(
+        REGISTER[13],
+        name="Totally Different Diner",
+        addressPhoneNumber="310-000-0000",
+        addressStreetLine="1 Other St.",
+    )
+    assert not [c for c in index.upsert(changed) if c.b == 15 and c.band == "merge"]
+    back = index.upsert(REGISTER[13])
+    assert any(c.b == 15 and c.band == "merge" for c in back)
+
+
+def test_removed_records_are_no_longer_candidates() -> None:
+    index = MatchIndex.build(REGISTER)
+    assert index.remove(5)
+    assert not index.remove(5)
+    found = index.upsert({"id": 101, "name": "Budimex S.A.", "tin": "PL5260250995"})
+    assert {c.b for c in found} == {4}
+
+
+def test_decided_pairs_are_not_reproposed() -> None:
+    decisions = InMemoryDecisions()
+    decisions.reject(102, 4)
+    index = MatchIndex.build(REGISTER, decisions=decisions)
+    found = index.upsert({"id": 102, "name": "Budimex S.A.", "tin": "PL5260250995"})
+    assert 4 not in {c.b for c in found}
+    assert 5 in {c.b for c in found}
+
+
+def test_upsert_is_fast() -> None:
+    index = MatchIndex.build(
+        REGISTER * 1 + [dict(r, id=f"x{k}-{r['id']}") for k in range(50) for r in REGISTER]
+    )
+    started = time.perf_counter()
+    for k in range(50):
+        index.upsert({"id": f"new{k}", "name": "Orlen S.A.", "tin": "PL7740001454"})
+    assert (time.perf_counter() - started) / 50 < 0.05

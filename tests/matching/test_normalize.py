@@ -1,0 +1,176 @@
+"""Normalisers on real-world spellings: legal forms, tax ids, domains, phones, addresses."""
+
+from __future__ import annotations
+
+import pytest
+
+from enricher.matching.normalize import (
+    fold,
+    normalize_city,
+    normalize_domain,
+    normalize_phone,
+    normalize_postcode,
+    normalize_street,
+    normalize_tin,
+    split_legal_form,
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "core", "forms"),
+    [
+        ("ACME Sp. z o.o.", "acme", ("spzoo",)),
+        ("Acme Sp.z o.o.", "acme", ("spzoo",)),
+        ("Acme sp. z o. o.", "acme", ("spzoo",)),
+        ("ACME SPÓŁKA Z OGRANICZONĄ ODPOWIEDZIALNOŚCIĄ", "acme", ("spzoo",)),
+        ("Acme spolka z ograniczona odpowiedzialnoscia", "acme", ("spzoo",)),
+        ("Kowalski i Syn sp.j.", "kowalski syn", ("spj",)),
+        ("Kowalski Spółka Jawna", "kowalski", ("spj",)),
+        ("Budimex S.A.", "budimex", ("sa",)),
+        ("Orlen Spółka Akcyjna", "orlen", ("sa",)),
+        ("Siemens GmbH", "siemens", ("gmbh",)),
+        ("Siemens Aktiengesellschaft", "siemens", ("ag",)),
+        ("Müller GmbH & Co. KG", "muller", ("gmbhcokg",)),
+        ("Meyer KG", "meyer", ("kg",)),
+        ("Philips N.V.", "philips", ("nv",)),
+        ("Booking B.V.", "booking", ("bv",)),
+        ("Tesco PLC", "tesco", ("plc",)),
+        ("Acme Ltd", "acme", ("ltd",)),
+        ("Acme Limited", "acme", ("ltd",)),
+        ("Foxconn Co., Ltd.", "foxconn", ("coltd",)),
+        ("Acme, Inc.", "acme", ("inc",)),
+        ("Acme LLC", "acme", ("llc",)),
+        ("Acme Corp.", "acme", ("inc",)),
+        ("Danone SARL", "danone", ("sarl",)),
+        ("Danone SAS", "danone", ("sas",)),
+        ("Skoda s.r.o.", "skoda", ("sro",)),
+        ("Skoda spol. s r.o.", "skoda", ("sro",)),
+        ("CEZ a.s.", "cez", ("as",)),
+        ("Richter Kft.", "richter", ("kft.",)),
+        ("Volvo AB", "volvo", ("ab",)),
+        ("AB Volvo", "volvo", ("ab",)),
+        ("Nokia Oy", "nokia", ("oy",)),
+        ("Lego ApS", "lego", ("aps",)),
+        ("Maersk A/S", "maersk", ("as",)),
+        ("Fiat S.p.A.", "fiat", ("spa",)),
+        ("OOO Romashka", "romashka", ("ooo",)),
+        ("Acme Sp. z o.o. Sp. k.", "acme", ("spzoo", "spk")),
+        ("The Apple Pan", "apple pan", ()),
+        ("apple pan  the", "apple pan", ()),
+        ("Arnie Morton's of Chicago", "arnie mortons of chicago", ()),
+        ("Café Bizou", "cafe bizou", ()),
+        ("Smith & Sons", "smith sons", ()),
+        ("Smith and Sons", "smith sons", ()),
+        ("Schmidt und Partner", "schmidt partner", ()),
+    ],
+)
+def test_split_legal_form_real_spellings(name: str, core: str, forms: tuple[str, ...]) -> None:
+    result = split_legal_form(name)
+    assert result.core == core
+    assert result.forms == forms
+
+
+def test_legal_form_generic_kind_links_equivalent_forms_across_countries() -> None:
+    assert split_legal_form("Acme GmbH").generic == split_legal_form("Acme Sp. z o.o.").generic == ("llc",)
+    assert split_legal_form("Acme S.A.").generic != split_legal_form("Acme Sp. z o.o.").generic
+
+
+def test_legal_form_is_never_stripped_to_nothing_nor_from_the_middle() -> None:
+    assert split_legal_form("SA").core == "sa"
+    assert split_legal_form("GmbH").forms == ()
+    assert split_legal_form("Sa Tavola").core == "sa tavola"  # "SA" before a name is no legal form
+    assert split_legal_form("").core == ""
+    assert split_legal_form(None).forms == ()
+
+
+def test_fold_transliterates_and_drops_punctuation() -> None:
+    assert fold("Łódź — Zakład 'Ćma'") == "lodz zaklad cma"
+    assert fold("ÖSTERREICH") == "osterreich"
+    assert fold("O’Brien’s") == "obriens"
+
+
+@pytest.mark.parametrize(
+    ("values", "country", "number", "cc", "valid"),
+    [
+        (("PL5260250995",), None, "5260250995", "PL", True),
+        (("526-025-09-95",), "PL", "5260250995", "PL", True),
+        (("PL 526 025 09 95",), "DE", "5260250995", "PL", True),  # the prefix wins over the hint
+        (("5260250994",), "PL", "5260250994", "PL", False),  # checksum broken: kept, marked invalid
+        (("DE136695976",), None, "136695976", "DE", True),
+        (("EL094259216",), None, "094259216", "GR", True),  # Greek VAT prefix is EL, country GR
+        (("GB 980 7806 84",), None, "980780684", "GB", True),
+        (("CZ25123891",), None, "25123891", "CZ", True),
+        (("123456789",), None, "123456789", None, False),  # no country: cannot verify
+        ((None, "PL5260250995"), None, "5260250995", "PL", True),  # vatNumber when tin is empty
+        (("111", "PL5260250995"), None, "5260250995", "PL", True),  # too short to be an id
+        (("0000000000", "PL5260250995"), "PL", "5260250995", "PL", True),  # a placeholder is not valid
+        (("PL0000000000",), None, "0000000000", "PL", False),
+    ],
+)
+def test_normalize_tin(
+    values: tuple[str | None, ...], country: str | None, number: str, cc: str | None, valid: bool
+) -> None:
+    tax = normalize_tin(*values, country=country)
+    assert tax is not None
+    assert (tax.number, tax.country, tax.valid) == (number, cc, valid)
+
+
+def test_normalize_tin_nothing() -> None:
+    assert normalize_tin(None, "", country="PL") is None
+
+
+@pytest.mark.parametrize(
+    ("url", "domain"),
+    [
+        ("https://www.acme.pl/kontakt", "acme.pl"),
+        ("http://shop.acme.co.uk", "acme.co.uk"),
+        ("ACME.COM", "acme.com"),
+        ("acme.github.io", "acme.github.io"),  # a private suffix: the user's own site
+        ("https://www.facebook.com/acme", None),
+        ("https://instagram.com/acme", None),
+        ("acme.wixsite.com/home", "acme.wixsite.com"),
+        ("https://www.amazon.de/shops/acme", None),
+        ("https://allegro.pl/uzytkownik/acme", None),
+        ("mailto:x@acme.pl", None),
+        ("", None),
+        (None, None),
+        ("not a url", None),
+    ],
+)
+def test_normalize_domain(url: str | None, domain: str | None) -> None:
+    assert normalize_domain(url) == domain
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "e164"),
+    [
+        ("310/246-1501", "US", "+13102461501"),
+        ("310-246-1501", "US", "+13102461501"),
+        ("(310) 246 1501", "US", "+13102461501"),
+        ("+48 22 123 45 67", None, "+48221234567"),
+        ("0048 22 123 45 67", None, "+48221234567"),
+        ("22 123 45 67", "PL", "+48221234567"),
+        ("+49 30 1234567", "PL", "+49301234567"),  # an explicit prefix beats the region
+        ("123", "US", None),
+        ("call us", "US", None),
+        (None, "US", None),
+    ],
+)
+def test_normalize_phone(raw: str | None, region: str | None, e164: str | None) -> None:
+    assert normalize_phone(raw, region) == e164
+
+
+def test_normalize_street_abbreviations_and_numbers() -> None:
+    assert normalize_street("435 S. La Cienega Blvd.") == normalize_street("435 s la cienega boulevard")
+    assert normalize_street("1 Main Street") == normalize_street("1 Main St.")
+    assert normalize_street("ul. Marszałkowska", "10A") == ("ul marszalkowska", "10a")
+    assert normalize_street("Hauptstraße 5")[1] == "5"
+    assert normalize_street(None) == (None, None)
+
+
+def test_normalize_postcode_and_city() -> None:
+    assert normalize_postcode("00-950") == "00950"
+    assert normalize_postcode("sw1a 1aa") == "SW1A1AA"
+    assert normalize_postcode("") is None
+    assert normalize_city("Łódź") == "lodz"
+    assert normalize_city("  ") is None
