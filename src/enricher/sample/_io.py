@@ -1,0 +1,80 @@
+"""Writing samples to disk, and the bundled demo sample shipped inside the package."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from enricher.sample._generator import generate
+
+__all__ = [
+    "BUNDLED_COUNT",
+    "BUNDLED_DUPLICATE_RATE",
+    "BUNDLED_SEED",
+    "bundled_sample_path",
+    "bundled_truth_path",
+    "write_sample",
+]
+
+BUNDLED_COUNT = 400
+BUNDLED_SEED = 7
+BUNDLED_DUPLICATE_RATE = 0.25
+"""The parameters of ``enricher/data/sample.jsonl``; a test regenerates it to prove it has not drifted."""
+
+
+def write_sample(
+    path: str | Path,
+    count: int,
+    *,
+    seed: int = 7,
+    truth_path: str | Path | None = None,
+    duplicate_rate: float = 0.25,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Write ``count`` records as JSON lines (UTF-8, one object per line) and optionally the truth CSV.
+
+    The truth file has the header ``id,entity``. ``progress`` is called with the number of records
+    written so far, every 10,000 records and at the end. Returns the number of records written.
+    """
+    out = Path(path)
+    truth_file = Path(truth_path) if truth_path is not None else None
+    written = 0
+    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    with out.open("w", encoding="utf-8", newline="\n") as records:
+        truth = truth_file.open("w", encoding="utf-8", newline="") if truth_file is not None else None
+        try:
+            writer = csv.writer(truth, lineterminator="\n") if truth is not None else None
+            if writer is not None:
+                writer.writerow(("id", "entity"))
+            lines: list[str] = []
+            for record, entity in generate(count, seed=seed, duplicate_rate=duplicate_rate):
+                lines.append(dumps(record))
+                if writer is not None:
+                    writer.writerow((record["id"], entity))
+                written += 1
+                if len(lines) >= 10_000:
+                    records.write("\n".join(lines) + "\n")
+                    lines.clear()
+                    if progress is not None:
+                        progress(written)
+            if lines:
+                records.write("\n".join(lines) + "\n")
+        finally:
+            if truth is not None:
+                truth.close()
+    if progress is not None:
+        progress(written)
+    return written
+
+
+def bundled_sample_path() -> Path:
+    """The demo sample shipped in the package (400 records, seed 7): ``enricher/data/sample.jsonl``."""
+    return Path(str(resources.files("enricher") / "data" / "sample.jsonl"))
+
+
+def bundled_truth_path() -> Path:
+    """Its truth file (``id,entity``): ``enricher/data/sample_truth.csv``."""
+    return Path(str(resources.files("enricher") / "data" / "sample_truth.csv"))
