@@ -291,3 +291,15 @@ def test_mangled_pages_never_raise() -> None:
         result = extract(bytes(raw), "https://mangled.example.com/x/")
         json.dumps(result.to_contract())
         assert result.candidates[-1].source == "favicon.ico"
+
+
+def test_public_api_of_the_package() -> None:
+    import enricher.branding as branding
+
+    expected = {
+        "DATA_URI_MAX_BYTES", "SOURCES", "EnrichSummary", "Extraction", "LogoCandidate", "NameSignal",
+        "brand_url", "choose_name", "clean_name", "decode_data_uri", "decode_html", "enrich_all", "extract",
+        "parse_manifest", "rank", "title_parts", "trap_reason",
+    }  # fmt: skip
+    assert set(branding.__all__) == expected
+    assert all(getattr(branding, name) is not None for name in expected)

@@ -1,7 +1,10 @@
 """Branding: find a counterparty's logo and brand name on its website, safely.
 
-The offline half (this package's pure modules) reads a saved page: :func:`extract` returns an
-:class:`Extraction` with ranked :class:`LogoCandidate` objects and the chosen display name.
+Offline (pure, no network): :func:`extract` reads a saved page and returns an :class:`Extraction`
+with ranked :class:`LogoCandidate` objects and the display name chosen from its
+:class:`NameSignal` objects; :func:`parse_manifest` turns a fetched web app manifest into more
+candidates. Online: :func:`brand_url` fetches a live site with the safe fetcher, extracts it and
+checks the images; :func:`enrich_all` writes ``logoUrl``/``displayName`` back to Flowtly.
 """
 
 from enricher.branding.candidates import (
@@ -12,19 +15,24 @@ from enricher.branding.candidates import (
     rank,
     trap_reason,
 )
+from enricher.branding.enrich import EnrichSummary, enrich_all
 from enricher.branding.extract import Extraction, decode_html, extract, parse_manifest
 from enricher.branding.names import NameSignal, choose_name, clean_name, title_parts
+from enricher.branding.online import brand_url
 
 __all__ = [
     "DATA_URI_MAX_BYTES",
     "SOURCES",
+    "EnrichSummary",
     "Extraction",
     "LogoCandidate",
     "NameSignal",
+    "brand_url",
     "choose_name",
     "clean_name",
     "decode_data_uri",
     "decode_html",
+    "enrich_all",
     "extract",
     "parse_manifest",
     "rank",

@@ -810,7 +810,7 @@ def _img(el: Any, scan: _Scan) -> None:
         scan.dropped.append((ref[:200], "a home icon (breadcrumb or menu), not a logo"))
         return
     alt = (el.get("alt") or el.get("title") or "").strip() or None
-    if ctx.trap and not itemprop_logo:
+    if ctx.trap:  # itemprop=logo too: a partners section may carry its partners' microdata
         scan.dropped.append((ref[:200], ctx.trap))
         return
     width = _int(el.get("width")) or srcset_w

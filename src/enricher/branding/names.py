@@ -102,6 +102,9 @@ _GENERIC = {
         "our services", "services", "products", "our products", "oferta", "usługi", "produkty", "o firmie",
         "aktualności", "galeria", "gallery", "careers", "kariera", "faq", "cennik", "pricing", "leistungen",
         "produkte", "über uns", "impressum", "datenschutz", "privacy policy", "polityka prywatności",
+        # CMS defaults nobody changed
+        "my blog", "my wordpress blog", "just another wordpress site", "wordpress", "my site", "site title",
+        "my website", "moja strona", "shopify", "wix", "squarespace", "coming soon", "under construction",
     )
 }  # fmt: skip
 _PREFIXES = re.compile(
