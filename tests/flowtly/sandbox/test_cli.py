@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -103,6 +104,20 @@ def test_without_write_back_the_file_is_untouched(
         client.delete_counterparty(1)
     assert served.stop()[0] == 0
     assert data_file.read_text() == before
+
+
+def test_sequential_requests_do_not_stall(tmp_path: Path, data_file: Path, cleanup: list[Served]) -> None:
+    """Responses leave in two writes: on a plain asyncio loop without TCP_NODELAY each request waited
+    ~40 ms for the peer's delayed ACK, which made a 100k-record stream take minutes."""
+    served = start(["--data", str(data_file), "--token", "t"], tmp_path)
+    cleanup.append(served)
+    with httpx.Client(base_url=served.url, headers={"Authorization": "Bearer t"}, timeout=10) as http:
+        started = time.perf_counter()
+        for _ in range(100):
+            assert http.get("/counterparties/1").status_code == 200
+        elapsed = time.perf_counter() - started
+    assert elapsed < 2.5  # ~0.1 s normally, over 4 s with the stall
+    assert served.stop()[0] == 0
 
 
 def test_token_from_the_environment(tmp_path: Path, data_file: Path, cleanup: list[Served]) -> None:

@@ -197,7 +197,10 @@ def serve_forever(app: SandboxApp, port: int, *, ready: Callable[[str], None]) -
             ready(url + app.prefix)
         await task
 
+    config = server.config
     try:
-        asyncio.run(main())
+        # The same event loop uvicorn's own run() picks (uvloop when installed).
+        with asyncio.Runner(loop_factory=config.get_loop_factory()) as runner:
+            runner.run(main())
     finally:
         sock.close()
