@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from celery import Celery
+from redis import Redis
 
 from enricher import jobs
 from enricher.flowtly.models import RecordId
@@ -24,6 +25,11 @@ __all__ = ["register"]
 log = logging.getLogger("tasks")
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+RUNNING = "match-all:running"
+"""Marker held by a full match from its planning to its gather (expires with the visibility timeout)."""
+REPORT_WANTED = "match-all:report-wanted"
+"""Set when a report was asked for while a run without one was in progress."""
 
 
 def register(app: Celery) -> dict[str, Any]:
@@ -62,14 +68,19 @@ def register(app: Celery) -> dict[str, Any]:
 
     @task("match_all")
     def match_all(self: EnricherTask, report: bool = True) -> str | None:
-        """One full match at a time: sync, split, fan out chunks; the last chunk starts the gather."""
-        locks = self.ctx.state.locks
+        """One full match at a time: sync, split, fan out chunks; the last chunk starts the gather.
+
+        A request that finds a run in progress does not start another; if it wanted a report, the
+        running one writes it when it gathers.
+        """
+        state = self.ctx.state
+        r = _redis(self)
         try:
-            with locks.hold(jobs.MATCH_ALL_LOCK, ttl=60):
-                # The short lock only serialises planning; the run itself is guarded by its marker.
-                if not once(
-                    self.ctx.state.redis, self.ctx.state.keys, "match-all:running", window=_run_window(self)
-                ):  # type: ignore[arg-type]
+            with state.locks.hold(jobs.MATCH_ALL_LOCK, ttl=60):
+                # The short lock serialises planning; the run itself holds a marker until its gather.
+                if not once(r, state.keys, RUNNING, window=_run_window(self)):
+                    if report:
+                        r.set(state.keys.once(REPORT_WANTED), "1", ex=_run_window(self))
                     log.info("a full match is already running; not starting another")
                     return None
                 plan = jobs.plan_match_all(self.ctx)
@@ -90,11 +101,13 @@ def register(app: Celery) -> dict[str, Any]:
 
     @task("match_gather")
     def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
+        r = _redis(self)
+        keys = self.ctx.state.keys
         try:
             result = jobs.match_gather(self.ctx, run_id)
         finally:
-            _end_run(self)
-        if report:
+            r.delete(keys.once(RUNNING))
+        if r.delete(keys.once(REPORT_WANTED)) or report:
             build_report.delay()
         return len(result.candidates)
 
@@ -136,13 +149,13 @@ def register(app: Celery) -> dict[str, Any]:
     @task("nightly")
     def nightly(self: EnricherTask) -> None:
         """Beat's nightly entry: once per 20 h, whatever the number of beat processes."""
-        if once(self.ctx.state.redis, self.ctx.state.keys, "schedule:nightly", window=20 * 3600):  # type: ignore[arg-type]
+        if once(_redis(self), self.ctx.state.keys, "schedule:nightly", window=20 * 3600):
             match_all.delay(report=True)
 
     @task("weekly_reenrich")
     def weekly_reenrich(self: EnricherTask) -> None:
         """Beat's weekly entry: re-enrich empty and stale branding, once per 6 days."""
-        if once(self.ctx.state.redis, self.ctx.state.keys, "schedule:weekly-reenrich", window=6 * 86400):  # type: ignore[arg-type]
+        if once(_redis(self), self.ctx.state.keys, "schedule:weekly-reenrich", window=6 * 86400):
             enrich_all.delay(stale_days=self.settings.enrich_stale_days)
 
     return {
@@ -166,7 +179,8 @@ def _run_window(task: EnricherTask) -> int:
     return int(task.settings.visibility_timeout)
 
 
-def _end_run(task: EnricherTask) -> None:
-    redis = task.ctx.state.redis
-    if redis is not None:
-        redis.delete(task.ctx.state.keys.once("match-all:running"))
+def _redis(task: EnricherTask) -> Redis:
+    r = task.ctx.state.redis
+    if r is None:  # pragma: no cover - make_app refuses to start without Redis
+        raise RuntimeError("tasks need Redis")
+    return r

@@ -7,115 +7,22 @@ logo, the receiver (``enricher webhooks serve``) and solo-pool Celery workers, a
 from __future__ import annotations
 
 import concurrent.futures
-import copy
-import json
 import signal
-import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis
-from site_server import Site
 from worker_harness import (
-    VENV_BIN,
+    VISIBILITY,
     Processes,
-    RedisServer,
-    celery_worker_argv,
-    free_port,
+    Stack,
     signed,
     wait_for,
-    worker_env,
 )
 
-from enricher.flowtly import FlowtlyClient, Sandbox, running_sandbox
-from enricher.flowtly.testing import SMALL_REGISTER, fast_backoff
-
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
-
-VISIBILITY = 12  # seconds: short, so a killed worker's message comes back within the test
-
-
-@dataclass
-class Stack:
-    redis: RedisServer
-    sandbox: Sandbox
-    site: Site
-    procs: Processes
-    env: dict[str, str]
-    receiver: str
-    api: FlowtlyClient
-    workers: list[subprocess.Popen[bytes]]
-
-    @property
-    def r(self) -> redis.Redis:
-        return self.redis.client()
-
-    def start_worker(self, name: str = "w1") -> subprocess.Popen[bytes]:
-        proc = self.procs.start(name, celery_worker_argv(name=name), self.env)
-        self.workers.append(proc)
-        wait_for(lambda: "ready." in self.procs.log(name), timeout=60, what=f"worker {name} ready")
-        return proc
-
-    def post(self, body: Any, msg_id: str, **kw: Any) -> httpx.Response:
-        raw, headers = signed(body, msg_id=msg_id, **kw)
-        return httpx.post(f"{self.receiver}/webhooks/flowtly", content=raw, headers=headers, timeout=10)
-
-    def create(self, website: str, name: str = "ACME Spółka z o.o.", tin: str = "5260250274") -> int:
-        record = self.api.create_counterparty(
-            {"type": "company", "name": name, "tin": tin, "tinCountry": "PL", "corporateWebsiteUrl": website}
-        )
-        assert isinstance(record.id, int)
-        return record.id
-
-    def record(self, rid: int) -> dict[str, Any]:
-        return self.api.get_counterparty(rid).api_dict()
-
-    def stats(self) -> dict[str, Any]:
-        return self.sandbox.store.stats()
-
-    def candidates(self, rid: int) -> dict[str, Any]:
-        return {k.decode(): json.loads(v) for k, v in self.r.hgetall(f"enricher:candidates:{rid}").items()}
-
-    def idle(self) -> bool:
-        """No message waiting or held by a worker."""
-        r = self.r
-        return r.llen("enricher.api") == 0 and r.llen("enricher.scrape") == 0 and r.hlen("unacked") == 0
-
-
-@pytest.fixture
-def stack(redis_server: RedisServer, procs: Processes, tmp_path: Path) -> Iterator[Stack]:
-    site = Site(slow_seconds=5.0)
-    register = copy.deepcopy(SMALL_REGISTER)
-    with site.running(), running_sandbox(register, token="e2e-token") as sandbox:
-        env = worker_env(
-            redis_server.url,
-            ENRICHER_FLOWTLY_URL=sandbox.api_url,
-            ENRICHER_FLOWTLY_TOKEN="e2e-token",
-            ENRICHER_FLOWTLY_RETRIES="2",
-            ENRICHER_FETCH_ALLOW_HOSTS="127.0.0.1",
-            ENRICHER_FETCH_HOST_RPS="50",
-            ENRICHER_VISIBILITY_TIMEOUT=str(VISIBILITY),
-            ENRICHER_RETRY_BACKOFF_MAX="3",
-            ENRICHER_TASK_MAX_RETRIES="20",
-            ENRICHER_STATE_DIR=str(tmp_path / "state"),
-            ENRICHER_OUT_DIR=str(tmp_path / "out"),
-        )
-        port = free_port()
-        receiver = f"http://127.0.0.1:{port}"
-        procs.start("receiver", [str(VENV_BIN / "enricher"), "webhooks", "serve", "--port", str(port)], env)
-        wait_for(
-            lambda: httpx.get(f"{receiver}/healthz", timeout=2).json()["status"] == "ok",
-            timeout=60,
-            what="receiver healthy",
-        )
-        with FlowtlyClient(sandbox.api_url, token="e2e-token", backoff=fast_backoff()) as api:
-            yield Stack(redis_server, sandbox, site, procs, env, receiver, api, [])
 
 
 def created(rid: int, kind: str = "counterparty.created") -> dict[str, Any]:

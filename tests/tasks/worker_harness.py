@@ -17,12 +17,18 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import redis
+from celery import Celery  # noqa: TID251 - the tests act as an outside producer
+from site_server import Site
 from standardwebhooks import Webhook
+
+from enricher.flowtly import FlowtlyClient, Sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -176,3 +182,60 @@ def processes(log_dir: Path) -> Iterator[Processes]:
         yield procs
     finally:
         procs.close()
+
+
+VISIBILITY = 12  # seconds: short, so a killed worker's message comes back within the test
+
+
+@dataclass
+class Stack:
+    redis: RedisServer
+    sandbox: Sandbox
+    site: Site
+    procs: Processes
+    env: dict[str, str]
+    receiver: str
+    api: FlowtlyClient
+    workers: list[subprocess.Popen[bytes]]
+
+    @property
+    def r(self) -> redis.Redis:
+        return self.redis.client()
+
+    def start_worker(self, name: str = "w1") -> subprocess.Popen[bytes]:
+        proc = self.procs.start(name, celery_worker_argv(name=name), self.env)
+        self.workers.append(proc)
+        wait_for(lambda: "ready." in self.procs.log(name), timeout=60, what=f"worker {name} ready")
+        return proc
+
+    def post(self, body: Any, msg_id: str, **kw: Any) -> httpx.Response:
+        raw, headers = signed(body, msg_id=msg_id, **kw)
+        return httpx.post(f"{self.receiver}/webhooks/flowtly", content=raw, headers=headers, timeout=10)
+
+    def create(self, website: str, name: str = "ACME Spółka z o.o.", tin: str = "5260250274") -> int:
+        record = self.api.create_counterparty(
+            {"type": "company", "name": name, "tin": tin, "tinCountry": "PL", "corporateWebsiteUrl": website}
+        )
+        assert isinstance(record.id, int)
+        return record.id
+
+    def record(self, rid: int) -> dict[str, Any]:
+        return self.api.get_counterparty(rid).api_dict()
+
+    def stats(self) -> dict[str, Any]:
+        return self.sandbox.store.stats()
+
+    def candidates(self, rid: int) -> dict[str, Any]:
+        return {k.decode(): json.loads(v) for k, v in self.r.hgetall(f"enricher:candidates:{rid}").items()}
+
+    def send_task(self, name: str, **kwargs: Any) -> None:
+        """Queue a task by name, as any producer would (no import of ``tasks`` in this process)."""
+        client = Celery(broker=self.redis.url)
+        client.conf.task_serializer = "json"
+        client.send_task(name, kwargs=kwargs, queue="enricher.api")
+        client.close()
+
+    def idle(self) -> bool:
+        """No message waiting or held by a worker."""
+        r = self.r
+        return r.llen("enricher.api") == 0 and r.llen("enricher.scrape") == 0 and r.hlen("unacked") == 0

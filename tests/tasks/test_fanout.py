@@ -1,0 +1,44 @@
+"""Full match fanned out over chunks and gathered by a Redis latch (no chord), and the schedule's guards."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from worker_harness import Stack, wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+def test_match_all_fans_out_gathers_and_writes_the_report(stack: Stack) -> None:
+    stack.start_worker()
+    stack.send_task("enricher.match_all", report=True)
+    out = Path(stack.env["ENRICHER_OUT_DIR"])
+    wait_for(lambda: (out / "review.html").is_file(), timeout=90, what="the report")
+    log = stack.procs.log("w1")
+    # 5 records in chunks of 2: three chunk tasks, one gather, one report.
+    assert log.count("Task enricher.match_chunk[") >= 3 * 2  # received + succeeded lines
+    assert log.count("enricher.match_gather[") >= 2
+    pair = stack.candidates(1)["2"]
+    assert pair["band"] == "merge" and {pair["a"], pair["b"]} == {1, 2}
+    report = json.loads((out / "candidates.json").read_text())
+    assert report["candidates"] and report["clusters"][0]["ids"] in ([1, 2], [2, 1])
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    assert not list(stack.r.scan_iter("enricher:run:*"))  # the latch cleaned up after itself
+    assert stack.r.get("enricher:once:match-all:running") is None
+
+
+def test_one_full_match_at_a_time_and_nightly_once_per_window(stack: Stack) -> None:
+    stack.start_worker()
+    # Two beats by mistake: the nightly entry arrives twice; a manual full match races it.
+    stack.send_task("enricher.nightly")
+    stack.send_task("enricher.nightly")
+    stack.send_task("enricher.match_all", report=False)
+    out = Path(stack.env["ENRICHER_OUT_DIR"])
+    wait_for(lambda: (out / "review.html").is_file(), timeout=90, what="the report")
+    wait_for(stack.idle, timeout=60, what="queues drained")
+    log = stack.procs.log("w1")
+    assert log.count("full match 20") == 1, log  # one run planned ("full match <run id>: N parts")
+    assert "a full match is already running" in log
+    assert stack.r.get("enricher:once:schedule:nightly") is not None
