@@ -137,3 +137,14 @@ def test_cookie_banner_text_is_not_a_name() -> None:
     result = extract(html, "https://kestrel.eu/")
     assert result.display_name == "Kestrel Logistics"
     assert "Cookiebot" not in [s.value for s in result.name_signals]
+
+
+def test_microdata_name_of_a_nested_item_is_not_the_organisation_name() -> None:
+    html = """<title>Najlepsze okna w mieście</title>
+    <div itemscope itemtype="https://schema.org/Organization">
+      <div itemprop="address" itemscope itemtype="https://schema.org/PostalAddress">
+        <span itemprop="name">Biuro</span></div>
+      <span itemprop="name">Okna Nowak</span></div>"""
+    result = extract(html, "https://okna-nowak.pl/")
+    assert result.display_name == "Okna Nowak"
+    assert "Biuro" not in [s.value for s in result.name_signals]

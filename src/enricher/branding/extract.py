@@ -374,20 +374,30 @@ def _walk(root: Any, scan: _Scan) -> None:
     if json_ld:
         # All scripts together: a WebSite in one may name its publisher defined in another.
         _json_ld(json_ld, scan)
-    _css_backgrounds(root, scan)
-    _microdata_names(root, scan)
-    # itemprop=logo on anything else (<span itemprop=logo itemscope> with a nested url...)
-    for el in root.xpath("//*[@itemprop]"):
+    # One more pass, in C: elements whose attributes may carry a signal (microdata, CSS backgrounds).
+    for el in root.xpath(_ATTRIBUTE_SIGNALS):
+        if el.get("itemscope") is not None and _ORG_ITEMTYPE.search(el.get("itemtype") or ""):
+            _microdata_name(el, scan)
         if "logo" in (el.get("itemprop") or "").lower().split() and el.tag not in ("img", "meta", "link"):
-            ref = el.get("src") or el.get("href") or el.get("content")
-            if not ref:
-                inner = el.xpath(".//*[@itemprop='url' or @itemprop='contentUrl'][1]")
-                ref = (
-                    (inner[0].get("content") or inner[0].get("href") or inner[0].get("src"))
-                    if inner
-                    else None
-                )
-            scan.add(ref, "itemprop", "logo")
+            _itemprop_logo(el, scan)
+        if el.get("style") and "url(" in el.get("style"):
+            _css_background(el, scan)
+
+
+_ATTRIBUTE_SIGNALS = (
+    "//*[@itemscope and @itemtype] | //*[@itemprop and not(self::img or self::meta or self::link)]"
+    " | //*[@style and (contains(@class,'logo') or contains(@id,'logo') or contains(@class,'brand')"
+    " or contains(@class,'Logo') or contains(@id,'Logo'))]"
+)
+
+
+def _itemprop_logo(el: Any, scan: _Scan) -> None:
+    """``itemprop=logo`` on something else than img/meta/link: an ImageObject scope with a url."""
+    ref = el.get("src") or el.get("href") or el.get("content")
+    if not ref:
+        inner = el.xpath(".//*[@itemprop='url' or @itemprop='contentUrl'][1]")
+        ref = (inner[0].get("content") or inner[0].get("href") or inner[0].get("src")) if inner else None
+    scan.add(ref, "itemprop", "logo")
 
 
 def _text(el: Any) -> str:
@@ -982,40 +992,36 @@ def _alt_signals(ranked: list[LogoCandidate], scan: _Scan) -> None:
 _CSS_URL = re.compile(r"""url\(\s*['"]?([^'")]+?)['"]?\s*\)""", re.IGNORECASE)
 
 
-def _css_backgrounds(root: Any, scan: _Scan) -> None:
-    """Logos drawn as a CSS background of an element marked logo/brand (older themes do this)."""
-    found = root.xpath(
-        "//*[@style and (contains(@class,'logo') or contains(@id,'logo') or contains(@class,'brand')"
-        " or contains(@class,'Logo') or contains(@id,'Logo'))]"
-    )
-    for el in found:
-        m = _CSS_URL.search(el.get("style") or "")
-        if not m or not _LOGO_RE.search(_attrs_text(el)):
-            continue
-        ctx = _context(el, scan)
-        if ctx.trap:
-            scan.dropped.append((m.group(1)[:200], ctx.trap))
-            continue
-        alt = (el.get("title") or el.get("aria-label") or _text(el) or "").strip()[:120] or None
-        notes = [*_notes(ctx, True), "css-background"]
-        if scan.add(m.group(1), "img", "logo", alt=alt, notes=notes, strict=True) is not None:
-            scan.img_order += 1
+def _css_background(el: Any, scan: _Scan) -> None:
+    """A logo drawn as the CSS background of an element marked logo/brand (older themes do this)."""
+    m = _CSS_URL.search(el.get("style") or "")
+    if not m or not _LOGO_RE.search(_attrs_text(el)):
+        return
+    ctx = _context(el, scan)
+    if ctx.trap:
+        scan.dropped.append((m.group(1)[:200], ctx.trap))
+        return
+    alt = (el.get("title") or el.get("aria-label") or _text(el) or "").strip()[:120] or None
+    notes = [*_notes(ctx, True), "css-background"]
+    if scan.add(m.group(1), "img", "logo", alt=alt, notes=notes, strict=True) is not None:
+        scan.img_order += 1
 
 
 _ORG_ITEMTYPE = re.compile(r"schema\.org/(?:\w*Organization|Corporation|\w*Business|Store|Brand)\b", re.I)
 
 
-def _microdata_names(root: Any, scan: _Scan) -> None:
-    """``itemprop=name`` of a microdata Organization (or LocalBusiness...) is a name signal."""
-    for scope in root.xpath("//*[@itemscope and @itemtype]"):
-        if not _ORG_ITEMTYPE.search(scope.get("itemtype") or ""):
+def _microdata_name(scope: Any, scan: _Scan) -> None:
+    """``itemprop=name`` of a microdata Organization (LocalBusiness...), not of a nested item."""
+    stack = list(reversed(scope))
+    while stack:
+        el = stack.pop()
+        if not isinstance(el.tag, str):
             continue
-        for el in scope.iter():
-            if el is not scope and el.get("itemscope") is not None:
-                continue
-            if "name" in (el.get("itemprop") or "").split():
-                scan.signal("microdata:name", el.get("content") or _text(el), 0.9)
-                return
+        if "name" in (el.get("itemprop") or "").split():
+            scan.signal("microdata:name", el.get("content") or _text(el), 0.9)
+            return
+        if el.get("itemscope") is None:  # a nested item (its address, an offer) names something else
+            stack.extend(reversed(el))
 
 
 # --- the web app manifest ----------------------------------------------------------------------------
