@@ -58,6 +58,8 @@ def compare_all(
 
 NAME_AGREES = 3
 """Highest name level ("similar") that still counts as the same name for the merge band."""
+NAME_AGREES_WITH_TIN = 4
+"""With the same valid tax id (one legal entity by law), a "weak" name (typos, abbreviations) will do."""
 
 
 def band_of(score: float, levels: Mapping[str, int], merge_threshold: float = MERGE_THRESHOLD) -> Band:
@@ -65,10 +67,12 @@ def band_of(score: float, levels: Mapping[str, int], merge_threshold: float = ME
 
     Safe means: the match probability reaches ``merge_threshold``, the names agree (a shared phone
     and address with different names is typically two businesses in one building, or one
-    accountant's office) and no two valid tax ids disagree (two legal entities).
+    accountant's office; with the same valid tax id a weakly similar name is enough) and no two
+    valid tax ids disagree (two legal entities).
     """
-    name = levels.get("name", -1)
-    if score >= merge_threshold and 0 <= name <= NAME_AGREES and levels.get("tin") != 2:
+    name, tin = levels.get("name", -1), levels.get("tin", -1)
+    agrees = NAME_AGREES_WITH_TIN if tin == 0 else NAME_AGREES
+    if score >= merge_threshold and 0 <= name <= agrees and tin != 2:
         return "merge"
     return "review"
 

@@ -64,7 +64,7 @@ def fold(text: str) -> str:
 _SP = r"sp(?:[oó][lł]ka)?\.?\s*"
 _EXTRA_FORMS: tuple[tuple[str, str, str], ...] = (
     (_SP + r"z\s*\.?\s*o\.?\s*o\.?", "spzoo", "llc"),
-    (_SP + r"(?:j\.|j\b|jawna)", "spj", "gp"),
+    (_SP + r"(?:j\.|j\b|jawna)|s\.\s*j\.?", "spj", "gp"),
     (_SP + r"(?:k\.|k\b|komandytowa)", "spk", "lp"),
     (_SP + r"(?:p\.|p\b|partnerska)", "spp", "gp"),
     (r"s\.\s*k\.\s*a\.?|ska\b|" + _SP + r"komandytowo[- ]akcyjna", "ska", "lp"),
@@ -78,12 +78,27 @@ _EXTRA_FORMS: tuple[tuple[str, str, str], ...] = (
     (r"lda\.?", "lda", "llc"),
     (r"a\s*/\s*s", "as", "jsc"),
     (r"i/s", "is", "gp"),
+    (r"e\.\s*u\.?|eingetragenes\s+unternehmen", "eu", "sp"),
+    (r"s\.\s*n\.\s*c\.?|snc\b|societ[aà]\s+in\s+nome\s+collettivo", "snc", "gp"),
+    (r"s\.\s*r\.\s*l\.\s*s\.?|srls\b", "srls", "llc"),
+    (_SP + r"cywilna|s\.\s*c\.?", "sc", "gp"),
+    (r"hb\b|handelsbolag(?:et)?", "hb", "gp"),
+    (r"aktiebolag(?:et)?(?:\s*\(publ\))?|ab\s*\(publ\)", "ab", "ab"),
+    (r"v\.\s*o\.\s*s\.?", "vos", "gp"),
+    (r"k\.\s*s\.?", "ks", "lp"),
+    (r"sociedad\s+limitada(?:\s+unipersonal)?", "sl", "llc"),
+    (r"societ[aà]\s+a\s+responsabilit[aà]\s+limitata\s+semplificata", "srls", "llc"),
+    (r"s\.\s*a\.\s*s\.?|societ[aà]\s+in\s+accomandita\s+semplice", "sas", "lp"),
+    (_SP + r"komandytowa", "spk", "lp"),
 )
 # One alternation with a group per form (the patterns themselves capture nothing): one search per strip.
 _EXTRA_SUFFIX = re.compile(
     r"(?:^|(?<=[\s,(&-]))(?:" + "|".join(f"({pattern})" for pattern, _, _ in _EXTRA_FORMS) + r")[\s.,)]*$"
 )
 _TRIM = " ,;:-&/()\t"
+_EDGES = " ,;:-&/\t"  # the whole name keeps its parentheses: "UG (haftungsbeschränkt)" ends in one
+_SPACED_INITIALS = re.compile(r"(?<![\w.])(\w)\.\s+(?=\w\.)")  # "s. r. o." -> "s.r.o."
+_OPEN_ABBREVIATION = re.compile(r"(?<![\w.])(?:\w{1,2}\.\s?)+\w$")
 # Forms that stand before the name in their home countries ("OOO Romashka", "AB Volvo", "UAB Foo").
 # Other forms are only stripped at the end: "SA Tavola" is more likely a name than a legal form.
 _PREFIX_FORMS = frozenset(
@@ -119,25 +134,49 @@ def _rigour_forms(text: str) -> list[tuple[str, str, str]]:
 
 
 def _strip_one(text: str) -> tuple[str, str, str] | None:
-    """Strip one legal form from the end (preferred) or the start of ``text``."""
+    """Strip one legal form from the end (preferred; the longest known form wins) or the start."""
     found = _rigour_forms(text)
-    for matched, form, generic in sorted(found, key=lambda f: -len(f[0])):
-        body = text.rstrip(" ,;")
+    endings: list[tuple[str, str, str]] = []
+    body = text.rstrip(" ,;")
+    for matched, form, generic in found:
         if body.endswith(matched):
             rest = body[: len(body) - len(matched)]
             if not rest or not rest[-1].isalnum():
-                return rest.rstrip(_TRIM), form, generic
+                endings.append((rest.rstrip(_TRIM), form, generic))
     # Forms are short: searching the tail only is enough (the look-behind still sees what precedes).
-    m = _EXTRA_SUFFIX.search(text, max(0, len(text) - 48))
+    m = _EXTRA_SUFFIX.search(text, max(0, len(text) - 60))
     if m and m.lastindex:
         _, form, generic = _EXTRA_FORMS[m.lastindex - 1]
-        return text[: m.start()].rstrip(_TRIM), form, generic
+        endings.append((text[: m.start()].rstrip(_TRIM), form, generic))
+    if endings:
+        return min(endings, key=lambda e: len(e[0]))
     for matched, form, generic in sorted(found, key=lambda f: -len(f[0])):
-        if form in _PREFIX_FORMS and text.startswith(matched):
+        # Short forms only where they stand first at home; long ones ("SARL", spelled out) anywhere.
+        if (form in _PREFIX_FORMS or len(matched) >= 4) and text.startswith(matched):
             rest = text[len(matched) :]
             if not rest or not rest[0].isalnum():
                 return rest.lstrip(_TRIM), form, generic
     return None
+
+
+def _join_initials(text: str) -> str:
+    """ "a b c foo" -> "abc foo": initials written "A.B.C." or "A B C" read as one word "ABC"."""
+    words = text.split()
+    if sum(1 for w in words if len(w) == 1) < 2:
+        return text
+    out: list[str] = []
+    run = ""
+    for word in words:
+        if len(word) == 1 and word.isalpha():
+            run += word
+            continue
+        if run:
+            out.append(run)
+            run = ""
+        out.append(word)
+    if run:
+        out.append(run)
+    return " ".join(out)
 
 
 def split_legal_form(name: str | None) -> LegalName:
@@ -149,7 +188,9 @@ def split_legal_form(name: str | None) -> LegalName:
     """
     if not name:
         return LegalName("", (), ())
-    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip(_TRIM)
+    text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip(_EDGES)
+    # "B.V" and "sp. z o.o" lost their last dot: give it back so the form is recognised.
+    text = _OPEN_ABBREVIATION.sub(r"\g<0>.", _SPACED_INITIALS.sub(r"\1.", text))
     forms: list[tuple[str, str, int]] = []
     for _ in range(4):
         step = _strip_one(text)
@@ -165,7 +206,7 @@ def split_legal_form(name: str | None) -> LegalName:
     prefix = [f for f in forms if f[2] == 0]
     suffix = [f for f in reversed(forms) if f[2] == 1]
     ordered = prefix + suffix
-    folded = fold(text)
+    folded = _join_initials(fold(text))
     core = " ".join(t for t in folded.split() if t not in CONNECTORS) or folded
     return LegalName(core, tuple(f[0] for f in ordered), tuple(f[1] for f in ordered))
 
@@ -192,10 +233,38 @@ def _compact(value: str) -> str:
     return re.sub(r"[^0-9A-Za-z]", "", value).upper()
 
 
+# National company registry numbers that registers put in "tin" besides VAT numbers (stdnum names).
+_COMPANY_IDS: dict[str, tuple[str, ...]] = {
+    "fr": ("siren", "siret"),
+    "se": ("orgnr",),
+    "pl": ("regon",),
+    "es": ("cif", "nif"),
+    "it": ("iva", "codicefiscale"),
+    "nl": ("btw",),
+    "cz": ("dic",),
+    "sk": ("dph", "ico"),
+    "at": ("uid",),
+    "be": ("vat",),
+    "dk": ("cvr",),
+    "fi": ("ytunnus",),
+    "no": ("orgnr", "mva"),
+    "gb": ("vat", "utr"),
+}
+
+
+def _canonical(number: str, country: str | None) -> str:
+    """One number per entity where a country writes it two ways (VAT vs registry number)."""
+    if country == "SE" and len(number) == 12 and number.endswith("01"):
+        return number[:10]  # Swedish VAT = org.nr + "01"
+    if country == "FR" and len(number) == 11 and number.isdigit():
+        return number[2:]  # French VAT = 2-digit key + SIREN
+    return number
+
+
 @lru_cache(maxsize=512)
 def _tax_modules(country: str) -> tuple[Any, ...]:
     modules = []
-    for kind in ("vat", "tin"):
+    for kind in ("vat", "tin", *_COMPANY_IDS.get(country.lower(), ())):
         try:
             module = get_cc_module(country.lower(), kind)
         except (ImportError, ValueError):
@@ -238,7 +307,7 @@ def normalize_tin(*values: str | None, country: str | None = None) -> TaxId | No
                 cc, number = iso, compact[2:]
         # "0000000000" passes some checksums; a run of one digit is a placeholder, not an id.
         valid = bool(cc) and len(set(number)) > 1 and _is_valid(number, cc or "")
-        tax = TaxId(number, cc, valid)
+        tax = TaxId(_canonical(number, cc) if valid else number, cc, valid)
         if valid:
             return tax
         if first is None:
