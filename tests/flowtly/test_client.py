@@ -309,8 +309,13 @@ def test_some_500s_are_ridden_out_while_paging(sandbox_factory: SandboxFactory) 
     sandbox = sandbox_factory(make_records(200), faults={"rate_500": 0.3, "rate_429": 0.2, "retry_after": 0})
     with client_for(sandbox, page_size=20, backoff=fast_backoff(retries=10)) as client:
         ids = [c.id for c in client.iter_counterparties()]
+        stats = client.stats.as_dict()
     assert ids == list(range(1, 201))
-    assert sum(sandbox.store.faults_injected.values()) > 0
+    injected = sandbox.store.faults_injected
+    assert injected["429"] > 0 and injected["500"] > 0
+    # The client's own account matches the server's: every fault was answered by a retry.
+    assert stats["responses"] == {"200": 10, "429": injected["429"], "500": injected["500"]}
+    assert stats["retries"] == injected["429"] + injected["500"]
 
 
 def test_create_is_not_retried_after_a_500(sandbox_factory: SandboxFactory) -> None:

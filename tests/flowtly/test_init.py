@@ -8,6 +8,7 @@ import enricher.flowtly.sandbox as sandbox
 PUBLIC = {
     "Backoff",
     "Client",
+    "ClientStats",
     "Counterparty",
     "Faults",
     "FlowtlyClient",

@@ -1,6 +1,6 @@
 """Talking to Flowtly: record models, the API client, and the local sandbox server."""
 
-from enricher.flowtly.client import FlowtlyClient
+from enricher.flowtly.client import ClientStats, FlowtlyClient
 from enricher.flowtly.connect import connect
 from enricher.flowtly.hydra import HydraKeys, members, next_link, total_items
 from enricher.flowtly.models import Client, Counterparty, RecordId, iri_to_id, record_iri
@@ -10,6 +10,7 @@ from enricher.flowtly.sandbox import Faults, Sandbox, build_sandbox, running_san
 __all__ = [
     "Backoff",
     "Client",
+    "ClientStats",
     "Counterparty",
     "Faults",
     "FlowtlyClient",

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -49,7 +50,7 @@ from enricher.flowtly.hydra import members, next_link, total_items
 from enricher.flowtly.models import Client, Counterparty, RecordId, iri_to_id
 from enricher.flowtly.retry import Backoff, parse_retry_after
 
-__all__ = ["FlowtlyClient"]
+__all__ = ["ClientStats", "FlowtlyClient"]
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +107,31 @@ def _violations(response: httpx.Response) -> list[Violation]:
     return found
 
 
+@dataclass
+class ClientStats:
+    """What one client did, for run summaries: responses by status, retries, network failures."""
+
+    responses: Counter[int] = field(default_factory=Counter)
+    retries: int = 0
+    network_errors: int = 0
+
+    def count(self, status: int) -> None:
+        self.responses[status] += 1
+
+    @property
+    def requests(self) -> int:
+        """Requests that got an answer."""
+        return sum(self.responses.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "responses": {str(k): v for k, v in sorted(self.responses.items())},
+            "retries": self.retries,
+            "network_errors": self.network_errors,
+        }
+
+
 class FlowtlyClient:
     """A synchronous client for the Flowtly API (or the sandbox). Use it as a context manager.
 
@@ -143,6 +169,7 @@ class FlowtlyClient:
         self._login = (username, _Secret(password)) if username and password is not None else None
         self._token_from_login = False
         self._lock = threading.Lock()
+        self.stats = ClientStats()
         self._owns_http = http is None
         self._http = http if http is not None else httpx.Client(headers={"User-Agent": _USER_AGENT})
 
@@ -265,6 +292,7 @@ class FlowtlyClient:
                     method, url, params=params, content=content, headers=headers, timeout=self.timeout
                 )
             except httpx.TransportError as exc:
+                self.stats.network_errors += 1
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if (idempotent or isinstance(exc, _CONNECT_PHASE)) and attempt < self.backoff.retries:
                     self._pause(method, url, attempt, reason, None)
@@ -275,6 +303,7 @@ class FlowtlyClient:
                 ) from exc
             status = response.status_code
             log.debug("%s %s -> %d", method, url, status)
+            self.stats.count(status)
             if status < 400:
                 return response
             if status == 404 and pass_404_after_retry and attempt > 0:
@@ -303,6 +332,7 @@ class FlowtlyClient:
             raise self._error(method, url, response)
 
     def _pause(self, method: str, url: str, attempt: int, reason: str, retry_after: float | None) -> None:
+        self.stats.retries += 1
         seconds = self.backoff.delay(attempt, retry_after)
         log.info(
             "%s %s failed (%s); retry %d/%d in %.2fs",

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from enricher.flowtly import FlowtlyClient
-from enricher.flowtly.testing import SMALL_REGISTER, fast_backoff
+from enricher.flowtly.testing import SMALL_REGISTER, bundled_sample, fast_backoff
 
 pytestmark = pytest.mark.integration
 
@@ -117,6 +117,18 @@ def test_sequential_requests_do_not_stall(tmp_path: Path, data_file: Path, clean
             assert http.get("/counterparties/1").status_code == 200
         elapsed = time.perf_counter() - started
     assert elapsed < 2.5  # ~0.1 s normally, over 4 s with the stall
+    assert served.stop()[0] == 0
+
+
+def test_bundled_sample_by_default(tmp_path: Path, cleanup: list[Served]) -> None:
+    sample = bundled_sample()
+    if sample is None:
+        pytest.skip("the bundled sample is not in this checkout")
+    served = start(["--token", "t"], tmp_path)
+    cleanup.append(served)
+    with FlowtlyClient(served.url, token="t", backoff=fast_backoff()) as client:
+        count = client.count_counterparties()
+    assert count == len([line for line in sample.read_text().splitlines() if line.strip()])
     assert served.stop()[0] == 0
 
 
