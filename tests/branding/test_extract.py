@@ -303,3 +303,9 @@ def test_public_api_of_the_package() -> None:
     }  # fmt: skip
     assert set(branding.__all__) == expected
     assert all(getattr(branding, name) is not None for name in expected)
+
+
+def test_credentials_in_the_page_url_never_reach_candidates() -> None:
+    result = extract('<link rel="icon" href="/i.png">', "https://user:secret@site.pl:8443/a/")
+    assert all("secret" not in c.url for c in result.candidates)
+    assert result.candidates[-1].url == "https://site.pl:8443/favicon.ico"

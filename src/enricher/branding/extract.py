@@ -21,7 +21,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
 from lxml import etree
@@ -294,12 +294,14 @@ def extract(
     text, codec = decode_html(html, encoding)
     domain = registered_domain(parts.hostname) or parts.hostname
     known_key = compact(known_name) if known_name else ""
-    scan = _Scan(url=url, base=url, domain=domain, label_key=compact(domain_label(parts.hostname)),
+    # Resolve against the URL without any user:password@: credentials never reach a candidate URL.
+    page = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    scan = _Scan(url=page, base=page, domain=domain, label_key=compact(domain_label(parts.hostname)),
                  known_key=known_key)  # fmt: skip
     root = _parse(text)
     if root is not None:
         _walk(root, scan)
-    favicon = f"{parts.scheme}://{parts.netloc}/favicon.ico"
+    favicon = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/favicon.ico"
     scan.add(favicon, "favicon.ico", "favicon", check_trap=False)
     ranked = _cap(rank(scan.candidates))
     _alt_signals(ranked, scan)
