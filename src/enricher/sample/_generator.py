@@ -14,7 +14,7 @@ import random
 from bisect import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from enricher.sample._locales import LOCALES, City, LegalForm, Locale, NamePattern
 from enricher.sample._perturb import change_case, slug, strip_diacritics, swap_words, typo
@@ -22,6 +22,8 @@ from enricher.sample._phones import PHONE_STYLES, PhoneTemplate, format_phone
 from enricher.sample._taxids import Scrambler
 
 __all__ = ["FIELD_VARIANTS", "NAME_VARIANTS", "SampleRecord", "generate", "iter_sample"]
+
+T = TypeVar("T")
 
 NAME_VARIANTS = ("typo", "legal_form", "word_order", "diacritics", "case")
 """How a duplicate's name may differ from the original's."""
@@ -236,11 +238,16 @@ class _Generator:
         if not 0.0 <= duplicate_rate <= 1.0:
             raise ValueError(f"duplicate_rate must be within [0, 1], not {duplicate_rate!r}")
         self.rng = random.Random(seed)
+        self.random = self.rng.random
         self.duplicate_rate = duplicate_rate
         self.countries = [_Country(locale, self.rng) for locale in LOCALES]
         self.country_pick = _Weighted(self.countries, [loc.weight for loc in LOCALES])
         self.phone_pools: dict[tuple[str, str], _PhonePool] = {}
         self.entity_counter = 0
+
+    def pick(self, items: Sequence[T]) -> T:
+        """A uniform choice; cheaper than ``rng.choice`` (which calls ``randrange``) at a million records."""
+        return items[int(self.random() * len(items))]
 
     # ---- entities ----
 
@@ -258,38 +265,35 @@ class _Generator:
         needs = info.needs
         kind = "company" if info.lf_front is not None else "person"
         if "S" in needs:
-            fields["S"] = loc.surnames[rng.randrange(len(loc.surnames))]
+            fields["S"] = self.pick(loc.surnames)
         if "S2" in needs:
-            other = loc.surnames[rng.randrange(len(loc.surnames))]
+            other = self.pick(loc.surnames)
             while other == fields.get("S"):
-                other = loc.surnames[rng.randrange(len(loc.surnames))]
+                other = self.pick(loc.surnames)
             fields["S2"] = other
         if "F" in needs:
-            first = loc.first_names[rng.randrange(len(loc.first_names))]
+            first = self.pick(loc.first_names)
             fields["F"] = first
             if country.code == "PL" and first in _FEMALE_PL and "S" in fields:
                 fields["S"] = _feminine(fields["S"])
         if "T" in needs:
-            fields["T"] = loc.trades[rng.randrange(len(loc.trades))]
+            fields["T"] = self.pick(loc.trades)
         if "C" in needs:
-            head = loc.heads[rng.randrange(len(loc.heads))]
-            tail = loc.tails[rng.randrange(len(loc.tails))]
+            head = self.pick(loc.heads)
+            tail = self.pick(loc.tails)
             while tail.lower() == head.lower():
-                tail = loc.tails[rng.randrange(len(loc.tails))]
+                tail = self.pick(loc.tails)
             coined = head + tail
             fields["C"] = coined.upper() if rng.random() < 0.15 else coined
         if "P" in needs:
             fields["P"] = city.name
         if "X" in needs:
-            fields["X"] = loc.phrases[rng.randrange(len(loc.phrases))]
+            fields["X"] = self.pick(loc.phrases)
         return fields, kind
 
     def _postcode(self, country: _Country, city: City) -> str:
-        rng = self.rng
-        return "".join(
-            part if isinstance(part, str) else part[rng.randrange(len(part))]
-            for part in country.postcodes[city.name]
-        )
+        pick = self.pick
+        return "".join(part if isinstance(part, str) else pick(part) for part in country.postcodes[city.name])
 
     def _website(self, country: _Country, brand: str, city: City) -> tuple[str | None, str | None, str]:
         """(domain, website URL, kind) for a company: own domain, shared host, or none."""
@@ -299,7 +303,7 @@ class _Generator:
         if roll < 0.22:
             return None, None, "original"
         if roll < 0.27:
-            host = SHARED_HOSTS[rng.randrange(len(SHARED_HOSTS))]
+            host = self.pick(SHARED_HOSTS)
             label = slug(brand, "")
             if host == "allegro" and country.code != "PL":
                 host = "facebook"
@@ -313,9 +317,9 @@ class _Generator:
             return None, url, "shared_host"
         joiner = "-" if rng.random() < 0.35 else ""
         label = slug(brand, joiner)
-        if rng.random() < 0.08:
+        if rng.random() < 0.08 and city.name not in brand:
             label = f"{label}-{slug(city.name, '-')}" if joiner else label + slug(city.name, "")
-        tld = loc.tld if rng.random() < 0.8 else loc.alt_tlds[rng.randrange(len(loc.alt_tlds))]
+        tld = loc.tld if rng.random() < 0.8 else self.pick(loc.alt_tlds)
         domain = label + tld
         form = rng.random()
         if form < 0.55:
@@ -339,12 +343,12 @@ class _Generator:
             if "F" in entity_fields and "S" in entity_fields and rng.random() < 0.3:
                 box = slug(entity_fields["F"]) + "." + slug(entity_fields["S"])
             else:
-                box = loc.mailboxes[rng.randrange(len(loc.mailboxes))]
+                box = self.pick(loc.mailboxes)
             return f"{box}@{domain}"
-        box = slug(brand, rng.choice(("", ".", "_")))
+        box = slug(brand, self.pick(("", ".", "_")))
         if rng.random() < 0.3:
-            box += str(rng.randrange(1, 99))
-        return f"{box}@{loc.free_mail[rng.randrange(len(loc.free_mail))]}"
+            box += str(1 + int(rng.random() * 98))
+        return f"{box}@{self.pick(loc.free_mail)}"
 
     def _address(self, country: _Country, city: City) -> tuple[str | None, str | None, str | None, str]:
         rng = self.rng
@@ -352,12 +356,12 @@ class _Generator:
         postcode = self._postcode(country, city)
         if rng.random() < 0.03:
             return None, None, None, postcode
-        street = loc.streets[rng.randrange(len(loc.streets))]
+        street = self.pick(loc.streets)
         number = str(1 + int(rng.random() ** 2 * 180))
         if rng.random() < 0.1:
-            number += "ABCD"[rng.randrange(4)]
+            number += "ABCD"[int(rng.random() * 4)]
         locale_share = 0.4 if country.code in ("PL", "CZ") else 0.1
-        locale_number = str(rng.randrange(1, 60)) if rng.random() < locale_share else None
+        locale_number = str(1 + int(rng.random() * 59)) if rng.random() < locale_share else None
         return street, number, locale_number, postcode
 
     def new_entity(
@@ -373,10 +377,10 @@ class _Generator:
         loc = country.locale
         self.entity_counter += 1
         key = f"E{self.entity_counter:07d}"
-        city = loc.cities[rng.randrange(len(loc.cities))]
+        city = self.pick(loc.cities)
         if like is not None:
             while city.name == like.city.name and len(loc.cities) > 1:
-                city = loc.cities[rng.randrange(len(loc.cities))]
+                city = self.pick(loc.cities)
             info, fields, entity_type = like.pattern, dict(like.fields), like.type
             if "P" in fields:
                 fields["P"] = city.name
@@ -388,8 +392,8 @@ class _Generator:
         brand = info.brand.format_map(fields)
         franchise_site = None
         if kind == "franchise":
-            brand_name, brand_domain = loc.franchises[rng.randrange(len(loc.franchises))]
-            surname = loc.surnames[rng.randrange(len(loc.surnames))]
+            brand_name, brand_domain = self.pick(loc.franchises)
+            surname = self.pick(loc.surnames)
             core = f"{brand_name} {city.name} {surname}" if rng.random() < 0.5 else f"{brand_name} {surname}"
             brand = brand_name
             legal_form = country.legal_forms.pick(rng)
@@ -406,7 +410,7 @@ class _Generator:
             if rng.random() < 0.4:
                 domain, website = None, None
             else:
-                domain = slug(f"{brand} {city.name}", "-") + loc.tld
+                domain = slug(brand if city.name in brand else f"{brand} {city.name}", "-") + loc.tld
                 website = f"https://www.{domain}"
         else:
             domain, website, site_kind = self._website(country, brand, city)
@@ -417,15 +421,15 @@ class _Generator:
         landline = rng.random() < 0.6
         phone = None
         if rng.random() >= 0.12:
-            template = city.landline if landline else loc.mobiles[rng.randrange(len(loc.mobiles))]
+            template = city.landline if landline else self.pick(loc.mobiles)
             phone = self._phone(template)
         phone_style = "international" if rng.random() < 0.5 else "national"
         street, building, locale_number, postcode = self._address(country, city)
-        email = self._email(country, domain, fields, brand)
+        email = self._email(country, domain, fields, core if kind == "franchise" else brand)
         display_name = logo_url = None
         if domain is not None and rng.random() < 0.04:
             display_name = brand
-            logo_url = f"https://{domain}/{_LOGO_PATHS[rng.randrange(len(_LOGO_PATHS))]}"
+            logo_url = f"https://{domain}/{self.pick(_LOGO_PATHS)}"
         return _Entity(
             key=key,
             kind=kind,
@@ -513,30 +517,41 @@ class _Generator:
             options += ["diacritics", "diacritics"]
         picked: list[str] = []
         for _ in range(1 if rng.random() < 0.7 else 2):
-            choice = options[rng.randrange(len(options))]
+            choice = self.pick(options)
             if choice not in picked:
                 picked.append(choice)
         core = entity.core
+        done: list[str] = []  # only what actually changed the name is reported
         lf_text: str | None = None
         if "legal_form" in picked and entity.legal_form is not None:
             variants = entity.legal_form.variants
-            lf_text = "" if rng.random() < 0.25 or not variants else variants[rng.randrange(len(variants))]
+            lf_text = "" if rng.random() < 0.25 or not variants else self.pick(variants)
+            done.append("legal_form")
         if "word_order" in picked:
-            core = swap_words(core, rng)
+            swapped = swap_words(core, rng)
+            if swapped != core:
+                core = swapped
+                done.append("word_order")
         if "typo" in picked:
-            core, _ = typo(core, rng)
-        name = (
-            entity.name(lf_text).replace(entity.core, core, 1)
-            if core != entity.core
-            else entity.name(lf_text)
-        )
+            core, kind = typo(core, rng)
+            if kind != "none":
+                done.append("typo")
+        name = entity.name(lf_text)
+        if core != entity.core:
+            name = name.replace(entity.core, core, 1)
         if "diacritics" in picked:
-            name = strip_diacritics(name)
+            stripped = strip_diacritics(name)
+            if stripped != name:
+                name = stripped
+                done.append("diacritics")
         if "case" in picked:
-            name = change_case(name, rng)
+            cased = change_case(name, rng)
+            if cased != name:
+                name = cased
+                done.append("case")
         if name != record["name"]:
             record["name"] = name
-            changed.extend(picked)
+            changed.extend(done)
 
     def _vary_tax(self, entity: _Entity, record: dict[str, Any], changed: list[str]) -> None:
         rng = self.rng
@@ -549,7 +564,7 @@ class _Generator:
             changed.append("tin_missing")
         elif roll < 0.5:
             forms = scheme.tin_forms(entity.tax)
-            record["tin"] = forms[1 + rng.randrange(len(forms) - 1)]
+            record["tin"] = forms[1 + int(rng.random() * (len(forms) - 1))]
             if rng.random() < 0.3:
                 record["tinType"] = None
             changed.append("tin_format")
@@ -559,7 +574,7 @@ class _Generator:
             changed.append("vat_missing")
         elif roll < 0.35:
             forms = scheme.vat_forms(entity.tax)
-            record["vatNumber"] = forms[rng.randrange(len(forms))]
+            record["vatNumber"] = self.pick(forms)
             changed.append("vat_format")
 
     def _vary_contact(self, entity: _Entity, record: dict[str, Any], changed: list[str]) -> None:
@@ -579,9 +594,9 @@ class _Generator:
                 changed.append("phone_missing")
             elif roll < 0.55:
                 styles = PHONE_STYLES
-                style = styles[rng.randrange(len(styles))]
+                style = self.pick(styles)
                 while style == entity.phone_style:
-                    style = styles[rng.randrange(len(styles))]
+                    style = self.pick(styles)
                 record["addressPhoneNumber"] = format_phone(entity.phone[0], entity.phone[1], style)
                 changed.append("phone_format")
         if entity.email is not None:
@@ -591,12 +606,11 @@ class _Generator:
                 changed.append("email_missing")
             elif roll < 0.25 and entity.domain is not None:
                 mailboxes = entity.country.locale.mailboxes
-                record["email"] = f"{mailboxes[rng.randrange(len(mailboxes))]}@{entity.domain}"
+                record["email"] = f"{self.pick(mailboxes)}@{entity.domain}"
                 if record["email"] != entity.email:
                     changed.append("email_variant")
 
     def _website_variant(self, entity: _Entity) -> str:
-        rng = self.rng
         url = entity.website
         assert url is not None
         bare = url.split("://", 1)[-1]
@@ -611,12 +625,12 @@ class _Generator:
         forms = (
             host + (f"/{path}" if path else ""),
             f"{www}{host}" + (f"/{path}" if path else ""),
-            f"https://{www}{host}/" + (path or paths[rng.randrange(len(paths))]),
+            f"https://{www}{host}/" + (path or self.pick(paths)),
             f"http://{host}/" + path,
             f"https://{host}" + (f"/{path}/" if path else "/"),
             f"HTTPS://{www.upper()}{host.upper()}" + (f"/{path}" if path else ""),
         )
-        choice = forms[rng.randrange(len(forms))]
+        choice = self.pick(forms)
         return choice if choice != url else forms[0]
 
     def _vary_address(self, entity: _Entity, record: dict[str, Any], changed: list[str]) -> None:
@@ -633,7 +647,7 @@ class _Generator:
         if street is not None and rng.random() < 0.3:
             options = [(a, b) for a, b in country.abbreviations if a in street]
             if options:
-                long, short = options[rng.randrange(len(options))]
+                long, short = self.pick(options)
                 record["addressStreetLine"] = street.replace(long, short, 1)
                 changed.append("street_abbreviation")
         if street is not None and entity.building is not None and rng.random() < 0.1:
@@ -699,14 +713,14 @@ def iter_sample(count: int, *, seed: int = 7, duplicate_rate: float = 0.25) -> I
                 for _ in range(min(extra, budget)):
                     record, changed = gen.duplicate(entity)
                     push(
-                        emitted + 1 + rng.randrange(window),
+                        emitted + 1 + int(rng.random() * window),
                         SampleRecord(record, entity.key, "duplicate", changed),
                     )
                     budget -= 1
             if budget > 0 and kind == "original" and rng.random() < 0.04:
                 sibling = gen.new_entity(like=entity, kind="sibling")
                 push(
-                    emitted + 1 + rng.randrange(window),
+                    emitted + 1 + int(rng.random() * window),
                     SampleRecord(gen.original(sibling), sibling.key, "sibling"),
                 )
         emitted += 1

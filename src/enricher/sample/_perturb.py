@@ -51,12 +51,24 @@ def typo(text: str, rng: random.Random) -> tuple[str, str]:
     return text[:i] + new + text[i + 1 :], kind
 
 
+_CONNECTORS = frozenset({"&", "i", "y", "e", "et", "und", "and", "en", "a", "du", "de", "der", "van", "den"})
+
+
+def _swappable(word: str) -> bool:
+    return len(word) > 1 and word.lower() not in _CONNECTORS and word[0].isalpha()
+
+
 def swap_words(text: str, rng: random.Random) -> str:
-    """Swap two neighbouring words ("Kowalski Trans" -> "Trans Kowalski")."""
+    """Swap two neighbouring words ("Kowalski Trans" -> "Trans Kowalski").
+
+    Connectors ("&", "i", "van") and quoted brands stay put, so "Huber & Schröder" never becomes
+    "Huber Schröder &". Returns the text unchanged when no pair qualifies.
+    """
     words = text.split(" ")
-    if len(words) < 2:
+    pairs = [i for i in range(len(words) - 1) if _swappable(words[i]) and _swappable(words[i + 1])]
+    if not pairs:
         return text
-    i = rng.randrange(len(words) - 1)
+    i = pairs[int(rng.random() * len(pairs))]
     words[i], words[i + 1] = words[i + 1], words[i]
     return " ".join(words)
 
