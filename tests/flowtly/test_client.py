@@ -118,6 +118,10 @@ def test_url_resolution_rules() -> None:
     assert client.url("/counterparties") == "https://api.example/api/counterparties"
     assert client.url("/api/counterparties?page=2") == "https://api.example/api/counterparties?page=2"
     assert client.url("counterparties/3") == "https://api.example/api/counterparties/3"
+    assert (
+        client.url("/counterparties?next=https://x.example")
+        == "https://api.example/api/counterparties?next=https://x.example"
+    )
     assert client.url("https://api.example/api/clients?page=3") == "https://api.example/api/clients?page=3"
     with pytest.raises(FlowtlyError, match="another host"):
         client.url("https://evil.example/api/counterparties?page=2")
@@ -435,6 +439,9 @@ def test_from_settings_needs_a_url() -> None:
 def test_bad_base_url_is_config_error() -> None:
     with pytest.raises(ConfigError, match="ftp://x"):
         FlowtlyClient("ftp://x")
+    with pytest.raises(ConfigError, match="credentials in the URL") as error:
+        FlowtlyClient("https://ana:hunter2@api.example")
+    assert "hunter2" not in str(error.value)
 
 
 def test_a_next_link_that_loops_is_an_error() -> None:

@@ -154,6 +154,11 @@ class FlowtlyClient:
         backoff: Backoff | None = None,
     ) -> None:
         parts = urlsplit(base_url.strip())
+        if parts.username is not None or parts.password is not None:
+            # Said without echoing the URL: it holds a secret.
+            raise ConfigError(
+                "ENRICHER_FLOWTLY_URL", "credentials in the URL are not supported (use the token or login)"
+            )
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError("ENRICHER_FLOWTLY_URL", f"expected an http(s) URL, got {base_url!r}")
         if page_size < 1:
@@ -216,7 +221,7 @@ class FlowtlyClient:
         without it (``/counterparties``) get the base URL's prefix; full URLs must be on our origin,
         so the token is never sent elsewhere.
         """
-        if "://" in path:
+        if urlsplit(path).scheme:
             if not path.startswith(self.origin + "/") and path != self.origin:
                 raise FlowtlyError(f"refusing to follow a link to another host: {path}")
             return path
