@@ -224,9 +224,9 @@ _SOCIAL_HOSTS = (
     "cookiebot.com",
     "usercentrics.eu",
     "trustpilot.com",
-    "gstatic.com",
-    "googleusercontent.com",
+    "play.google.com",  # store badges (not gstatic/googleusercontent: Blogger sites keep logos there)
     "apple.com",
+    "applemarketingtools.com",
 )
 
 
