@@ -495,3 +495,15 @@ def test_statuses_map_to_the_error_tree(status: int, error: type[FlowtlyError]) 
     assert raised.value.status == status
     assert f"reason {status}" in str(raised.value)
     assert "GET http://flowtly.test/counterparties/1" in str(raised.value)
+
+
+def test_redirects_are_not_followed() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.host == "flowtly.test"  # never sent to the redirect target
+        return httpx.Response(302, headers={"Location": "https://elsewhere.test/login"})
+
+    http = httpx.Client(transport=httpx.MockTransport(handler), follow_redirects=True)
+    client = FlowtlyClient("http://flowtly.test", token="t", http=http)
+    with client, pytest.raises(FlowtlyError, match=r"unexpected redirect \(HTTP 302\) to https://elsewhere"):
+        client.get_counterparty(1)
+    http.close()

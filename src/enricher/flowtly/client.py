@@ -294,7 +294,13 @@ class FlowtlyClient:
                     headers["Authorization"] = authorization
             try:
                 response = self._http.request(
-                    method, url, params=params, content=content, headers=headers, timeout=self.timeout
+                    method,
+                    url,
+                    params=params,
+                    content=content,
+                    headers=headers,
+                    timeout=self.timeout,
+                    follow_redirects=False,  # even when the injected client would
                 )
             except httpx.TransportError as exc:
                 self.stats.network_errors += 1
@@ -309,8 +315,13 @@ class FlowtlyClient:
             status = response.status_code
             log.debug("%s %s -> %d", method, url, status)
             self.stats.count(status)
-            if status < 400:
+            if status < 300:
                 return response
+            if status < 400:  # redirects are not followed: the token must not travel to a new place
+                where = response.headers.get("location", "?")
+                raise FlowtlyError(
+                    f"unexpected redirect (HTTP {status}) to {where}", method=method, url=url, status=status
+                )
             if status == 404 and pass_404_after_retry and attempt > 0:
                 return response
             if status == 401 and auth and self._login is not None and not relogged:
