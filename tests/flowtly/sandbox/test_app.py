@@ -102,6 +102,13 @@ def test_filters_match_exact_values(http: httpx.Client) -> None:
     assert body["hydra:view"]["hydra:next"] == "/counterparties?tinCountry=PL&itemsPerPage=1&page=2"
 
 
+def test_exists_filter(http: httpx.Client) -> None:
+    without = http.get("/counterparties", params={"exists[corporateWebsiteUrl]": "false"}).json()
+    with_site = http.get("/counterparties", params={"exists[corporateWebsiteUrl]": "true"}).json()
+    assert [m["id"] for m in without["hydra:member"]] == [2, 4, 5]
+    assert [m["id"] for m in with_site["hydra:member"]] == [1, 3]
+
+
 def test_paging_is_by_slicing_and_survives_deletes(sandbox_factory: SandboxFactory) -> None:
     sandbox = sandbox_factory(make_records(100_000))
     with authed(sandbox) as http:

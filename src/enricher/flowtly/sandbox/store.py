@@ -7,10 +7,11 @@ seed the store from their own thread while the server thread serves requests.
 
 from __future__ import annotations
 
+import re
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from enricher.flowtly.contract import CLIENTS, COUNTERPARTIES
@@ -43,6 +44,17 @@ def merge_patch(target: dict[str, Any], patch: Mapping[str, Any]) -> dict[str, A
         else:
             target[key] = dict(value) if isinstance(value, Mapping) else value
     return target
+
+
+_EXISTS = re.compile(r"^exists\[([^\]]+)\]$")
+
+
+def _filter(key: str, value: str) -> Callable[[Mapping[str, Any]], bool]:
+    match = _EXISTS.match(key)
+    if match:
+        name, wanted = match.group(1), value.strip().lower() in ("1", "true")
+        return lambda r: (r.get(name) is not None) == wanted
+    return lambda r: r.get(key) is not None and str(r[key]) == value
 
 
 class Collection:
@@ -118,13 +130,11 @@ class Collection:
     def filtered(
         self, filters: Mapping[str, str], offset: int, limit: int
     ) -> tuple[int, list[dict[str, Any]]]:
-        """Exact-match filtering (``?tin=123``), compared as text; a scan, used only when filters are set."""
+        """API Platform-style filters: ``?tin=123`` (exact, compared as text) and ``?exists[logoUrl]=false``.
+        A scan, used only when filters are set."""
+        tests = [_filter(key, value) for key, value in filters.items()]
         with self._lock:
-            hits = [
-                r
-                for r in self._records.values()
-                if all(k in r and r[k] is not None and str(r[k]) == v for k, v in filters.items())
-            ]
+            hits = [r for r in self._records.values() if all(test(r) for test in tests)]
         return len(hits), [dict(r) for r in hits[offset : offset + limit]]
 
     def patch(self, record_id: Any, patch: Mapping[str, Any]) -> dict[str, Any] | None:
