@@ -77,6 +77,8 @@ def test_batch_mode_keeps_order_and_reports_bad_lines(tmp_path: Path) -> None:
     errors = [o["error"].split(":")[0] for o in out[2:7] if "error" in o]
     assert errors == ["line 3", "line 5", "line 6", "line 7"]
     assert "No such file" in out[4]["error"] or "cannot read" in out[4]["error"]
+    for failed in (o for o in out if "error" in o):  # same keys as a good line, empty
+        assert failed["logoUrl"] is None and failed["candidates"] == [] and "html" in failed
     good = [o for o in out if "error" not in o]
     assert [o["url"] for o in good[:-1]] == [r["url"] for r in rows]
     for o, r in zip(good, rows, strict=False):

@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import importlib
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,8 @@ from enricher.branding.extract import extract
 from enricher.errors import EnricherError, RecordError
 
 __all__ = ["brand_batch", "brand_file", "register"]
+
+log = logging.getLogger(__name__)
 
 
 def register(subparsers: Any) -> None:
@@ -105,7 +108,8 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
 
 
 def brand_batch(path: Path, out: IO[str]) -> int:
-    """One output line per input line, in order; bad lines give ``{"error": ...}`` and the run goes on.
+    """One output line per input line, in order; a bad line gives the same keys, empty, plus ``line`` and
+    ``error``, and the run goes on. Optional per line: ``name`` (known name), ``encoding``.
 
     Relative ``html`` paths are read from the current directory, else from the batch file's folder.
     Returns 0 (per-line failures are reported in the output, not as the exit code).
@@ -117,17 +121,29 @@ def brand_batch(path: Path, out: IO[str]) -> int:
     return 0
 
 
+def _failed(html: Any, url: Any, lineno: int, why: str) -> dict[str, Any]:
+    """An output line for an input line that could not be used: the contract's keys, empty, and why."""
+    return {
+        "html": html if isinstance(html, str) else None,
+        "url": url if isinstance(url, str) else None,
+        "displayName": None,
+        "logoUrl": None,
+        "candidates": [],
+        "line": lineno,
+        "error": f"line {lineno}: {why}",
+    }
+
+
 def _batch_line(line: str, lineno: int, folder: Path) -> dict[str, Any]:
     try:
         item = json.loads(line)
     except json.JSONDecodeError as exc:
-        return {"line": lineno, "error": f"line {lineno}: not JSON ({exc.msg})"}
+        return _failed(None, None, lineno, f"not JSON ({exc.msg})")
     if not isinstance(item, dict):
-        return {"line": lineno, "error": f"line {lineno}: expected an object with html and url"}
+        return _failed(None, None, lineno, "expected an object with html and url")
     html, url = item.get("html"), item.get("url")
     if not isinstance(html, str) or not isinstance(url, str) or not html or not url:
-        return {"html": html, "url": url, "line": lineno,
-                "error": f"line {lineno}: html and url must be non-empty strings"}  # fmt: skip
+        return _failed(html, url, lineno, "html and url must be non-empty strings")
     name = item.get("name") if isinstance(item.get("name"), str) else None
     encoding = item.get("encoding") if isinstance(item.get("encoding"), str) else None
     file = Path(html)
@@ -136,7 +152,10 @@ def _batch_line(line: str, lineno: int, folder: Path) -> dict[str, Any]:
     try:
         result = brand_file(file, url, known_name=name, encoding=encoding)
     except RecordError as exc:
-        return {"html": html, "url": url, "line": lineno, "error": f"line {lineno}: {exc}"}
+        return _failed(html, url, lineno, str(exc))
+    except Exception as exc:  # a bug on one odd page must not cost the rest of the batch
+        log.exception("brand: extraction failed on line %d (%s)", lineno, html)
+        return _failed(html, url, lineno, f"extraction failed ({type(exc).__name__})")
     return {"html": html, **result}
 
 
