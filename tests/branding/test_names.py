@@ -148,3 +148,13 @@ def test_microdata_name_of_a_nested_item_is_not_the_organisation_name() -> None:
     result = extract(html, "https://okna-nowak.pl/")
     assert result.display_name == "Okna Nowak"
     assert "Biuro" not in [s.value for s in result.name_signals]
+
+
+def test_domain_words_vouch_for_a_long_brand_name() -> None:
+    result = extract(
+        "<title>Kancelaria Adwokacka Jan Kowalski | Adwokat Kraków</title>",
+        "https://www.adwokat-kowalski.pl/",
+    )
+    assert result.display_name == "Kancelaria Adwokacka Jan Kowalski"
+    result = extract("<title>Usługi remontowe Kraków | Remo-Bud</title>", "https://remobud.pl/")
+    assert result.display_name == "Remo-Bud"

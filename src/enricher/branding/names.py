@@ -165,16 +165,27 @@ def _tagline_factor(value: str) -> float:
     """1.0 for name-shaped values; less for sentences and slogans (many words, lower case, years)."""
     words = value.split()
     factor = 1.0
-    if len(words) > 4:
+    if len(words) > 5:
         factor *= 0.35
-    elif len(words) > 2:
-        factor *= 0.8
+    elif len(words) > 4:
+        factor *= 0.7
     lower_words = sum(1 for w in words if w[:1].islower() and len(w) > 3)
     if lower_words >= 2:
         factor *= 0.5
     if re.search(r"\b(?:19|20)\d\d\b", value) or value.endswith(("!", "?", ".")):
         factor *= 0.5
     return factor
+
+
+def _domain_agreement(key: str, label: str, value: str) -> float:
+    """How much the domain label vouches for a name: all of it, it inside the name, or some words."""
+    if key == label:
+        return 0.8
+    if label in key:
+        return 0.4  # "ACME Widgets" on acme.com
+    words = [compact(w) for w in re.split(r"[\s&+/-]+", value)]
+    covered = sum(len(w) for w in words if len(w) >= 3 and w in label)
+    return 0.5 * min(covered / len(label), 1.0)  # "Kancelaria Jan Kowalski" on adwokat-kowalski.pl
 
 
 def _known_similarity(known_key: str, known_clean: str, value: str) -> float:
@@ -231,10 +242,7 @@ def choose_signal(
             elif other != key and len(other) >= 3 and other in key:
                 total += 0.25 * sum(s.weight for s in others) * shape
         if label and len(key) >= 3:
-            if key == label or key == label.replace("-", ""):
-                total += 0.6
-            elif key in label or label in key:
-                total += 0.3
+            total += _domain_agreement(key, label, groups[key][0].value)
         if known_key:
             total += 1.5 * max(_known_similarity(known_key, known_clean, s.value) for s in members)
         return total
