@@ -1,29 +1,15 @@
 """Celery wiring for enricher: ``celery -A tasks worker`` (or ``enricher worker``) runs these.
 
-The app reads ``ENRICHER_*`` settings at import; ``ENRICHER_REDIS_URL`` is required here (the CLI's
-embedded mode never imports this package). Task names: ``enricher.<job>``; see ``tasks.definitions``.
+The app is built on first use of ``tasks.app`` (or of a task attribute), from the ``ENRICHER_*``
+settings; ``ENRICHER_REDIS_URL`` is required then. Importing ``tasks.factory`` for ``make_app`` alone
+needs nothing. Task names are ``enricher.<job>``; see ``tasks.definitions``.
 """
 
 from __future__ import annotations
 
-from tasks.app import API_QUEUE, SCRAPE_QUEUE, make_app
-from tasks.definitions import register
+from typing import Any
 
-app = make_app()
-_tasks = register(app)
-
-dispatch = _tasks["dispatch"]
-sync = _tasks["sync"]
-match_all = _tasks["match_all"]
-match_chunk = _tasks["match_chunk"]
-match_gather = _tasks["match_gather"]
-match_one = _tasks["match_one"]
-build_report = _tasks["build_report"]
-enrich_one = _tasks["enrich_one"]
-enrich_all = _tasks["enrich_all"]
-apply_merges = _tasks["apply_merges"]
-nightly = _tasks["nightly"]
-weekly_reenrich = _tasks["weekly_reenrich"]
+from tasks.factory import API_QUEUE, SCRAPE_QUEUE
 
 __all__ = [
     "API_QUEUE",
@@ -42,3 +28,23 @@ __all__ = [
     "sync",
     "weekly_reenrich",
 ]
+
+_loaded: dict[str, Any] = {}
+
+
+def _load() -> dict[str, Any]:
+    if not _loaded:
+        from tasks.definitions import register
+        from tasks.factory import make_app
+
+        celery_app = make_app()
+        found = register(celery_app)
+        _loaded.update(found, app=celery_app)
+    return _loaded
+
+
+def __getattr__(name: str) -> Any:
+    """``tasks.app`` and ``tasks.<task>``: the configured app and its tasks, built once (PEP 562)."""
+    if name in __all__ and name not in ("API_QUEUE", "SCRAPE_QUEUE"):
+        return _load()[name]
+    raise AttributeError(f"module 'tasks' has no attribute {name!r}")

@@ -45,7 +45,7 @@ class SingleBeatScheduler(PersistentScheduler):  # type: ignore[misc]
         self._key = Keys(settings.redis_prefix).lock("beat-leader")
         self._me = f"{socket.gethostname()}:{os.getpid()}"
         self._claim = self._redis.register_script(_CLAIM)
-        self._leader = False
+        self._leader: bool | None = None  # unknown until the first tick, so both states get logged
 
     def _is_leader(self) -> bool:
         try:
