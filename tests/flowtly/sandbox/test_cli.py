@@ -191,7 +191,7 @@ def test_bad_usage_exits_2_with_one_line(
         env=_env(),
         timeout=30,
     )
-    assert result.returncode == 2
+    assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
 
@@ -219,6 +219,6 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, data_file: Path) -> None:
             env=_env(ENRICHER_FLOWTLY_TOKEN="t"),
             timeout=30,
         )
-    assert result.returncode == 1
+    assert result.returncode == 1, (result.stdout, result.stderr)
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
