@@ -14,7 +14,7 @@ import random
 from bisect import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from enricher.sample._locales import LOCALES, City, LegalForm, Locale, NamePattern
 from enricher.sample._perturb import change_case, slug, strip_diacritics, swap_words, typo
@@ -43,8 +43,7 @@ _POSTCODE_LETTERS = {"GB": "ABDEFGHJLNPQRSTUWXYZ", "NL": "ABCDEGHJKLMNPRTVWXZ"}
 _LOGO_PATHS = ("logo.png", "img/logo.svg", "assets/images/logo.png", "wp-content/uploads/logo.png")
 
 
-@dataclass(frozen=True, slots=True)
-class SampleRecord:
+class SampleRecord(NamedTuple):
     """One generated record with its truth: ``entity`` is shared by true duplicates.
 
     ``kind`` is ``original``, ``duplicate`` (of an original with the same entity), ``sibling`` (a
@@ -73,28 +72,32 @@ class _Weighted:
         return self._items[bisect(self._cum, rng.random() * self._total)]
 
 
-def _compile_postcode(pattern: str, country: str) -> tuple[str | tuple[str, ...], ...]:
-    """Parse a postcode pattern into literals and character choices, once per city."""
+def _compile_postcode(pattern: str, country: str) -> tuple[str, tuple[tuple[str, ...], ...]]:
+    """Parse a postcode pattern, once per city, into a format string and the choices for its slots."""
     letters = _POSTCODE_LETTERS.get(country, "ABCDEFGHJKLMNPRSTUVWXYZ")
-    parts: list[str | tuple[str, ...]] = []
+    template: list[str] = []
+    slots: list[tuple[str, ...]] = []
     i = 0
     while i < len(pattern):
         char = pattern[i]
         if char == "#":
-            parts.append(tuple(_DIGITS))
+            slots.append(tuple(_DIGITS))
         elif char == "@":
-            parts.append(tuple(letters))
+            slots.append(tuple(letters))
         elif char == "{":
             end = pattern.index("}", i)
             spec = pattern[i + 1 : end]
             if len(spec) == 3 and spec[1] == "-":
                 spec = "".join(chr(c) for c in range(ord(spec[0]), ord(spec[2]) + 1))
-            parts.append(tuple(spec))
+            slots.append(tuple(spec))
             i = end
         else:
-            parts.append(char)
+            template.append(char)
+            i += 1
+            continue
+        template.append("{}")
         i += 1
-    return tuple(parts)
+    return "".join(template), tuple(slots)
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,8 +295,9 @@ class _Generator:
         return fields, kind
 
     def _postcode(self, country: _Country, city: City) -> str:
-        pick = self.pick
-        return "".join(part if isinstance(part, str) else pick(part) for part in country.postcodes[city.name])
+        template, slots = country.postcodes[city.name]
+        random = self.random
+        return template.format(*[slot[int(random() * len(slot))] for slot in slots])
 
     def _website(self, country: _Country, brand: str, city: City) -> tuple[str | None, str | None, str]:
         """(domain, website URL, kind) for a company: own domain, shared host, or none."""

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import TextIO
 
 from enricher.sample._generator import generate
 
@@ -44,30 +44,36 @@ def write_sample(
     written = 0
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
     with out.open("w", encoding="utf-8", newline="\n") as records:
-        truth = truth_file.open("w", encoding="utf-8", newline="") if truth_file is not None else None
+        truth = truth_file.open("w", encoding="utf-8", newline="\n") if truth_file is not None else None
         try:
-            writer = csv.writer(truth, lineterminator="\n") if truth is not None else None
-            if writer is not None:
-                writer.writerow(("id", "entity"))
+            if truth is not None:
+                truth.write("id,entity\n")
             lines: list[str] = []
+            keys: list[str] = []
             for record, entity in generate(count, seed=seed, duplicate_rate=duplicate_rate):
                 lines.append(dumps(record))
-                if writer is not None:
-                    writer.writerow((record["id"], entity))
+                keys.append(f"{record['id']},{entity}")  # ints and E0000001-style keys: nothing to quote
                 written += 1
                 if len(lines) >= 10_000:
-                    records.write("\n".join(lines) + "\n")
-                    lines.clear()
+                    _flush(records, lines, truth, keys)
                     if progress is not None:
                         progress(written)
-            if lines:
-                records.write("\n".join(lines) + "\n")
+            _flush(records, lines, truth, keys)
         finally:
             if truth is not None:
                 truth.close()
     if progress is not None:
         progress(written)
     return written
+
+
+def _flush(records: TextIO, lines: list[str], truth: TextIO | None, keys: list[str]) -> None:
+    if lines:
+        records.write("\n".join(lines) + "\n")
+    if truth is not None and keys:
+        truth.write("\n".join(keys) + "\n")
+    lines.clear()
+    keys.clear()
 
 
 def bundled_sample_path() -> Path:
