@@ -309,3 +309,19 @@ def test_credentials_in_the_page_url_never_reach_candidates() -> None:
     result = extract('<link rel="icon" href="/i.png">', "https://user:secret@site.pl:8443/a/")
     assert all("secret" not in c.url for c in result.candidates)
     assert result.candidates[-1].url == "https://site.pl:8443/favicon.ico"
+
+
+def test_picture_sources_are_candidates_too() -> None:
+    html = """<header><a href="/"><picture><source type="image/svg+xml" srcset="/brand/logo.svg">
+    <source srcset="/brand/logo.webp 1x, /brand/logo@2x.webp 2x" type="image/webp">
+    <img src="/brand/logo.png" alt="Pictor"></picture></a></header>"""
+    urls = [c.url for c in extract(html, "https://pictor.io/").candidates]
+    assert urls[0] == "https://pictor.io/brand/logo.svg"
+    assert {"https://pictor.io/brand/logo@2x.webp", "https://pictor.io/brand/logo.png"} <= set(urls)
+
+
+def test_inline_svg_with_an_embedded_image_points_at_an_absolute_url() -> None:
+    html = '<a href="/" class="logo"><svg viewBox="0 0 10 10"><image href="img/l.png"/></svg></a>'
+    best = extract(html, "https://emb.de/de/").candidates[0]
+    _, data = decode_data_uri(best.url) or ("", b"")
+    assert b'href="https://emb.de/de/img/l.png"' in data

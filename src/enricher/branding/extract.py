@@ -835,8 +835,28 @@ def _img(el: Any, scan: _Scan) -> None:
     if _VARIANT_RE.search(f"{own} {ref.lower().rsplit('/', 1)[-1]}"):
         notes.append("variant")
     source: Source = "itemprop" if itemprop_logo else "img"
-    if scan.add(ref, source, "logo", width=width, height=height, alt=alt, notes=notes,
-                texts=(el.get("title"), el.get("class")), strict=True) is not None:  # fmt: skip
+    texts = (el.get("title"), el.get("class"))
+    picture = _picture_of(el)
+    if picture is not None:
+        # <picture><source type="image/svg+xml" srcset="logo.svg"><img src="logo.png"></picture>
+        for alt_source in picture.iter("source"):
+            alt_ref, alt_w = _best_srcset(alt_source.get("srcset") or alt_source.get("data-srcset"))
+            if alt_ref and not _is_placeholder(alt_ref):
+                alt_h = None if alt_w else height
+                scan.add(
+                    alt_ref,
+                    source,
+                    "logo",
+                    width=alt_w or width,
+                    height=alt_h,
+                    alt=alt,
+                    fmt_hint=alt_source.get("type"),
+                    notes=notes,
+                    texts=texts,
+                    strict=True,
+                )
+    if scan.add(ref, source, "logo", width=width, height=height, alt=alt, notes=notes, texts=texts,
+                strict=True) is not None:  # fmt: skip
         scan.img_order += 1
 
 
@@ -851,6 +871,19 @@ _VARIANT_RE = re.compile(
 def _is_home_icon(el: Any, ref: str) -> bool:
     alt = compact(el.get("alt") or el.get("title") or "")
     return alt in _HOME_WORDS or bool(_HOME_FILE.search(ref.lower().split("?", 1)[0]))
+
+
+def _picture_of(el: Any) -> Any:
+    """The <picture> around an <img>; libxml2 (HTML 4) does not know <source> is empty, so the
+    <img> may sit inside the <source> elements rather than next to them."""
+    node = el.getparent()
+    for _ in range(4):
+        if node is None or node.tag not in ("picture", "source"):
+            return None
+        if node.tag == "picture":
+            return node
+        node = node.getparent()
+    return None
 
 
 def _notes(ctx: _Context, own_logo: bool) -> list[str]:
@@ -958,6 +991,9 @@ def serialise_svg(el: Any, scan: _Scan | None = None) -> bytes | None:
                 continue
             if k in ("xmlns", "xmlns:xlink"):
                 continue
+            if k.endswith("href") and scan is not None and not str(v).startswith(("#", "data:")):
+                # An embedded <image href="logo.png">: absolute, so the standalone data: URI still works.
+                v = resolve(scan.base, str(v)) or ""
             attrs.append(f" {_SVG_NAMES.get(k, k)}={quoteattr(str(v))}")
         if top:
             attrs.insert(0, f' xmlns="{_SVG_NS}" xmlns:xlink="http://www.w3.org/1999/xlink"')
