@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
         metavar="USER:PASSWORD",
         action="append",
         default=[],
-        help="credentials POST /api/login accepts (repeatable; default: login disabled)",
+        help="credentials POST /api/login accepts (repeatable; default: ENRICHER_FLOWTLY_USERNAME and"
+        " ENRICHER_FLOWTLY_PASSWORD when both are set, else login disabled)",
     )
     serve.add_argument(
         "--faults",
@@ -68,10 +69,10 @@ def _serve(args: argparse.Namespace) -> int:
     from enricher.flowtly.sandbox import build_sandbox, serve_forever
     from enricher.flowtly.sandbox.server import DEFAULT_TOKEN
 
+    settings = load_settings()
     token = args.token
     if not token:
-        secret = load_settings().flowtly_token
-        token = secret.get_secret_value() if secret else None
+        token = settings.flowtly_token.get_secret_value() if settings.flowtly_token else None
     if not token:
         print(
             "enricher: no --token or ENRICHER_FLOWTLY_TOKEN: the sandbox takes 'sandbox-token'",
@@ -88,6 +89,9 @@ def _serve(args: argparse.Namespace) -> int:
         if not sep or not user:
             raise ConfigError("--login", "expected USER:PASSWORD")
         credentials[user] = password
+    if not credentials and settings.flowtly_username and settings.flowtly_password:
+        # The same environment that makes the client log in makes the sandbox accept that login.
+        credentials[settings.flowtly_username] = settings.flowtly_password.get_secret_value()
     faults: dict[str, Any] = {}
     if args.faults:
         try:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from enricher.errors import AuthError
 from enricher.flowtly import FlowtlyClient
 from enricher.flowtly.testing import SMALL_REGISTER, bundled_sample, fast_backoff
 
@@ -166,6 +167,22 @@ def test_login_and_faults_from_the_command_line(
     with FlowtlyClient(served.url, username="ana", password="pa:ss", backoff=fast_backoff()) as client:
         assert client.get_counterparty(4).name == "Jan Kowalski"
         assert client.get("/_sandbox/stats")["faults_injected"] == {"429": 1}
+    assert served.stop()[0] == 0
+
+
+def test_login_from_the_environment(tmp_path: Path, data_file: Path, cleanup: list[Served]) -> None:
+    env = {
+        "ENRICHER_FLOWTLY_USERNAME": "ana",
+        "ENRICHER_FLOWTLY_PASSWORD": "pw",
+        "ENRICHER_FLOWTLY_TOKEN": "tk",
+    }
+    served = start(["--data", str(data_file)], tmp_path, **env)
+    cleanup.append(served)
+    with FlowtlyClient(served.url, username="ana", password="pw", backoff=fast_backoff()) as client:
+        assert client.get_counterparty(1).id == 1
+    wrong = FlowtlyClient(served.url, username="ana", password="nope", backoff=fast_backoff())
+    with wrong, pytest.raises(AuthError):
+        wrong.get_counterparty(1)
     assert served.stop()[0] == 0
 
 
