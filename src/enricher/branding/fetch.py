@@ -184,7 +184,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     def __init__(
         self, guard: AddressGuard, *, verify: bool = True, limits: httpx.Limits | None = None
     ) -> None:
-        limits = limits or httpx.Limits(max_connections=200, max_keepalive_connections=50)
+        # Sites are many and each is visited briefly: a small keep-alive pool is enough, and
+        # httpcore scans every pooled connection per request, so a big one costs CPU.
+        limits = limits or httpx.Limits(
+            max_connections=128, max_keepalive_connections=16, keepalive_expiry=2.0
+        )
         super().__init__(verify=verify, trust_env=False, limits=limits)
         ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
         self._pool = httpcore.AsyncConnectionPool(

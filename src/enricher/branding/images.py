@@ -152,6 +152,8 @@ def _hex(rgb: tuple[int, int, int]) -> str:
 
 def dominant_colors(rgba: Image.Image, limit: int = 4) -> tuple[str, ...]:
     """The brand's main colours, most used first; transparent pixels and a white ground left out."""
+    if max(rgba.size) > 32:  # colours do not need detail: a small copy is quicker to scan
+        rgba = rgba.resize((min(32, rgba.width), min(32, rgba.height)), Image.Resampling.BOX)
     raw = rgba.tobytes()
     opaque = b"".join(raw[i : i + 3] for i in range(0, len(raw), 4) if raw[i + 3] >= 128)
     if not opaque:

@@ -34,7 +34,6 @@ __all__ = ["BrandResult", "brand_page", "brand_url"]
 
 MAX_IMAGES = 4
 """Candidates downloaded per round; a second round runs only when every one of the first failed."""
-MAX_ROUNDS = 2
 
 
 @dataclass
@@ -141,13 +140,17 @@ def _name_source(extraction: Extraction) -> str | None:
 async def _check_candidates(
     candidates: list[LogoCandidate], fetcher: SafeFetcher, result: BrandResult
 ) -> list[CheckedCandidate]:
-    """Download and check the best few; a second round only when none of the first survived."""
+    """Download and check the best few; more only when none of those survived.
+
+    The bare ``/favicon.ico`` guess waits for the second round: a site that declares its icons
+    rarely needs it, and skipping it saves a request per site (often a 404).
+    """
+    first = [c for c in candidates if c.source != "favicon.ico"][:MAX_IMAGES]
+    rest = [c for c in candidates if c not in first]
     accepted: list[CheckedCandidate] = []
-    remaining = list(candidates)
-    for _round in range(MAX_ROUNDS):
-        batch, remaining = remaining[:MAX_IMAGES], remaining[MAX_IMAGES:]
+    for batch in (first, rest[:MAX_IMAGES]):
         if not batch:
-            break
+            continue
         checked = await asyncio.gather(*(_check_one(c, fetcher, result) for c in batch))
         accepted.extend(c for c in checked if c is not None)
         if accepted:
