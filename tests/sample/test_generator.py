@@ -259,3 +259,24 @@ def test_no_duplicates_when_rate_is_zero() -> None:
     entities = [entity for _, entity in generate(1000, seed=2, duplicate_rate=0.0)]
     sizes = Counter(entities)
     assert max(sizes.values()) == 1
+
+
+def test_generation_is_lazy_and_streams() -> None:
+    """A huge count costs nothing up front: records come one by one, pending duplicates stay bounded."""
+    stream = iter_sample(10**9, seed=9)
+    head = list(itertools.islice(stream, 20_000))
+    assert [item.record["id"] for item in head] == list(range(1, 20_001))
+    assert sum(1 for item in head if item.kind == "duplicate") > 2000
+
+
+def test_spanish_cif_letter_follows_the_legal_form(sample: list[SampleRecord]) -> None:
+    spanish = [
+        item.record for item in sample if item.kind == "original" and item.record["addressCountry"] == "ES"
+    ]
+    checked = 0
+    for record in spanish:
+        if record["tin"] and record["type"] == "company":
+            letter = record["tin"][0]
+            assert letter == ("A" if record["name"].endswith(" S.A.") else "B"), record
+            checked += 1
+    assert checked > 10

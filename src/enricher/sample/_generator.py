@@ -421,6 +421,9 @@ class _Generator:
             if site_kind == "shared_host":
                 kind = "shared_host"
         tax = country.next_tax_id() if rng.random() >= 0.07 else None
+        if tax is not None and country.code == "ES" and legal_form is not None:
+            # The CIF letter follows the legal form (A: S.A., B: S.L.); the check digit covers digits only.
+            tax = ("A" if legal_form.canonical == "S.A." else "B") + tax[1:]
         has_vat = tax is not None and rng.random() < (0.9 if country.code == "GB" else 0.7)
         landline = rng.random() < 0.6
         phone = None
