@@ -57,3 +57,17 @@ def test_server_stops_with_the_block() -> None:
         url = sandbox.url
     with pytest.raises(httpx.ConnectError):
         httpx.get(url + "/counterparties", timeout=2)
+
+
+def test_sandbox_client_helper() -> None:
+    with (
+        running_sandbox(SMALL_REGISTER, prefix="/api", token="helper-token") as sandbox,
+        sandbox.client() as client,
+    ):
+        assert client.base_url == sandbox.api_url
+        assert [c.id for c in client.iter_counterparties()] == [1, 2, 3, 4, 5]
+        client.merge_counterparties(1, 2)
+        assert client.get("/_sandbox/stats")["merge_log"] == [[1, 2]]  # admin routes under the prefix too
+        assert httpx.get(
+            f"{sandbox.url}/_sandbox/stats", headers={"Authorization": "Bearer helper-token"}
+        ).is_success

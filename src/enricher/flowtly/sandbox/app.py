@@ -1,8 +1,9 @@
 """The sandbox's ASGI app: a Flowtly-compatible API (API Platform flavour) over an in-memory store.
 
 Every API route goes through :meth:`SandboxApp.guarded`, which counts the request, adds the configured
-delay, checks the bearer token and injects faults, in that order. Admin routes (``/_sandbox/...``)
-need the token too but are never faulted, so a test can always reach them.
+delay, checks the bearer token and injects faults, in that order. Admin routes (``/_sandbox/...``, also
+under the path prefix if one is set) need the token too but are never faulted, so a test can always
+reach them.
 """
 
 from __future__ import annotations
@@ -337,15 +338,29 @@ class SandboxApp:
         g, p = self.guarded, self.prefix
         routes = [
             Route(LOGIN_PATH, self.login, methods=["POST"]),
-            Route("/_sandbox/faults", g("/_sandbox/faults", self.get_faults, api=False), methods=["GET"]),
-            Route("/_sandbox/faults", g("/_sandbox/faults", self.put_faults, api=False), methods=["PUT"]),
-            Route("/_sandbox/stats", g("/_sandbox/stats", self.get_stats, api=False), methods=["GET"]),
             Route(
                 f"{p}/{COUNTERPARTIES}/{{id}}/merge",
                 g(f"/{COUNTERPARTIES}/{{id}}/merge", self.merge_records),
                 methods=["POST"],
             ),
         ]
+        # Admin routes at the root and, with a prefix, under it too (a client's paths are prefixed).
+        for root in sorted({"", p}):
+            routes += [
+                Route(
+                    f"{root}/_sandbox/faults",
+                    g("/_sandbox/faults", self.get_faults, api=False),
+                    methods=["GET"],
+                ),
+                Route(
+                    f"{root}/_sandbox/faults",
+                    g("/_sandbox/faults", self.put_faults, api=False),
+                    methods=["PUT"],
+                ),
+                Route(
+                    f"{root}/_sandbox/stats", g("/_sandbox/stats", self.get_stats, api=False), methods=["GET"]
+                ),
+            ]
         for name in (COUNTERPARTIES, CLIENTS):
             routes += [
                 Route(f"{p}/{name}", g(f"/{name}", self.list_records), methods=["GET"]),

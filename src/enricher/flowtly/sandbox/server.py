@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from enricher.errors import EnricherError
+from enricher.flowtly.client import FlowtlyClient
 from enricher.flowtly.contract import CLIENTS, COUNTERPARTIES
 from enricher.flowtly.sandbox.app import SandboxApp
 from enricher.flowtly.sandbox.faults import Faults
@@ -54,6 +55,12 @@ class Sandbox:
     def api_url(self) -> str:
         """The base URL of the API, including the path prefix if one is set."""
         return self.url + self.app.prefix
+
+    def client(self, **options: Any) -> FlowtlyClient:
+        """A client to this sandbox with its token (``options`` go to :class:`FlowtlyClient`)."""
+        options.setdefault("token", self.token)
+        options.setdefault("timeout", 10.0)
+        return FlowtlyClient(self.api_url, **options)
 
     def __repr__(self) -> str:  # the token stays out of reprs
         return f"Sandbox(url={self.api_url!r}, records={len(self.store.counterparties)})"

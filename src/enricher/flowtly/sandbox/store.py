@@ -225,4 +225,5 @@ class SandboxStore:
             "creates_applied": self.creates_applied,
             "deletes_applied": self.deletes_applied,
             "records": {name: len(c) for name, c in self.collections.items()},
+            "merge_log": [list(pair) for pair in self.merge_log[-1000:]],
         }
