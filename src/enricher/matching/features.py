@@ -89,13 +89,17 @@ def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
     fuzzy = np.flatnonzero(known & (a != b))
     if len(fuzzy):
         sa, sb = _texts(table, "sorted_core", left[fuzzy]), _texts(table, "sorted_core", right[fuzzy])
+        ratio = _scores(fuzz.ratio, sa, sb)
         # Word order is free ("Apple Pan, The") but sorting moves a word whose first letter has a typo,
-        # so the better of the as-written and the sorted comparison counts.
-        ratio = np.maximum(
-            _scores(fuzz.ratio, sa, sb),
-            _scores(fuzz.ratio, _texts(table, "core", left[fuzzy]), _texts(table, "core", right[fuzzy])),
-        )
-        token_set = _scores(fuzz.token_set_ratio, sa, sb)
+        # so the as-written comparison counts too where the sorted one is not already near.
+        again = np.flatnonzero(ratio < 92)
+        if len(again):
+            ca, cb = _texts(table, "core", left[fuzzy[again]]), _texts(table, "core", right[fuzzy[again]])
+            ratio[again] = np.maximum(ratio[again], _scores(fuzz.ratio, ca, cb))
+        token_set = np.zeros(len(fuzzy), dtype=np.float32)
+        again = np.flatnonzero(ratio < 92)
+        if len(again):
+            token_set[again] = _scores(fuzz.token_set_ratio, sa[again], sb[again])
         level = np.full(len(fuzzy), 5, dtype=np.int8)
         level[np.maximum(ratio, token_set) >= 60] = 4
         level[ratio >= 80] = 3

@@ -53,7 +53,8 @@ class MatchIndex:
         self.review_threshold = review_threshold
         self._records: dict[RecordId, Prepared] = {}
         self._keys: dict[RecordId, list[str]] = {}
-        self._blocks: dict[str, list[RecordId]] = defaultdict(list)
+        # key -> members as an insertion-ordered set: O(1) removal when a record changes or goes.
+        self._blocks: dict[str, dict[RecordId, None]] = defaultdict(dict)
         self._tokens: Counter[str] = Counter()
         self._values: dict[str, Counter[str]] = {name: Counter() for name in TF_FIELDS}
 
@@ -94,7 +95,7 @@ class MatchIndex:
         self._records[record.id] = record
         self._keys[record.id] = keys
         for key in keys:
-            self._blocks[key].append(record.id)
+            self._blocks[key][record.id] = None
         for name, field in TF_FIELDS.items():
             value = getattr(record, field)
             if value:
@@ -108,7 +109,7 @@ class MatchIndex:
         for key in self._keys.pop(record_id, []):
             members = self._blocks.get(key)
             if members is not None:
-                members.remove(record_id)
+                members.pop(record_id, None)
                 if not members:
                     del self._blocks[key]
         self._tokens.subtract(set(record.core.split()))
@@ -121,11 +122,14 @@ class MatchIndex:
     def _neighbours(self, record: Prepared) -> list[RecordId]:
         found: dict[RecordId, None] = {}
         for key in block_keys(record, self._tokens):
-            members = self._blocks.get(key, ())
-            if len(members) > QUERY_CAP:
+            block = self._blocks.get(key)
+            if not block:
+                continue
+            members: Iterable[RecordId] = block
+            if len(block) > QUERY_CAP:
                 # A generic key: keep the members whose sorted name starts alike, then cap.
                 start = record.sorted_core[:3]
-                members = [m for m in members if self._records[m].sorted_core[:3] == start][:QUERY_CAP]
+                members = [m for m in block if self._records[m].sorted_core[:3] == start][:QUERY_CAP]
             for member in members:
                 if member != record.id:
                     found[member] = None

@@ -1,0 +1,186 @@
+"""Matching benchmarks in one command: quality on real and generated data, speed, memory, incremental.
+
+    .venv/bin/python benchmarks/matching_all.py                 # restaurants, 10k, 100k, incremental 100k
+    .venv/bin/python benchmarks/matching_all.py --million       # ... plus 1M end to end and 1M index
+
+Each scale runs in its own child process (``--one N``) so that its peak RSS is its own. Figures:
+pairwise precision/recall/F1 of the merge band and of merge+review against the generator's truth,
+records/s, pairs compared, blocking recall (share of true pairs that met in a block), peak RSS, and
+p50/p99 latency of ``MatchIndex.upsert`` for one record against the built index. The restaurants
+figures come from the shared scorer (``/work/shared/tools/score_dedupe.py``) running the real CLI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SCORER = Path("/work/shared/tools/score_dedupe.py")
+
+
+def prf(predicted: set[tuple[int, int]], truth: set[tuple[int, int]]) -> tuple[float, float, float]:
+    tp = len(predicted & truth)
+    p = tp / len(predicted) if predicted else 0.0
+    r = tp / len(truth) if truth else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def generate(count: int, seed: int) -> tuple[list[dict[str, Any]], set[tuple[int, int]]]:
+    from enricher.sample import generate as sample
+
+    records: list[dict[str, Any]] = []
+    groups: dict[str, list[int]] = defaultdict(list)
+    for record, entity in sample(count, seed=seed):
+        records.append(record)
+        groups[entity].append(record["id"])
+    truth = {(a, b) for ids in groups.values() for a, b in itertools.combinations(sorted(ids), 2)}
+    return records, truth
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
+    """Match ``count`` generated records end to end, then time single-record upserts on an index."""
+    from enricher.matching import MatchIndex, match
+    from enricher.matching.blocking import candidate_pairs
+    from enricher.matching.engine import prepare_all
+
+    records, truth = generate(count, seed)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    result = match(records)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+
+    def key(a: Any, b: Any) -> tuple[int, int]:
+        return (a, b) if a < b else (b, a)
+
+    merge = {key(c.a, c.b) for c in result.candidates if c.band == "merge"}
+    listed = {key(c.a, c.b) for c in result.candidates}
+    clustered = {key(a, b) for c in result.clusters for a, b in itertools.combinations(c.ids, 2)}
+    prepared, _ = prepare_all(records)
+    left, right, _ = candidate_pairs(prepared)
+    ids = [p.id for p in prepared]
+    blocked = {key(ids[i], ids[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)}
+    out: dict[str, Any] = {
+        "records": count,
+        "true_pairs": len(truth),
+        "seconds": round(wall, 2),
+        "cpu_seconds_main_process": round(cpu, 2),
+        "records_per_second": round(count / wall),
+        "pairs_compared": result.stats["pairs_compared"],
+        "blocking_recall": round(len(blocked & truth) / len(truth), 4) if truth else None,
+        "merge": [round(x, 4) for x in prf(merge, truth)],
+        "merge+review": [round(x, 4) for x in prf(listed, truth)],
+        "clusters": [round(x, 4) for x in prf(clustered, truth)],
+        "timings": result.stats["timings"],
+        "peak_rss_mib_match": round(peak_rss_mib()),
+    }
+    del result, prepared, left, right, blocked
+    if upserts:
+        fresh, _ = generate(upserts, seed + 1)
+        started = time.perf_counter()
+        index = MatchIndex.build(records)
+        out["index_build_seconds"] = round(time.perf_counter() - started, 2)
+        latencies = []
+        for offset, record in enumerate(fresh):
+            record = dict(record, id=count + 1 + offset)
+            t = time.perf_counter()
+            index.upsert(record)
+            latencies.append(time.perf_counter() - t)
+        # Changed records too: the webhook path sees updates of existing ids as often as creations.
+        for record in records[: upserts // 2]:
+            t = time.perf_counter()
+            index.upsert(dict(record, name=(record.get("name") or "") + " Sp. z o.o."))
+            latencies.append(time.perf_counter() - t)
+        latencies.sort()
+        out["upsert_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 2)
+        out["upsert_ms_p99"] = round(1000 * latencies[int(len(latencies) * 0.99) - 1], 2)
+        out["upsert_ms_max"] = round(1000 * latencies[-1], 2)
+        out["peak_rss_mib_with_index"] = round(peak_rss_mib())
+    return out
+
+
+def restaurants() -> str:
+    if not SCORER.exists():
+        return "restaurants: scorer not found at " + str(SCORER)
+    enricher = ROOT / ".venv" / "bin" / "enricher"
+    proc = subprocess.run(
+        [sys.executable, str(SCORER), str(enricher)], capture_output=True, text=True, check=False
+    )
+    return (proc.stdout or proc.stderr).strip()
+
+
+def child(count: int, seed: int, upserts: int) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--one", str(count), "--seed", str(seed), "--upserts", str(upserts)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return {"records": count, "error": proc.stderr.strip()[-600:]}
+    return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
+
+
+def show(figures: dict[str, Any]) -> None:
+    if "error" in figures:
+        print(f"  {figures['records']:>9,} records: FAILED {figures['error']}")
+        return
+    p, r, f = figures["merge"]
+    pr, rr, fr = figures["merge+review"]
+    print(
+        f"  {figures['records']:>9,} records  {figures['seconds']:7.2f} s  {figures['records_per_second']:>8,} rec/s"
+        f"  pairs {figures['pairs_compared']:>10,}  blocking recall {figures['blocking_recall']}"
+        f"  peak RSS {figures['peak_rss_mib_match']:,} MiB"
+    )
+    print(
+        f"      merge P={p:.4f} R={r:.4f} F1={f:.4f}   merge+review P={pr:.4f} R={rr:.4f} F1={fr:.4f}"
+        f"   ({figures['true_pairs']:,} true pairs)  stages {figures['timings']}"
+    )
+    if "upsert_ms_p99" in figures:
+        print(
+            f"      index of {figures['records']:,}: built in {figures['index_build_seconds']} s, upsert p50"
+            f" {figures['upsert_ms_p50']} ms, p99 {figures['upsert_ms_p99']} ms, max {figures['upsert_ms_max']} ms,"
+            f" peak RSS with index {figures['peak_rss_mib_with_index']:,} MiB"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--upserts", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--million", action="store_true", help="also run 1M records (minutes, ~4 GiB)")
+    parser.add_argument("--sizes", type=int, nargs="*", help="generated sizes (default 10000 100000)")
+    args = parser.parse_args()
+    if args.one:
+        print(json.dumps(one_scale(args.one, args.seed, args.upserts)))
+        return
+    print(
+        f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (shared: timings are noisy)"
+    )
+    print("restaurants (real; shared scorer, CLI end to end):")
+    for line in restaurants().splitlines():
+        print("  " + line)
+    sizes = args.sizes or [10_000, 100_000]
+    if args.million and 1_000_000 not in sizes:
+        sizes.append(1_000_000)
+    print(f"generated (enricher.sample.generate, seed {args.seed}):")
+    for size in sizes:
+        upserts = 1000 if size >= 100_000 else 0
+        show(child(size, args.seed, upserts))
+
+
+if __name__ == "__main__":
+    main()
