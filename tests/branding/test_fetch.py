@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import re
+import ssl
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
+import trustme
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "fixtures" / "sites"))
 from sites_server import SitesServer, running_sites, sites_resolver
@@ -217,3 +220,50 @@ def test_per_host_concurrency_is_limited(sites: SitesServer) -> None:
     run(burst, per_host=2, obey_robots=False)
     assert sites.stats.peak_in_flight["slow.sites.test"] == 2
     assert time.monotonic() - started >= 0.4  # three waves of 0.15 s
+
+
+@pytest.fixture(scope="module")
+def tls_ca() -> trustme.CA:
+    return trustme.CA()
+
+
+@contextmanager
+def tls_sites(ca: trustme.CA, tmp: Path, *names: str) -> Iterator[SitesServer]:
+    cert = ca.issue_cert(*names)
+    key, chain = tmp / "key.pem", tmp / "chain.pem"
+    cert.private_key_pem.write_to_path(str(key))
+    cert.cert_chain_pems[0].write_to_path(str(chain))
+    for extra in cert.cert_chain_pems[1:]:
+        extra.write_to_path(str(chain), append=True)
+    with running_sites(tls=(str(key), str(chain))) as server:
+        yield server
+
+
+def trusting(ca: trustme.CA) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    ca.configure_trust(context)
+    return context
+
+
+def test_https_verifies_the_certificate_against_the_host_name(tls_ca: trustme.CA, tmp_path: Path) -> None:
+    # The connection goes to the checked address (127.0.0.1) but TLS speaks to the name: SNI and
+    # verification use basic.sites.test, for which the certificate was issued (not for 127.0.0.1).
+    with tls_sites(tls_ca, tmp_path, "basic.sites.test") as server:
+        result = run(lambda f: f.fetch_page(server.url("basic")), verify=trusting(tls_ca))
+        assert result.status == 200 and b"Kowalski Trans" in result.body
+
+
+def test_https_with_a_certificate_for_another_name_fails(tls_ca: trustme.CA, tmp_path: Path) -> None:
+    with tls_sites(tls_ca, tmp_path, "someone-else.example", "127.0.0.1") as server:
+        with pytest.raises(FetchError, match="network error"):
+            run(lambda f: f.fetch_page(server.url("basic")), verify=trusting(tls_ca), obey_robots=False)
+        assert server.stats.hits("basic.sites.test") == 0
+
+
+def test_https_with_an_untrusted_ca_fails(tls_ca: trustme.CA, tmp_path: Path) -> None:
+    # The default trust store does not know the test CA.
+    with (
+        tls_sites(tls_ca, tmp_path, "basic.sites.test") as server,
+        pytest.raises(FetchError, match="network"),
+    ):
+        run(lambda f: f.fetch_page(server.url("basic")), obey_robots=False)

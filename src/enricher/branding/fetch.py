@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import re
+import ssl
 import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -182,7 +183,7 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
     """
 
     def __init__(
-        self, guard: AddressGuard, *, verify: bool = True, limits: httpx.Limits | None = None
+        self, guard: AddressGuard, *, verify: bool | ssl.SSLContext = True, limits: httpx.Limits | None = None
     ) -> None:
         # Sites are many and each is visited briefly: a small keep-alive pool is enough, and
         # httpcore scans every pooled connection per request, so a big one costs CPU.
@@ -190,7 +191,11 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
             max_connections=128, max_keepalive_connections=16, keepalive_expiry=2.0
         )
         super().__init__(verify=verify, trust_env=False, limits=limits)
-        ssl_context = httpx.create_ssl_context(verify=verify, trust_env=False)
+        ssl_context = (
+            verify
+            if isinstance(verify, ssl.SSLContext)
+            else httpx.create_ssl_context(verify, trust_env=False)
+        )
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl_context,
             max_connections=limits.max_connections,
@@ -244,7 +249,7 @@ class SafeFetcher:
         robots_ttl: float = 86400.0,
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
-        verify: bool = True,
+        verify: bool | ssl.SSLContext = True,
     ) -> None:
         self.guard = AddressGuard(allow=tuple(allow_hosts), resolver=resolver or system_resolver)
         self.user_agent = user_agent
