@@ -30,6 +30,8 @@ def test_ids_and_all_their_forms_are_valid_and_unique(
             continue
         assert compact not in seen
         seen.add(compact)
+        assert scheme.tin(compact) == scheme.tin_forms(compact)[0]
+        assert scheme.vat(compact) == scheme.vat_forms(compact)[0]
         for form in scheme.tin_forms(compact):
             assert tin_module.is_valid(form), (country, form)
         for form in scheme.vat_forms(compact):

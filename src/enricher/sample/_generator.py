@@ -435,7 +435,7 @@ class _Generator:
         email = self._email(country, domain, fields, core if kind == "franchise" else brand)
         display_name = logo_url = None
         if domain is not None and rng.random() < 0.04:
-            display_name = brand
+            display_name = brand if info.lf_front is None else core  # what the site would call itself
             logo_url = f"https://{domain}/{self.pick(_LOGO_PATHS)}"
         return _Entity(
             key=key,
@@ -481,10 +481,10 @@ class _Generator:
             "displayName": entity.display_name,
             "logoUrl": entity.logo_url,
             "corporateWebsiteUrl": entity.website,
-            "tin": scheme.tin_forms(entity.tax)[0] if entity.tax else None,
+            "tin": scheme.tin(entity.tax) if entity.tax else None,
             "tinType": scheme.tin_type if entity.tax else None,
             "tinCountry": country.code if entity.tax else None,
-            "vatNumber": scheme.vat_forms(entity.tax)[0] if entity.tax and entity.has_vat else None,
+            "vatNumber": scheme.vat(entity.tax) if entity.tax and entity.has_vat else None,
             "country": country.country_iri if rng.random() < 0.5 else country.code,
             "addressStreetLine": entity.street,
             "addressBuildingNumber": entity.building,

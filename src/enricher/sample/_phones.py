@@ -8,6 +8,7 @@ repeat between companies. Prefixes were chosen from the national numbering plans
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 __all__ = ["PHONE_STYLES", "PhonePlan", "PhoneTemplate", "format_phone"]
@@ -46,13 +47,15 @@ PHONE_STYLES = ("international", "national", "e164", "national_compact", "idd", 
 """Written forms of one number; the first two are the usual ones in a clean register."""
 
 
+_SLICES: dict[tuple[int, ...], tuple[slice, ...]] = {}
+
+
 def _split(nsn: str, groups: tuple[int, ...]) -> list[str]:
-    parts = []
-    start = 0
-    for size in groups:
-        parts.append(nsn[start : start + size])
-        start += size
-    return parts
+    slices = _SLICES.get(groups)
+    if slices is None:
+        bounds = [0, *itertools.accumulate(groups)]
+        slices = _SLICES[groups] = tuple(slice(a, b) for a, b in itertools.pairwise(bounds))
+    return [nsn[s] for s in slices]
 
 
 def format_phone(template: PhoneTemplate, nsn: str, style: str) -> str:

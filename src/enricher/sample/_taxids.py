@@ -218,7 +218,8 @@ class TaxScheme:
 
     ``tin_forms(compact)[0]`` is the canonical form of the ``tin`` field, ``vat_forms(compact)[0]``
     the canonical ``vatNumber``; the other entries are the written variants planted in duplicates.
-    ``stdnum_tin``/``stdnum_vat`` name the python-stdnum modules that validate each field.
+    ``stdnum_tin``/``stdnum_vat`` name the python-stdnum modules that validate each field;
+    ``tin``/``vat`` give the canonical forms directly.
     """
 
     country: str
@@ -229,6 +230,8 @@ class TaxScheme:
     vat_forms: Callable[[str], tuple[str, ...]]
     stdnum_tin: str
     stdnum_vat: str
+    tin: Callable[[str], str]  # == tin_forms(compact)[0], without building every form (hot path)
+    vat: Callable[[str], str]  # == vat_forms(compact)[0]
 
 
 @dataclass(frozen=True, slots=True)
@@ -247,20 +250,50 @@ class TaxId:
         return self.scheme.vat_forms(self.compact)[0]
 
 
+def _prefixed(prefix: str) -> Callable[[str], str]:
+    return lambda n: prefix + n
+
+
+def _same(n: str) -> str:
+    return n
+
+
+def _fr_vat(n: str) -> str:
+    return "FR" + _fr_tva(n)
+
+
+def _se_tin(n: str) -> str:
+    return f"{n[:6]}-{n[6:]}"
+
+
+def _se_vat(n: str) -> str:
+    return f"SE{n}01"
+
+
+# fmt: off
 TAX_SCHEMES: dict[str, TaxScheme] = {
     s.country: s
     for s in (
-        TaxScheme("PL", "NIP", 9, _pl_nip, _pl_forms, _eu_vat_forms("PL", _pl_forms), "pl.nip", "pl.nip"),
-        TaxScheme(
-            "DE", "USt-IdNr.", 8, _de_ustid, _de_forms, _eu_vat_forms("DE", _de_forms), "de.vat", "de.vat"
-        ),
-        TaxScheme("NL", "BTW-id", 8, _nl_btw, _nl_forms, _eu_vat_forms("NL", _nl_forms), "nl.btw", "nl.btw"),
-        TaxScheme("GB", "VAT", 7, _gb_vat, _gb_forms, _eu_vat_forms("GB", _gb_forms), "gb.vat", "gb.vat"),
-        TaxScheme("FR", "SIREN", 8, _fr_siren, _fr_siren_forms, _fr_vat_forms, "fr.siren", "fr.tva"),
-        TaxScheme("CZ", "IČO", 7, _cz_ico, _cz_forms, _eu_vat_forms("CZ", _cz_forms), "cz.dic", "cz.dic"),
-        TaxScheme("AT", "UID", 7, _at_uid, _at_forms, _eu_vat_forms("AT", _at_forms), "at.uid", "at.uid"),
-        TaxScheme("ES", "CIF", 7, _es_cif, _es_forms, _eu_vat_forms("ES", _es_forms), "es.nif", "es.nif"),
-        TaxScheme("IT", "P.IVA", 9, _it_piva, _it_forms, _eu_vat_forms("IT", _it_forms), "it.iva", "it.iva"),
-        TaxScheme("SE", "Org.nr", 7, _se_orgnr, _se_forms, _se_vat_forms, "se.orgnr", "se.vat"),
+        TaxScheme("PL", "NIP", 9, _pl_nip, _pl_forms, _eu_vat_forms("PL", _pl_forms), "pl.nip", "pl.nip",
+                  _same, _prefixed("PL")),
+        TaxScheme("DE", "USt-IdNr.", 8, _de_ustid, _de_forms, _eu_vat_forms("DE", _de_forms), "de.vat",
+                  "de.vat", _prefixed("DE"), _prefixed("DE")),
+        TaxScheme("NL", "BTW-id", 8, _nl_btw, _nl_forms, _eu_vat_forms("NL", _nl_forms), "nl.btw", "nl.btw",
+                  _prefixed("NL"), _prefixed("NL")),
+        TaxScheme("GB", "VAT", 7, _gb_vat, _gb_forms, _eu_vat_forms("GB", _gb_forms), "gb.vat", "gb.vat",
+                  _prefixed("GB"), _prefixed("GB")),
+        TaxScheme("FR", "SIREN", 8, _fr_siren, _fr_siren_forms, _fr_vat_forms, "fr.siren", "fr.tva",
+                  _same, _fr_vat),
+        TaxScheme("CZ", "IČO", 7, _cz_ico, _cz_forms, _eu_vat_forms("CZ", _cz_forms), "cz.dic", "cz.dic",
+                  _same, _prefixed("CZ")),
+        TaxScheme("AT", "UID", 7, _at_uid, _at_forms, _eu_vat_forms("AT", _at_forms), "at.uid", "at.uid",
+                  _prefixed("AT"), _prefixed("AT")),
+        TaxScheme("ES", "CIF", 7, _es_cif, _es_forms, _eu_vat_forms("ES", _es_forms), "es.nif", "es.nif",
+                  _same, _prefixed("ES")),
+        TaxScheme("IT", "P.IVA", 9, _it_piva, _it_forms, _eu_vat_forms("IT", _it_forms), "it.iva", "it.iva",
+                  _same, _prefixed("IT")),
+        TaxScheme("SE", "Org.nr", 7, _se_orgnr, _se_forms, _se_vat_forms, "se.orgnr", "se.vat",
+                  _se_tin, _se_vat),
     )
 }
+# fmt: on
