@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -49,3 +52,13 @@ def test_write_sample_without_truth_and_progress(tmp_path: Path) -> None:
     assert seen[-1] == 25_000 and seen[0] == 10_000
     assert len((tmp_path / "x.jsonl").read_text(encoding="utf-8").splitlines()) == 25_000
     assert not (tmp_path / "t.csv").exists()
+
+
+def test_same_bytes_in_another_process_with_another_hash_seed(tmp_path: Path) -> None:
+    """Nothing depends on str hashing or set order: a fresh interpreter writes identical bytes."""
+    here, there = tmp_path / "here.jsonl", tmp_path / "there.jsonl"
+    write_sample(here, 300, seed=21)
+    code = f"from enricher.sample import write_sample; write_sample({str(there)!r}, 300, seed=21)"
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=120)
+    assert here.read_bytes() == there.read_bytes()
