@@ -325,3 +325,11 @@ def test_inline_svg_with_an_embedded_image_points_at_an_absolute_url() -> None:
     best = extract(html, "https://emb.de/de/").candidates[0]
     _, data = decode_data_uri(best.url) or ("", b"")
     assert b'href="https://emb.de/de/img/l.png"' in data
+
+
+def test_page_wide_classes_on_body_do_not_make_everything_a_trap() -> None:
+    html = """<html class="has-cookie-bar"><body class="cmplz-cookiebanner-visible social sticky-footer">
+    <header><a href="/"><img class="logo" src="/logo.png"></a></header></body></html>"""
+    result = extract(html, "https://body.pl/")
+    assert result.logo_url == "https://body.pl/logo.png"
+    assert "footer" not in result.candidates[0].notes

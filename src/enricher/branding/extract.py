@@ -711,6 +711,8 @@ def _region(el: Any, scan: _Scan) -> _Region:
         header, footer, trap = region.header, region.footer, region.trap
         logo_depth, home_depth = min(region.logo_depth + 1, _FAR), min(region.home_depth + 1, _FAR)
         cls, ident = node.get("class"), node.get("id")
+        if tag in ("html", "body"):
+            cls = ident = None  # CMPs and themes flag the whole page ("has-cookie-bar", "sticky-footer")
         if cls or ident:
             h, f, t, logo = _classify(f"{cls or ''} {ident or ''}".lower())
             header, footer, trap = header or h, footer or f, trap or t
