@@ -89,6 +89,8 @@ def test_rejected_candidates_say_why(sites: SitesServer) -> None:
     assert reasons[sites.url("html-favicon", "/favicon.ico")] == "HTML served as an image"
     reasons = dict(brand(sites, "xxe-svg").rejected)
     assert reasons[sites.url("xxe-svg", "/logo.svg")].startswith("unsafe SVG")
+    reasons = dict(brand(sites, "slow-logo").rejected)
+    assert "deadline" in reasons[sites.url("slow-logo", "/img/slow-logo.png")]
 
 
 def test_brand_url_builds_its_own_guarded_fetcher_from_settings(sites: SitesServer) -> None:

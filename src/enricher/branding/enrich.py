@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from enricher.branding.fetch import SafeFetcher
-from enricher.branding.online import BrandResult, brand_page
+from enricher.branding.online import BrandResult, brand_page, website_url
 from enricher.errors import AuthError, FlowtlyError, NotFoundError, RecordError
 from enricher.flowtly.models import Counterparty, RecordId
 
@@ -142,21 +142,6 @@ def _reason_key(reason: str | None) -> str:
     """A reason without its URL tail, so equal causes group together in the summary."""
     text = reason or "unknown"
     return text.split(": http", 1)[0].split(" (http", 1)[0]
-
-
-def website_url(raw: str | None) -> str | None:
-    """The record's website as an absolute http(s) URL (``www.acme.pl`` -> ``https://www.acme.pl/``)."""
-    text = (raw or "").strip()
-    if not text:
-        return None
-    if "://" not in text:
-        text = "https://" + text.lstrip("/")
-    scheme = text.split("://", 1)[0].lower()
-    if scheme not in ("http", "https"):
-        return text  # refused later by the fetcher, with a reason
-    if text.count("/") == 2:
-        text += "/"
-    return text
 
 
 def _empty(value: str | None) -> bool:

@@ -30,7 +30,7 @@ from enricher.errors import EnricherError, FetchError
 if TYPE_CHECKING:
     from enricher.config import Settings
 
-__all__ = ["BrandResult", "brand_page", "brand_url"]
+__all__ = ["BrandResult", "brand_page", "brand_url", "website_url"]
 
 MAX_IMAGES = 4
 """Candidates downloaded per round; a second round runs only when every one of the first failed."""
@@ -85,6 +85,21 @@ def _short(url: str) -> str:
     return url if len(url) <= 120 else url[:100] + "...(" + str(len(url)) + " chars)"
 
 
+def website_url(raw: str | None) -> str | None:
+    """The record's website as an absolute http(s) URL (``www.acme.pl`` -> ``https://www.acme.pl/``)."""
+    text = (raw or "").strip()
+    if not text:
+        return None
+    if "://" not in text:
+        text = "https://" + text.lstrip("/")
+    scheme = text.split("://", 1)[0].lower()
+    if scheme not in ("http", "https"):
+        return text  # refused later by the fetcher, with a reason
+    if text.count("/") == 2:
+        text += "/"
+    return text
+
+
 async def brand_url(
     url: str, settings: Settings, *, known_name: str | None = None, fetcher: SafeFetcher | None = None
 ) -> dict[str, Any]:
@@ -96,7 +111,14 @@ async def brand_url(
 
 
 async def brand_page(url: str, fetcher: SafeFetcher, *, known_name: str | None = None) -> BrandResult:
-    """Fetch, extract, check images and choose; a failure is reported in ``error``, never raised."""
+    """Fetch, extract, check images and choose; a failure is reported in ``error``, never raised.
+
+    ``url`` may lack its scheme (``www.acme.pl``: https is assumed). The whole site gets twice the
+    fetcher's per-fetch deadline: images still loading when it runs out are left out, not waited for.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 2 * fetcher.timeout
+    url = website_url(url) or url
     result = BrandResult(url=url)
     try:
         page = await fetcher.fetch_page(url)
@@ -113,7 +135,13 @@ async def brand_page(url: str, fetcher: SafeFetcher, *, known_name: str | None =
         extraction = await _with_manifest(extraction, fetcher, result)
     result.display_name = extraction.display_name
     result.name_source = _name_source(extraction)
-    result.candidates = await _check_candidates(extraction.candidates, fetcher, result)
+    accepted: list[CheckedCandidate] = []
+    try:
+        async with asyncio.timeout_at(deadline):
+            await _check_candidates(extraction.candidates, fetcher, result, accepted)
+    except TimeoutError:
+        result.rejected.append((result.final_url or url, "site deadline passed while checking images"))
+    result.candidates = rank_checked(accepted)
     return result
 
 
@@ -138,16 +166,18 @@ def _name_source(extraction: Extraction) -> str | None:
 
 
 async def _check_candidates(
-    candidates: list[LogoCandidate], fetcher: SafeFetcher, result: BrandResult
-) -> list[CheckedCandidate]:
-    """Download and check the best few; more only when none of those survived.
+    candidates: list[LogoCandidate],
+    fetcher: SafeFetcher,
+    result: BrandResult,
+    accepted: list[CheckedCandidate],
+) -> None:
+    """Download and check the best few into ``accepted``; more only when none of those survived.
 
     The bare ``/favicon.ico`` guess waits for the second round: a site that declares its icons
     rarely needs it, and skipping it saves a request per site (often a 404).
     """
     first = [c for c in candidates if c.source != "favicon.ico"][:MAX_IMAGES]
     rest = [c for c in candidates if c not in first]
-    accepted: list[CheckedCandidate] = []
     for batch in (first, rest[:MAX_IMAGES]):
         if not batch:
             continue
@@ -155,7 +185,6 @@ async def _check_candidates(
         accepted.extend(c for c in checked if c is not None)
         if accepted:
             break
-    return rank_checked(accepted)
 
 
 async def _check_one(c: LogoCandidate, fetcher: SafeFetcher, result: BrandResult) -> CheckedCandidate | None:
