@@ -333,3 +333,11 @@ def test_page_wide_classes_on_body_do_not_make_everything_a_trap() -> None:
     result = extract(html, "https://body.pl/")
     assert result.logo_url == "https://body.pl/logo.png"
     assert "footer" not in result.candidates[0].notes
+
+
+def test_own_header_inside_a_broad_wrapper_resets_the_trap_but_not_inside_a_cookie_dialog() -> None:
+    html = """<div class="layout social-enabled"><header><a href="/"><img class="logo" src="/logo.png"></a>
+    <ul class="social"><li><img class="logo" src="/ig.png"></li></ul></header></div>
+    <div id="cookie-dialog"><header><img class="logo" src="/cmp-logo.png"></header></div>"""
+    urls = [c.url for c in extract(html, "https://wrap.pl/").candidates]
+    assert urls == ["https://wrap.pl/logo.png", "https://wrap.pl/favicon.ico"]

@@ -695,6 +695,7 @@ def _classify(text: str) -> tuple[bool, bool, str | None, bool]:
 
 
 _CLASSIFIED: dict[str, tuple[bool, bool, str | None, bool]] = {}
+_CMP_RE = re.compile(r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|cmp|rodo")
 
 
 def _region(el: Any, scan: _Scan) -> _Region:
@@ -729,6 +730,9 @@ def _region(el: Any, scan: _Scan) -> _Region:
             role = role.lower()
             header = header or role in ("banner", "navigation")
             footer = footer or role == "contentinfo"
+        if (tag == "header" or role == "banner") and trap and not _CMP_RE.search(trap):
+            # The page's own header inside a broad wrapper ("social-enabled"): not the trap's content.
+            trap, footer = None, False
         if aria and trap is None:
             m = _TRAP_CONTAINER_RE.search(aria.lower())
             trap = f"inside a {m.group(0)!r} block" if m else None
