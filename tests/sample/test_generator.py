@@ -170,6 +170,22 @@ def test_variants_are_what_they_claim(sample: list[SampleRecord]) -> None:
         if "phone_format" in item.variants:
             assert record["addressPhoneNumber"] != original["addressPhoneNumber"]
             checked["phone_format"] += 1
+        if "address_moved" in item.variants:
+            moved = (record["addressStreetLine"], record["addressBuildingNumber"])
+            assert moved != (original["addressStreetLine"], original["addressBuildingNumber"])
+            assert record["addressCity"] == original["addressCity"]
+            checked["address_moved"] += 1
+        if "phone_changed" in item.variants:
+            country = record["addressCountry"]
+            new, old = (
+                phonenumbers.parse(p, country)
+                for p in (record["addressPhoneNumber"], original["addressPhoneNumber"])
+            )
+            assert new.national_number != old.national_number
+            checked["phone_changed"] += 1
+        if "abbreviation" in item.variants:
+            assert record["name"] != original["name"]
+            checked["abbreviation"] += 1
         if not item.variants:  # an exact re-entry: identical apart from id, settings and country form
             assert _identity(record) == _identity(original)
     assert min(checked.values()) > 5

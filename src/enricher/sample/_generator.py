@@ -25,13 +25,13 @@ __all__ = ["FIELD_VARIANTS", "NAME_VARIANTS", "SampleRecord", "generate", "iter_
 
 T = TypeVar("T")
 
-NAME_VARIANTS = ("typo", "legal_form", "word_order", "diacritics", "case")
+NAME_VARIANTS = ("typo", "legal_form", "word_order", "diacritics", "case", "punctuation", "abbreviation")
 """How a duplicate's name may differ from the original's."""
 
 FIELD_VARIANTS = (
     "tin_format", "tin_missing", "vat_format", "vat_missing", "website_variant", "website_missing",
     "phone_format", "phone_missing", "email_variant", "email_missing", "street_abbreviation",
-    "address_merged", "postcode_format", "address_missing", "city_case",
+    "address_merged", "postcode_format", "address_missing", "city_case", "address_moved", "phone_changed",
 )  # fmt: skip
 """How a duplicate's other fields may differ from the original's."""
 
@@ -232,6 +232,15 @@ _FEMALE_PL = frozenset(
         "Renata",
     ]
 )
+
+
+def _punctuation(core: str, and_word: str, rng: random.Random) -> str:
+    """Quotes dropped, hyphens spaced or closed up, "&" spelled out: how the same name gets retyped."""
+    if '"' in core:
+        return core.replace('"', "")
+    if " & " in core and (rng.random() < 0.5 or "-" not in core):
+        return core.replace(" & ", f" {and_word} ", 1)
+    return core.replace("-", " " if rng.random() < 0.6 else "", 1)
 
 
 class _Generator:
@@ -522,6 +531,16 @@ class _Generator:
             options.append("word_order")
         if not entity.core.isascii() or (entity.legal_form is not None and not entity.name().isascii()):
             options += ["diacritics", "diacritics"]
+        if '"' in entity.core or "-" in entity.core or " & " in entity.core:
+            options.append("punctuation")
+        abbreviations = [
+            (found, other)
+            for short, longs in entity.country.locale.name_abbreviations
+            for found, other in ((short, longs), *((long, (short,)) for long in longs))
+            if f" {found} " in f" {entity.core} "  # whole words: "P.H.U." is not inside "P.P.H.U."
+        ]
+        if abbreviations:
+            options += ["abbreviation", "abbreviation"]
         picked: list[str] = []
         for _ in range(1 if rng.random() < 0.7 else 2):
             choice = self.pick(options)
@@ -539,6 +558,15 @@ class _Generator:
             if swapped != core:
                 core = swapped
                 done.append("word_order")
+        if "abbreviation" in picked and abbreviations:
+            found, others = abbreviations[int(rng.random() * len(abbreviations))]
+            core = f" {core} ".replace(f" {found} ", f" {others[int(rng.random() * len(others))]} ", 1)[1:-1]
+            done.append("abbreviation")
+        if "punctuation" in picked:
+            punctuated = _punctuation(core, entity.country.locale.and_word, rng)
+            if punctuated != core:
+                core = punctuated
+                done.append("punctuation")
         if "typo" in picked:
             core, kind = typo(core, rng)
             if kind != "none":
@@ -599,6 +627,10 @@ class _Generator:
             if roll < 0.12:
                 record["addressPhoneNumber"] = None
                 changed.append("phone_missing")
+            elif roll < 0.16:  # a new number since the first record was keyed in
+                template, nsn = self._phone(self.pick(entity.country.locale.mobiles))
+                record["addressPhoneNumber"] = format_phone(template, nsn, self.pick(PHONE_STYLES))
+                changed.append("phone_changed")
             elif roll < 0.55:
                 styles = PHONE_STYLES
                 style = self.pick(styles)
@@ -651,6 +683,15 @@ class _Generator:
             record["addressPostCode"] = None
             changed.append("address_missing")
             return
+        if rng.random() < 0.04:  # the company moved within its city; the register has both addresses
+            moved_street, building, locale_number, postcode = self._address(country, entity.city)
+            if moved_street is not None and (moved_street, building) != (street, entity.building):
+                record["addressStreetLine"] = moved_street
+                record["addressBuildingNumber"] = building
+                record["addressLocaleNumber"] = locale_number
+                record["addressPostCode"] = postcode
+                changed.append("address_moved")
+                return
         if street is not None and rng.random() < 0.3:
             options = [(a, b) for a, b in country.abbreviations if a in street]
             if options:

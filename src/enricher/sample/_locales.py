@@ -65,6 +65,8 @@ class Locale:
     site_paths: tuple[str, ...]
     franchises: tuple[tuple[str, str], ...]  # (brand, the brand's own domain)
     postcode_prefix: str  # "PL-00-950", "D-10115": how postcodes are sometimes written abroad
+    and_word: str = "and"  # what "&" becomes when a clerk spells it out
+    name_abbreviations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # ("P.H.U.", ("PHU", "Przedsię..."))
 
 
 def _w(text: str) -> tuple[str, ...]:
@@ -261,6 +263,15 @@ LOCALES: tuple[Locale, ...] = (
             ("Carrefour Express", "carrefour.pl"),
         ),
         postcode_prefix="PL",
+        and_word="i",
+        name_abbreviations=(
+            ("P.H.U.", ("PHU", "Przedsiębiorstwo Handlowo-Usługowe")),
+            ("F.H.U.", ("FHU", "Firma Handlowo-Usługowa")),
+            ("P.P.H.U.", ("PPHU", "Przedsiębiorstwo Produkcyjno-Handlowo-Usługowe")),
+            ("Zakład Usług Remontowych", ("Z.U.R.", "ZUR")),
+            ("Firma Handlowo-Usługowa", ("F.H.U.", "FHU")),
+            ("Przedsiębiorstwo Handlowe", ("P.H.", "PH")),
+        ),
     ),
     Locale(
         country="DE",
@@ -382,6 +393,7 @@ LOCALES: tuple[Locale, ...] = (
             ("Fressnapf", "fressnapf.de"),
         ),
         postcode_prefix="D",
+        and_word="und",
     ),
     Locale(
         country="NL",
@@ -482,6 +494,7 @@ LOCALES: tuple[Locale, ...] = (
             ("Spar", "spar.nl"),
         ),
         postcode_prefix="NL",
+        and_word="en",
     ),
     Locale(
         country="GB",
@@ -593,6 +606,8 @@ LOCALES: tuple[Locale, ...] = (
             ("Domino's Pizza", "dominos.co.uk"),
         ),
         postcode_prefix="",
+        and_word="and",
+        name_abbreviations=(("& Sons", ("and Sons", "& Son")),),
     ),
     Locale(
         country="FR",
@@ -715,6 +730,8 @@ LOCALES: tuple[Locale, ...] = (
             ("Franprix", "franprix.fr"),
         ),
         postcode_prefix="F",
+        and_word="et",
+        name_abbreviations=(("Établissements", ("Ets", "Ets.", "Etablissements")), ("et Fils", ("& Fils",))),
     ),
     Locale(
         country="CZ",
@@ -802,6 +819,7 @@ LOCALES: tuple[Locale, ...] = (
             ("Žabka", "zabka.cz"),
         ),
         postcode_prefix="CZ",
+        and_word="a",
     ),
     Locale(
         country="AT",
@@ -891,6 +909,7 @@ LOCALES: tuple[Locale, ...] = (
             ("Nah&Frisch", "nahundfrisch.at"),
         ),
         postcode_prefix="A",
+        and_word="und",
     ),
     Locale(
         country="ES",
@@ -1000,6 +1019,8 @@ LOCALES: tuple[Locale, ...] = (
             ("100 Montaditos", "100montaditos.com"),
         ),
         postcode_prefix="E",
+        and_word="y",
+        name_abbreviations=(("e Hijos", ("e Hijos S.", "& Hijos")),),
     ),
     Locale(
         country="IT",
@@ -1115,6 +1136,8 @@ LOCALES: tuple[Locale, ...] = (
             ("Carrefour Express", "carrefour.it"),
         ),
         postcode_prefix="I",
+        and_word="e",
+        name_abbreviations=(("& C.", ("e C.", "& Co.")),),
     ),
     Locale(
         country="SE",
@@ -1201,5 +1224,6 @@ LOCALES: tuple[Locale, ...] = (
         site_paths=_w("kontakt|om-oss"),
         franchises=(("ICA Nära", "ica.se"), ("Pressbyrån", "pressbyran.se"), ("Circle K", "circlek.se")),
         postcode_prefix="SE",
+        and_word="och",
     ),
 )
