@@ -3,7 +3,9 @@
     .venv/bin/python benchmarks/matching_all.py                 # restaurants, 10k, 100k, incremental 100k
     .venv/bin/python benchmarks/matching_all.py --million       # ... plus 1M end to end and 1M index
 
-Each scale runs in its own child process (``--one N``) so that its peak RSS is its own. Figures:
+Each scale runs in its own child process (``--one N``), which writes the generated records to JSONL and
+times the real ``enricher dedupe`` CLI on them (a grandchild: its wall time, CPU time and peak RSS are
+its own, input parsing and output writing included). Figures:
 pairwise precision/recall/F1 of the merge band and of merge+review against the generator's truth,
 records/s, pairs compared, blocking recall (share of true pairs that met in a block), peak RSS, and
 p50/p99 latency of ``MatchIndex.upsert`` for one record against the built index. The restaurants
@@ -19,8 +21,10 @@ import os
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,74 +51,98 @@ def generate(count: int, seed: int) -> tuple[list[dict[str, Any]], set[tuple[int
     return records, truth
 
 
-def _cpu() -> float:
-    """CPU seconds of this process and its finished children (the normalising workers)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
 def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open("rb") as handle:
+        for line in handle:
+            yield json.loads(line)
+
+
+def run_cli(source: Path, output: Path) -> tuple[float, float, float, str]:
+    """``enricher dedupe`` in a child process: wall seconds, CPU seconds (with its workers), peak RSS MiB."""
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "enricher", "dedupe", "--input", str(source), "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"dedupe failed ({proc.returncode}): {err.strip()[-400:]}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err
+
+
 def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
-    """Match ``count`` generated records end to end, then time single-record upserts on an index."""
-    from enricher.matching import MatchIndex, match
+    """Generate ``count`` records, run the real CLI on them, score its output against the truth; then
+    build a MatchIndex on the same records and time single-record upserts."""
+    from enricher.matching import MatchIndex
     from enricher.matching.blocking import candidate_pairs
     from enricher.matching.engine import prepare_all
-
-    records, truth = generate(count, seed)
-    cpu0, wall0 = _cpu(), time.perf_counter()
-    result = match(records)
-    wall, cpu = time.perf_counter() - wall0, _cpu() - cpu0
 
     def key(a: Any, b: Any) -> tuple[int, int]:
         return (a, b) if a < b else (b, a)
 
-    merge = {key(c.a, c.b) for c in result.candidates if c.band == "merge"}
-    listed = {key(c.a, c.b) for c in result.candidates}
-    clustered = {key(a, b) for c in result.clusters for a, b in itertools.combinations(c.ids, 2)}
-    prepared, _ = prepare_all(records)
-    left, right, _ = candidate_pairs(prepared)
-    ids = [p.id for p in prepared]
-    blocked = {key(ids[i], ids[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)}
-    out: dict[str, Any] = {
-        "records": count,
-        "true_pairs": len(truth),
-        "seconds": round(wall, 2),
-        "cpu_seconds_all": round(cpu, 2),
-        "records_per_second": round(count / wall),
-        "pairs_compared": result.stats["pairs_compared"],
-        "blocking_recall": round(len(blocked & truth) / len(truth), 4) if truth else None,
-        "merge": [round(x, 4) for x in prf(merge, truth)],
-        "merge+review": [round(x, 4) for x in prf(listed, truth)],
-        "clusters": [round(x, 4) for x in prf(clustered, truth)],
-        "timings": result.stats["timings"],
-        "peak_rss_mib_match": round(peak_rss_mib()),
-    }
-    del result, prepared, left, right, blocked
-    if upserts:
-        fresh, _ = generate(upserts, seed + 1)
-        started = time.perf_counter()
-        index = MatchIndex.build(records)
-        out["index_build_seconds"] = round(time.perf_counter() - started, 2)
-        latencies = []
-        for offset, record in enumerate(fresh):
-            record = dict(record, id=count + 1 + offset)
-            t = time.perf_counter()
-            index.upsert(record)
-            latencies.append(time.perf_counter() - t)
-        # Changed records too: the webhook path sees updates of existing ids as often as creations.
-        for record in records[: upserts // 2]:
-            t = time.perf_counter()
-            index.upsert(dict(record, name=(record.get("name") or "") + " Sp. z o.o."))
-            latencies.append(time.perf_counter() - t)
-        latencies.sort()
-        out["upsert_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 2)
-        out["upsert_ms_p99"] = round(1000 * latencies[int(len(latencies) * 0.99) - 1], 2)
-        out["upsert_ms_max"] = round(1000 * latencies[-1], 2)
-        out["peak_rss_mib_with_index"] = round(peak_rss_mib())
+    with tempfile.TemporaryDirectory() as tmp:
+        source, output = Path(tmp) / "in.jsonl", Path(tmp) / "out.json"
+        records, truth = generate(count, seed)
+        with source.open("w", encoding="utf-8") as out:
+            for record in records:
+                out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        del records
+        wall, cpu, rss, err = run_cli(source, output)
+        data = json.loads(output.read_text())
+        merge = {key(c["a"], c["b"]) for c in data["candidates"] if c["band"] == "merge"}
+        listed = {key(c["a"], c["b"]) for c in data["candidates"]}
+        clustered = {key(a, b) for c in data["clusters"] for a, b in itertools.combinations(c["ids"], 2)}
+        del data
+        prepared, _ = prepare_all(read_jsonl(source))
+        left, right, stats = candidate_pairs(prepared)
+        ids = [p.id for p in prepared]
+        blocked = {key(ids[i], ids[j]) for i, j in zip(left.tolist(), right.tolist(), strict=True)}
+        del prepared, left, right, ids
+        out: dict[str, Any] = {
+            "records": count,
+            "true_pairs": len(truth),
+            "seconds": round(wall, 2),
+            "cpu_seconds_all": round(cpu, 2),
+            "records_per_second": round(count / wall),
+            "pairs_compared": stats["pairs_compared"],
+            "blocking_recall": round(len(blocked & truth) / len(truth), 4) if truth else None,
+            "merge": [round(x, 4) for x in prf(merge, truth)],
+            "merge+review": [round(x, 4) for x in prf(listed, truth)],
+            "clusters": [round(x, 4) for x in prf(clustered, truth)],
+            "cli": err.strip().splitlines()[-1] if err.strip() else "",
+            "peak_rss_mib_match": round(rss),
+        }
+        del blocked, merge, listed, clustered
+        if upserts:
+            started = time.perf_counter()
+            index = MatchIndex.build(read_jsonl(source))
+            out["index_build_seconds"] = round(time.perf_counter() - started, 2)
+            fresh, _ = generate(upserts, seed + 1)
+            latencies = []
+            for offset, record in enumerate(fresh):
+                t = time.perf_counter()
+                index.upsert(dict(record, id=count + 1 + offset))
+                latencies.append(time.perf_counter() - t)
+            # Changed records too: the webhook path sees updates of existing ids as often as creations.
+            for offset, record in enumerate(fresh[: upserts // 2]):
+                t = time.perf_counter()
+                index.upsert(dict(record, id=1 + offset))
+                latencies.append(time.perf_counter() - t)
+            latencies.sort()
+            out["upsert_ms_p50"] = round(1000 * latencies[len(latencies) // 2], 2)
+            out["upsert_ms_p99"] = round(1000 * latencies[int(len(latencies) * 0.99) - 1], 2)
+            out["upsert_ms_max"] = round(1000 * latencies[-1], 2)
+            out["peak_rss_mib_with_index"] = round(peak_rss_mib())
     return out
 
 
@@ -151,7 +179,7 @@ def show(figures: dict[str, Any]) -> None:
     print(f"  {f['records']:>9,} records  {speed}  pairs compared {f['pairs_compared']:,}")
     print(f"      blocking recall {f['blocking_recall']}  peak RSS {f['peak_rss_mib_match']:,} MiB")
     print(f"      merge P={p:.4f} R={r:.4f} F1={f1:.4f}   merge+review P={pr:.4f} R={rr:.4f} F1={fr:.4f}")
-    print(f"      ({f['true_pairs']:,} true pairs)  stages {f['timings']}")
+    print(f"      ({f['true_pairs']:,} true pairs)  CLI: {f['cli']}")
     if "upsert_ms_p99" in f:
         latency = f"p50 {f['upsert_ms_p50']} ms, p99 {f['upsert_ms_p99']} ms, max {f['upsert_ms_max']} ms"
         print(f"      index of {f['records']:,} built in {f['index_build_seconds']} s; upsert {latency}")

@@ -7,7 +7,6 @@ reported with its line number and skipped; unreadable input stops the run with a
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
@@ -15,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -51,8 +51,8 @@ def read_jsonl(
             if not raw.strip():
                 continue
             try:
-                record = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+                record = orjson.loads(raw)
+            except orjson.JSONDecodeError as exc:
                 problems.append(f"line {number}: not valid JSON ({exc.__class__.__name__}: {str(exc)[:80]})")
                 continue
             if not isinstance(record, dict):
@@ -78,9 +78,9 @@ def write_output(result: MatchResult, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".dedupe-", suffix=".json", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as out:
-            json.dump(result.to_contract(), out, ensure_ascii=False)
-            out.write("\n")
+        with os.fdopen(fd, "wb") as out:
+            out.write(orjson.dumps(result.to_contract()))
+            out.write(b"\n")
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -1,7 +1,7 @@
 """Blocking: which pairs are worth comparing at all.
 
 Each record gets several keys (valid or not tax id, website domain, phone, phone's last seven digits,
-its two rarest name words, postcode + name start, house number + street word + postcode or city); two
+its two rarest name words, postcode + name start, house number + street word + postcode, and + city); two
 records are compared when they share any key. A block bigger than ``cap`` is not compared all-to-all:
 its members are sorted by name and each meets only its ``window`` nearest neighbours (sorted
 neighbourhood), so the cost stays near linear however generic a key is.
@@ -53,9 +53,13 @@ def block_keys(record: Prepared, counts: Counter[str] | dict[str, int]) -> list[
         keys.append("n" + token)
     if record.postcode and record.core:
         keys.append(f"z{record.postcode}|{record.sorted_core[:3]}")
-    if record.house and record.street and (record.postcode or record.city):
-        word = max(record.street.split(), key=len)
-        keys.append(f"a{record.house}|{word[:5]}|{record.postcode or record.city}")
+    if record.house and record.street:
+        word = max(record.street.split(), key=len)[:5]
+        # Twice, so that a typo in the postcode or in the city alone does not separate a pair.
+        if record.postcode:
+            keys.append(f"a{record.house}|{word}|{record.postcode}")
+        if record.city:
+            keys.append(f"c{record.house}|{word}|{record.city}")
     return keys
 
 
