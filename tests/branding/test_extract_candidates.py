@@ -92,6 +92,21 @@ def test_trap_reason(url: str, texts: tuple[str, ...], own: str, trap: bool) -> 
     assert (trap_reason(url, *texts, own_domain=own) is not None) is trap
 
 
+@pytest.mark.parametrize(
+    ("url", "alt"),
+    [
+        ("https://a.pl/images/ue/FE_POIR_poziom_pl-1_rgb.jpg", "Fundusze Europejskie"),
+        ("https://a.pl/img/x.png", "Unia Europejska"),
+        ("https://a.pl/img/gazele-biznesu-2023.png", ""),
+        ("https://a.pl/img/badge.png", "Diamenty Forbesa 2023"),
+        ("https://a.pl/img/iso9001-logo.png", ""),
+        ("https://a.pl/img/certyfikat-jakosci.png", ""),
+    ],
+)
+def test_badges_next_to_a_logo_are_traps_on_page_images(url: str, alt: str) -> None:
+    assert trap_reason(url, alt, own_domain="a.pl", strict=True) is not None
+
+
 def test_generic_trap_words_only_in_strict_mode() -> None:
     assert trap_reason("https://a.pl/img/partner-logo.png", own_domain="a.pl") is None
     assert trap_reason("https://a.pl/img/partner-logo.png", own_domain="a.pl", strict=True) is not None

@@ -196,6 +196,12 @@ _TRAP_WORDS = (
 # ("og-share.png"): only checked where the text describes an on-page element (alt, class).
 _GENERIC_TRAP_WORDS = (
     "social|share|payment|payments|cookie|cookies|consent|gdpr|partner|partners|sponsor|sponsors"
+    # Badges Polish (and EU) company sites carry next to their logo: EU funding, business awards,
+    # certificates.
+    "|fundusze|fundusz|unia[-_ ]?europejska|european[-_ ]?union|eu[-_ ]?(?:flag|logo|funds?)"
+    "|ue[-_ ]?(?:flag|logo)|flaga[-_ ]?ue|efrr|efs|poir|feng|kpo|gazel[aei]?|gazele[-_ ]?biznesu"
+    "|forbes\\w*|diament[ya]?|award|awards|nagroda|nagrody|certyfikat\\w*|certificate|iso[-_ ]?\\d{4,5}"
+    "|t[uü]v(?:[-_ ]?\\w+)?"
 )
 _TRAP_RE = re.compile(rf"(?<![a-z0-9])({_TRAP_WORDS})(?![a-z0-9])")
 _STRICT_TRAP_RE = re.compile(rf"(?<![a-z0-9])({_TRAP_WORDS}|{_GENERIC_TRAP_WORDS})(?![a-z0-9])")

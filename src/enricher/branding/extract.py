@@ -177,6 +177,7 @@ _TRAP_CONTAINER_RE = re.compile(
     r"|follow-us|(?<![a-z])clients?(?![a-z])|customers|(?<![a-z])brands(?![a-z])|logos(?![a-z])|awards"
     r"|certific|badges|trust|app-?store|google-?play|download-app|(?<![a-z])apps(?![a-z])"
     r"|(?<![a-z])lang(?![a-z])|language|wpml|(?<![a-z])flags?(?![a-z])"
+    r"|fundusze|eu-?funds?|unia|nagrod|(?<![a-z])certs?(?![a-z])|gazel"
 )
 _HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
 _LAZY_ATTRS = ("data-src", "data-lazy-src", "data-original", "data-lazy", "data-url", "data-srcset",
