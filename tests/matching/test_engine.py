@@ -105,3 +105,18 @@ def test_parallel_normalising_gives_the_same_result() -> None:
     one, _ = prepare_all(many, workers=1)
     two, _ = prepare_all(many, workers=2)
     assert one == two
+
+
+def test_vectorised_merge_mask_agrees_with_band_of() -> None:
+    import numpy as np
+
+    from enricher.matching.engine import band_of, merge_mask
+    from enricher.matching.features import FEATURES
+
+    rng = np.random.default_rng(5)
+    levels = np.stack([rng.integers(-1, len(f.levels), size=400) for f in FEATURES], axis=1).astype(np.int8)
+    score = rng.random(400) ** 0.05
+    mask = merge_mask(score, levels, FEATURES)
+    for row in range(400):
+        named = {f.name: int(levels[row, k]) for k, f in enumerate(FEATURES)}
+        assert (band_of(float(score[row]), named) == "merge") == bool(mask[row])

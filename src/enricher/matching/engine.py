@@ -77,6 +77,19 @@ def band_of(score: float, levels: Mapping[str, int], merge_threshold: float = ME
     return "review"
 
 
+def merge_mask(
+    score: FloatArray,
+    levels: LevelMatrix,
+    features: Sequence[Feature],
+    merge_threshold: float = MERGE_THRESHOLD,
+) -> npt.NDArray[np.bool_]:
+    """``band_of`` for many pairs at once: True where the pair belongs to the merge band."""
+    column = {f.name: k for k, f in enumerate(features)}
+    name, tin = levels[:, column["name"]], levels[:, column["tin"]]
+    agrees = np.where(tin == 0, NAME_AGREES_WITH_TIN, NAME_AGREES)
+    return np.asarray((score >= merge_threshold) & (name >= 0) & (name <= agrees) & (tin != 2))
+
+
 @dataclass(slots=True)
 class Scorer:
     """A fitted model bound to a table: scores arbitrary pairs of its records and explains them."""
@@ -118,8 +131,13 @@ class Scorer:
         return self.total(compare_all(self.table, left, right), left)
 
     def evidence(
-        self, levels: npt.NDArray[np.int8], weights: FloatArray, a: Prepared, b: Prepared
+        self,
+        levels: Sequence[int] | npt.NDArray[np.int8],
+        weights: Sequence[float] | FloatArray,
+        a: Prepared,
+        b: Prepared,
     ) -> list[Evidence]:
+        """One Evidence per feature that has values on both sides, in feature order."""
         return [
             Evidence(f.name, f.result(int(level)), float(weight), f.explain(int(level), a, b))
             for f, level, weight in zip(self.model.features, levels, weights, strict=True)
@@ -254,31 +272,42 @@ def match(
 
     listed = np.flatnonzero(score >= review_threshold)
     listed = listed[np.argsort(-score[listed], kind="stable")]
-    weights = scorer.weights(levels[listed], left[listed])
+    bands = merge_mask(score[listed], levels[listed], scorer.model.features, merge_threshold)
+    weights = scorer.weights(levels[listed], left[listed]).tolist()
     candidates: list[Candidate] = []
     edges: list[tuple[int, int, float, str]] = []
     rejected: set[tuple[RecordId, RecordId]] = set()
-    name_of = {f.name: k for k, f in enumerate(scorer.model.features)}
-    for row, pair in enumerate(listed):
-        i, j = int(left[pair]), int(right[pair])
+    rows = zip(
+        left[listed].tolist(),
+        right[listed].tolist(),
+        score[listed].tolist(),
+        levels[listed].tolist(),
+        weights,
+        bands.tolist(),
+        strict=True,
+    )
+    for i, j, p, pair_levels, pair_weights, is_merge in rows:
         a, b = prepared[i], prepared[j]
-        p = float(score[pair])
         judgement = decisions.judgement(a.id, b.id) if decisions is not None else None
         if judgement is Judgement.REJECTED:
             rejected.add(pair_key(a.id, b.id))
             continue
-        pair_levels = levels[pair]
-        band = band_of(p, {n: int(pair_levels[k]) for n, k in name_of.items()}, merge_threshold)
-        evidence = scorer.evidence(pair_levels, weights[row], a, b)
         if judgement is Judgement.APPROVED:
             edges.append((i, j, 1.0, "approved by a person"))
             continue
-        candidates.append(Candidate(a.id, b.id, p, band, evidence))
-        if band == "merge":
+        evidence = scorer.evidence(pair_levels, pair_weights, a, b)
+        candidates.append(Candidate(a.id, b.id, p, "merge" if is_merge else "review", evidence))
+        if is_merge:
             top = max(evidence, key=lambda e: e.weight)
             edges.append((i, j, p, top.explanation.rstrip(".")))
     edges.sort(key=lambda e: -e[2])
-    known = {(int(left[k]), int(right[k])): float(score[k]) for k in listed}
+    known = dict(
+        zip(
+            zip(left[listed].tolist(), right[listed].tolist(), strict=True),
+            score[listed].tolist(),
+            strict=True,
+        )
+    )
     clusters = build_clusters(prepared, edges, scorer.score, rejected=rejected, known=known)
     lap("cluster")
     total = time.perf_counter() - started

@@ -22,12 +22,12 @@ from enricher.matching.engine import (
     MERGE_THRESHOLD,
     REVIEW_THRESHOLD,
     Scorer,
-    band_of,
     compare_all,
+    merge_mask,
     prepare_all,
 )
 from enricher.matching.records import Prepared, Table, prepare
-from enricher.matching.results import Candidate
+from enricher.matching.results import Band, Candidate
 from enricher.matching.scoring import TF_FIELDS, Model, default_model
 
 __all__ = ["MatchIndex"]
@@ -155,14 +155,14 @@ class MatchIndex:
         levels = compare_all(table, left, right)
         score = scorer.total(levels, left)
         weights = scorer.weights(levels, left)
-        names = {f.name: k for k, f in enumerate(self.model.features)}
+        merge = merge_mask(score, levels, self.model.features, self.merge_threshold)
         out = []
         for row in np.flatnonzero(score >= self.review_threshold):
             other = rows[int(right[row])]
             if self.decisions is not None and self.decisions.judgement(record.id, other.id) is not None:
                 continue
             p = float(score[row])
-            band = band_of(p, {n: int(levels[row, k]) for n, k in names.items()}, self.merge_threshold)
+            band: Band = "merge" if merge[row] else "review"
             out.append(
                 Candidate(
                     record.id, other.id, p, band, scorer.evidence(levels[row], weights[row], record, other)
