@@ -152,7 +152,7 @@ def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, st
             return data[len(bom) :].decode(name, "replace"), name
     codec = _codec(encoding)
     if codec is None:
-        head = data[:4096]
+        head = data[:16384]  # browsers look at 1024 bytes; real pages put scripts before the meta
         m = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
         codec = _codec(m.group(1).decode("ascii")) if m else None
         if codec and codec.startswith("utf-16"):
