@@ -8,7 +8,7 @@ import random
 import pytest
 
 from enricher.sample import TAX_SCHEMES
-from enricher.sample._taxids import Scrambler
+from enricher.sample._taxids import PERSON_TAX_SCHEMES, Scrambler, TaxScheme
 
 
 def test_every_country_has_a_scheme(validators: dict[str, tuple[str, str]]) -> None:
@@ -19,9 +19,15 @@ def test_every_country_has_a_scheme(validators: dict[str, tuple[str, str]]) -> N
 def test_ids_and_all_their_forms_are_valid_and_unique(
     country: str, validators: dict[str, tuple[str, str]]
 ) -> None:
-    scheme = TAX_SCHEMES[country]
-    tin_module = importlib.import_module(f"stdnum.{validators[country][0]}")
-    vat_module = importlib.import_module(f"stdnum.{validators[country][1]}")
+    for scheme in (TAX_SCHEMES[country], PERSON_TAX_SCHEMES.get(country)):
+        if scheme is not None:
+            _check_scheme(scheme, validators[country])
+
+
+def _check_scheme(scheme: TaxScheme, modules: tuple[str, str]) -> None:
+    country = scheme.country
+    tin_module = importlib.import_module(f"stdnum.{modules[0]}")
+    vat_module = importlib.import_module(f"stdnum.{modules[1]}")
     scramble = Scrambler(scheme.body_digits, random.Random(country))
     seen: set[str] = set()
     for counter in range(3000):

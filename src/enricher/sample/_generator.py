@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 from enricher.sample._locales import LOCALES, City, LegalForm, Locale, NamePattern
 from enricher.sample._perturb import change_case, slug, strip_diacritics, swap_words, typo
 from enricher.sample._phones import PHONE_STYLES, PhoneTemplate, format_phone
-from enricher.sample._taxids import Scrambler
+from enricher.sample._taxids import PERSON_TAX_SCHEMES, Scrambler, TaxScheme
 
 __all__ = ["FIELD_VARIANTS", "NAME_VARIANTS", "SampleRecord", "generate", "iter_sample"]
 
@@ -135,15 +135,27 @@ class _Country:
         self.postcodes = {city.name: _compile_postcode(city.postcode, self.code) for city in locale.cities}
         self.tax_scrambler = Scrambler(locale.tax.body_digits, rng)
         self.tax_counter = 0
+        self.person_scheme = PERSON_TAX_SCHEMES.get(self.code)
+        self.person_scrambler = Scrambler(self.person_scheme.body_digits, rng) if self.person_scheme else None
+        self.person_counter = 0
         self.country_iri = f"/countries/{self.code}"
         self.abbreviations = locale.street_abbreviations
 
     def next_tax_id(self) -> str:
-        """The next unused compact tax id of this country (unique by construction)."""
+        """The next unused compact company tax id of this country (unique by construction)."""
         build = self.locale.tax.build
         while True:
             self.tax_counter += 1
             compact = build(self.tax_scrambler(self.tax_counter))
+            if compact is not None:
+                return compact
+
+    def next_person_tax_id(self) -> str:
+        """The next unused personal tax id (only where :data:`PERSON_TAX_SCHEMES` has one)."""
+        assert self.person_scheme is not None and self.person_scrambler is not None
+        while True:
+            self.person_counter += 1
+            compact = self.person_scheme.build(self.person_scrambler(self.person_counter))
             if compact is not None:
                 return compact
 
@@ -186,6 +198,7 @@ class _Entity:
     domain: str | None
     website: str | None
     site_paths: tuple[str, ...]
+    scheme: TaxScheme
     tax: str | None
     has_vat: bool
     phone: tuple[PhoneTemplate, str] | None
@@ -429,7 +442,14 @@ class _Generator:
             domain, website, site_kind = self._website(country, brand, city)
             if site_kind == "shared_host":
                 kind = "shared_host"
-        tax = country.next_tax_id() if rng.random() >= 0.07 else None
+        scheme = country.locale.tax
+        tax = None
+        if rng.random() >= 0.07:
+            if entity_type == "person" and country.person_scheme is not None:
+                scheme = country.person_scheme
+                tax = country.next_person_tax_id()
+            else:
+                tax = country.next_tax_id()
         if tax is not None and country.code == "ES" and legal_form is not None:
             # The CIF letter follows the legal form (A: S.A., B: S.L.); the check digit covers digits only.
             tax = ("A" if legal_form.canonical == "S.A." else "B") + tax[1:]
@@ -459,6 +479,7 @@ class _Generator:
             domain=domain,
             website=website,
             site_paths=loc.site_paths,
+            scheme=scheme,
             tax=tax,
             has_vat=has_vat,
             phone=phone,
@@ -479,7 +500,7 @@ class _Generator:
         """The entity's record as a clean register would hold it."""
         rng = self.rng
         country = entity.country
-        scheme = country.locale.tax
+        scheme = entity.scheme
         phone = None
         if entity.phone is not None:
             phone = format_phone(entity.phone[0], entity.phone[1], entity.phone_style)
@@ -592,7 +613,7 @@ class _Generator:
         rng = self.rng
         if entity.tax is None:
             return
-        scheme = entity.country.locale.tax
+        scheme = entity.scheme
         roll = rng.random()
         if roll < 0.08:
             record["tin"] = record["tinType"] = record["tinCountry"] = None

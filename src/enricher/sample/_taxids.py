@@ -12,7 +12,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["TAX_SCHEMES", "Scrambler", "TaxId", "TaxScheme"]
+__all__ = ["PERSON_TAX_SCHEMES", "TAX_SCHEMES", "Scrambler", "TaxId", "TaxScheme"]
 
 
 class Scrambler:
@@ -130,6 +130,11 @@ def _es_cif(body: str) -> str | None:
     return kind + body + _luhn_digit(body)
 
 
+def _es_dni(body: str) -> str | None:
+    # A Spanish sole trader's NIF is the owner's DNI: 8 digits and a check letter (mod 23).
+    return body + "TRWAGMYFPDXBNJZSQVHLCKE"[int(body) % 23]
+
+
 def _it_piva(body: str) -> str | None:
     # 7-digit company number, 3-digit office code (001-100), Luhn digit.
     if body[:7] == "0000000":
@@ -188,6 +193,10 @@ def _at_forms(n: str) -> tuple[str, ...]:
 
 def _es_forms(n: str) -> tuple[str, ...]:
     return (n, f"{n[0]}-{n[1:]}", f"ES{n}", f"ES {n[0]}-{n[1:]}", n.lower())
+
+
+def _es_dni_forms(n: str) -> tuple[str, ...]:
+    return (n, f"{n[:8]}-{n[8]}", f"{n[:8]} {n[8]}", f"ES{n}", n.lower())
 
 
 def _it_forms(n: str) -> tuple[str, ...]:
@@ -296,4 +305,10 @@ TAX_SCHEMES: dict[str, TaxScheme] = {
                   _se_tin, _se_vat),
     )
 }
+
+PERSON_TAX_SCHEMES: dict[str, TaxScheme] = {
+    "ES": TaxScheme("ES", "NIF", 8, _es_dni, _es_dni_forms, _eu_vat_forms("ES", _es_dni_forms), "es.nif",
+                    "es.nif", _same, _prefixed("ES")),
+}
+"""Countries where a sole trader is identified by a personal number rather than the company id."""
 # fmt: on
