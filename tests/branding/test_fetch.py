@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import trustme
 
@@ -267,3 +268,34 @@ def test_https_with_an_untrusted_ca_fails(tls_ca: trustme.CA, tmp_path: Path) ->
         pytest.raises(FetchError, match="network"),
     ):
         run(lambda f: f.fetch_page(server.url("basic")), obey_robots=False)
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """A layer over the guarded transport, like the workers' shared per-host rate limit."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.hosts: list[str] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.hosts.append(request.url.host)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+
+def test_a_wrapped_transport_keeps_the_connect_time_guard(sites: SitesServer) -> None:
+    layers: list[CountingTransport] = []
+
+    def wrap(inner: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport:
+        layers.append(CountingTransport(inner))
+        return layers[-1]
+
+    assert (
+        run(lambda f: f.fetch_page(sites.url("basic")), wrap_transport=wrap, obey_robots=False).status == 200
+    )
+    with pytest.raises(BlockedTargetError, match="loopback"):
+        run(lambda f: f.fetch_page(sites.url("redirect-loopback")), wrap_transport=wrap, obey_robots=False)
+    assert layers[0].hosts == ["basic.sites.test"]
+    assert layers[1].hosts == ["redirect-loopback.sites.test", "127.0.0.1"]  # refused at connect

@@ -15,6 +15,8 @@ Website URLs come from records anyone can edit, so fetching them is an SSRF risk
 
 Tests and the embedded demo inject ``resolver`` (fake DNS) and, for the demo only, ``transport``;
 with an injected transport the guard runs before each request instead (nothing connects anyway).
+``wrap_transport`` layers something (the workers' shared per-host rate limit) over the guarded
+transport without giving up the connect-time check.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import codecs
 import re
 import ssl
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -249,6 +251,7 @@ class SafeFetcher:
         robots_ttl: float = 86400.0,
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
         verify: bool | ssl.SSLContext = True,
     ) -> None:
         self.guard = AddressGuard(allow=tuple(allow_hosts), resolver=resolver or system_resolver)
@@ -261,8 +264,10 @@ class SafeFetcher:
         # With our own transport the guard runs at connect time; an injected one (the embedded
         # demo, an ASGI app) never connects anywhere, so the guard runs before each request instead.
         self._pre_check = transport is not None
+        chosen = transport or GuardedTransport(self.guard, verify=verify)
         self._client = httpx.AsyncClient(
-            transport=transport or GuardedTransport(self.guard, verify=verify),
+            # wrap_transport layers e.g. a shared per-host rate limit over the guarded transport.
+            transport=wrap_transport(chosen) if wrap_transport else chosen,
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(min(timeout, 10.0)),
@@ -278,6 +283,7 @@ class SafeFetcher:
         *,
         resolver: Resolver | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
+        wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None,
         **overrides: Any,
     ) -> SafeFetcher:
         """A fetcher configured from ``ENRICHER_FETCH_*`` settings."""
@@ -290,7 +296,7 @@ class SafeFetcher:
             "per_host": settings.fetch_per_host,
         }
         options.update(overrides)
-        return cls(resolver=resolver, transport=transport, **options)
+        return cls(resolver=resolver, transport=transport, wrap_transport=wrap_transport, **options)
 
     async def __aenter__(self) -> SafeFetcher:
         return self
