@@ -118,3 +118,11 @@ def test_unresolvable_host_is_a_fetch_error_not_a_block() -> None:
     with pytest.raises(FetchError, match="cannot resolve") as info:
         asyncio.run(_guard().resolve("nowhere.example"))
     assert not isinstance(info.value, BlockedTargetError)
+
+
+@pytest.mark.parametrize("host", ["2130706433", "0x7f.1", "127.1", "017700000001", "localhost"])
+def test_odd_spellings_of_loopback_are_caught_after_resolution(host: str) -> None:
+    # The system resolver turns these into 127.0.0.1 (or ::1); the check runs on what it answers.
+    guard = AddressGuard()
+    with pytest.raises(BlockedTargetError, match="loopback"):
+        asyncio.run(guard.resolve(host))

@@ -380,7 +380,10 @@ class SafeFetcher:
                         # Drain a small body so the kept-alive connection serves the next hop.
                         await self._read_capped(response, 64 * 1024, str(target), truncate=True)
                         redirects.append(str(target))
-                        current = str(target.join(location.strip()))
+                        try:
+                            current = str(target.join(location.strip()))
+                        except (httpx.InvalidURL, ValueError):
+                            raise BlockedTargetError("malformed redirect", url=str(target)) from None
                         continue
                     if raise_for_status and response.status_code >= 400:
                         raise FetchStatusError(response.status_code, url=str(target))
