@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO, TextIO
+
+import orjson
 
 from enricher.sample._generator import generate
 
@@ -34,7 +35,7 @@ def write_sample(
     duplicate_rate: float = 0.25,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Write ``count`` records as JSON lines (UTF-8, one object per line) and optionally the truth CSV.
+    """Write ``count`` records as compact JSON lines (UTF-8) and optionally the truth CSV.
 
     The truth file has the header ``id,entity``. ``progress`` is called with the number of records
     written so far, every 10,000 records and at the end. Returns the number of records written.
@@ -42,16 +43,15 @@ def write_sample(
     out = Path(path)
     truth_file = Path(truth_path) if truth_path is not None else None
     written = 0
-    dumps = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
-    with out.open("w", encoding="utf-8", newline="\n") as records:
+    with out.open("wb") as records:
         truth = truth_file.open("w", encoding="utf-8", newline="\n") if truth_file is not None else None
         try:
             if truth is not None:
                 truth.write("id,entity\n")
-            lines: list[str] = []
+            lines: list[bytes] = []
             keys: list[str] = []
             for record, entity in generate(count, seed=seed, duplicate_rate=duplicate_rate):
-                lines.append(dumps(record))
+                lines.append(orjson.dumps(record))  # ~10x the stdlib encoder: most of the write time
                 keys.append(f"{record['id']},{entity}")  # ints and E0000001-style keys: nothing to quote
                 written += 1
                 if len(lines) >= 10_000:
@@ -67,9 +67,9 @@ def write_sample(
     return written
 
 
-def _flush(records: TextIO, lines: list[str], truth: TextIO | None, keys: list[str]) -> None:
+def _flush(records: BinaryIO, lines: list[bytes], truth: TextIO | None, keys: list[str]) -> None:
     if lines:
-        records.write("\n".join(lines) + "\n")
+        records.write(b"\n".join(lines) + b"\n")
     if truth is not None and keys:
         truth.write("\n".join(keys) + "\n")
     lines.clear()
