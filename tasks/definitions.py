@@ -46,20 +46,24 @@ def register(app: Celery) -> dict[str, Any]:
         return app.task(name=f"enricher.{name}", **{**options, **extra})  # type: ignore[no-any-return]
 
     @task("dispatch")
-    def dispatch(self: EnricherTask, record_ids: list[RecordId], kind: str, webhook_id: str = "") -> int:
-        """A counterparty was created or changed: queue match-one and enrich-one for each id."""
+    def dispatch(self: EnricherTask, events: list[dict[str, Any]]) -> int:
+        """Counterparties were created or changed: queue match-one and enrich-one for each id.
+
+        One message carries a batch of webhook events (the receiver's relay sends a batch per round
+        trip), so the receiver's cost per event stays far below one Celery publish.
+        """
         wanted = jobs.event_jobs(self.settings)
-        if self.ctx.state.redis is not None:
-            self.ctx.state.redis.incr(self.ctx.state.keys.counter("events_dispatched"))
+        ids = list(dict.fromkeys(rid for event in events for rid in event.get("ids", [])))
         sent = 0
-        for rid in record_ids:
+        for rid in ids:
             if "match" in wanted:
                 match_one.delay(rid)
                 sent += 1
             if "enrich" in wanted:
                 enrich_one.delay(rid)
                 sent += 1
-        log.info("event %s %s %s: %d jobs queued", webhook_id, kind, record_ids, sent)
+        _redis(self).incrby(self.ctx.state.keys.counter("events_dispatched"), len(events))
+        log.info("%d webhook event(s), %d record(s): %d jobs queued", len(events), len(ids), sent)
         return sent
 
     @task("sync")

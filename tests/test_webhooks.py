@@ -1,8 +1,8 @@
 """The webhook receiver in-process (ASGI) against the real Redis on 6379, with its own key prefix.
 
 Signatures come from the ``standardwebhooks`` reference package, not from the code under test.
-``enqueue`` is the receiver's seam to the queue: here it records the events it was given (the
-Celery path is covered end to end in tests/tasks/).
+Accepted events land in the Redis inbox (read here directly); the relay's ``publish`` seam to
+Celery records what it is given (the Celery path is covered end to end in tests/tasks/).
 """
 
 from __future__ import annotations
@@ -22,9 +22,17 @@ import redis
 import redis.asyncio as aioredis
 from standardwebhooks import Webhook
 
-from enricher.config import load_settings
+from enricher.config import Settings, load_settings
 from enricher.errors import ConfigError
-from enricher.webhooks import CounterpartyEvent, PayloadError, create_app, parse_event, parse_secrets
+from enricher.state import Keys, WebhookInbox
+from enricher.webhooks import (
+    CounterpartyEvent,
+    InboxRelay,
+    PayloadError,
+    create_app,
+    parse_event,
+    parse_secrets,
+)
 
 pytestmark = [pytest.mark.integration, pytest.mark.anyio]
 
@@ -55,18 +63,30 @@ def sign(
 
 
 class Recorder:
-    """The queue seam: remembers each event; can be told to fail like a broker that is down."""
+    """The relay's publish seam: remembers the events; can be told to fail like a broker that is down."""
 
     def __init__(self) -> None:
         self.events: list[CounterpartyEvent] = []
         self.fail = False
         self._lock = threading.Lock()
 
-    def __call__(self, event: CounterpartyEvent) -> None:
+    def __call__(self, events: list[CounterpartyEvent]) -> None:
         if self.fail:
             raise ConnectionError("broker down")
         with self._lock:
-            self.events.append(event)
+            self.events.extend(events)
+
+
+class Inbox:
+    """Reads what the receiver queued: the events in the inbox list, oldest first."""
+
+    def __init__(self, prefix: str) -> None:
+        self.key = f"{prefix}:webhook:inbox"
+        self.r = redis.Redis(port=6379)
+
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return [json.loads(v) for v in reversed(self.r.lrange(self.key, 0, -1))]
 
 
 @pytest.fixture
@@ -85,15 +105,23 @@ def recorder() -> Recorder:
 
 
 @pytest.fixture
-async def client(prefix: str, recorder: Recorder) -> AsyncIterator[httpx.AsyncClient]:
-    settings = load_settings(
+def inbox(prefix: str) -> Inbox:
+    return Inbox(prefix)
+
+
+def settings_for(prefix: str) -> Settings:
+    return load_settings(
         redis_url="redis://127.0.0.1:6379/0",
         redis_prefix=prefix,
         webhook_secret=f"{SECRET} {OLD_SECRET}",
         webhook_max_body=10_000,
     )
+
+
+@pytest.fixture
+async def client(prefix: str) -> AsyncIterator[httpx.AsyncClient]:
     rclient = aioredis.Redis(port=6379)
-    app = create_app(settings, enqueue=recorder, redis_client=rclient)
+    app = create_app(settings_for(prefix), publish=None, redis_client=rclient)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://receiver") as c:
         yield c
     await rclient.aclose()
@@ -103,53 +131,45 @@ def event(record: Any = 12, kind: str = "counterparty.created") -> dict[str, Any
     return {"type": kind, "timestamp": datetime.now(tz=UTC).isoformat(), "data": record}
 
 
-async def test_valid_delivery_is_accepted_and_queued_once(
-    client: httpx.AsyncClient, recorder: Recorder
-) -> None:
+async def test_valid_delivery_is_accepted_and_queued_once(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event({"id": 12, "@id": "/counterparties/12"}))
     response = await client.post(URL, content=raw, headers=headers)
     assert response.status_code == 202, response.text
     assert response.json() == {"status": "accepted", "ids": [12], "kind": "created"}
-    assert [(e.kind, e.record_ids, e.webhook_id) for e in recorder.events] == [
-        ("created", (12,), headers["webhook-id"])
-    ]
+    assert inbox.events == [{"ids": [12], "kind": "created", "webhook_id": headers["webhook-id"]}]
 
 
-async def test_redelivery_does_nothing(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_redelivery_does_nothing(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event(7))
     first = await client.post(URL, content=raw, headers=headers)
     second = await client.post(URL, content=raw, headers=headers)
     assert (first.status_code, second.status_code) == (202, 202)
     assert second.json()["status"] == "duplicate"
-    assert len(recorder.events) == 1
+    assert len(inbox.events) == 1
 
 
-async def test_hundred_concurrent_copies_queue_one_job(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_hundred_concurrent_copies_queue_one_job(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event("/counterparties/33", "counterparty.updated"))
     responses = await asyncio.gather(*(client.post(URL, content=raw, headers=headers) for _ in range(100)))
-    statuses = [r.status_code for r in responses]
-    # Exactly one copy enqueues; the others are duplicates (202) or, while it is being enqueued, 409.
-    assert set(statuses) <= {202, 409}
-    assert sum(1 for r in responses if r.status_code == 202 and r.json()["status"] == "accepted") == 1
-    assert len(recorder.events) == 1
-    # A sender retrying the 409s later is told "duplicate".
-    again = await client.post(URL, content=raw, headers=headers)
-    assert again.json()["status"] == "duplicate"
+    assert {r.status_code for r in responses} == {202}
+    # Accepting is one atomic step: exactly one copy is queued, the 99 others are duplicates.
+    assert sorted(r.json()["status"] for r in responses) == ["accepted"] + ["duplicate"] * 99
+    assert len(inbox.events) == 1
 
 
-async def test_rotated_secret_still_verifies(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_rotated_secret_still_verifies(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event(5), secret=OLD_SECRET)
     assert (await client.post(URL, content=raw, headers=headers)).status_code == 202
-    assert len(recorder.events) == 1
+    assert len(inbox.events) == 1
 
 
-async def test_several_signatures_one_valid(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_several_signatures_one_valid(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event(6))
     headers["webhook-signature"] = (
         "v1,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA= v2,zzz " + headers["webhook-signature"]
     )
     assert (await client.post(URL, content=raw, headers=headers)).status_code == 202
-    assert len(recorder.events) == 1
+    assert len(inbox.events) == 1
 
 
 @pytest.mark.parametrize(
@@ -165,7 +185,7 @@ async def test_several_signatures_one_valid(client: httpx.AsyncClient, recorder:
     ],
 )
 async def test_bad_signature_is_401_and_queues_nothing(
-    client: httpx.AsyncClient, recorder: Recorder, tamper: str
+    client: httpx.AsyncClient, inbox: Inbox, tamper: str
 ) -> None:
     raw, headers = sign(
         event(9),
@@ -185,21 +205,21 @@ async def test_bad_signature_is_401_and_queues_nothing(
         del headers["webhook-id"]
     response = await client.post(URL, content=raw, headers=headers)
     assert response.status_code == 401, response.text
-    assert recorder.events == []
+    assert inbox.events == []
 
 
 @pytest.mark.parametrize("offset", [timedelta(minutes=-6), timedelta(minutes=6)])
 async def test_stale_or_future_timestamp_is_401(
-    client: httpx.AsyncClient, recorder: Recorder, offset: timedelta
+    client: httpx.AsyncClient, inbox: Inbox, offset: timedelta
 ) -> None:
     raw, headers = sign(event(9), at=datetime.now(tz=UTC) + offset)
     response = await client.post(URL, content=raw, headers=headers)
     assert response.status_code == 401
     assert "timestamp" in response.json()["error"]
-    assert recorder.events == []
+    assert inbox.events == []
 
 
-async def test_timestamp_within_tolerance_is_accepted(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_timestamp_within_tolerance_is_accepted(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event(9), at=datetime.now(tz=UTC) - timedelta(minutes=4))
     assert (await client.post(URL, content=raw, headers=headers)).status_code == 202
 
@@ -222,55 +242,111 @@ async def test_timestamp_within_tolerance_is_accepted(client: httpx.AsyncClient,
     ],
 )
 async def test_malformed_body_gets_4xx_and_queues_nothing(
-    client: httpx.AsyncClient, recorder: Recorder, body: bytes, status: int
+    client: httpx.AsyncClient, inbox: Inbox, body: bytes, status: int
 ) -> None:
     raw, headers = sign(body)
     response = await client.post(URL, content=raw, headers=headers)
     assert response.status_code == status, response.text
     assert "error" in response.json()
-    assert recorder.events == []
+    assert inbox.events == []
 
 
-async def test_body_over_the_cap_is_413(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_body_over_the_cap_is_413(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign({"type": "counterparty.created", "data": {"id": 1, "pad": "x" * 20_000}})
     assert (await client.post(URL, content=raw, headers=headers)).status_code == 413
-    assert recorder.events == []
+    assert inbox.events == []
 
 
-async def test_other_events_are_ignored_with_202(client: httpx.AsyncClient, recorder: Recorder) -> None:
+async def test_other_events_are_ignored_with_202(client: httpx.AsyncClient, inbox: Inbox) -> None:
     raw, headers = sign(event(3, "invoice.created"))
     response = await client.post(URL, content=raw, headers=headers)
     assert (response.status_code, response.json()) == (202, {"status": "ignored"})
-    assert recorder.events == []
+    assert inbox.events == []
 
 
-async def test_broker_failure_is_503_and_the_retry_goes_through(
-    client: httpx.AsyncClient, recorder: Recorder
+async def test_relay_publishes_in_order_and_empties_the_inbox(
+    client: httpx.AsyncClient, inbox: Inbox, prefix: str, recorder: Recorder
+) -> None:
+    for n in range(5):
+        raw, headers = sign(event(n + 1), msg_id=f"msg_order_{n}")
+        assert (await client.post(URL, content=raw, headers=headers)).status_code == 202
+    rclient = aioredis.Redis(port=6379)
+    relay = InboxRelay(WebhookInbox(rclient, Keys(prefix), ttl=60), recorder, batch=3)
+    assert await relay.step(wait=0.1) == 3
+    assert await relay.step(wait=0.1) == 2
+    assert await relay.step(wait=0.1) == 0
+    await rclient.aclose()
+    assert [e.record_ids for e in recorder.events] == [(1,), (2,), (3,), (4,), (5,)]
+    assert inbox.events == []
+    assert not list(inbox.r.scan_iter(f"{prefix}:webhook:processing:*"))
+
+
+async def test_relay_keeps_events_while_the_broker_is_down(
+    client: httpx.AsyncClient, inbox: Inbox, prefix: str, recorder: Recorder
 ) -> None:
     raw, headers = sign(event(44))
+    assert (await client.post(URL, content=raw, headers=headers)).status_code == 202
+    rclient = aioredis.Redis(port=6379)
+    relay = InboxRelay(WebhookInbox(rclient, Keys(prefix), ttl=60), recorder)
     recorder.fail = True
-    assert (await client.post(URL, content=raw, headers=headers)).status_code == 503
+    with pytest.raises(ConnectionError):
+        await relay.step(wait=0.1)
+    await relay.inbox.retire(relay.consumer)  # what run() does after a failed publish
+    assert [e["ids"] for e in inbox.events] == [[44]]
     recorder.fail = False
-    response = await client.post(URL, content=raw, headers=headers)
-    assert response.json()["status"] == "accepted"
-    assert len(recorder.events) == 1
+    assert await relay.step(wait=0.1) == 1
+    await rclient.aclose()
+    assert [e.record_ids for e in recorder.events] == [(44,)]
 
 
-async def test_redis_down_is_503_never_500(recorder: Recorder) -> None:
+async def test_events_of_a_dead_relay_are_recovered(
+    client: httpx.AsyncClient, inbox: Inbox, prefix: str, recorder: Recorder
+) -> None:
+    for n in range(3):
+        raw, headers = sign(event(n + 1))
+        await client.post(URL, content=raw, headers=headers)
+    rclient = aioredis.Redis(port=6379)
+    box = WebhookInbox(rclient, Keys(prefix), ttl=60)
+    assert len(await box.take("deadbeef", limit=10, wait=0.1)) == 3  # a relay that then died
+    assert inbox.events == []
+    assert await box.recover() == 3  # no heartbeat for "deadbeef"
+    relay = InboxRelay(box, recorder)
+    assert await relay.step(wait=0.1) == 3
+    await rclient.aclose()
+    assert [e.record_ids for e in recorder.events] == [(1,), (2,), (3,)]
+
+
+async def test_relay_runs_with_the_app(prefix: str, recorder: Recorder, inbox: Inbox) -> None:
+    rclient = aioredis.Redis(port=6379)
+    app = create_app(settings_for(prefix), publish=recorder, redis_client=rclient)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://receiver") as c:
+            raw, headers = sign(event(77))
+            assert (await c.post(URL, content=raw, headers=headers)).status_code == 202
+            for _ in range(100):
+                if recorder.events:
+                    break
+                await asyncio.sleep(0.02)
+    await rclient.aclose()
+    assert [e.record_ids for e in recorder.events] == [(77,)]
+    assert inbox.events == []
+
+
+async def test_redis_down_is_503_never_500() -> None:
     settings = load_settings(redis_url="redis://127.0.0.1:1/0", webhook_secret=SECRET)
-    app = create_app(settings, enqueue=recorder)
+    app = create_app(settings, publish=None)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://receiver") as c:
         raw, headers = sign(event(1))
         assert (await c.post(URL, content=raw, headers=headers)).status_code == 503
         health = await c.get("/healthz")
     assert health.status_code == 503
     assert health.json()["redis"].startswith("unreachable")
-    assert recorder.events == []
 
 
 async def test_healthz_reports_redis(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
-    assert (response.status_code, response.json()) == (200, {"status": "ok", "redis": "ok"})
+    assert (response.status_code, response.json()) == (200, {"status": "ok", "redis": "ok", "inbox": 0})
 
 
 async def test_wrong_method_and_path(client: httpx.AsyncClient) -> None:
@@ -325,6 +401,6 @@ def test_secrets_parse_and_refuse_garbage() -> None:
         parse_secrets("  ")
 
 
-def test_receiver_refuses_to_start_without_secret(recorder: Recorder) -> None:
+def test_receiver_refuses_to_start_without_secret() -> None:
     with pytest.raises(ConfigError, match="ENRICHER_WEBHOOK_SECRET"):
-        create_app(load_settings(redis_url="redis://127.0.0.1:6379/0"), enqueue=recorder)
+        create_app(load_settings(redis_url="redis://127.0.0.1:6379/0"), publish=None)

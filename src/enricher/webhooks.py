@@ -1,4 +1,4 @@
-"""The webhook receiver: verify, de-duplicate, enqueue, answer 202 in milliseconds.
+"""The webhook receiver: verify, de-duplicate and queue in one Redis step, answer 202 in milliseconds.
 
 ``POST /webhooks/flowtly`` follows Standard Webhooks (https://www.standardwebhooks.com/):
 
@@ -23,9 +23,12 @@ The type is read from ``type``/``event``/``action``; ``counterparty``/``counterp
 trigger work; other verified events get 202 ``ignored`` so the sender does not retry them.
 
 Statuses: 202 accepted (or duplicate/ignored); 401 bad or missing signature, stale timestamp;
-400 unreadable body or headers; 413 body too large; 422 JSON of the wrong shape; 409 the same
-delivery is being enqueued by a concurrent request (retry); 503 Redis or the broker unreachable.
-Client input never causes a 500.
+400 unreadable body or headers; 413 body too large; 422 JSON of the wrong shape; 503 Redis
+unreachable (the sender retries). Client input never causes a 500.
+
+Accepting is one atomic Redis script (remember the ``webhook-id`` *and* push the event onto the
+inbox, or neither; see ``enricher.state.inbox``), so the request never waits for Celery. A relay
+running in the same process (:class:`InboxRelay`) moves inbox events to the task queue in batches.
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ import json
 import logging
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import anyio
 import anyio.to_thread
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
@@ -54,10 +59,11 @@ from enricher.config import Settings
 from enricher.errors import ConfigError, EnricherError, StateError
 from enricher.flowtly.models import RecordId, iri_to_id
 from enricher.state._redis import Keys, async_redis
-from enricher.state.deliveries import Claim, DeliveryLedger
+from enricher.state.inbox import WebhookInbox
 
 __all__ = [
     "CounterpartyEvent",
+    "InboxRelay",
     "PayloadError",
     "SignatureError",
     "WebhookVerifier",
@@ -234,8 +240,8 @@ def parse_event(body: bytes, webhook_id: str) -> CounterpartyEvent | None:
 
 # --- the app ----------------------------------------------------------------------------------
 
-Enqueue = Callable[[CounterpartyEvent], None]
-"""Puts the jobs of one event on the queue (blocking; run in a worker thread). Raise to refuse."""
+Publish = Callable[[list[CounterpartyEvent]], None]
+"""Puts events on the task queue (blocking; the relay runs it in a thread). Raise to retry later."""
 
 _WEBHOOK_ID = re.compile(r"^[\x21-\x7e]{1,256}$")
 
@@ -246,12 +252,8 @@ class _BodyTooLarge(Exception):
 
 async def _read_capped(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
-    if declared is not None:
-        try:
-            if int(declared) > limit:
-                raise _BodyTooLarge
-        except ValueError:
-            pass  # a malformed length is caught by the server; the stream cap still holds
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise _BodyTooLarge
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
@@ -266,21 +268,89 @@ def _error(status: int, reason: str) -> JSONResponse:
     return JSONResponse({"error": reason}, status_code=status)
 
 
+def _event_json(event: CounterpartyEvent) -> dict[str, Any]:
+    return {"ids": list(event.record_ids), "kind": event.kind, "webhook_id": event.webhook_id}
+
+
+def _event_from(blob: bytes) -> CounterpartyEvent | None:
+    try:
+        data = json.loads(blob)
+        return CounterpartyEvent(
+            kind=data["kind"], record_ids=tuple(data["ids"]), webhook_id=data["webhook_id"]
+        )
+    except (ValueError, KeyError, TypeError):
+        log.error("dropping an unreadable inbox entry: %r", blob[:200])
+        return None
+
+
+class InboxRelay:
+    """Moves accepted events from the Redis inbox to the task queue, in batches, at least once."""
+
+    HEARTBEAT = 15
+
+    def __init__(self, inbox: WebhookInbox, publish: Publish, *, batch: int = 200) -> None:
+        self.inbox = inbox
+        self.publish = publish
+        self.batch = batch
+        self.consumer = uuid.uuid4().hex
+        self.relayed = 0
+
+    async def step(self, wait: float = 1.0) -> int:
+        """Relay one batch (waiting up to ``wait`` s for the first event); the number relayed."""
+        taken = await self.inbox.take(self.consumer, limit=self.batch, wait=wait)
+        if not taken:
+            return 0
+        events = [e for e in (_event_from(blob) for blob in taken) if e is not None]  # oldest first
+        if events:
+            await anyio.to_thread.run_sync(self.publish, events)
+        await self.inbox.done(self.consumer, len(taken))
+        self.relayed += len(events)
+        return len(events)
+
+    async def run(self) -> None:
+        """Relay until cancelled; Redis or broker trouble pauses and retries, nothing is dropped."""
+        last_beat = 0.0
+        pause = 0.5
+        try:
+            while True:
+                try:
+                    if time.monotonic() - last_beat > self.HEARTBEAT / 3:
+                        await self.inbox.beat(self.consumer, self.HEARTBEAT)
+                        await self.inbox.recover()
+                        last_beat = time.monotonic()
+                    await self.step()
+                    pause = 0.5
+                except (aioredis.RedisError, StateError, OSError) as exc:
+                    log.warning("webhook relay: Redis unavailable (%s); retrying", type(exc).__name__)
+                    await anyio.sleep(pause)
+                    pause = min(pause * 2, 10.0)
+                except Exception:  # the broker refused: events stay in our processing list
+                    log.exception("webhook relay: publishing failed; retrying")
+                    await anyio.sleep(pause)
+                    pause = min(pause * 2, 10.0)
+                    await self.inbox.retire(self.consumer)
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.inbox.retire(self.consumer)
+
+
 def create_app(
     settings: Settings,
     *,
-    enqueue: Enqueue,
+    publish: Publish | None,
     broker_check: Callable[[], None] | None = None,
     redis_client: aioredis.Redis | None = None,
 ) -> Starlette:
-    """The ASGI app; ``enqueue`` is the queue (Celery, see ``tasks``), ``broker_check`` raises when down."""
+    """The ASGI app. ``publish`` is the task queue (Celery, see ``tasks``): a relay task started with
+    the app moves accepted events there; None runs no relay (the inbox just fills).
+    ``broker_check`` raises when the broker is down (``GET /healthz``)."""
     if settings.webhook_secret is None:
         raise ConfigError("ENRICHER_WEBHOOK_SECRET", "the receiver needs the signing secret (whsec_...)")
     verifier = WebhookVerifier(
         parse_secrets(settings.webhook_secret.get_secret_value()), tolerance=settings.webhook_tolerance
     )
     client = redis_client if redis_client is not None else async_redis(settings)
-    ledger = DeliveryLedger(client, Keys(settings.redis_prefix), ttl=settings.webhook_dedupe_ttl)
+    inbox = WebhookInbox(client, Keys(settings.redis_prefix), ttl=settings.webhook_dedupe_ttl)
     limit = settings.webhook_max_body
 
     async def receive(request: Request) -> Response:
@@ -304,35 +374,22 @@ def create_app(
         if event is None:
             return JSONResponse({"status": "ignored"}, status_code=202)
         try:
-            claim = await ledger.claim(msg_id)
+            accepted = await inbox.accept(msg_id, _event_json(event))
         except StateError:
             log.warning("webhook %s: Redis unreachable, asking the sender to retry", msg_id)
-            return _error(503, "state store unavailable")
-        if claim is Claim.DONE:
-            return JSONResponse({"status": "duplicate"}, status_code=202)
-        if claim is Claim.IN_FLIGHT:
-            return JSONResponse(
-                {"error": "delivery in progress"}, status_code=409, headers={"Retry-After": "1"}
-            )
-        try:
-            await anyio.to_thread.run_sync(enqueue, event)
-        except Exception:  # the broker refused: release the id so the sender's retry goes through
-            log.exception("webhook %s: enqueue failed", msg_id)
-            await ledger.release(msg_id)
             return _error(503, "queue unavailable")
-        try:
-            await ledger.confirm(msg_id)
-        except StateError:  # queued anyway; the claim expires and a redelivery re-runs idempotent jobs
-            log.warning("webhook %s: queued but not confirmed", msg_id)
+        if not accepted:
+            return JSONResponse({"status": "duplicate"}, status_code=202)
         return JSONResponse(
             {"status": "accepted", "ids": list(event.record_ids), "kind": event.kind}, status_code=202
         )
 
     async def healthz(request: Request) -> Response:
-        report: dict[str, str] = {}
+        report: dict[str, Any] = {}
         try:
             await client.ping()
             report["redis"] = "ok"
+            report["inbox"] = await inbox.pending()
         except aioredis.RedisError as exc:
             report["redis"] = f"unreachable: {type(exc).__name__}"
         if broker_check is not None:
@@ -341,18 +398,22 @@ def create_app(
                 report["broker"] = "ok"
             except Exception as exc:
                 report["broker"] = f"unreachable: {type(exc).__name__}"
-        healthy = all(v == "ok" for v in report.values())
+        healthy = report["redis"] == "ok" and report.get("broker", "ok") == "ok"
         return JSONResponse(
             {"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503
         )
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        try:
-            yield
-        finally:
-            if redis_client is None:  # ours to close; a client passed in belongs to the caller
-                await client.aclose()
+        async with anyio.create_task_group() as group:
+            if publish is not None:
+                group.start_soon(InboxRelay(inbox, publish).run)
+            try:
+                yield
+            finally:
+                group.cancel_scope.cancel()
+        if redis_client is None:  # ours to close; a client passed in belongs to the caller
+            await client.aclose()
 
     return Starlette(
         routes=[

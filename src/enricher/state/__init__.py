@@ -7,7 +7,7 @@ is documented in each module; every key starts with ``ENRICHER_REDIS_PREFIX`` (`
 from enricher.state._redis import Keys, async_redis, sync_redis
 from enricher.state.backend import JobState, open_state
 from enricher.state.candidates import CandidateStore, FileCandidateStore, RedisCandidateStore, candidate_dict
-from enricher.state.deliveries import Claim, DeliveryLedger
+from enricher.state.inbox import WebhookInbox
 from enricher.state.locks import FileLocks, LockBusy, Locks, RedisLocks
 from enricher.state.ratelimit import AsyncRateLimitedTransport, RateLimitedTransport, RedisRateLimiter
 from enricher.state.runs import BrandingLedger, DeliveryCounter, FanOut, once
@@ -17,9 +17,7 @@ __all__ = [
     "AsyncRateLimitedTransport",
     "BrandingLedger",
     "CandidateStore",
-    "Claim",
     "DeliveryCounter",
-    "DeliveryLedger",
     "FanOut",
     "FileCandidateStore",
     "FileLocks",
@@ -34,6 +32,7 @@ __all__ = [
     "RedisRateLimiter",
     "RedisSnapshot",
     "Snapshot",
+    "WebhookInbox",
     "async_redis",
     "candidate_dict",
     "once",
