@@ -63,7 +63,8 @@ def child(size: int, api: str, concurrency: int) -> dict[str, Any]:
             async with SafeFetcher.from_settings(
                 settings, resolver=sites_resolver, allow_hosts=[".sites.test"]
             ) as f:
-                return await enrich_all(client, settings, fetcher=f)
+                # As the CLI does: outcomes are counted, not kept (the CLI spools them to disk).
+                return await enrich_all(client, settings, fetcher=f, keep_outcomes=False)
 
         started = time.perf_counter()
         summary = asyncio.run(main())

@@ -237,3 +237,18 @@ def test_cli_enrich_on_the_embedded_demo(
     assert output["counts"]["total"] == 22 and output["dryRun"] is True
     assert output["unchangedReasons"]["no website"] == 1
     assert output["counts"]["filled"] == len(patches)
+    assert len(output["records"]) == 22
+    kowalski = next(r for r in output["records"] if r["id"] == 1)
+    assert {p["field"]: p["sourceUrl"] for p in kowalski["provenance"]} == {
+        "logoUrl": "https://www.kowalski-trans.pl/assets/logo.svg",
+        "displayName": "https://www.kowalski-trans.pl/",
+    }
+
+
+def test_counting_only_summary_keeps_no_outcomes(world: tuple[Sandbox, FlowtlyClient, SitesServer]) -> None:
+    _, client, _ = world
+    seen: list[EnrichOutcome] = []
+    summary = run_all(client, dry_run=True, keep_outcomes=False, progress=seen.append)
+    assert summary.outcomes == [] and len(seen) == 9
+    assert summary.counts() == {"total": 9, "filled": 2, "unchanged": 4, "failed": 3}
+    assert summary.reasons("unchanged")["no website"] == 1

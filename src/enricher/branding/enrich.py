@@ -85,18 +85,42 @@ class EnrichOutcome:
     provenance: list[Provenance] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """JSON-ready, with the camelCase keys of the rest of the run output."""
+        data = asdict(self)
+        data["provenance"] = [{_camel(k): v for k, v in p.items()} for p in data["provenance"]]
+        return data
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
 
 
 @dataclass
 class EnrichSummary:
-    """The run output: counts, reasons and per-record outcomes with provenance (JSON-serialisable)."""
+    """The run output: counts, reasons and per-record outcomes with provenance (JSON-serialisable).
+
+    Counts and reasons are tallied as outcomes arrive; the outcomes themselves are kept only with
+    ``keep_outcomes`` (the default). A very long run can stream them elsewhere instead (the
+    ``progress`` callback of :func:`enrich_all` sees each one) and keep memory flat.
+    """
 
     dry_run: bool = False
     overwrite: bool = False
+    keep_outcomes: bool = True
     started_at: str = field(default_factory=_now)
     finished_at: str | None = None
     outcomes: list[EnrichOutcome] = field(default_factory=list)
+    _tally: Counter[str] = field(default_factory=Counter, repr=False)
+    _reasons: dict[str, Counter[str]] = field(default_factory=dict, repr=False)
+
+    def add(self, outcome: EnrichOutcome) -> None:
+        """Count one outcome (and keep it, with ``keep_outcomes``)."""
+        self._tally[outcome.status] += 1
+        if outcome.status != "filled":
+            self._reasons.setdefault(outcome.status, Counter())[_reason_key(outcome.reason)] += 1
+        if self.keep_outcomes:
+            self.outcomes.append(outcome)
 
     def _with(self, status: Status) -> list[EnrichOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -115,17 +139,18 @@ class EnrichSummary:
 
     def reasons(self, status: Status) -> dict[str, int]:
         """How often each reason occurred among outcomes with ``status``, most common first."""
-        return dict(Counter(_reason_key(o.reason) for o in self._with(status)).most_common())
+        return dict(self._reasons.get(status, Counter()).most_common())
 
     def counts(self) -> dict[str, int]:
         return {
-            "total": len(self.outcomes),
-            "filled": len(self.filled),
-            "unchanged": len(self.unchanged),
-            "failed": len(self.failed),
+            "total": sum(self._tally.values()),
+            "filled": self._tally["filled"],
+            "unchanged": self._tally["unchanged"],
+            "failed": self._tally["failed"],
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def header(self) -> dict[str, Any]:
+        """Everything of :meth:`to_dict` but the per-record list."""
         return {
             "dryRun": self.dry_run,
             "overwrite": self.overwrite,
@@ -134,8 +159,10 @@ class EnrichSummary:
             "counts": self.counts(),
             "unchangedReasons": self.reasons("unchanged"),
             "failedReasons": self.reasons("failed"),
-            "records": [o.to_dict() for o in self.outcomes],
         }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.header(), "records": [o.to_dict() for o in self.outcomes]}
 
 
 def _reason_key(reason: str | None) -> str:
@@ -244,9 +271,14 @@ async def enrich_all(
     ids: Iterable[RecordId] | None = None,
     progress: Callable[[EnrichOutcome], None] | None = None,
     fetcher: SafeFetcher | None = None,
+    keep_outcomes: bool = True,
 ) -> EnrichSummary:
-    """Enrich every counterparty (or those in ``ids``) with bounded concurrency and flat memory."""
-    summary = EnrichSummary(dry_run=dry_run, overwrite=overwrite)
+    """Enrich every counterparty (or those in ``ids``) with bounded concurrency and flat memory.
+
+    ``progress(outcome)`` is called as each record finishes; with ``keep_outcomes=False`` the
+    summary only counts, and ``progress`` is where the outcomes go (the CLI streams them to disk).
+    """
+    summary = EnrichSummary(dry_run=dry_run, overwrite=overwrite, keep_outcomes=keep_outcomes)
     if fetcher is None:
         async with SafeFetcher.from_settings(settings) as own:
             await _run_all(client, settings, own, summary, overwrite, dry_run, ids, progress)
@@ -267,7 +299,7 @@ async def _run_all(
     progress: Callable[[EnrichOutcome], None] | None,
 ) -> None:
     def record(outcome: EnrichOutcome) -> None:
-        summary.outcomes.append(outcome)
+        summary.add(outcome)
         if progress is not None:
             progress(outcome)
 

@@ -16,8 +16,9 @@ import argparse
 import asyncio
 import json
 import sys
+import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -61,17 +62,37 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     ids = [_record_id(i) for i in args.ids] if args.ids else None
     err = Console(stderr=True)
-    with connect(settings) as client:
-        summary = asyncio.run(_enrich(client, settings, args, ids, err))
-    output = args.output or settings.out_dir / "enrichment.json"
+    output: Path = args.output or settings.out_dir / "enrichment.json"
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(summary.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    # Outcomes are spooled to disk as they come, so a long register does not pile up in memory.
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        with connect(settings) as client:
+            summary = asyncio.run(_enrich(client, settings, args, ids, err, spool))
+        spool.seek(0)
+        _write_output(summary, spool, output)
     _print_summary(summary, err, output)
     return 0
 
 
+def _write_output(summary: EnrichSummary, spool: IO[str], output: Path) -> None:
+    """The run output: the summary header, then every record (one JSON object a line) from the spool."""
+    partial = output.with_name(output.name + ".partial")
+    with partial.open("w", encoding="utf-8") as out:
+        header = json.dumps(summary.header(), ensure_ascii=False, indent=2)
+        out.write(header[: header.rindex("}")].rstrip() + ',\n  "records": [')
+        for index, line in enumerate(spool):
+            out.write(("\n    " if index == 0 else ",\n    ") + line.rstrip("\n"))
+        out.write("\n  ]\n}\n")
+    partial.replace(output)
+
+
 async def _enrich(
-    client: Any, settings: Settings, args: argparse.Namespace, ids: list[RecordId] | None, err: Console
+    client: Any,
+    settings: Settings,
+    args: argparse.Namespace,
+    ids: list[RecordId] | None,
+    err: Console,
+    spool: IO[str],
 ) -> EnrichSummary:
     if settings.flowtly_url is None and args.demo_web:
         from enricher.branding.demo_web import demo_fetcher
@@ -99,6 +120,7 @@ async def _enrich(
     counts = {"filled": 0, "failed": 0}
 
     def advance(outcome: EnrichOutcome) -> None:
+        spool.write(json.dumps(outcome.to_dict(), ensure_ascii=False) + "\n")
         if outcome.status in counts:
             counts[outcome.status] += 1
         progress.update(task, advance=1, filled=counts["filled"], failed=counts["failed"])
@@ -115,6 +137,7 @@ async def _enrich(
                 ids=ids,
                 progress=advance,
                 fetcher=fetcher,
+                keep_outcomes=False,
             )
 
 
