@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import TextIO
 
 import orjson
 
@@ -48,17 +48,18 @@ def write_sample(
         try:
             if truth is not None:
                 truth.write("id,entity\n")
-            lines: list[bytes] = []
             keys: list[str] = []
+            write, dumps = records.write, orjson.dumps
             for record, entity in generate(count, seed=seed, duplicate_rate=duplicate_rate):
-                lines.append(orjson.dumps(record))  # ~10x the stdlib encoder: most of the write time
+                # orjson is ~10x the stdlib encoder; written at once, each line's buffer is freed at once
+                write(dumps(record, option=orjson.OPT_APPEND_NEWLINE))
                 keys.append(f"{record['id']},{entity}")  # ints and E0000001-style keys: nothing to quote
                 written += 1
-                if len(lines) >= 10_000:
-                    _flush(records, lines, truth, keys)
+                if len(keys) >= 10_000:
+                    _flush(truth, keys)
                     if progress is not None:
                         progress(written)
-            _flush(records, lines, truth, keys)
+            _flush(truth, keys)
         finally:
             if truth is not None:
                 truth.close()
@@ -67,12 +68,9 @@ def write_sample(
     return written
 
 
-def _flush(records: BinaryIO, lines: list[bytes], truth: TextIO | None, keys: list[str]) -> None:
-    if lines:
-        records.write(b"\n".join(lines) + b"\n")
+def _flush(truth: TextIO | None, keys: list[str]) -> None:
     if truth is not None and keys:
         truth.write("\n".join(keys) + "\n")
-    lines.clear()
     keys.clear()
 
 
