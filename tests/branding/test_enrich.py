@@ -53,6 +53,7 @@ def register(sites: SitesServer) -> list[dict[str, Any]]:
         {"id": 7, "name": "Jan Malinowski", "corporateWebsiteUrl": sites.url("no-logo"), "displayName": "JM"},
         {"id": 8, "name": "Loopback Ltd", "corporateWebsiteUrl": sites.url("redirect-loopback")},
         {"id": 9, "name": "Eko-Pol", "corporateWebsiteUrl": sites.url("data-logo"), "displayName": "Eko-Pol"},
+        {"id": 10, "name": "Tiny Sp. j.", "corporateWebsiteUrl": sites.url("tiny-icon")},
     ]
 
 
@@ -93,7 +94,7 @@ def test_fills_only_empty_fields_and_reports_every_record(
     sandbox, client, sites = world
     summary = run_all(client)
     out = by_id(summary)
-    assert len(summary.outcomes) == 9
+    assert len(summary.outcomes) == 10
 
     one = stored(sandbox, 1)
     assert one["logoUrl"] == sites.url("basic", "/img/logo-240x80.png")
@@ -117,9 +118,11 @@ def test_fills_only_empty_fields_and_reports_every_record(
     # Only an inline logo: a data: URI is not written into logoUrl.
     assert (out[9].status, out[9].reason) == ("unchanged", "only an inline (data:) logo found")
     assert stored(sandbox, 9).get("logoUrl") is None
+    # A 16 px icon is no logo for a record, and there is no name on the page to write either.
+    assert (out[10].status, out[10].reason) == ("unchanged", "only icons smaller than 32 px found")
 
     assert sandbox.store.patches_applied == 2
-    assert summary.counts() == {"total": 9, "filled": 2, "unchanged": 4, "failed": 3}
+    assert summary.counts() == {"total": 10, "filled": 2, "unchanged": 5, "failed": 3}
     assert summary.reasons("failed") == {
         "HTTP 403": 1,
         "disallowed by robots.txt": 1,
@@ -249,6 +252,19 @@ def test_counting_only_summary_keeps_no_outcomes(world: tuple[Sandbox, FlowtlyCl
     _, client, _ = world
     seen: list[EnrichOutcome] = []
     summary = run_all(client, dry_run=True, keep_outcomes=False, progress=seen.append)
-    assert summary.outcomes == [] and len(seen) == 9
-    assert summary.counts() == {"total": 9, "filled": 2, "unchanged": 4, "failed": 3}
+    assert summary.outcomes == [] and len(seen) == 10
+    assert summary.counts() == {"total": 10, "filled": 2, "unchanged": 5, "failed": 3}
     assert summary.reasons("unchanged")["no website"] == 1
+
+
+def test_names_guessed_from_the_domain_or_our_own_name_are_not_written() -> None:
+    from enricher.branding.enrich import _proposal
+    from enricher.branding.online import BrandResult
+
+    for source in ("domain", "known-name", None):
+        brand = BrandResult(url="https://acme.example/", display_name="Acme", name_source=source)
+        assert _proposal(brand, ["displayName"]) == {}
+    brand = BrandResult(url="https://acme.example/", display_name="Acme", name_source="og:site_name")
+    assert _proposal(brand, ["displayName"]) == {
+        "displayName": ("Acme", "https://acme.example/", "og:site_name")
+    }

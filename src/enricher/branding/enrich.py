@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from enricher.branding.fetch import SafeFetcher
+from enricher.branding.images import CheckedCandidate
 from enricher.branding.online import BrandResult, brand_page, website_url
 from enricher.errors import AuthError, FlowtlyError, NotFoundError, RecordError
 from enricher.flowtly.models import Counterparty, RecordId
@@ -240,14 +241,29 @@ async def _enrich(
     return outcome
 
 
+MIN_LOGO_SIDE = 32
+"""Smallest raster logo written back (SVG scales): a 16 px favicon makes a poor record logo."""
+_WEAK_NAME_SOURCES = (None, "domain", "known-name")
+"""Name "signals" that are no evidence from the site: a guess from the domain, or our own name."""
+
+
+def _usable_logo(brand: BrandResult) -> CheckedCandidate | None:
+    for c in brand.candidates:
+        if not c.url.startswith(("http://", "https://")):
+            continue  # data: URIs are not URLs the record can hold (the API validates logoUrl)
+        if c.info.format == "svg" or min(c.info.width or 0, c.info.height or 0) >= MIN_LOGO_SIDE:
+            return c
+    return None
+
+
 def _proposal(brand: BrandResult, want: Iterable[str]) -> dict[str, tuple[str, str, str]]:
     """field -> (value, source URL, signal) for the wanted fields the site gave an answer for."""
     out: dict[str, tuple[str, str, str]] = {}
     page = brand.final_url or brand.url
     for name in want:
-        if name == "logoUrl" and (logo := brand.fetchable_logo()) is not None:
+        if name == "logoUrl" and (logo := _usable_logo(brand)) is not None:
             out[name] = (logo.url, logo.url, logo.source)
-        elif name == "displayName" and brand.display_name:
+        elif name == "displayName" and brand.display_name and brand.name_source not in _WEAK_NAME_SOURCES:
             out[name] = (brand.display_name, page, brand.name_source or "page")
     return out
 
@@ -258,7 +274,9 @@ def _nothing_found(brand: BrandResult, proposed: dict[str, Any], want: list[str]
     if proposed:
         return "unchanged", "site gives the values already set"
     if "logoUrl" in want and brand.logo is not None:
-        return "unchanged", "only an inline (data:) logo found"
+        if brand.fetchable_logo() is None:
+            return "unchanged", "only an inline (data:) logo found"
+        return "unchanged", f"only icons smaller than {MIN_LOGO_SIDE} px found"
     return "unchanged", "no usable logo or name found"
 
 

@@ -11,6 +11,7 @@ when the page could not be used, ``error``.
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from enricher.config import Settings
 
 __all__ = ["BrandResult", "brand_page", "brand_url", "website_url"]
+
+log = logging.getLogger(__name__)
 
 MAX_IMAGES = 4
 """Candidates downloaded per round; a second round runs only when every one of the first failed."""
@@ -130,6 +133,10 @@ async def brand_page(url: str, fetcher: SafeFetcher, *, known_name: str | None =
         extraction = extract(page.body, page.final_url, known_name=known_name, encoding=page.header_charset)
     except EnricherError as exc:
         result.error = f"cannot extract: {exc}"
+        return result
+    except Exception as exc:  # a hostile page must not take the batch down: report it, log the trace
+        log.warning("extraction failed on %s", page.final_url, exc_info=True)
+        result.error = f"cannot extract: {type(exc).__name__}"
         return result
     if extraction.manifest_url:
         extraction = await _with_manifest(extraction, fetcher, result)
