@@ -89,6 +89,12 @@ def test_rejected_candidates_say_why(sites: SitesServer) -> None:
     assert reasons[sites.url("html-favicon", "/favicon.ico")] == "HTML served as an image"
     reasons = dict(brand(sites, "xxe-svg").rejected)
     assert reasons[sites.url("xxe-svg", "/logo.svg")].startswith("unsafe SVG")
+    reasons = dict(brand(sites, "ssrf-logo").rejected)
+    assert (
+        "link-local" in reasons["http://169.254.169.254/latest/meta-data/iam/security-credentials/logo.png"]
+    )
+    assert "loopback" in reasons["http://127.0.0.1/admin/logo.png"]
+    assert "private" in reasons["http://intranet.corp.test/logo.png"]
     reasons = dict(brand(sites, "slow-logo").rejected)
     assert "deadline" in reasons[sites.url("slow-logo", "/img/slow-logo.png")]
 
