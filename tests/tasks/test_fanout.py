@@ -42,3 +42,20 @@ def test_one_full_match_at_a_time_and_nightly_once_per_window(stack: Stack) -> N
     assert log.count("full match 20") == 1, log  # one run planned ("full match <run id>: N parts")
     assert "a full match is already running" in log
     assert stack.r.get("enricher:once:schedule:nightly") is not None
+
+
+@pytest.mark.parametrize(
+    "stack", [[{"id": 1, "name": "Initech B.V."}, {"id": 2, "name": "Hooli Inc."}]], indirect=True
+)
+def test_weekly_reenrichment_fills_empty_branding_once(stack: Stack) -> None:
+    stack.start_worker("cli", cli=True)  # the ``enricher worker`` command
+    rid = stack.create(stack.site.url, name="Acme Widgets Ltd", tin="")
+    stack.send_task("enricher.weekly_reenrich")
+    stack.send_task("enricher.weekly_reenrich")  # a second beat by mistake
+    wait_for(lambda: stack.record(rid)["logoUrl"], timeout=90, what="the weekly enrichment")
+    wait_for(stack.idle, timeout=60, what="queues drained")
+    assert stack.procs.log("cli").count("Task enricher.enrich_all[") == 2  # received + succeeded: once
+    assert stack.stats()["patches_applied"] == 1
+    assert stack.record(1)["logoUrl"] is None  # no website: nothing to do
+    ledger = stack.r.hget("enricher:branding:filled", str(rid))
+    assert ledger is not None and json.loads(ledger)["fields"]["logoUrl"] == f"{stack.site.url}logo.png"

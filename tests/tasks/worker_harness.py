@@ -202,8 +202,12 @@ class Stack:
     def r(self) -> redis.Redis:
         return self.redis.client()
 
-    def start_worker(self, name: str = "w1") -> subprocess.Popen[bytes]:
-        proc = self.procs.start(name, celery_worker_argv(name=name), self.env)
+    def start_worker(self, name: str = "w1", *, cli: bool = False) -> subprocess.Popen[bytes]:
+        """A solo-pool worker: ``celery -A tasks worker``, or ``enricher worker`` with ``cli``."""
+        argv = celery_worker_argv(name=name)
+        if cli:
+            argv = [str(VENV_BIN / "enricher"), "worker", "--pool", "solo", "--hostname", f"{name}@%h"]
+        proc = self.procs.start(name, argv, self.env)
         self.workers.append(proc)
         wait_for(lambda: "ready." in self.procs.log(name), timeout=60, what=f"worker {name} ready")
         return proc
