@@ -42,7 +42,14 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--overwrite", action="store_true", help="replace values that are already set")
     p.add_argument("--dry-run", action="store_true", help="print the patches (JSON lines) instead of sending")
-    p.add_argument("--id", dest="ids", action="append", metavar="N", help="only this record (repeatable)")
+    p.add_argument(
+        "--id",
+        dest="ids",
+        action="extend",
+        nargs="+",
+        metavar="N",
+        help="only these records (--id 1 2 or repeated)",
+    )
     p.add_argument("--output", type=Path, metavar="FILE", help="run output (default: out/enrichment.json)")
     p.add_argument(
         "--no-demo-web",
