@@ -6,20 +6,22 @@ import enricher.sample as sample
 
 
 def test_public_names() -> None:
-    assert sorted(sample.__all__) == [
-        "BUNDLED_COUNT",
-        "BUNDLED_DUPLICATE_RATE",
-        "BUNDLED_SEED",
-        "FIELD_VARIANTS",
-        "NAME_VARIANTS",
-        "TAX_SCHEMES",
-        "SampleRecord",
-        "bundled_sample_path",
-        "bundled_truth_path",
-        "generate",
-        "iter_sample",
-        "write_sample",
-    ]
+    assert sorted(sample.__all__) == sorted(
+        [
+            "BUNDLED_COUNT",
+            "BUNDLED_DUPLICATE_RATE",
+            "BUNDLED_SEED",
+            "FIELD_VARIANTS",
+            "NAME_VARIANTS",
+            "TAX_SCHEMES",
+            "SampleRecord",
+            "bundled_sample_path",
+            "bundled_truth_path",
+            "generate",
+            "iter_sample",
+            "write_sample",
+        ]
+    )
     for name in sample.__all__:
         assert getattr(sample, name) is not None
         assert getattr(getattr(sample, name), "__doc__", None) or name.isupper()
