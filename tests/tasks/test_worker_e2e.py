@@ -129,3 +129,18 @@ def test_flowtly_429_and_500_for_a_while_tasks_back_off_and_finish(stack: Stack)
     wait_for(lambda: stack.record(rid)["logoUrl"], timeout=90, what="logo after the outage")
     wait_for(lambda: stack.candidates(rid), timeout=30, what="candidates after the outage")
     assert stack.stats()["patches_applied"] == 1
+
+
+def test_one_counterparty_is_never_enriched_twice_at_once(stack: Stack) -> None:
+    stack.start_worker("a")
+    stack.start_worker("b")
+    rid = stack.create(stack.site.slow_url)
+    stack.send_task("enricher.enrich_one", rid, queue="enricher.scrape")
+    stack.send_task("enricher.enrich_one", rid, queue="enricher.scrape")
+    wait_for(lambda: stack.record(rid)["logoUrl"], timeout=60, what="logoUrl filled")
+    # The second run waited for the lock (retry), then found the fields filled: no fetch, no patch.
+    wait_for(stack.idle, timeout=60, what="queues drained")
+    logs = stack.procs.log("a") + stack.procs.log("b")
+    assert "LockBusy" in logs
+    assert stack.site.hits["/slow/"] == 1
+    assert stack.stats()["patches_applied"] == 1

@@ -232,11 +232,11 @@ class Stack:
     def candidates(self, rid: int) -> dict[str, Any]:
         return {k.decode(): json.loads(v) for k, v in self.r.hgetall(f"enricher:candidates:{rid}").items()}
 
-    def send_task(self, name: str, **kwargs: Any) -> None:
+    def send_task(self, name: str, *args: Any, queue: str = "enricher.api", **kwargs: Any) -> None:
         """Queue a task by name, as any producer would (no import of ``tasks`` in this process)."""
         client = Celery(broker=self.redis.url)
         client.conf.task_serializer = "json"
-        client.send_task(name, kwargs=kwargs, queue="enricher.api")
+        client.send_task(name, args=list(args), kwargs=kwargs, queue=queue)
         client.close()
 
     def idle(self) -> bool:
