@@ -222,6 +222,8 @@ def parse_event(body: bytes, webhook_id: str) -> CounterpartyEvent | None:
         payload = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         raise PayloadError("body is not JSON", status=400) from None
+    except RecursionError:  # e.g. a megabyte of "[": valid-looking, too deep to be an event
+        raise PayloadError("JSON nested too deeply", status=400) from None
     if not isinstance(payload, dict):
         raise PayloadError("body must be a JSON object")
     kind = _event_type(payload).lower()
