@@ -184,12 +184,14 @@ def _event_type(payload: dict[str, Any]) -> str:
     raise PayloadError("no event type (expected 'type')")
 
 
-def _record_id(item: Any) -> RecordId:
+def _record_id(item: Any, depth: int = 0) -> RecordId:
     """The counterparty id of one ``data`` item: an int, an id string, an IRI or a record."""
     if isinstance(item, dict):
+        if depth >= 2:  # {"counterparty": {"id": 1}} is plausible; deeper is not an event
+            raise PayloadError("counterparty id nested too deeply")
         for key in ("id", "@id", "iri", "counterparty"):
             if key in item and item[key] is not None:
-                return _record_id(item[key])
+                return _record_id(item[key], depth + 1)
         raise PayloadError("data carries neither 'id' nor '@id'")
     if isinstance(item, bool) or item is None:
         raise PayloadError("a counterparty id must be an int, an id string or an IRI")
