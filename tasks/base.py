@@ -65,17 +65,19 @@ class EnricherTask(Task):  # type: ignore[misc]
             EnricherTask._ctx = JobContext.open(self.settings)
         return EnricherTask._ctx
 
+    def _deliveries(self) -> DeliveryCounter | None:
+        client = self.ctx.state.redis
+        return DeliveryCounter(client, self.ctx.state.keys, ttl=7 * 86400) if client is not None else None
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request
-        if request.id and not request.called_directly:
-            key = f"{request.id}:{request.retries or 0}"
+        counter = self._deliveries()
+        if counter is not None and request.id and not request.called_directly:
             try:
-                counter = DeliveryCounter(self.ctx.state.redis, self.ctx.state.keys, ttl=7 * 86400)  # type: ignore[arg-type]
-                starts = counter.started(key)
-            except (StateError, redis.RedisError):
+                starts = counter.started(f"{request.id}:{request.retries or 0}")
+            except StateError:
                 starts = 1  # Redis is down: run anyway; the task's own Redis use will retry
-            limit = self.settings.max_deliveries
-            if starts > limit:
+            if starts > self.settings.max_deliveries:
                 log.error(
                     "%s[%s] dropped: started %d times without finishing (poison message)",
                     self.name, request.id, starts - 1,
@@ -86,7 +88,6 @@ class EnricherTask(Task):  # type: ignore[misc]
     def after_return(
         self, status: str, retval: Any, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
-        if task_id and self.ctx.state.redis is not None:
-            DeliveryCounter(self.ctx.state.redis, self.ctx.state.keys, ttl=1).finished(
-                f"{task_id}:{self.request.retries or 0}"
-            )
+        counter = self._deliveries()
+        if counter is not None and task_id:
+            counter.finished(f"{task_id}:{self.request.retries or 0}")
