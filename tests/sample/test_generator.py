@@ -296,3 +296,24 @@ def test_spanish_cif_letter_follows_the_legal_form(sample: list[SampleRecord]) -
             assert letter == ("A" if record["name"].endswith(" S.A.") else "B"), record
             checked += 1
     assert checked > 10
+
+
+def test_different_companies_do_not_share_a_domain_page_or_mailbox() -> None:
+    """Only franchisees share a site (on purpose); everyone else has their own domain, page and email."""
+    owners: dict[str, set[str]] = defaultdict(set)
+    names: dict[str, set[str]] = defaultdict(set)
+    companies = 0
+    for item in iter_sample(30_000, seed=13):
+        record = item.record
+        if item.kind == "duplicate":
+            continue
+        companies += 1
+        names[record["name"]].add(item.entity)
+        url = record["corporateWebsiteUrl"]
+        if url and item.kind != "franchise":
+            owners[url.split("://")[-1].removeprefix("www.")].add(item.entity)
+        if record["email"]:
+            owners[record["email"]].add(item.entity)
+    assert all(len(entities) == 1 for entities in owners.values())
+    shared_names = sum(len(e) for e in names.values() if len(e) > 1)
+    assert shared_names < companies * 0.1  # namesakes exist (siblings, sole traders) but are few

@@ -11,6 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
+import zlib
 from bisect import bisect
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -56,6 +57,36 @@ class SampleRecord(NamedTuple):
     entity: str
     kind: str
     variants: tuple[str, ...] = ()
+
+
+class _Seen:
+    """A Bloom filter of strings already used (domains, names, mailboxes), in fixed memory.
+
+    About 1.2 bytes per expected item, so a million companies cost ~1.2 MB, not a growing set. A false
+    positive only makes the generator pick an alternative that was in fact free: harmless. Hashes are
+    CRC-32 based, not ``hash()``, so the result does not depend on ``PYTHONHASHSEED``.
+    """
+
+    __slots__ = ("_bits", "_size")
+
+    def __init__(self, expected: int) -> None:
+        self._size = max(1 << 16, expected * 10)
+        self._bits = bytearray(self._size // 8 + 1)
+
+    def add(self, text: str) -> bool:
+        """Record ``text``; False when it was (probably) there already."""
+        data = text.encode()
+        h1 = zlib.crc32(data)
+        h2 = zlib.crc32(data, 0x9E3779B9) | 1
+        bits, size = self._bits, self._size
+        fresh = False
+        for i in range(3):
+            position = (h1 + i * h2) % size
+            byte, mask = position >> 3, 1 << (position & 7)
+            if not bits[byte] & mask:
+                bits[byte] |= mask
+                fresh = True
+        return fresh
 
 
 class _Weighted:
@@ -259,7 +290,7 @@ def _punctuation(core: str, and_word: str, rng: random.Random) -> str:
 class _Generator:
     """Holds the random source, the pools and the pending-duplicates heap of one run."""
 
-    def __init__(self, seed: int, duplicate_rate: float) -> None:
+    def __init__(self, seed: int, duplicate_rate: float, expected: int = 1 << 16) -> None:
         if not 0.0 <= duplicate_rate <= 1.0:
             raise ValueError(f"duplicate_rate must be within [0, 1], not {duplicate_rate!r}")
         self.rng = random.Random(seed)
@@ -269,6 +300,9 @@ class _Generator:
         self.country_pick = _Weighted(self.countries, [loc.weight for loc in LOCALES])
         self.phone_pools: dict[tuple[str, str], _PhonePool] = {}
         self.entity_counter = 0
+        # Different companies must not share a domain, a page or a mailbox, and rarely a name.
+        self.seen_names = _Seen(expected)
+        self.seen_addresses = _Seen(expected * 2)
 
     def pick(self, items: Sequence[T]) -> T:
         """A uniform choice; cheaper than ``rng.choice`` (which calls ``randrange``) at a million records."""
@@ -309,6 +343,10 @@ class _Generator:
             while tail.lower() == head.lower():
                 tail = self.pick(loc.tails)
             coined = head + tail
+            if rng.random() < 0.35:  # "Pol" + "bud" + "ex": three-part brands widen the name space
+                extra = self.pick(loc.tails)
+                if extra != tail:
+                    coined += extra
             fields["C"] = coined.upper() if rng.random() < 0.15 else coined
         if "P" in needs:
             fields["P"] = city.name
@@ -330,12 +368,12 @@ class _Generator:
             return None, None, "original"
         if roll < 0.27:
             host = self.pick(SHARED_HOSTS)
-            label = slug(brand, "")
             if host == "allegro" and country.code != "PL":
                 host = "facebook"
+            label = self._unique_label(slug(brand, "-" if host == "business.site" else ""), f"{host}:")
             url = {
                 "facebook": f"https://www.facebook.com/{label}",
-                "business.site": f"https://{slug(brand, '-')}.business.site",
+                "business.site": f"https://{label}.business.site",
                 "allegro": f"https://allegro.pl/uzytkownik/{label}",
                 "google_sites": f"https://sites.google.com/view/{label}",
                 "wixsite": f"https://{label}.wixsite.com/{label}",
@@ -343,10 +381,11 @@ class _Generator:
             return None, url, "shared_host"
         joiner = "-" if rng.random() < 0.35 else ""
         label = slug(brand, joiner)
+        city_label = slug(city.name, joiner or "")
         if rng.random() < 0.08 and city.name not in brand:
-            label = f"{label}-{slug(city.name, '-')}" if joiner else label + slug(city.name, "")
+            label = f"{label}{joiner}{city_label}"
         tld = loc.tld if rng.random() < 0.8 else self.pick(loc.alt_tlds)
-        domain = label + tld
+        domain = self._unique_domain(label, tld, joiner, city_label, loc)
         form = rng.random()
         if form < 0.55:
             url = f"https://www.{domain}"
@@ -357,6 +396,30 @@ class _Generator:
         else:
             url = f"www.{domain}"
         return domain, url, "original"
+
+    def _unique_domain(self, label: str, tld: str, joiner: str, city_label: str, loc: Locale) -> str:
+        """The first free domain among the ways a second company of that name would register one."""
+        seen = self.seen_addresses
+        candidates = (
+            label + tld,
+            f"{label}{joiner}{city_label}{tld}",
+            label + loc.alt_tlds[0],
+            f"{label}-{city_label.replace('-', '')}{tld}",
+        )
+        for candidate in candidates:
+            if seen.add(candidate):
+                return candidate
+        return self._unique_label(label, "", tld) + tld
+
+    def _unique_label(self, label: str, namespace: str, suffix: str = "") -> str:
+        """``label``, or ``label`` plus a number, not yet used in ``namespace``."""
+        seen = self.seen_addresses
+        if seen.add(f"{namespace}{label}{suffix}"):
+            return label
+        while True:
+            numbered = f"{label}{2 + int(self.random() * 998)}"
+            if seen.add(f"{namespace}{numbered}{suffix}"):
+                return numbered
 
     def _email(
         self, country: _Country, domain: str | None, entity_fields: dict[str, str], brand: str
@@ -374,7 +437,8 @@ class _Generator:
         box = slug(brand, self.pick(("", ".", "_")))
         if rng.random() < 0.3:
             box += str(1 + int(rng.random() * 98))
-        return f"{box}@{self.pick(loc.free_mail)}"
+        provider = self.pick(loc.free_mail)
+        return f"{self._unique_label(box, '@', '@' + provider)}@{provider}"
 
     def _address(self, country: _Country, city: City) -> tuple[str | None, str | None, str | None, str]:
         rng = self.rng
@@ -411,8 +475,12 @@ class _Generator:
             if "P" in fields:
                 fields["P"] = city.name
         else:
-            info = country.patterns.pick(rng)
-            fields, entity_type = self._fields(country, info, city)
+            # Registered names are mostly distinct: redraw a few times before accepting a namesake.
+            for _ in range(4):
+                info = country.patterns.pick(rng)
+                fields, entity_type = self._fields(country, info, city)
+                if self.seen_names.add(f"{country.code}|{info.core.format_map(fields)}"):
+                    break
         legal_form = None if info.lf_front is None else country.legal_forms.pick(rng)
         core = info.core.format_map(fields)
         brand = info.brand.format_map(fields)
@@ -436,7 +504,8 @@ class _Generator:
             if rng.random() < 0.4:
                 domain, website = None, None
             else:
-                domain = slug(brand if city.name in brand else f"{brand} {city.name}", "-") + loc.tld
+                label = slug(brand if city.name in brand else f"{brand} {city.name}", "-")
+                domain = self._unique_domain(label, loc.tld, "-", slug(city.name, "-"), loc)
                 website = f"https://www.{domain}"
         else:
             domain, website, site_kind = self._website(country, brand, city)
@@ -756,7 +825,7 @@ def iter_sample(count: int, *, seed: int = 7, duplicate_rate: float = 0.25) -> I
     """
     if count < 0:
         raise ValueError(f"count must be >= 0, not {count!r}")
-    gen = _Generator(seed, duplicate_rate)
+    gen = _Generator(seed, duplicate_rate, expected=count)
     rng = gen.rng
     window = max(2, min(count // 2, 5000))
     pending: list[tuple[int, int, SampleRecord]] = []
