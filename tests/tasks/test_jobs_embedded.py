@@ -19,6 +19,8 @@ from enricher.cli import main
 from enricher.flowtly import Sandbox, running_sandbox
 from enricher.flowtly.testing import SMALL_REGISTER
 
+pytestmark = pytest.mark.integration
+
 
 @pytest.fixture
 def embedded(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[tuple[Sandbox, Site, Path]]:
