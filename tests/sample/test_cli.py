@@ -57,6 +57,7 @@ def test_bad_arguments_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture
     assert code == 2
 
 
+@pytest.mark.slow
 def test_progress_bar_goes_to_stderr_for_large_counts(tmp_path: Path) -> None:
     out = tmp_path / "s.jsonl"
     result = subprocess.run(
