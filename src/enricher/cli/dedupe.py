@@ -135,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"enricher dedupe: {stats['records']} records, {stats['pairs_compared']} pairs compared, "
         f"{stats['merge']} merge + {stats['review']} review candidates, {stats['clusters']} clusters "
-        f"in {stats['seconds']:.2f}s ({stats['records_per_second'] or 0:.0f} records/s) -> {output}",
+        f"in {stats['seconds']:.2f}s ({stats['records_per_second'] or 0:.0f} records/s; "
+        + ", ".join(f"{stage} {secs:.1f}s" for stage, secs in stats["timings"].items())
+        + f") -> {output}",
         file=sys.stderr,
     )
     return 0
