@@ -96,7 +96,16 @@ def register(app: Celery) -> dict[str, Any]:
         log.info("full match %s: %d parts", plan.run_id, len(plan.parts))
         return plan.run_id
 
-    @task("match_chunk")
+    def chunk_failed(
+        self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        """Final failure of a chunk (retries spent): arrive anyway, so the run still gathers."""
+        run_id, part = args[0], args[1]
+        report = args[3] if len(args) > 3 else kwargs.get("report", True)
+        if jobs.match_chunk_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
+            match_gather.delay(run_id, report)
+
+    @task("match_chunk", on_failure=chunk_failed)
     def match_chunk(
         self: EnricherTask, run_id: str, part: int, ids: list[RecordId], report: bool = True
     ) -> None:

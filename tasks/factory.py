@@ -122,7 +122,6 @@ def make_app(settings: Settings | None = None) -> Celery:
         },
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=True,
-        worker_hijack_root_logger=False,
         worker_send_task_events=True,
         task_send_sent_event=False,
         timezone="UTC",

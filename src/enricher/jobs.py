@@ -46,6 +46,7 @@ __all__ = [
     "event_jobs",
     "match_all_inline",
     "match_chunk",
+    "match_chunk_failed",
     "match_gather",
     "match_one",
     "match_result",
@@ -288,17 +289,37 @@ def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequ
     return MatchResult(candidates, clusters, stats)
 
 
+def match_chunk_failed(ctx: JobContext, run_id: str, part: int, reason: str) -> bool:
+    """A part failed for good: it still arrives (with its reason), so the gather runs and reports it."""
+    if ctx.state.redis is None:
+        return False
+    return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"failed": reason})
+
+
 def match_gather(ctx: JobContext, run_id: str) -> Any:
-    """Collect the parts of a full match, record every pair, and return the MatchResult."""
+    """Collect the parts of a full match, record every pair, and return the MatchResult.
+
+    When a part failed, the pairs found are added but none is removed (the failed part's records
+    keep what the last good run found); ``stats["failed_parts"]`` says which parts and why.
+    """
     if ctx.state.redis is None:
         raise RuntimeError("match_gather needs Redis")
     fan = FanOut(ctx.state.redis, ctx.state.keys, run_id)
     pairs: dict[tuple[str, str], dict[str, Any]] = {}
-    for part in fan.results().values():
-        for pair in part:
+    failed: dict[int, str] = {}
+    for part, found in sorted(fan.results().items()):
+        if isinstance(found, dict):
+            failed[part] = str(found.get("failed"))
+            continue
+        for pair in found:
             pairs[_pair_key(pair)] = pair
+    if failed:
+        log.warning("full match %s: %d part(s) failed: %s", run_id, len(failed), failed)
+        kept = {_pair_key(p): p for p in ctx.state.candidates.all()}
+        pairs = {**kept, **pairs}
     ctx.state.candidates.replace_all(pairs.values())
     result = match_result(ctx, list(pairs.values()), ctx.state.snapshot.records())
+    result.stats["failed_parts"] = failed
     fan.clear()
     return result
 

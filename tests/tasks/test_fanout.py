@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from worker_harness import Stack, wait_for
 
+from enricher.state import FanOut, Keys, RedisCandidateStore
+
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
@@ -59,3 +61,19 @@ def test_weekly_reenrichment_fills_empty_branding_once(stack: Stack) -> None:
     assert stack.record(1)["logoUrl"] is None  # no website: nothing to do
     ledger = stack.r.hget("enricher:branding:filled", str(rid))
     assert ledger is not None and json.loads(ledger)["fields"]["logoUrl"] == f"{stack.site.url}logo.png"
+
+
+def test_a_failed_chunk_still_gathers_and_keeps_old_pairs(stack: Stack) -> None:
+    stack.start_worker()
+    stack.send_task("enricher.sync")
+    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 5, timeout=60, what="the snapshot")
+    old = {"a": 4, "b": 5, "score": 0.6, "band": "review", "evidence": []}
+    RedisCandidateStore(stack.r, Keys("enricher")).record(4, [old])
+    FanOut(stack.r, Keys("enricher"), "run-x").start(2)
+    stack.send_task("enricher.match_chunk", "run-x", 0, [1, 2], False)
+    stack.send_task("enricher.match_chunk", "run-x", 1, 5, False)  # ids not a list: fails for good
+    wait_for(lambda: "part(s) failed" in stack.procs.log("w1"), timeout=60, what="the gather")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    assert stack.candidates(1)["2"]["band"] == "merge"  # the good part's pairs are recorded
+    assert stack.candidates(4)["5"]["score"] == 0.6  # the failed part's old pairs are kept
+    assert not list(stack.r.scan_iter("enricher:run:run-x:*"))
