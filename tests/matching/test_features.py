@@ -163,3 +163,13 @@ def test_every_level_has_a_readable_explanation_with_values() -> None:
             text = feature.explain(k, a, b)
             assert text.endswith(".") and "{" not in text
         assert feature.explain(-1, a, b).endswith("unknown on one side.")
+
+
+def test_abbreviated_words_count_as_contained() -> None:
+    from enricher.matching.features import abbreviates
+
+    assert abbreviates("arts deli", "arts delicatessen")
+    assert abbreviates("bros kowalski", "brothers kowalski") is False  # "bros" is no prefix of "brothers"
+    assert not abbreviates("deli", "delicatessen")  # no whole word in common
+    assert not abbreviates("cafe roma", "palace court")
+    assert level("name", {"name": "Arts Deli"}, {"name": "Arts Delicatessen"}) == "contains"

@@ -81,6 +81,38 @@ def _scores(
 # ----------------------------------------------------------------------------------------------- name
 
 
+def _prefixes(a: str, b: str) -> bool:
+    """One word starts the other and is at least three letters long."""
+    return (len(a) >= 3 and b.startswith(a)) or (len(b) >= 3 and a.startswith(b))
+
+
+def abbreviates(a: str, b: str) -> bool:
+    """True when every word of the shorter name is a word of the other or its start (3+ letters), at
+    least one of them whole: "arts deli" / "arts delicatessen", "intl paper" / "international paper"."""
+    short, long = sorted((a.split(), b.split()), key=len)
+    if not short:
+        return False
+    pool = list(long)
+    whole = False
+    for word in short:
+        match = next((w for w in pool if w == word), None)
+        if match is not None:
+            whole = whole or len(word) >= 3
+        else:
+            match = next(
+                (
+                    w
+                    for w in pool
+                    if (len(word) >= 3 and w.startswith(word)) or (len(w) >= 3 and word.startswith(w))
+                ),
+                None,
+            )
+            if match is None:
+                return False
+        pool.remove(match)
+    return whole
+
+
 def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
     """Name similarity on the core name (legal forms, punctuation, case and accents removed)."""
     a, b, known = _pair_codes(table, "core", left, right)
@@ -105,6 +137,11 @@ def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
         level[ratio >= 80] = 3
         level[(token_set >= 95) & (ratio < 92)] = 2
         level[ratio >= 92] = 1
+        # "Arts Deli" / "Arts Delicatessen": words cut short still count as contained (few pairs).
+        weak = np.flatnonzero(level == 4)
+        if len(weak):
+            abbreviated = [abbreviates(x, y) for x, y in zip(sa[weak], sb[weak], strict=True)]
+            level[weak[np.asarray(abbreviated, dtype=bool)]] = 2
         out[fuzzy] = level
     return out
 
