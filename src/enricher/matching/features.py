@@ -137,8 +137,10 @@ def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
         level[ratio >= 80] = 3
         level[(token_set >= 95) & (ratio < 92)] = 2
         level[ratio >= 92] = 1
-        # "Arts Deli" / "Arts Delicatessen": words cut short still count as contained (few pairs).
-        weak = np.flatnonzero(level == 4)
+        # "Arts Deli" / "Arts Delicatessen": words cut short still count as contained. Checked word by
+        # word in Python, so only where the names start with the same word (few pairs).
+        fa, fb, _ = _pair_codes(table, "first_word", left[fuzzy], right[fuzzy])
+        weak = np.flatnonzero((level == 4) & (fa == fb))
         if len(weak):
             abbreviated = [abbreviates(x, y) for x, y in zip(sa[weak], sb[weak], strict=True)]
             level[weak[np.asarray(abbreviated, dtype=bool)]] = 2

@@ -168,6 +168,12 @@ class Table:
             )
             self.codes[name] = column
             self.vocab[name] = vocab
+        first: dict[str, int] = {}
+        self.codes["first_word"] = np.fromiter(
+            (first.setdefault(r.core.split(" ", 1)[0], len(first)) if r.core else -1 for r in records),
+            dtype=np.int64,
+            count=len(records),
+        )
         area: dict[str, int] = {}
         self.codes["postcode_area"] = np.fromiter(
             (area.setdefault(r.postcode[:3], len(area)) if r.postcode else -1 for r in records),
