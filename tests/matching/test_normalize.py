@@ -62,6 +62,25 @@ from enricher.matching.normalize import (
         ("Smith & Sons", "smith sons", ()),
         ("Smith and Sons", "smith sons", ()),
         ("Schmidt und Partner", "schmidt partner", ()),
+        ("Westmed B.V", "westmed", ("bv",)),  # last dot lost
+        ("Techtex s. r. o.", "techtex", ("sro",)),  # spaced initials
+        ("Domat s.j.", "domat", ("spj",)),
+        ("Karpatmar spółka cywilna", "karpatmar", ("sc",)),
+        ("Karpatmar s.c.", "karpatmar", ("sc",)),
+        ("Techmont e.U.", "techmont", ("eu",)),
+        ("Techmont eingetragenes Unternehmen", "techmont", ("eu",)),
+        ("Herrmann Druck Unternehmergesellschaft (haftungsbeschränkt)", "herrmann druck", ("ug",)),
+        ("Atolog UG (haftungsbeschraenkt)", "atolog", ("ug",)),
+        ("Ingegneria Monza società in nome collettivo", "ingegneria monza", ("snc",)),
+        ("Elecnet Sociedad Limitada", "elecnet", ("sl",)),
+        ("Euroline HB", "euroline", ("hb",)),
+        ("Skandia Aktiebolaget", "skandia", ("ab",)),
+        ("Tekform A.B.", "tekform", ("ab",)),
+        ("SARL Pâtisserie Laurent", "patisserie laurent", ("sarl",)),
+        ("Société à responsabilité limitée Laurent Pâtisserie", "laurent patisserie", ("sarl",)),
+        ("A.B.C. Consulting", "abc consulting", ()),
+        ("P.H.U. Kowal", "phu kowal", ()),
+        ("Przedsiębiorstwo Handlowo-Usługowe Kowal", "phu kowal", ()),
     ],
 )
 def test_split_legal_form_real_spellings(name: str, core: str, forms: tuple[str, ...]) -> None:
@@ -105,6 +124,11 @@ def test_fold_transliterates_and_drops_punctuation() -> None:
         (("111", "PL5260250995"), None, "5260250995", "PL", True),  # too short to be an id
         (("0000000000", "PL5260250995"), "PL", "5260250995", "PL", True),  # a placeholder is not valid
         (("PL0000000000",), None, "0000000000", "PL", False),
+        (("SE 554976-0915 01",), None, "5549760915", "SE", True),  # Swedish VAT = org.nr + 01
+        (("554976-0915",), "SE", "5549760915", "SE", True),
+        (("FR74358468791",), None, "358468791", "FR", True),  # French VAT = key + SIREN
+        (("358 468 791",), "FR", "358468791", "FR", True),
+        (("ES B-80909153",), None, "B80909153", "ES", True),
     ],
 )
 def test_normalize_tin(

@@ -90,6 +90,8 @@ _EXTRA_FORMS: tuple[tuple[str, str, str], ...] = (
     (r"societ[aà]\s+a\s+responsabilit[aà]\s+limitata\s+semplificata", "srls", "llc"),
     (r"s\.\s*a\.\s*s\.?|societ[aà]\s+in\s+accomandita\s+semplice", "sas", "lp"),
     (_SP + r"komandytowa", "spk", "lp"),
+    (r"a\.\s*b\.", "ab", "ab"),
+    (r"ug\s*\(haftungsbeschr(?:ae|a|ä)nkt\)", "ug", "llc"),
 )
 # One alternation with a group per form (the patterns themselves capture nothing): one search per strip.
 _EXTRA_SUFFIX = re.compile(
@@ -164,6 +166,33 @@ def _strip_one(text: str) -> tuple[str, str, str] | None:
     return None
 
 
+# Polish sole traders and partnerships name their line of business before the name, spelled out or
+# as initials ("P.H.U." = "Przedsiębiorstwo Handlowo-Usługowe"): both read as the initials.
+_DESCRIPTORS = {
+    "przedsiebiorstwo handlowe": "ph",
+    "przedsiebiorstwo handlowo uslugowe": "phu",
+    "przedsiebiorstwo uslugowo handlowe": "puh",
+    "przedsiebiorstwo produkcyjno handlowe": "pph",
+    "przedsiebiorstwo produkcyjno handlowo uslugowe": "pphu",
+    "przedsiebiorstwo produkcyjno uslugowo handlowe": "ppuh",
+    "przedsiebiorstwo wielobranzowe": "pw",
+    "firma handlowa": "fh",
+    "firma uslugowa": "fu",
+    "firma handlowo uslugowa": "fhu",
+    "firma uslugowo handlowa": "fuh",
+    "firma produkcyjno handlowo uslugowa": "fphu",
+    "zaklad uslugowy": "zu",
+    "zaklad uslugowo handlowy": "zuh",
+}
+_DESCRIPTOR = re.compile(r"\b(?:" + "|".join(sorted(_DESCRIPTORS, key=len, reverse=True)) + r")\b")
+
+
+def _descriptors(text: str) -> str:
+    if "przedsiebiorstwo" not in text and "firma" not in text and "zaklad" not in text:
+        return text
+    return _DESCRIPTOR.sub(lambda m: _DESCRIPTORS[m.group(0)], text)
+
+
 def _join_initials(text: str) -> str:
     """ "a b c foo" -> "abc foo": initials written "A.B.C." or "A B C" read as one word "ABC"."""
     words = text.split()
@@ -211,7 +240,7 @@ def split_legal_form(name: str | None) -> LegalName:
     prefix = [f for f in forms if f[2] == 0]
     suffix = [f for f in reversed(forms) if f[2] == 1]
     ordered = prefix + suffix
-    folded = _join_initials(fold(text))
+    folded = _descriptors(_join_initials(fold(text)))
     core = " ".join(t for t in folded.split() if t not in CONNECTORS) or folded
     return LegalName(core, tuple(f[0] for f in ordered), tuple(f[1] for f in ordered))
 
