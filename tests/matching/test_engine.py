@@ -120,3 +120,12 @@ def test_vectorised_merge_mask_agrees_with_band_of() -> None:
     for row in range(400):
         named = {f.name: int(levels[row, k]) for k, f in enumerate(FEATURES)}
         assert (band_of(float(score[row]), named) == "merge") == bool(mask[row])
+
+
+def test_string_ids_are_echoed_verbatim() -> None:
+    records = [
+        {"id": " a-1 ", "name": "Budimex SA", "tin": "PL5260250995"},
+        {"id": "/counterparties/12", "name": "Budimex S.A.", "tin": "5260250995", "tinCountry": "PL"},
+    ]
+    (candidate,) = match(records).candidates
+    assert {candidate.a, candidate.b} == {" a-1 ", "/counterparties/12"}

@@ -91,11 +91,19 @@ def _get(record: Mapping[str, Any], name: str) -> str | None:
 
 
 def record_id(record: Counterparty | Mapping[str, Any]) -> RecordId:
-    """The record's id as given (int or str); RecordError when it has none."""
-    raw = record.id if isinstance(record, Counterparty) else record.get("id")
-    value = raw if isinstance(raw, int) and not isinstance(raw, bool) else iri_to_id(raw) if raw else None
-    if value is None or value == "":
-        raise RecordError("record has no id")
+    """The record's id exactly as given (an int, or a string kept verbatim); RecordError when none."""
+    if isinstance(record, Counterparty):
+        value: Any = record.id
+    else:
+        value = record.get("id")
+        if value is None and isinstance(record.get("@id"), str):
+            value = iri_to_id(record["@id"])  # an API member without "id": its IRI says it
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | str)
+        or (isinstance(value, str) and not value.strip())
+    ):
+        raise RecordError("record has no usable id (an int or a non-empty string)")
     return value
 
 
