@@ -81,6 +81,9 @@ def write_output(result: MatchResult, path: Path) -> None:
         with os.fdopen(fd, "wb") as out:
             out.write(orjson.dumps(result.to_contract()))
             out.write(b"\n")
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; the result is an ordinary file
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
