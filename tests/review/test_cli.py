@@ -79,3 +79,28 @@ def test_merges_apply_exits_1_when_a_merge_failed(
     assert main(["merges", "apply", "--decisions", str(path), "--execute"]) == 0
     assert "merged: 4 into 3" in capsys.readouterr().out
     assert sandbox.store.merge_log == [(3, 4)]
+
+
+def test_a_second_applier_is_refused_while_one_runs(
+    env: Path, capsys: Any, sandbox_factory: Any, monkeypatch
+) -> None:
+    from enricher.config import load_settings
+    from enricher.state import open_state
+
+    sandbox = sandbox_factory([dict(r) for r in REGISTER])
+    monkeypatch.setenv("ENRICHER_FLOWTLY_URL", sandbox.api_url)
+    monkeypatch.setenv("ENRICHER_FLOWTLY_TOKEN", sandbox.token)
+    path = env / "d.json"
+    path.write_text(
+        json.dumps({"format": "enricher.merge-decisions", "version": 1, "records": [], "decisions": []}),
+        encoding="utf-8",
+    )
+    state = open_state(load_settings())
+    try:
+        with state.locks.hold("merges-apply", ttl=60):
+            assert main(["merges", "apply", "--decisions", str(path), "--execute"]) == 1
+            assert "another 'merges apply --execute' is running" in capsys.readouterr().err
+            assert main(["merges", "apply", "--decisions", str(path)]) == 0  # a dry run needs no lock
+    finally:
+        state.close()
+    assert main(["merges", "apply", "--decisions", str(path), "--execute"]) == 0

@@ -88,6 +88,14 @@ def test_a_cluster_rejection_covers_its_listed_pairs_or_all_pairs(tmp_path: Path
             _doc({"kind": "cluster", "ids": [1, 7, 9], "decision": "reject", "pairs": [[1, 5]]}),
             "not a pair of ids",
         ),
+        (
+            _doc(
+                {"kind": "pair", "ids": [1, 7], "decision": "approve", "survivor": 7},
+                {"kind": "pair", "ids": [7, 9], "decision": "approve", "survivor": 7},
+                {"kind": "pair", "ids": [9, 1], "decision": "reject"},
+            ),
+            "rejects 9 and 1, which approved decisions merge together",
+        ),
     ],
 )
 def test_bad_files_are_refused_naming_what_is_wrong(tmp_path: Path, data: Any, message: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import sys
@@ -17,6 +18,9 @@ from enricher.flowtly.models import Counterparty, RecordId
 __all__ = ["cmd_apply", "cmd_report", "default_audit_path", "register", "run_report"]
 
 log = logging.getLogger(__name__)
+
+APPLY_LOCK_TTL = 6 * 3600.0
+"""Seconds a Redis lock on ``merges apply --execute`` lives if its holder dies (a file lock dies with it)."""
 
 
 def register(sub: Any) -> None:
@@ -114,6 +118,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_apply(args: argparse.Namespace) -> int:
     from enricher.flowtly import connect
     from enricher.review import DecisionsFileError, apply_merges, load_decisions
+    from enricher.state import LockBusy, open_state
     from enricher.state.decisions import open_decision_store
 
     settings = load_settings()
@@ -129,8 +134,23 @@ def cmd_apply(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     audit = args.audit_log or default_audit_path(settings)
-    with open_decision_store(settings) as store, connect(settings) as client:
-        summary = apply_merges(client, args.decisions, execute=args.execute, store=store, audit_path=audit)
+    state = open_state(settings)
+    try:
+        # One applier at a time: two runs of the same file would race on each merge.
+        guard = (
+            state.locks.hold("merges-apply", ttl=APPLY_LOCK_TTL) if args.execute else contextlib.nullcontext()
+        )
+        with guard, open_decision_store(settings) as store, connect(settings) as client:
+            summary = apply_merges(
+                client, args.decisions, execute=args.execute, store=store, audit_path=audit
+            )
+    except LockBusy:
+        print(
+            "enricher: another 'merges apply --execute' is running; try again when it ends", file=sys.stderr
+        )
+        return 1
+    finally:
+        state.close()
     for line in summary.lines():
         print(line)
     if args.execute:

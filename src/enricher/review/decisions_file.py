@@ -145,7 +145,29 @@ class DecisionsFile(BaseModel):
                 raise ValueError(
                     f"decisions[{index}] approves ids without a fingerprint in records: {missing}"
                 )
+        self._no_contradiction()
         return self
+
+    def _no_contradiction(self) -> None:
+        """Refuse a file that approves merging two records (directly or through others) and rejects them."""
+        parent: dict[tuple[bool, str], tuple[bool, str]] = {}
+
+        def root(key: tuple[bool, str]) -> tuple[bool, str]:
+            while parent.get(key, key) != key:
+                key = parent[key]
+            return key
+
+        for decision in self.decisions:
+            if decision.decision == "approve":
+                first = root(_key(decision.ids[0]))
+                for other in decision.ids[1:]:
+                    parent[root(_key(other))] = first
+        for index, decision in enumerate(self.decisions):
+            for a, b in decision.rejected_pairs():
+                if root(_key(a)) == root(_key(b)):
+                    raise ValueError(
+                        f"decisions[{index}] rejects {a!r} and {b!r}, which approved decisions merge together"
+                    )
 
     def snapshot(self, record_id: RecordId) -> RecordSnapshot | None:
         """The report's snapshot of one record."""
