@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright import sync_api
 
 from enricher.cli import main
 from enricher.flowtly import Counterparty, FlowtlyClient, Sandbox
@@ -21,8 +22,6 @@ from enricher.matching import Judgement
 from enricher.review import apply_merges, branding_health, write_report
 from enricher.state.decisions import SqliteDecisionStore
 from review._data import CONTRACT, REGISTER, big, records
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
