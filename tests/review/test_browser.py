@@ -192,7 +192,14 @@ def test_pair_decisions_inside_a_cluster_and_bulk_approval(tmp_path: Path, page:
     pairs.nth(0).locator(
         "button[data-decision=approve]"
     ).click()  # 1 <-> 9: survivor if alone is 1? no: 7 not in pair
-    pairs.nth(1).locator("button[data-decision=reject]").click()  # 1 <-> 7
+    # By keyboard: select the cluster's second pair (1 <-> 7) and reject it.
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("]")
+    page.keyboard.press("]")
+    assert pairs.nth(1).get_attribute("class").split().count("current") == 1
+    page.keyboard.press("r")
+    assert pairs.nth(1).get_attribute("data-status") == "reject"
+    assert pairs.nth(0).get_attribute("data-status") == "approve"
     assert cluster.get_attribute("data-status") == "mixed"
     # Bulk: two clicks approve every undecided merge-band item in view (the cluster is decided per pair).
     page.click("#bulk")

@@ -20,7 +20,7 @@
 
   // decisions[itemKey] = {d: "approve"|"reject"|"skip"|undefined, sv: recordIndex|undefined, p: {pairIdx: d}}
   var decisions = loadDecisions();
-  var st = { band: "", min: 0, max: 1, country: "", decision: "", q: "", sort: "score-desc", size: 25, page: 0, cur: 0 };
+  var st = { band: "", min: 0, max: 1, country: "", decision: "", q: "", sort: "score-desc", size: 25, page: 0, cur: 0, pair: -1 };
   var view = [];
 
   // ---------- helpers ----------
@@ -147,6 +147,7 @@
     out.sort(cmp);
     view = out;
     if (!keepPosition) { st.page = 0; st.cur = 0; }
+    st.pair = -1;
     clampPosition();
     render();
   }
@@ -207,7 +208,7 @@
     var card = el("article", {
       cls: "item d-" + s + (pos === st.cur ? " current" : ""), "data-key": it.key, "data-pos": String(pos),
       "data-status": s, tabindex: "-1",
-      onclick: function () { if (st.cur !== pos) { st.cur = pos; markCurrent(); } }
+      onclick: function () { if (st.cur !== pos) { unfocusPair(); st.cur = pos; markCurrent(); } }
     });
     var scoreText = it.r.length > 2 && it.min !== it.score ? it.min.toFixed(2) + "–" + it.score.toFixed(2) : it.score.toFixed(2);
     card.appendChild(el("div", { cls: "item-head" },
@@ -303,7 +304,9 @@
 
   function renderPair(it, pi) {
     var p = it.pairs[pi], d = decisions[it.key], pd = d && d.p ? d.p[pi] : undefined;
-    var box = el("div", { cls: "pair" + (pd ? " d-" + pd : ""), "data-pair": String(pi) });
+    var focused = it.r.length > 2 && pi === st.pair && view[st.cur] !== undefined && ITEMS[view[st.cur]] === it;
+    var box = el("div", { cls: "pair" + (pd ? " d-" + pd : "") + (focused ? " current" : ""), "data-pair": String(pi),
+      "data-status": pd || "none" });
     var head = el("div", { cls: "pair-head" },
       el("b", { text: "id " + R[p.a].id + " ↔ id " + R[p.b].id }),
       el("span", { cls: "score", text: p.score.toFixed(2) }),
@@ -434,11 +437,26 @@
 
   // ---------- navigation ----------
   function goPage(p) {
+    st.pair = -1;
     st.page = Math.min(Math.max(0, p), pages() - 1);
     st.cur = Math.min(view.length - 1, st.page * st.size);
     render(); window.scrollTo(0, 0);
   }
+  function unfocusPair() {
+    if (st.pair < 0) return;
+    st.pair = -1;
+    var nodes = $("list").querySelectorAll(".pair.current");
+    for (var i = 0; i < nodes.length; i++) nodes[i].classList.remove("current");
+  }
+  function focusPair(it, delta) {
+    if (it.r.length <= 2) return;
+    st.pair = Math.min(it.pairs.length - 1, Math.max(-1, st.pair + delta));
+    rerenderItem(it);
+    var node = $("list").querySelector(".pair.current");
+    if (node) node.scrollIntoView({ block: "nearest" });
+  }
   function move(delta) {
+    unfocusPair();
     if (!view.length) return;
     var next = Math.min(view.length - 1, Math.max(0, st.cur + delta));
     var page = Math.floor(next / st.size);
@@ -465,11 +483,21 @@
     else if (k === "p" || k === "ArrowLeft") goPage(st.page - 1);
     else if (k === "Home") goPage(0);
     else if (k === "End") goPage(pages() - 1);
+    else if (k === "]") { if (it) focusPair(it, 1); }
+    else if (k === "[") { if (it) focusPair(it, -1); }
     else if (k === "a" || k === "r" || k === "s") {
       if (!it) return;
       var d = { a: "approve", r: "reject", s: "skip" }[k];
-      if (setItem(it, d)) move(1);
-    } else if (k === "u") { if (it) setItem(it, null); }
+      if (st.pair >= 0 && it.r.length > 2) {
+        var p = it.pairs[st.pair];
+        if (d === "approve" && (R[p.a].missing || R[p.b].missing)) { toast("A record of this pair was not loaded: it cannot be approved."); return; }
+        setPair(it, st.pair, d);
+        if (st.pair < it.pairs.length - 1) focusPair(it, 1);
+      } else if (setItem(it, d)) move(1);
+    } else if (k === "u") {
+      if (it && st.pair >= 0 && it.r.length > 2) setPair(it, st.pair, null);
+      else if (it) setItem(it, null);
+    }
     else if (/^[1-9]$/.test(k)) { if (it && Number(k) <= it.r.length) setSurvivor(it, it.r[Number(k) - 1]); }
     else if (k === "/") { $("f-search").focus(); }
     else if (k === "e") exportDecisions();
