@@ -45,8 +45,9 @@ def _explain_survivor(chosen: Prepared, members: Sequence[Prepared]) -> str:
     reasons = []
     if chosen.tin_valid:
         reasons.append("has a valid tax id")
-    if chosen.filled == max(m.filled for m in members):
-        reasons.append(f"is the most complete ({chosen.filled} identity fields)")
+    filled = chosen.filled
+    if filled == max(m.filled for m in members):
+        reasons.append(f"is the most complete ({filled} identity fields)")
     reasons.append("lowest id among equals")
     return f"Survivor {chosen.id!r} " + ", ".join(reasons) + "."
 
