@@ -71,6 +71,12 @@ class Settings(BaseSettings):
     )
     fetch_host_rps: float = Field(default=1.0, gt=0, description="Fetches/s per host, all workers")
     match_chunk_size: int = Field(default=500, ge=1, description="Records scored per match-all chunk task")
+    match_merge_threshold: float = Field(
+        default=0.99, gt=0, le=1, description="Match probability from which a pair is in the merge band"
+    )
+    match_review_threshold: float = Field(
+        default=0.2, gt=0, le=1, description="Match probability from which a pair is listed for review"
+    )
     enrich_stale_days: int = Field(
         default=30, ge=1, description="Branding we filled this many days ago is refreshed weekly"
     )

@@ -106,3 +106,15 @@ def test_api_mode_reads_the_configured_flowtly(
     data = json.loads((tmp_path / "out" / "dedupe.json").read_text())
     merge = {frozenset({c["a"], c["b"]}) for c in data["candidates"] if c["band"] == "merge"}
     assert frozenset({4, 5}) in merge and frozenset({8, 9}) in merge
+
+
+def test_thresholds_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r, ensure_ascii=False) for r in REGISTER])
+    out = tmp_path / "out.json"
+    monkeypatch.setenv("ENRICHER_MATCH_MERGE_THRESHOLD", "1.0")
+    monkeypatch.setenv("ENRICHER_MATCH_REVIEW_THRESHOLD", "0.999999")
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
+    data = json.loads(out.read_text())
+    assert all(c["score"] >= 0.999999 for c in data["candidates"])
+    monkeypatch.setenv("ENRICHER_MATCH_MERGE_THRESHOLD", "2")
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 2  # a bad value: exit 2

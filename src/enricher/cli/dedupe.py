@@ -18,7 +18,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from enricher.config import load_settings
+from enricher.config import Settings, load_settings
 from enricher.errors import EnricherError
 from enricher.matching import MatchResult, match
 
@@ -102,32 +102,40 @@ def _progress() -> Progress:
     )
 
 
-def _from_file(path: Path, problems: list[str]) -> MatchResult:
+def _from_file(path: Path, problems: list[str], settings: Settings) -> MatchResult:
     if not path.is_file():
         reason = "no such file" if not path.exists() else "not a regular file"
         raise InputError(f"cannot read {path}: {reason}")
     with _progress() as progress:
         task = progress.add_task("reading", total=path.stat().st_size)
-        return match(read_jsonl(path, problems, lambda n: progress.advance(task, n)))
+        return match(
+            read_jsonl(path, problems, lambda n: progress.advance(task, n)),
+            merge_threshold=settings.match_merge_threshold,
+            review_threshold=settings.match_review_threshold,
+        )
 
 
-def _from_api(problems: list[str]) -> MatchResult:
+def _from_api(settings: Settings) -> MatchResult:
     from enricher.flowtly import connect  # the API client is only needed in this mode
 
-    settings = load_settings()
     with connect(settings) as client, _progress() as progress:
         task = progress.add_task("fetching", total=None)
-        return match(client.iter_counterparties(), progress=lambda n: progress.advance(task, n))
+        return match(
+            client.iter_counterparties(),
+            progress=lambda n: progress.advance(task, n),
+            merge_threshold=settings.match_merge_threshold,
+            review_threshold=settings.match_review_threshold,
+        )
 
 
 def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
+    settings = load_settings()
     if args.input is not None:
-        result = _from_file(Path(args.input), problems)
-        output = Path(args.output) if args.output else Path("out/dedupe.json")
+        result = _from_file(Path(args.input), problems, settings)
     else:
-        result = _from_api(problems)
-        output = Path(args.output) if args.output else load_settings().out_dir / "dedupe.json"
+        result = _from_api(settings)
+    output = Path(args.output) if args.output else settings.out_dir / "dedupe.json"
     problems.extend(result.stats.get("skipped", []))
     for problem in problems[:50]:
         print(f"enricher dedupe: skipped {problem}", file=sys.stderr)
@@ -156,6 +164,8 @@ def register(subparsers: Any) -> None:
         "--input", metavar="FILE.jsonl", help="one counterparty JSON object per line (offline)"
     )
     parser.add_argument(
-        "--output", metavar="OUT.json", help="where to write the result (default: out/dedupe.json)"
+        "--output",
+        metavar="OUT.json",
+        help="where to write the result (default: $ENRICHER_OUT_DIR/dedupe.json, out/dedupe.json)",
     )
     parser.set_defaults(func=run)
