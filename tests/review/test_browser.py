@@ -257,9 +257,22 @@ def test_enricher_report_and_merges_apply_round_trip_through_the_cli(
     monkeypatch.setenv("ENRICHER_FLOWTLY_TOKEN", sandbox.token)
     monkeypatch.setenv("ENRICHER_STATE_DIR", str(tmp_path / "state"))
     (tmp_path / "out").mkdir()
-    (tmp_path / "out" / "enrichment.json").write_text(
-        json.dumps({"filled": 3, "failed": 1}), encoding="utf-8"
-    )
+    enrichment = {  # the shape enricher enrich writes (EnrichSummary.to_dict)
+        "dryRun": False,
+        "startedAt": "2026-01-01T00:00:00+00:00",
+        "counts": {"total": 2, "filled": 1, "unchanged": 0, "failed": 1},
+        "failedReasons": {"robots.txt disallows": 1},
+        "records": [
+            {
+                "id": 1,
+                "status": "filled",
+                "patch": {"logoUrl": "https://acme.example/l.png"},
+                "applied": True,
+            },
+            {"id": 3, "status": "failed", "reason": "robots.txt disallows", "patch": {}, "applied": False},
+        ],
+    }
+    (tmp_path / "out" / "enrichment.json").write_text(json.dumps(enrichment), encoding="utf-8")
 
     assert main(["report"]) == 0
     printed = capsys.readouterr().out.split()
@@ -269,7 +282,8 @@ def test_enricher_report_and_merges_apply_round_trip_through_the_cli(
     assert (1, 7) in pairs_before
 
     open_report(page, tmp_path / "out" / "review.html")
-    assert "filled" in page.inner_text("#last-enrichment")
+    last = page.inner_text("#last-enrichment")
+    assert "filledFields\tlogoUrl: 1" in last and "filled: 1" in last and "robots.txt disallows: 1" in last
     page.click("#bulk")
     page.click("#bulk")  # approve the merge band
     page.select_option("#f-decision", "none")

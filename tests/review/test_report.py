@@ -134,7 +134,16 @@ def test_branding_health_counts_and_reads_the_last_enrichment(tmp_path: Path) ->
         Counterparty(id=4),
     ]
     summary = tmp_path / "enrichment.json"
-    summary.write_text(json.dumps({"filled": 12, "failed": [{"id": 1}] * 30, "at": "now"}), encoding="utf-8")
+    records = [
+        {"id": 1, "status": "filled", "patch": {"logoUrl": "u", "displayName": "A"}, "applied": True},
+        {"id": 2, "status": "filled", "patch": {"logoUrl": "v"}, "applied": True},
+        {"id": 3, "status": "filled", "patch": {"displayName": "C"}, "applied": False},  # a dry run's
+        {"id": 4, "status": "failed", "patch": {}},
+    ]
+    summary.write_text(
+        json.dumps({"filled": 12, "failed": [{"id": 1}] * 30, "at": "now", "records": records}),
+        encoding="utf-8",
+    )
     health = branding_health(recs, last_enrichment=read_enrichment_summary(summary))
     assert (health["total"], health["withLogo"], health["withDisplayName"], health["withWebsite"]) == (
         4,
@@ -148,6 +157,8 @@ def test_branding_health_counts_and_reads_the_last_enrichment(tmp_path: Path) ->
         health["lastEnrichment"]["failed"]["count"] == 30
         and len(health["lastEnrichment"]["failed"]["first"]) == 5
     )
+    assert health["lastEnrichment"]["filledFields"] == {"logoUrl": 2, "displayName": 1}
+    assert health["lastEnrichment"]["records"]["count"] == 4
     assert read_enrichment_summary(tmp_path / "absent.json") is None
 
 

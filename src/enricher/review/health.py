@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,17 @@ def branding_health(
     }
 
 
+def _filled_fields(records: Any) -> dict[str, int] | None:
+    """How many values of each field the run wrote (``enricher enrich``'s per-record ``patch``)."""
+    if not isinstance(records, list):
+        return None
+    counts: Counter[str] = Counter()
+    for record in records:
+        if isinstance(record, dict) and isinstance(record.get("patch"), dict) and record.get("applied", True):
+            counts.update(str(k) for k in record["patch"])
+    return dict(counts.most_common())
+
+
 def read_enrichment_summary(path: Path) -> dict[str, Any] | None:
     """The last enrichment summary (``out/enrichment.json``), cut down to what the report shows.
 
@@ -60,6 +72,9 @@ def read_enrichment_summary(path: Path) -> dict[str, Any] | None:
     if not isinstance(raw, dict):
         return None
     summary: dict[str, Any] = {}
+    filled = _filled_fields(raw.get("records"))
+    if filled is not None:
+        summary["filledFields"] = filled
     for key, value in raw.items():
         if isinstance(value, (str, int, float, bool)) or value is None:
             summary[key] = value

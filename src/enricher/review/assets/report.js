@@ -539,7 +539,12 @@
       var table = el("table", { id: "last-enrichment" });
       Object.keys(last).forEach(function (k) {
         var v = last[k], text;
-        if (v && typeof v === "object") text = Object.keys(v).filter(function (x) { return x !== "first"; }).map(function (x) { return x + ": " + JSON.stringify(v[x]); }).join(", ");
+        if (v && typeof v === "object") {
+          text = Object.keys(v).filter(function (x) { return x !== "first"; }).map(function (x) {
+            var inner = v[x];
+            return x + ": " + (inner !== null && typeof inner === "object" ? JSON.stringify(inner) : String(inner));
+          }).join(", ") || "none";
+        }
         else text = String(v);
         table.appendChild(el("tr", null, el("td", { text: k }), el("td", { text: text })));
       });
