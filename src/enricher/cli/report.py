@@ -15,7 +15,7 @@ from enricher.config import Settings, load_settings
 from enricher.errors import RecordError
 from enricher.flowtly.models import Counterparty, RecordId
 
-__all__ = ["cmd_apply", "cmd_report", "default_audit_path", "register", "run_report"]
+__all__ = ["cmd_apply", "cmd_report", "register", "run_report"]
 
 log = logging.getLogger(__name__)
 
@@ -59,11 +59,6 @@ def register(sub: Any) -> None:
         help="JSON-lines audit log (default: <ENRICHER_STATE_DIR>/merge-audit.jsonl)",
     )
     apply.set_defaults(func=cmd_apply)
-
-
-def default_audit_path(settings: Settings) -> Path:
-    """Where the merge audit log lives unless ``--audit-log`` says otherwise."""
-    return Path(settings.state_dir) / "merge-audit.jsonl"
 
 
 def _read_jsonl(path: Path) -> Iterator[Counterparty]:
@@ -117,7 +112,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from enricher.flowtly import connect
-    from enricher.review import DecisionsFileError, apply_merges, load_decisions
+    from enricher.review import DecisionsFileError, apply_merges, default_audit_path, load_decisions
     from enricher.state import LockBusy, open_state
     from enricher.state.decisions import open_decision_store
 

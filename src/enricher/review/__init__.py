@@ -1,7 +1,7 @@
 """The review step: the report a person decides on, the decisions file, and applying merges (audited)."""
 
 from enricher.review.apply import ApplySummary, MergeClient, MergeOutcome, apply_merges
-from enricher.review.audit import AuditLog
+from enricher.review.audit import AuditLog, default_audit_path
 from enricher.review.decisions_file import (
     DECISIONS_FORMAT,
     DECISIONS_VERSION,
@@ -34,6 +34,7 @@ __all__ = [
     "branding_health",
     "build_report_data",
     "changed_fields",
+    "default_audit_path",
     "fingerprint",
     "identity",
     "load_decisions",

@@ -21,9 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from enricher.config import Settings
 from enricher.errors import StateError
 
-__all__ = ["AuditLog"]
+__all__ = ["AUDIT_FILE", "AuditLog", "default_audit_path"]
+
+AUDIT_FILE = "merge-audit.jsonl"
 
 
 class AuditLog:
@@ -69,3 +72,11 @@ class AuditLog:
     def events(self, event: str | None = None) -> list[dict[str, Any]]:
         """The events, all or of one kind."""
         return [e for e in self if event is None or e.get("event") == event]
+
+
+def default_audit_path(settings: Settings) -> Path:
+    """``<ENRICHER_STATE_DIR>/merge-audit.jsonl``: next to the decision store, which it must outlive with.
+
+    Not under ``out/``: reports there are rewritten every run, the audit log is kept for good.
+    """
+    return Path(settings.state_dir) / AUDIT_FILE
