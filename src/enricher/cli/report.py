@@ -94,7 +94,12 @@ def run_report(
             records = list(client.iter_counterparties())
     by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
     with open_decision_store(settings) as store:
-        result = match(list(by_id.values()), decisions=store)
+        result = match(
+            list(by_id.values()),
+            decisions=store,
+            merge_threshold=settings.match_merge_threshold,
+            review_threshold=settings.match_review_threshold,
+        )
     branding = branding_health(
         by_id.values(), last_enrichment=read_enrichment_summary(target / "enrichment.json")
     )
