@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import os
-import tempfile
+import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib import resources
@@ -170,15 +170,16 @@ def render_json(report: ReportData, contract: Mapping[str, Any]) -> dict[str, An
 
 
 def _atomic_write(path: Path, text: str, *, encoding: str = "utf-8") -> None:
-    # A half-written report must never replace a good one: write beside it, then rename.
+    # A half-written report must never replace a good one: write beside it, then rename. Opened with
+    # "x" (not mkstemp) so the file gets the usual permissions under the umask, not 0600.
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding=encoding, newline="") as handle:
+        with tmp.open("x", encoding=encoding, newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
 
 
