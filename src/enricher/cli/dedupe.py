@@ -21,6 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from enricher.config import Settings, load_settings
 from enricher.errors import EnricherError
 from enricher.matching import MatchResult, match
+from enricher.matching.engine import no_gc
 
 __all__ = ["read_jsonl", "register", "run", "write_output"]
 
@@ -129,6 +130,13 @@ def _from_api(settings: Settings) -> MatchResult:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Millions of small acyclic objects (records, evidence, the output tree): the cyclic collector
+    # would only cost time, in matching and in writing the result alike.
+    with no_gc():
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     settings = load_settings()
     if args.input is not None:

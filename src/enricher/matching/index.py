@@ -24,6 +24,7 @@ from enricher.matching.engine import (
     Scorer,
     compare_all,
     merge_mask,
+    no_gc,
     prepare_all,
 )
 from enricher.matching.records import Prepared, Table, prepare
@@ -68,6 +69,17 @@ class MatchIndex:
         review_threshold: float = REVIEW_THRESHOLD,
     ) -> MatchIndex:
         """Index ``records`` and learn the model from their blocked pairs (as ``match`` does)."""
+        with no_gc():
+            return cls._build(records, decisions, merge_threshold, review_threshold)
+
+    @classmethod
+    def _build(
+        cls,
+        records: Iterable[Counterparty | Mapping[str, Any]],
+        decisions: DecisionMemory | None,
+        merge_threshold: float,
+        review_threshold: float,
+    ) -> MatchIndex:
         prepared, _ = prepare_all(records)
         table = Table(prepared)
         left, right, _ = candidate_pairs(prepared)
