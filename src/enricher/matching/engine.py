@@ -192,7 +192,12 @@ def _prepared_chunks(
     if first is None:
         return
     second = next(chunks, None)
-    if second is None or workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    parallel = (
+        workers > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon  # e.g. inside a Celery prefork worker
+    )
+    if second is None or not parallel:
         yield _prepare_chunk(first)
         if second is not None:
             yield _prepare_chunk(second)
