@@ -9,6 +9,7 @@ rare-word blocking and term-frequency adjustments follow the register.
 
 from __future__ import annotations
 
+import gc
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -70,7 +71,11 @@ class MatchIndex:
     ) -> MatchIndex:
         """Index ``records`` and learn the model from their blocked pairs (as ``match`` does)."""
         with no_gc():
-            return cls._build(records, decisions, merge_threshold, review_threshold)
+            index = cls._build(records, decisions, merge_threshold, review_threshold)
+        # Millions of long-lived index objects: move them out of the collector's sight, or the first
+        # full collection after the build walks them all (seconds, on the webhook path).
+        gc.freeze()
+        return index
 
     @classmethod
     def _build(
