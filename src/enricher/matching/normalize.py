@@ -123,10 +123,6 @@ class LegalName:
     def legal_form(self) -> str | None:
         return " ".join(self.forms) or None
 
-    @property
-    def tokens(self) -> tuple[str, ...]:
-        return tuple(self.core.split())
-
 
 _GENERIC: dict[str, str] = {}
 """Generic kind per matched legal-form text, learnt from rigour as names come (saves a second scan)."""

@@ -58,10 +58,6 @@ class Prepared:
     country: str | None
 
     @property
-    def tokens(self) -> list[str]:
-        return self.core.split()
-
-    @property
     def filled(self) -> int:
         """How many identity fields are known: the survivor rule prefers complete records."""
         return sum(
