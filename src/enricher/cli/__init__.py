@@ -30,17 +30,13 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="enricher", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="enricher", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"enricher.cli.{name}")
-        except ModuleNotFoundError as exc:  # pragma: no cover - while a command group is being written
-            if exc.name != f"enricher.cli.{name}":
-                raise
-            continue
-        module.register(sub)
+        importlib.import_module(f"enricher.cli.{name}").register(sub)
     return parser
 
 

@@ -29,7 +29,7 @@ from enricher.config import Settings, load_settings
 from enricher.flowtly import connect
 from enricher.flowtly.models import RecordId
 
-__all__ = ["register", "run"]
+__all__ = ["enrich_to_file", "register", "run"]
 
 
 def register(subparsers: Any) -> None:
@@ -70,15 +70,32 @@ def run(args: argparse.Namespace) -> int:
     ids = [_record_id(i) for i in args.ids] if args.ids else None
     err = Console(stderr=True)
     output: Path = args.output or settings.out_dir / "enrichment.json"
+    with connect(settings) as client:
+        enrich_to_file(client, settings, args, ids=ids, output=output, err=err)
+    return 0
+
+
+def enrich_to_file(
+    client: Any,
+    settings: Settings,
+    args: argparse.Namespace,
+    *,
+    ids: list[RecordId] | None,
+    output: Path,
+    err: Console,
+) -> EnrichSummary:
+    """Enrich through ``client``, write the run output to ``output``, print the summary (also for ``run``).
+
+    ``args`` carries ``overwrite``, ``dry_run`` and ``demo_web``.
+    """
     output.parent.mkdir(parents=True, exist_ok=True)
     # Outcomes are spooled to disk as they come, so a long register does not pile up in memory.
     with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
-        with connect(settings) as client:
-            summary = asyncio.run(_enrich(client, settings, args, ids, err, spool))
+        summary = asyncio.run(_enrich(client, settings, args, ids, err, spool))
         spool.seek(0)
         _write_output(summary, spool, output)
     _print_summary(summary, err, output)
-    return 0
+    return summary
 
 
 def _write_output(summary: EnrichSummary, spool: IO[str], output: Path) -> None:

@@ -15,7 +15,7 @@ from enricher.config import Settings, load_settings
 from enricher.errors import RecordError
 from enricher.flowtly.models import Counterparty, RecordId
 
-__all__ = ["cmd_apply", "cmd_report", "register", "run_report"]
+__all__ = ["cmd_apply", "cmd_report", "register", "report_records", "run_report"]
 
 log = logging.getLogger(__name__)
 
@@ -84,14 +84,19 @@ def run_report(
 ) -> Any:
     """Fetch (unless ``records`` are given), match with the decision store, write the report; its paths."""
     from enricher.flowtly import connect
+
+    if records is None:
+        with connect(settings) as client:
+            records = list(client.iter_counterparties())
+    return report_records(settings, records, Path(out_dir or settings.out_dir))[1]
+
+
+def report_records(settings: Settings, records: list[Counterparty], target: Path) -> tuple[Any, Any]:
+    """Match ``records`` with the decision store and write the report into ``target``: (result, paths)."""
     from enricher.matching import match
     from enricher.review import branding_health, read_enrichment_summary, write_report
     from enricher.state.decisions import open_decision_store
 
-    target = Path(out_dir or settings.out_dir)
-    if records is None:
-        with connect(settings) as client:
-            records = list(client.iter_counterparties())
     by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
     with open_decision_store(settings) as store:
         result = match(
@@ -103,7 +108,7 @@ def run_report(
     branding = branding_health(
         by_id.values(), last_enrichment=read_enrichment_summary(target / "enrichment.json")
     )
-    return write_report(result, by_id, target, branding=branding)
+    return result, write_report(result, by_id, target, branding=branding)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
