@@ -58,8 +58,6 @@ def test_main_job_writes_report_and_enrichment(tmp_path: Path) -> None:
 
     html = (tmp_path / "out" / "review.html").read_text(encoding="utf-8")
     assert "<script" in html and "</html>" in html
-        "http://www.w3", ""
-    )
     assert "duplicates:" in proc.stderr and "filled" in proc.stderr
 
 
