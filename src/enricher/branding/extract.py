@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
+from bs4.dammit import EncodingDetector
 from lxml import etree
 
 from enricher.branding.candidates import (
@@ -55,6 +56,7 @@ __all__ = [
     "MAX_CANDIDATES",
     "SVG_MAX_BYTES",
     "Extraction",
+    "declared_charset",
     "decode_html",
     "extract",
     "manifest_names",
@@ -122,8 +124,6 @@ class Extraction:
 
 # --- decoding --------------------------------------------------------------------------------------
 
-_META_CHARSET = re.compile(rb"""<meta[^>]+?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 # WHATWG: these labels mean windows-1252 in browsers.
 _ALIASES = dict.fromkeys(
     ("iso-8859-1", "latin1", "latin-1", "ascii", "us-ascii", "x-user-defined"), "windows-1252"
@@ -141,6 +141,16 @@ def _codec(name: str | None) -> str | None:
         return None
 
 
+def declared_charset(data: bytes) -> str | None:
+    """The codec a page declares in ``<meta charset>``/http-equiv or an XML declaration, if known.
+
+    The scan is BeautifulSoup's ``EncodingDetector`` (maintained, follows what browsers accept); we
+    look at the first 16 KB: browsers read 1 KB, but real pages put scripts before the meta.
+    """
+    found = EncodingDetector.find_declared_encoding(data[:16384], is_html=True, search_entire_document=True)
+    return _codec(found) if found else None
+
+
 def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, codec used): BOM, then the given encoding (HTTP header), then ``<meta charset>``/
     http-equiv, then UTF-8; undecodable bytes become U+FFFD rather than an error."""
@@ -152,9 +162,7 @@ def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, st
             return data[len(bom) :].decode(name, "replace"), name
     codec = _codec(encoding)
     if codec is None:
-        head = data[:16384]  # browsers look at 1024 bytes; real pages put scripts before the meta
-        m = _META_CHARSET.search(head) or _XML_ENCODING.search(head)
-        codec = _codec(m.group(1).decode("ascii")) if m else None
+        codec = declared_charset(data)
         if codec and codec.startswith("utf-16"):
             codec = "utf-8"  # a byte-oriented page claiming UTF-16 is lying (HTML spec does the same)
     codec = codec or "utf-8"

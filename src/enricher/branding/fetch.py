@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import codecs
-import re
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
@@ -35,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import httpcore
 import httpx
 
+from enricher.branding.extract import declared_charset
 from enricher.branding.guard import AddressGuard, Resolver, system_resolver
 from enricher.branding.robots import MAX_ROBOTS_BYTES, RobotsCache
 from enricher.errors import BlockedTargetError, FetchError
@@ -108,7 +108,6 @@ class FetchResult:
         return self.body.decode(self.encoding or "utf-8", errors="replace")
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,512}?charset\s*=\s*["']?\s*([a-zA-Z0-9_.:\-]{1,40})""", re.I)
 _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 
 
@@ -126,8 +125,7 @@ def sniff_charset(body: bytes) -> str | None:
     for bom, name in _BOMS:
         if body.startswith(bom):
             return name
-    match = _META_CHARSET.search(body[:4096])
-    return _known_codec(match.group(1).decode("ascii")) if match else None
+    return declared_charset(body)
 
 
 def _header_charset(content_type: str | None) -> str | None:
