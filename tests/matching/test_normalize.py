@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from enricher.matching.normalize import (
+    CACHE_SIZE,
     fold,
     normalize_city,
     normalize_domain,
@@ -198,3 +199,18 @@ def test_normalize_postcode_and_city() -> None:
     assert normalize_postcode("") is None
     assert normalize_city("Łódź") == "lodz"
     assert normalize_city("  ") is None
+
+
+def test_memoised_normalisers_are_bounded_and_return_what_parsing_returns() -> None:
+    """Streets, cities and phones are memoised per raw value: a hit must give the parsed answer, and
+    the memo must stay bounded (a million records)."""
+    for fn in (normalize_street, normalize_city, normalize_phone):
+        assert fn.cache_info().maxsize == CACHE_SIZE
+    spellings = [("ul. Jana Pawła II", "90"), ("435 S. La Cienega Blvd.", None), (None, None)]
+    for line, number in spellings * 2:  # the second round is served from the memo
+        assert normalize_street(line, number) == normalize_street.__wrapped__(line, number)
+    for city in ["Łódź", "  Kraków ", "", None] * 2:
+        assert normalize_city(city) == normalize_city.__wrapped__(city)
+    hits = normalize_city.cache_info().hits
+    assert normalize_city("Łódź") == "lodz"
+    assert normalize_city.cache_info().hits == hits + 1

@@ -28,6 +28,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.util import get_cc_module
 
 __all__ = [
+    "CACHE_SIZE",
     "LegalName",
     "TaxId",
     "country_hint",
@@ -44,6 +45,12 @@ __all__ = [
 _SPACES = re.compile(r"\s+")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _APOSTROPHES = re.compile(r"(?<=\w)['’`´](?=\w)")
+
+CACHE_SIZE = 1 << 16
+"""Entries per normaliser memo (streets, cities, phones): registers repeat those values (100k generated
+records: 43k distinct street lines with numbers, 575 cities), a hit costs ~0.2 µs against 1-15 µs of
+parsing, and the bound keeps a million records small. Names, tax ids and domains are ~90% distinct:
+a memo there measured slower than none (misses cost more than the few hits save)."""
 
 # Words that join or decorate a name without identifying it: "and" in several languages, the English
 # article ("Apple Pan, The" == "The Apple Pan").
@@ -433,7 +440,7 @@ def normalize_domain(url: str | None) -> str | None:
 # -------------------------------------------------------------------------------------------- phones
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def normalize_phone(raw: str | None, region: str | None = None) -> str | None:
     """E.164 ("+13102461501") from any common spelling; None when it cannot be a phone number."""
     if not raw:
@@ -463,6 +470,7 @@ _DIGITS = re.compile(r"\d+[a-z]?")
 _NON_DIGITS = re.compile(r"\D")
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def normalize_street(line: str | None, number: str | None = None) -> tuple[str | None, str | None]:
     """(street words, house number): "435 S. La Cienega Blvd." -> ("s la cienega blvd", "435").
 
@@ -492,6 +500,7 @@ def normalize_postcode(value: str | None) -> str | None:
     return compact or None
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def normalize_city(value: str | None) -> str | None:
     """Folded city name: "Łódź" -> "lodz"."""
     if not value:

