@@ -7,6 +7,7 @@ into :class:`~enricher.errors.ConfigError` naming the variable and what was expe
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -113,6 +114,10 @@ class Settings(BaseSettings):
             return None
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("expected a redis://, rediss:// or unix:// URL")
+        try:
+            urlsplit(value).port  # noqa: B018 - parsing the port is the check
+        except ValueError:
+            raise ValueError("expected a redis:// URL with a numeric port") from None
         return value
 
     @property
@@ -136,4 +141,5 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"ENRICHER_{field.upper()}", f"{err['msg']}{shown}") from None
 
 
-_SECRET_FIELDS = {"flowtly_token", "flowtly_password", "webhook_secret"}
+# Never echoed in an error: the URLs may carry a password.
+_SECRET_FIELDS = {"flowtly_token", "flowtly_password", "webhook_secret", "redis_url", "flowtly_url"}

@@ -56,6 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EnricherError as exc:
         print(f"enricher: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # a file or directory we were told to use: one line, not a traceback
+        where = f" {exc.filename}" if exc.filename else ""
+        print(f"enricher: cannot use{where}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("enricher: interrupted", file=sys.stderr)
         return 130

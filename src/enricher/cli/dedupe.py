@@ -29,7 +29,10 @@ _console = Console(stderr=True)
 
 
 class InputError(EnricherError):
-    """The input file cannot be read at all (missing, a directory, no permission)."""
+    """The input file cannot be read at all (missing, a directory, no permission, not JSON lines)."""
+
+
+_BOM = b"\xef\xbb\xbf"
 
 
 def read_jsonl(
@@ -49,6 +52,8 @@ def read_jsonl(
         for number, raw in enumerate(handle, start=1):
             if advance is not None:
                 advance(len(raw))
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]  # a UTF-8 BOM (spreadsheet exports): not part of the first record
             if not raw.strip():
                 continue
             try:
@@ -104,16 +109,24 @@ def _progress() -> Progress:
 
 
 def _from_file(path: Path, problems: list[str], settings: Settings) -> MatchResult:
-    if not path.is_file():
-        reason = "no such file" if not path.exists() else "not a regular file"
-        raise InputError(f"cannot read {path}: {reason}")
+    if not path.exists():
+        raise InputError(f"cannot read {path}: no such file")
+    if path.is_dir():
+        raise InputError(f"cannot read {path}: a directory, not a file")
+    size = path.stat().st_size if path.is_file() else None  # pipes and /dev/stdin have no size
     with _progress() as progress:
-        task = progress.add_task("reading", total=path.stat().st_size)
-        return match(
+        task = progress.add_task("reading", total=size)
+        result = match(
             read_jsonl(path, problems, lambda n: progress.advance(task, n)),
             merge_threshold=settings.match_merge_threshold,
             review_threshold=settings.match_review_threshold,
         )
+    if result.stats["records"] == 0 and problems:
+        # Not one usable line: binary data, another encoding, or not JSON lines at all.
+        raise InputError(
+            f"cannot read {path}: no usable record in {len(problems)} lines (first: {problems[0]})"
+        )
+    return result
 
 
 def _from_api(settings: Settings) -> MatchResult:
@@ -149,7 +162,10 @@ def _run(args: argparse.Namespace) -> int:
         print(f"enricher dedupe: skipped {problem}", file=sys.stderr)
     if len(problems) > 50:
         print(f"enricher dedupe: ... and {len(problems) - 50} more skipped lines", file=sys.stderr)
-    write_output(result, output)
+    try:
+        write_output(result, output)
+    except OSError as exc:
+        raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
     stats = result.stats
     print(
         f"enricher dedupe: {stats['records']} records, {stats['pairs_compared']} pairs compared, "
