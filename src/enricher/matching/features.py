@@ -8,6 +8,7 @@ follows (``explain(level, a, b)``). The scorer learns how much each level weighs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -113,6 +114,19 @@ def abbreviates(a: str, b: str) -> bool:
     return whole
 
 
+_NUMBER = re.compile(r"\d+")
+
+
+def numbers_differ(a: str, b: str) -> bool:
+    """Both names carry numbers and not the same ones: "Apteka Nr 1" / "Apteka Nr 12" are two shops.
+
+    A one-digit change looks like a typo to every string scorer, yet in names numbers tell branches,
+    franchisees and numbered companies apart; so it is a different name, whatever the ratio says.
+    """
+    na, nb = _NUMBER.findall(a), _NUMBER.findall(b)
+    return bool(na) and bool(nb) and sorted(na) != sorted(nb)
+
+
 def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
     """Name similarity on the core name (legal forms, punctuation, case and accents removed)."""
     a, b, known = _pair_codes(table, "core", left, right)
@@ -144,6 +158,10 @@ def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
         if len(weak):
             abbreviated = [abbreviates(x, y) for x, y in zip(sa[weak], sb[weak], strict=True)]
             level[weak[np.asarray(abbreviated, dtype=bool)]] = 2
+        close = np.flatnonzero(level <= 4)
+        if len(close):
+            differ = [numbers_differ(x, y) for x, y in zip(sa[close], sb[close], strict=True)]
+            level[close[np.asarray(differ, dtype=bool)]] = 5
         out[fuzzy] = level
     return out
 
