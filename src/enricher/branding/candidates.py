@@ -349,7 +349,7 @@ def score(c: LogoCandidate) -> float:
 
 
 def rank(candidates: Iterable[LogoCandidate]) -> list[LogoCandidate]:
-    """Score, de-duplicate by URL (best evidence wins) and sort best first; favicon.ico stays last."""
+    """Score, de-duplicate by URL (best evidence wins) and sort best first (by score)."""
     best: dict[str, LogoCandidate] = {}
     for c in candidates:
         c = replace(c, score=score(c))
@@ -362,7 +362,9 @@ def rank(candidates: Iterable[LogoCandidate]) -> list[LogoCandidate]:
             winner = replace(winner, width=other.width, height=other.height)
             winner = replace(winner, score=score(winner))
         best[c.url] = winner
-    ordered = sorted(best.values(), key=lambda c: (c.source == "favicon.ico", -c.score))
+    # Best first by score; on a tie /favicon.ico, the unannounced guess, goes last. A candidate that scored
+    # below the favicon (a penalised trap, a broken data: URI) is worse than that guess, and says so.
+    ordered = sorted(best.values(), key=lambda c: (-c.score, c.source == "favicon.ico"))
     return ordered
 
 
