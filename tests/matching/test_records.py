@@ -5,7 +5,11 @@ from __future__ import annotations
 import pickle
 from dataclasses import fields
 
-from enricher.matching.records import Prepared, prepare
+from enricher.flowtly.models import Counterparty
+from enricher.matching.records import Prepared, prepare, prepare_many
+from enricher.sample import generate
+
+from ._register import REGISTER
 
 
 def test_prepared_records_survive_pickling_field_for_field() -> None:
@@ -31,3 +35,22 @@ def test_prepared_records_survive_pickling_field_for_field() -> None:
     assert copy == record
     assert {f.name: getattr(copy, f.name) for f in fields(Prepared)} == values
     assert len(record.__reduce__()[1]) == len(fields(Prepared))
+
+
+def test_batch_normalising_equals_one_by_one_and_keeps_bad_records_in_place() -> None:
+    """``prepare_many`` (field by field over a batch, for speed) must give exactly what ``prepare``
+    gives record by record, in input order, with unusable records as their error message."""
+    generated = [record for record, _ in generate(300, seed=11)]
+    records: list[Counterparty | dict[str, object]] = [*REGISTER, *generated]
+    records.insert(3, {"name": "No Id Sp. z o.o."})
+    records.insert(10, {"id": "  ", "name": "Blank Id GmbH"})
+    records.append(Counterparty.model_validate({"id": 99_999, "name": "Model Input Ltd"}))
+    batch = prepare_many(records)
+    assert len(batch) == len(records)
+    for record, got in zip(records, batch, strict=True):
+        if isinstance(got, str):
+            assert "no usable id" in got
+            continue
+        assert got == prepare(record)
+    assert [i for i, got in enumerate(batch) if isinstance(got, str)] == [3, 10]
+    assert prepare_many([]) == []

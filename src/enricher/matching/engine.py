@@ -17,13 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from enricher.errors import RecordError
 from enricher.flowtly.models import Counterparty, RecordId
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
 from enricher.matching.cluster import build_clusters
 from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
 from enricher.matching.features import FEATURES, NULL, Feature
-from enricher.matching.records import Prepared, Table, prepare
+from enricher.matching.records import Prepared, Table, prepare_many
 from enricher.matching.results import Band, Candidate, Evidence, MatchResult
 from enricher.matching.scoring import (
     TF_FIELDS,
@@ -149,13 +148,7 @@ class Scorer:
 
 def _prepare_chunk(chunk: list[Counterparty | Mapping[str, Any]]) -> list[Prepared | str]:
     """Normalise a chunk; a record that cannot be used becomes its error message."""
-    out: list[Prepared | str] = []
-    for record in chunk:
-        try:
-            out.append(prepare(record))
-        except RecordError as exc:
-            out.append(str(exc))
-    return out
+    return prepare_many(chunk)
 
 
 def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:

@@ -227,7 +227,8 @@ def split_legal_form(name: str | None) -> LegalName:
         return LegalName("", (), ())
     text = _SPACES.sub(" ", unicodedata.normalize("NFKC", name).casefold()).strip(_EDGES)
     # "B.V" and "sp. z o.o" lost their last dot: give it back so the form is recognised.
-    text = _OPEN_ABBREVIATION.sub(r"\g<0>.", _SPACED_INITIALS.sub(r"\1.", text))
+    if "." in text:  # both patterns need a dot; most names have none (saves 2 µs of 17)
+        text = _OPEN_ABBREVIATION.sub(r"\g<0>.", _SPACED_INITIALS.sub(r"\1.", text))
     forms: list[tuple[str, str, int]] = []
     for _ in range(4):
         step = _strip_one(text)
