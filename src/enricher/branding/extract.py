@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from urllib.parse import urlsplit, urlunsplit
 from xml.sax.saxutils import escape, quoteattr
 
+import charset_normalizer
 from bs4.dammit import EncodingDetector
 from lxml import etree
 
@@ -153,7 +154,7 @@ def declared_charset(data: bytes) -> str | None:
 
 def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, codec used): BOM, then the given encoding (HTTP header), then ``<meta charset>``/
-    http-equiv, then UTF-8; undecodable bytes become U+FFFD rather than an error."""
+    http-equiv, then UTF-8 if the bytes are UTF-8, else a guess; undecodable bytes become U+FFFD."""
     if isinstance(data, str):
         return data, "unicode"
     for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
@@ -165,8 +166,22 @@ def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, st
         codec = declared_charset(data)
         if codec and codec.startswith("utf-16"):
             codec = "utf-8"  # a byte-oriented page claiming UTF-16 is lying (HTML spec does the same)
-    codec = codec or "utf-8"
+    if codec is None:
+        try:
+            return data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError:
+            codec = guess_charset(data) or "utf-8"
     return data.decode(codec, "replace"), codec
+
+
+def guess_charset(data: bytes) -> str | None:
+    """The likeliest codec of bytes that declare none and are not UTF-8 (old windows-1250 pages).
+
+    charset-normalizer (maintained, no C extension needed) reads the first 64 KB; this path is rare,
+    so its cost (milliseconds) does not touch the common UTF-8 case.
+    """
+    best = charset_normalizer.from_bytes(data[:65536]).best()
+    return _codec(best.encoding) if best is not None else None
 
 
 # --- the scan ---------------------------------------------------------------------------------------
