@@ -7,9 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import orjson
 import pytest
 
 from enricher.cli import main
+from enricher.cli.dedupe import read_jsonl, read_jsonl_lines
+from enricher.matching import match
+from enricher.matching.engine import PARALLEL_CHUNK
+from enricher.sample import generate
 
 from ._register import REGISTER
 
@@ -118,3 +123,30 @@ def test_thresholds_come_from_the_environment(tmp_path: Path, monkeypatch: pytes
     assert all(c["score"] >= 0.999999 for c in data["candidates"])
     monkeypatch.setenv("ENRICHER_MATCH_MERGE_THRESHOLD", "2")
     assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 2  # a bad value: exit 2
+
+
+def test_raw_lines_match_parsed_records_and_progress_covers_the_file(tmp_path: Path) -> None:
+    """The CLI hands match() the checked lines as bytes (workers parse them): the same good lines as
+    read_jsonl, the same problems, and reading progress still adds up to the whole file."""
+    lines = [json.dumps(r, ensure_ascii=False) for r in REGISTER]
+    lines[2:2] = ["{not json", "[1, 2]", json.dumps({"name": "no id"}), "", lines[0]]
+    source = write_jsonl(tmp_path / "in.jsonl", lines)
+    parsed_problems: list[str] = []
+    raw_problems: list[str] = []
+    progress: list[int] = []
+    parsed = list(read_jsonl(source, parsed_problems))
+    raw = list(read_jsonl_lines(source, raw_problems, progress.append))
+    assert [orjson.loads(line) for line in raw] == parsed == REGISTER
+    assert raw_problems == parsed_problems and len(raw_problems) == 4
+    assert sum(progress) == source.stat().st_size
+
+
+def test_cli_on_a_parallel_sized_input_equals_match_on_dicts(tmp_path: Path) -> None:
+    """Above one normalising chunk the CLI's raw lines go through worker processes: the written
+    result must be exactly what match() gives for the parsed records in one process."""
+    records = [record for record, _ in generate(PARALLEL_CHUNK + 700, seed=5)]
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r, ensure_ascii=False) for r in records])
+    out = tmp_path / "out.json"
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
+    expected = match(records).to_contract()
+    assert orjson.loads(out.read_bytes()) == orjson.loads(orjson.dumps(expected))

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pickle
 from dataclasses import fields
 
+import orjson
+
 from enricher.flowtly.models import Counterparty
 from enricher.matching.records import Prepared, prepare, prepare_many
 from enricher.sample import generate
@@ -54,3 +56,12 @@ def test_batch_normalising_equals_one_by_one_and_keeps_bad_records_in_place() ->
         assert got == prepare(record)
     assert [i for i, got in enumerate(batch) if isinstance(got, str)] == [3, 10]
     assert prepare_many([]) == []
+
+
+def test_batch_normalising_parses_json_lines() -> None:
+    """Raw JSON objects (the CLI's checked lines) normalise like their dicts; lines that are not JSON
+    objects become messages in place."""
+    lines = [orjson.dumps(record) for record in REGISTER[:4]]
+    batch = prepare_many([lines[0], b"{broken", lines[1], b"[1, 2]", lines[2], lines[3]])
+    assert batch[1] == batch[3] == "not a JSON object"
+    assert [batch[0], batch[2], batch[4], batch[5]] == [prepare(r) for r in REGISTER[:4]]

@@ -23,7 +23,7 @@ from enricher.errors import EnricherError
 from enricher.matching import MatchResult, match
 from enricher.matching.engine import no_gc
 
-__all__ = ["read_jsonl", "register", "run", "write_output"]
+__all__ = ["read_jsonl", "read_jsonl_lines", "register", "run", "write_output"]
 
 _console = Console(stderr=True)
 
@@ -43,17 +43,40 @@ def read_jsonl(
     A good line is a JSON object with an ``id`` that is an int or a non-empty string, not seen before
     (``1`` and ``"1"`` count as the same id: they would be indistinguishable in the output's pairs).
     """
+    for _, record in _checked_lines(path, problems, advance):
+        yield record
+
+
+def read_jsonl_lines(
+    path: Path, problems: list[str], advance: Callable[[int], None] | None = None
+) -> Iterator[bytes]:
+    """The good lines of :func:`read_jsonl` as they are (bytes): ``match`` parses them again in its
+    normalising workers, which costs less than pickling each parsed dict over to them (1M records:
+    ~3 s of the parent's time)."""
+    for line, _ in _checked_lines(path, problems, advance):
+        yield line
+
+
+PROGRESS_BYTES = 1 << 20
+"""Report reading progress every MiB, not every line (a progress update costs ~1 µs)."""
+
+
+def _checked_lines(
+    path: Path, problems: list[str], advance: Callable[[int], None] | None
+) -> Iterator[tuple[bytes, dict[str, Any]]]:
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
     seen: set[str] = set()
+    unreported = 0
     with handle:
         for number, raw in enumerate(handle, start=1):
             if advance is not None:
-                advance(len(raw))
-            if number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]  # a UTF-8 BOM (spreadsheet exports): not part of the first record
+                unreported += len(raw)
+                if unreported >= PROGRESS_BYTES:
+                    advance(unreported)
+                    unreported = 0
             if not raw.strip():
                 continue
             try:
@@ -76,7 +99,9 @@ def read_jsonl(
                 problems.append(f"line {number}: duplicate id {rid!r}")
                 continue
             seen.add(str(rid))
-            yield record
+            yield raw, record
+    if advance is not None and unreported:
+        advance(unreported)
 
 
 def write_output(result: MatchResult, path: Path) -> None:
@@ -117,7 +142,7 @@ def _from_file(path: Path, problems: list[str], settings: Settings) -> MatchResu
     with _progress() as progress:
         task = progress.add_task("reading", total=size)
         result = match(
-            read_jsonl(path, problems, lambda n: progress.advance(task, n)),
+            read_jsonl_lines(path, problems, lambda n: progress.advance(task, n)),
             merge_threshold=settings.match_merge_threshold,
             review_threshold=settings.match_review_threshold,
         )

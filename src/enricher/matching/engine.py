@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from enricher.flowtly.models import Counterparty, RecordId
+from enricher.flowtly.models import RecordId
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
 from enricher.matching.cluster import build_clusters
 from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
 from enricher.matching.features import FEATURES, NULL, Feature
-from enricher.matching.records import Prepared, Table, prepare_many
+from enricher.matching.records import Prepared, RawRecord, Table, prepare_many
 from enricher.matching.results import Band, Candidate, Evidence, MatchResult
 from enricher.matching.scoring import (
     TF_FIELDS,
@@ -146,7 +146,7 @@ class Scorer:
         ]
 
 
-def _prepare_chunk(chunk: list[Counterparty | Mapping[str, Any]]) -> list[Prepared | str]:
+def _prepare_chunk(chunk: list[RawRecord]) -> list[Prepared | str]:
     """Normalise a chunk; a record that cannot be used becomes its error message."""
     return prepare_many(chunk)
 
@@ -171,9 +171,7 @@ def default_workers() -> int:
     return max(1, min(4, available))
 
 
-def _prepared_chunks(
-    records: Iterable[Counterparty | Mapping[str, Any]], workers: int
-) -> Iterator[list[Prepared | str]]:
+def _prepared_chunks(records: Iterable[RawRecord], workers: int) -> Iterator[list[Prepared | str]]:
     """Chunks of prepared records in input order; large inputs are normalised by ``workers`` processes.
 
     The pool only starts once a second chunk exists (small inputs pay nothing), keeps a bounded number
@@ -209,7 +207,7 @@ def _prepared_chunks(
 
 
 def prepare_all(
-    records: Iterable[Counterparty | Mapping[str, Any]],
+    records: Iterable[RawRecord],
     progress: Callable[[int], None] | None = None,
     *,
     workers: int | None = None,
@@ -249,7 +247,7 @@ def no_gc() -> Iterator[None]:
 
 
 def match(
-    records: Iterable[Counterparty | Mapping[str, Any]],
+    records: Iterable[RawRecord],
     *,
     decisions: DecisionMemory | None = None,
     progress: Callable[[int], None] | None = None,
@@ -260,7 +258,8 @@ def match(
 ) -> MatchResult:
     """Find duplicate counterparties: candidate pairs best first, clusters, and run statistics.
 
-    ``records`` are Counterparty models or plain dicts with the API's field names. ``progress`` is
+    ``records`` are Counterparty models or plain dicts with the API's field names (or JSON objects
+    as bytes: see :data:`~enricher.matching.records.RawRecord`). ``progress`` is
     called with the number of records just normalised (an increment, for a progress bar).
     Pairs a person decided (``decisions``) are never proposed again; rejected pairs never join a
     cluster, approved ones always do.
@@ -278,7 +277,7 @@ def match(
 
 
 def _match(
-    records: Iterable[Counterparty | Mapping[str, Any]],
+    records: Iterable[RawRecord],
     *,
     decisions: DecisionMemory | None = None,
     progress: Callable[[int], None] | None = None,

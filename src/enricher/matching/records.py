@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import orjson
 
 from enricher.errors import RecordError
 from enricher.flowtly.models import Counterparty, RecordId, iri_to_id
@@ -27,7 +28,7 @@ from enricher.matching.normalize import (
     split_legal_form,
 )
 
-__all__ = ["Prepared", "Table", "prepare", "prepare_many"]
+__all__ = ["Prepared", "RawRecord", "Table", "prepare", "prepare_many"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -132,7 +133,12 @@ def prepare(record: Counterparty | Mapping[str, Any]) -> Prepared:
     return _prepare_columns([rid], [data])[0]
 
 
-def prepare_many(records: Sequence[Counterparty | Mapping[str, Any]]) -> list[Prepared | str]:
+RawRecord = Counterparty | Mapping[str, Any] | bytes
+"""What the batch normaliser takes: a model, a dict, or one JSON object as UTF-8 bytes (the dedupe CLI
+hands workers the JSONL lines it checked: parsing a line again costs less than pickling its dict)."""
+
+
+def prepare_many(records: Sequence[RawRecord]) -> list[Prepared | str]:
     """Normalise many records, in order; a record without a usable id becomes its error message.
 
     Same values as :func:`prepare` one by one, 25% faster (100k generated records: 65 -> 49 µs a
@@ -143,7 +149,11 @@ def prepare_many(records: Sequence[Counterparty | Mapping[str, Any]]) -> list[Pr
     ids: list[RecordId] = []
     datas: list[Mapping[str, Any]] = []
     slots: list[int] = []
-    for record in records:
+    for item in records:
+        record = _loads(item) if isinstance(item, bytes) else item
+        if record is None:
+            out.append("not a JSON object")
+            continue
         try:
             ids.append(record_id(record))
         except RecordError as exc:
@@ -155,6 +165,14 @@ def prepare_many(records: Sequence[Counterparty | Mapping[str, Any]]) -> list[Pr
     for slot, prepared in zip(slots, _prepare_columns(ids, datas), strict=True):
         out[slot] = prepared
     return out
+
+
+def _loads(line: bytes) -> Mapping[str, Any] | None:
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _prepare_columns(ids: Sequence[RecordId], datas: Sequence[Mapping[str, Any]]) -> list[Prepared]:
