@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
-# The whole test suite. Installs what it needs (virtualenv, Chromium for the report test), makes sure a
+# The whole test suite. Installs what it needs (virtualenv; Debian's chromium and docker-compose), makes sure a
 # Redis answers on 127.0.0.1:6379 (starting one if none does), then runs pytest. Extra args go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 
-# Headless Chromium for the review-report browser tests (Debian's package; Playwright drives it).
-if [ ! -x /usr/bin/chromium ]; then
+# Debian packages the tests use: Chromium for the review-report browser tests (Playwright drives it),
+# docker-compose to validate docker-compose.yml (`config` needs no engine).
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
+if [ ${#need[@]} -gt 0 ]; then
   if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "installing Debian's chromium for the browser tests ..." >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-      || echo "warning: could not install chromium; browser tests will fail" >&2
+    echo "installing ${need[*]} for the tests ..." >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) \
+      || echo "warning: could not install ${need[*]}; the tests that need them will fail" >&2
   fi
 fi
 

@@ -1,7 +1,7 @@
 """docker-compose.yml: valid for ``docker compose config`` where Compose exists, structurally checked always.
 
-This machine has the docker client without the compose plugin or an engine, so the structural test
-checks what ``docker compose config`` would refuse (unknown services in depends_on/network_mode,
+``scripts/test.sh`` installs Debian's docker-compose (``config`` needs no engine); the file keeps to
+what both Compose v1 and v2 accept. The structural tests check, with or without Compose, ``docker compose config`` would refuse (unknown services in depends_on/network_mode,
 undeclared volumes, network_mode with ports or networks) plus what this product needs.
 """
 
