@@ -1,9 +1,9 @@
 """docker-compose.yml: valid for ``docker compose config`` where Compose exists, structurally checked always.
 
 ``scripts/test.sh`` installs Debian's docker-compose (``config`` needs no engine); the file keeps to
-what both Compose v1 and v2 accept. The structural tests check, with or without Compose, what ``docker compose config``
-would refuse (unknown services in depends_on/network_mode,
-undeclared volumes, network_mode with ports or networks) plus what this product needs.
+what both Compose v1 and v2 accept. The structural tests check, with or without Compose, what
+``docker compose config`` would refuse (unknown services in depends_on/network_mode, undeclared
+volumes, network_mode with ports or networks) plus what this product needs.
 """
 
 from __future__ import annotations
