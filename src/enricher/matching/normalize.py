@@ -493,11 +493,15 @@ def normalize_street(line: str | None, number: str | None = None) -> tuple[str |
     return (" ".join(rest) or None), house
 
 
+_POSTCODE_COUNTRY = re.compile(r"^\s*[A-Za-z]{1,3}\s*[-\u2013]\s*(?=\d)|^\s*[A-Za-z]{1,3}\s+(?=\d{2})")
+
+
 def normalize_postcode(value: str | None) -> str | None:
-    """Upper-case letters and digits only: "00-950" -> "00950", "sw1a 1aa" -> "SW1A1AA"."""
+    """Upper-case letters and digits only, without a European country prefix: "00-950" -> "00950",
+    "I-06123" and "PL 00-950" -> digits only, "sw1a 1aa" -> "SW1A1AA" (no separator: not a prefix)."""
     if not value:
         return None
-    compact = _compact(value)
+    compact = _compact(_POSTCODE_COUNTRY.sub("", value))
     return compact or None
 
 
