@@ -231,16 +231,19 @@ def _show_tin(record: Prepared) -> str:
     if not record.tin:
         return "none"
     text = f"{record.tin_country or ''}{record.tin}"
-    return text if record.tin_valid else f"{text} (checksum not valid)"
+    if record.tin_valid:
+        return text
+    # Without a country there is no checksum to run: say so rather than call the id invalid.
+    return f"{text} (checksum not valid)" if record.tin_country else f"{text} (country unknown, not checked)"
 
 
 TIN = Feature(
     "tin",
     (
         Level("equal", "Same tax id {a}, valid checksum."),
-        Level("equal-unverified", "Same tax id {a}, but its checksum does not verify: weak evidence."),
+        Level("equal-unverified", "Same tax id {a}: weak evidence, as it is not verified."),
         Level("different-valid", "Different valid tax ids ({a} / {b}): different legal entities."),
-        Level("different", "Different tax ids ({a} / {b}), at least one not valid."),
+        Level("different", "Different tax ids ({a} / {b}), at least one not verified."),
     ),
     compare_tin,
     _show_tin,
