@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from celery import Celery
 from celery.schedules import crontab
-from kombu import Queue
+from kombu.entity import Queue
 
 from enricher.config import Settings, load_settings
 from enricher.errors import ConfigError
@@ -115,7 +115,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         task_track_started=False,
         task_default_queue=API_QUEUE,
-        task_queues=[Queue(API_QUEUE), Queue(SCRAPE_QUEUE)],
+        task_queues=[Queue(API_QUEUE), Queue(SCRAPE_QUEUE)],  # type: ignore[no-untyped-call]
         task_routes=ROUTES,
         task_annotations={
             name: {"soft_time_limit": s, "time_limit": h} for name, (s, h) in scaled_limits(settings).items()
