@@ -127,10 +127,11 @@ def test_thresholds_come_from_the_environment(tmp_path: Path, monkeypatch: pytes
 
 def test_raw_lines_match_parsed_records_and_progress_covers_the_file(tmp_path: Path) -> None:
     """The CLI hands match() the checked lines as bytes (workers parse them): the same good lines as
-    read_jsonl, the same problems, and reading progress still adds up to the whole file."""
+    read_jsonl (BOM dropped), the same problems, and reading progress still adds up to the whole file."""
     lines = [json.dumps(r, ensure_ascii=False) for r in REGISTER]
     lines[2:2] = ["{not json", "[1, 2]", json.dumps({"name": "no id"}), "", lines[0]]
     source = write_jsonl(tmp_path / "in.jsonl", lines)
+    source.write_bytes(b"\xef\xbb\xbf" + source.read_bytes())  # a BOM: the first record still counts
     parsed_problems: list[str] = []
     raw_problems: list[str] = []
     progress: list[int] = []

@@ -77,6 +77,8 @@ def _checked_lines(
                 if unreported >= PROGRESS_BYTES:
                     advance(unreported)
                     unreported = 0
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]  # a UTF-8 BOM (spreadsheet exports): not part of the first record
             if not raw.strip():
                 continue
             try:
