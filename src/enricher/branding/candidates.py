@@ -13,7 +13,7 @@ import binascii
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 __all__ = [
@@ -47,20 +47,7 @@ Source = Literal[
     "og:image",
     "favicon.ico",
 ]
-SOURCES: tuple[Source, ...] = (
-    "json-ld",
-    "og:logo",
-    "itemprop",
-    "apple-touch-icon",
-    "icon",
-    "mask-icon",
-    "msapplication",
-    "manifest",
-    "img",
-    "svg",
-    "og:image",
-    "favicon.ico",
-)
+SOURCES: tuple[Source, ...] = get_args(Source)  # the vocabulary of DESIGN.md, in ranking order
 Kind = Literal["logo", "icon", "image", "favicon"]
 
 #: Largest decoded ``data:`` URI (and serialised inline SVG) accepted as a logo.
