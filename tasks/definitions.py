@@ -156,7 +156,11 @@ def register(app: Celery) -> dict[str, Any]:
 
     @task("apply_merges")
     def apply_merges(self: EnricherTask, decisions_path: str, execute: bool = False) -> Any:
-        summary = jobs.apply_merges(self.ctx, Path(decisions_path), execute=execute)
+        try:
+            summary = jobs.apply_merges(self.ctx, Path(decisions_path), execute=execute)
+        except LockBusy as exc:
+            # Another applier (CLI or worker) is merging; applied merges are skipped on the re-run.
+            raise self.retry(exc=exc, countdown=min(60, self.settings.retry_backoff_max)) from exc
         return str(summary)
 
     @task("nightly")

@@ -377,16 +377,24 @@ def build_report(ctx: JobContext, *, out_dir: Path | None = None) -> Any:
 def apply_merges(
     ctx: JobContext, decisions_path: Path, *, execute: bool, audit_path: Path | None = None
 ) -> Any:
-    """Apply approved merges; the decision store skips merges already applied (idempotent)."""
-    from enricher.review import apply_merges as apply
+    """Apply approved merges; the decision store skips merges already applied (idempotent).
 
-    with ctx.flowtly() as client, _decisions(ctx) as store:
+    Same audit log and same one-applier lock as ``enricher merges apply``.
+    """
+    from enricher.review import apply_merges as apply
+    from enricher.review import default_audit_path
+    from enricher.review.apply import APPLY_LOCK, APPLY_LOCK_TTL
+
+    # Below the visibility timeout, so a redelivered task is not locked out by its own dead run.
+    ttl = min(APPLY_LOCK_TTL, ctx.settings.visibility_timeout * 0.9)
+    guard = ctx.state.locks.hold(APPLY_LOCK, ttl=ttl) if execute else contextlib.nullcontext()
+    with guard, ctx.flowtly() as client, _decisions(ctx) as store:
         return apply(
             client,
             decisions_path,
             execute=execute,
             store=store,
-            audit_path=audit_path or ctx.settings.out_dir / "merges-audit.jsonl",
+            audit_path=audit_path or default_audit_path(ctx.settings),
         )
 
 

@@ -19,9 +19,6 @@ __all__ = ["cmd_apply", "cmd_report", "register", "report_records", "run_report"
 
 log = logging.getLogger(__name__)
 
-APPLY_LOCK_TTL = 6 * 3600.0
-"""Seconds a Redis lock on ``merges apply --execute`` lives if its holder dies (a file lock dies with it)."""
-
 
 def register(sub: Any) -> None:
     """Add ``report`` and ``merges apply`` to the ``enricher`` command."""
@@ -123,6 +120,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 def cmd_apply(args: argparse.Namespace) -> int:
     from enricher.flowtly import connect
     from enricher.review import DecisionsFileError, apply_merges, default_audit_path, load_decisions
+    from enricher.review.apply import APPLY_LOCK, APPLY_LOCK_TTL
     from enricher.state import LockBusy, open_state
     from enricher.state.decisions import open_decision_store
 
@@ -141,10 +139,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     audit = args.audit_log or default_audit_path(settings)
     state = open_state(settings)
     try:
-        # One applier at a time: two runs of the same file would race on each merge.
-        guard = (
-            state.locks.hold("merges-apply", ttl=APPLY_LOCK_TTL) if args.execute else contextlib.nullcontext()
-        )
+        guard = state.locks.hold(APPLY_LOCK, ttl=APPLY_LOCK_TTL) if args.execute else contextlib.nullcontext()
         with guard, open_decision_store(settings) as store, connect(settings) as client:
             summary = apply_merges(
                 client, args.decisions, execute=args.execute, store=store, audit_path=audit

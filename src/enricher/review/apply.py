@@ -29,7 +29,20 @@ from enricher.review.decisions_file import DecisionsFile, RecordSnapshot, load_d
 from enricher.review.fingerprint import changed_fields, fingerprint
 from enricher.state.decisions import DecisionStore
 
-__all__ = ["ApplySummary", "MergeClient", "MergeOutcome", "Status", "apply_merges"]
+__all__ = [
+    "APPLY_LOCK",
+    "APPLY_LOCK_TTL",
+    "ApplySummary",
+    "MergeClient",
+    "MergeOutcome",
+    "Status",
+    "apply_merges",
+]
+
+APPLY_LOCK = "merges-apply"
+"""One applier at a time, CLI or worker: two runs of the same file would race on each merge."""
+APPLY_LOCK_TTL = 6 * 3600.0
+"""Seconds the lock lives if its holder dies (a file lock dies with its process anyway)."""
 
 Status = Literal["applied", "would-apply", "already-applied", "stale", "vanished", "failed"]
 
