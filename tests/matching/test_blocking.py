@@ -36,3 +36,80 @@ def test_no_keys_no_pairs() -> None:
     records = [prepare({"id": 1}), prepare({"id": 2})]
     left, right, _ = candidate_pairs(records)
     assert len(left) == 0 and len(right) == 0
+
+
+def met(records: list, a: int, b: int) -> bool:  # type: ignore[type-arg]
+    left, right, _ = candidate_pairs(records)
+    return (min(a, b), max(a, b)) in set(zip(left.tolist(), right.tolist(), strict=True))
+
+
+def test_the_same_building_meets_without_postcode_or_town() -> None:
+    # Registers without postcodes or towns: the street and house number alone are a key.
+    records = [
+        prepare(
+            {
+                "id": 1,
+                "name": "Centers For New Horizons - Effie Ellis",
+                "addressStreetLine": "4301 S Cottage Grove Ave",
+            }
+        ),
+        prepare({"id": 2, "name": "Effie Ellis II Early Care", "addressStreetLine": "4301 S. Cottage Grove"}),
+    ]
+    assert met(records, 0, 1)
+
+
+def test_typos_initials_and_split_words_meet() -> None:
+    names = [
+        "Alcatel N.V.",
+        "Alkatel",  # a typo in a one-word name: the same sound
+        "STMicroelectronics",
+        "ST Microelectronics NV",  # a split word: the same first letters
+        "Chicago Youth Centers Roseland",
+        "CYC Roseland Head Start",  # initials
+    ]
+    filler = [prepare({"id": 100 + k, "name": f"Firma {k:03d} Handel"}) for k in range(40)]
+    records = [prepare({"id": k, "name": n}) for k, n in enumerate(names)] + filler
+    assert met(records, 0, 1) and met(records, 2, 3) and met(records, 4, 5)
+
+
+def test_a_word_no_one_else_has_is_not_chosen_as_a_key() -> None:
+    # "Maatschhappij" (a typo) is this record's rarest word; it must key on words others share.
+    typo = prepare({"id": 1, "name": "Shell Internationale Research Maatschhappij"})
+    others = [
+        prepare({"id": k, "name": f"Shell Internationale Research Maatschappij {k}"}) for k in range(2, 6)
+    ]
+    keys = block_keys(typo, token_counts([typo, *others]))
+    assert "nmaatschhappij" not in keys
+    assert {"nshell", "ninternationale", "nresearch", "nmaatschappij"} & set(keys)
+
+
+def test_alike_names_in_a_large_block_meet_although_they_sort_apart() -> None:
+    import numpy as np
+
+    from enricher.matching.blocking import PREFILTER_NEIGHBOURS, _name_filtered
+
+    # One large block, as the owners array after sorting by key: the pair (0, 59) is alike once
+    # the split word is joined, but sorted neighbourhood would put 58 names between them.
+    names = ["shell international researchmaatschappij"]
+    names += [f"{chr(97 + k % 26)}{k:03d} unrelated words" for k in range(58)]
+    names += ["shell internationale research maatschappij"]
+    records = [prepare({"id": k, "name": n}) for k, n in enumerate(names)]
+    owner = np.arange(len(records), dtype=np.int64)
+    sizes, starts = np.asarray([len(records)]), np.asarray([0])
+    weights = np.ones(len(records), dtype=np.int64)
+    left, right, skipped = _name_filtered(records, weights, owner, sizes, starts, budget=10**6)
+    found = {(min(a, b), max(a, b)) for a, b in zip(np.concatenate(left), np.concatenate(right), strict=True)}
+    assert (0, 59) in found and skipped == 0
+
+    # A block of near-identical names stays linear: each name meets its few most alike.
+    same = [prepare({"id": k, "name": f"Research Labs {k:04d}x"}) for k in range(300)]
+    owner = np.arange(300, dtype=np.int64)
+    left, _, _ = _name_filtered(
+        same, np.ones(300, dtype=np.int64), owner, np.asarray([300]), np.asarray([0]), 10**6
+    )
+    assert sum(len(x) for x in left) <= 300 * PREFILTER_NEIGHBOURS
+    # Over budget, a block is left to the windows, and counted.
+    _, _, skipped = _name_filtered(
+        same, np.ones(300, dtype=np.int64), owner, np.asarray([300]), np.asarray([0]), 1000
+    )
+    assert skipped == 1

@@ -69,3 +69,74 @@ def test_cluster_explanation_names_links_and_survivor() -> None:
     assert clusters[0].survivor == 1
     assert "Same tax id" in clusters[0].explanation
     assert "Survivor 1" in clusters[0].explanation
+
+
+def test_a_node_of_many_identical_records_is_one_cluster_of_any_size() -> None:
+    from enricher.matching.profiles import build_profiles
+
+    records = [prepare({"id": k, "name": "ALCATEL N.V." if k % 2 else "Alcatel N. V."}) for k in range(250)]
+    profiles = build_profiles(records)
+    assert len(profiles) == 1
+    members = [[records[r] for r in m] for m in profiles.members]
+    (cluster,) = build_clusters(profiles.representatives, [], table_scorer({}), members=members, joined=[0])
+    assert sorted(cluster.ids) == list(range(250))  # no size cap: complete
+    assert cluster.survivor == 0
+
+
+def test_large_groups_join_on_a_bounded_sample_of_cross_pairs() -> None:
+    from enricher.matching.cluster import SAMPLE
+
+    # Two groups of 40 nodes each; all cross pairs are strong, so the groups join, and the average
+    # looks at no more than SAMPLE x SAMPLE of them.
+    records = [rec(k) for k in range(80)]
+    asked: list[int] = []
+
+    def scorer(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+        asked.append(len(left))
+        return np.full(len(left), 0.995)
+
+    edges = [(k, k + 1, 0.999, "x") for k in range(39)] + [(40 + k, 41 + k, 0.999, "x") for k in range(39)]
+    edges.append((0, 40, 0.995, "x"))
+    (cluster,) = build_clusters(records, edges, scorer)
+    assert len(cluster.ids) == 80
+    assert max(asked) <= SAMPLE * SAMPLE
+
+
+def test_shared_identifiers_do_not_join_two_independently_named_businesses() -> None:
+    from enricher.matching.cluster import Link
+
+    # A hotel's cafe and its dining room, each listed twice (written differently): the cross links
+    # rest on the shared phone and address only, so two clusters, and the refusal says why.
+    records = [rec(1), rec(2), rec(3), rec(4)]
+    edges = [
+        Link(0, 1, 0.999, "the names agree"),
+        Link(2, 3, 0.999, "the names agree"),
+        Link(0, 2, 0.998, "identifiers agree", identifiers_only=True),
+    ]
+    refusals: dict[tuple[int, int], str] = {}
+    clusters = build_clusters(records, edges, table_scorer({}), refusals=refusals)
+    assert sorted(sorted(c.ids) for c in clusters) == [[1, 2], [3, 4]]
+    assert "two businesses at one address" in refusals[(0, 2)]
+    # A single record is no named group: an identifier link may join it (parent - site / site).
+    strong = table_scorer({(0, 1): 0.999, (0, 2): 0.998, (1, 2): 0.99})
+    clusters = build_clusters(
+        records[:3], [edges[0], Link(0, 2, 0.998, "ids", identifiers_only=True)], strong
+    )
+    assert [sorted(c.ids) for c in clusters] == [[1, 2, 3]]
+
+
+def test_copies_of_one_record_do_not_make_a_named_group() -> None:
+    from enricher.matching.cluster import Link
+
+    # Node 0 stands for two identical records (a copy confirms nothing); node 1 for a pair written
+    # differently. The identifier link joins them.
+    a, b, c = rec(1), rec(2), rec(3)
+    members = [[a, b], [c]]
+    clusters = build_clusters(
+        [a, c],
+        [Link(0, 1, 0.998, "ids", identifiers_only=True)],
+        table_scorer({}),
+        members=members,
+        joined=[0],
+    )
+    assert [sorted(x.ids) for x in clusters] == [[1, 2, 3]]

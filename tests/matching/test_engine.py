@@ -60,7 +60,13 @@ def test_ids_are_echoed_as_given_and_contract_is_json() -> None:
     ids = {c["a"] for c in contract["candidates"]} | {c["b"] for c in contract["candidates"]}
     assert "crm-77" in ids and 1 in ids and "1" not in ids
     first = contract["candidates"][0]
-    assert set(first) == {"a", "b", "score", "band", "evidence"}
+    # The contract's keys, plus "note" (why the band) where the evidence alone does not say.
+    assert (
+        {"a", "b", "score", "band", "evidence"}
+        <= set(first)
+        <= {"a", "b", "score", "band", "evidence", "note"}
+    )
+    assert all(c["band"] == "review" or c["note"].startswith("Safe to merge") for c in contract["candidates"])
     assert set(first["evidence"][0]) == {"feature", "result", "weight", "explanation"}
     assert all(len(c["ids"]) >= 2 and c["survivor"] in c["ids"] for c in contract["clusters"])
 
@@ -107,19 +113,35 @@ def test_parallel_normalising_gives_the_same_result() -> None:
     assert one == two
 
 
-def test_vectorised_merge_mask_agrees_with_band_of() -> None:
+def test_merge_reasons_need_corroboration_and_never_cross_valid_tax_ids() -> None:
     import numpy as np
 
-    from enricher.matching.engine import band_of, merge_mask
+    from enricher.matching.engine import merge_reasons
     from enricher.matching.features import FEATURES
 
-    rng = np.random.default_rng(5)
-    levels = np.stack([rng.integers(-1, len(f.levels), size=400) for f in FEATURES], axis=1).astype(np.int8)
-    score = rng.random(400) ** 0.05
-    mask = merge_mask(score, levels, FEATURES)
-    for row in range(400):
-        named = {f.name: int(levels[row, k]) for k, f in enumerate(FEATURES)}
-        assert (band_of(float(score[row]), named) == "merge") == bool(mask[row])
+    column = {f.name: k for k, f in enumerate(FEATURES)}
+
+    def row(**levels: int) -> list[int]:
+        out = [-1] * len(FEATURES)
+        for name, level in levels.items():
+            out[column[name]] = level
+        return out
+
+    cases = [
+        (0.999, row(name=0), 1),  # names agree
+        (0.999, row(name=6, tin=0), 2),  # weak name, same valid tax id
+        (0.999, row(name=5, phone=0, street=0), 3),  # a distinctive word + phone + street
+        (0.999, row(name=5, phone=0), 0),  # one identifier is not enough
+        (0.999, row(name=7, phone=0, street=0), 0),  # nothing in common: two businesses in a building
+        (0.7, row(name=2, phone=3, street=0), 4),  # same name, same street address, other phone
+        (0.7, row(name=2, phone=3, street=0, city=2), 0),  # ... but another town
+        (0.4, row(name=2, street=0), 0),  # the model must still find it more likely than not
+        (0.999, row(name=0, tin=2), 0),  # two valid different tax ids: never
+        (0.98, row(name=0), 0),  # below the threshold
+    ]
+    levels = np.asarray([c[1] for c in cases], dtype=np.int8)
+    score = np.asarray([c[0] for c in cases])
+    assert merge_reasons(score, levels, FEATURES).tolist() == [c[2] for c in cases]
 
 
 def test_string_ids_are_echoed_verbatim() -> None:

@@ -28,7 +28,7 @@ def level(feature: str, a: dict[str, Any], b: dict[str, Any]) -> str:
         ("Second Street Grille", "Second Street Grill", "near"),
         ("Trans Szymanski 936", "Crans Szymanski 936", "near"),
         ("Spago", "Spago (Los Angeles)", "contains"),
-        ("Cafe Bizou", "Bizou Restaurant", "weak"),
+        ("Cafe Bizou", "Bizou Restaurant", "weak"),  # alone, no word is known to be distinctive
         ("Palace Court", "Cafe Roma", "different"),
     ],
 )
@@ -94,7 +94,8 @@ def test_domain_levels(a: str, b: str, expected: str) -> None:
     [
         ("310/246-1501", "310-246-1501", "equal"),
         ("213/246-1501", "310-246-1501", "same-local"),
-        ("310/246-1501", "310-246-9999", "different"),
+        ("310/246-1501", "310-246-9999", "same-block"),
+        ("310/246-1501", "310-555-9999", "different"),
         ("310/246-1501", None, "missing"),
     ],
 )
@@ -173,3 +174,45 @@ def test_abbreviated_words_count_as_contained() -> None:
     assert not abbreviates("deli", "delicatessen")  # no whole word in common
     assert not abbreviates("cafe roma", "palace court")
     assert level("name", {"name": "Arts Deli"}, {"name": "Arts Delicatessen"}) == "contains"
+
+
+def register_levels(names: list[str], pairs: list[tuple[int, int]]) -> list[str]:
+    """Name levels of ``pairs`` inside a register of ``names`` (word rarity comes from the register)."""
+    import numpy as np
+
+    from enricher.matching.records import Table
+
+    table = Table([rec(k, name=n) for k, n in enumerate(names)])
+    left = np.asarray([a for a, _ in pairs], dtype=np.int64)
+    right = np.asarray([b for _, b in pairs], dtype=np.int64)
+    name = feature_named("name")
+    return [name.result(int(level)) for level in name.compare(table, left, right)]
+
+
+FILLER = [
+    f"{org} {site}"
+    for org in ("Henry Booth House", "Chicago Public Schools")
+    for site in "ABCDEFGHIJKLMNOPQRST"
+]
+
+
+def test_a_shared_rare_word_outranks_shared_common_words() -> None:
+    names = [
+        "Chicago Youth Centers Roseland Child Development",  # 0
+        "C.Y.C. Roseland Head Start",  # 1
+        "Henry Booth House Wee Care Nursery",  # 2
+        "Wee Care Nursery School and Kindergarten",  # 3
+        "Henry Booth House Loop",  # 4
+        "Henry Booth House Mayfield",  # 5
+        *FILLER,
+    ]
+    levels = register_levels(names, [(0, 1), (2, 3), (4, 5)])
+    assert levels[0] == "shares-word"  # "roseland": a distinctive word, little else in common
+    assert levels[1] == "shares-part"  # "wee care nursery": most of one name, with rare words
+    assert levels[2] not in ("shares-part", "shares-word")  # only the organisation's common words
+
+
+def test_shares_part_ranks_above_similar_in_the_learnt_weights() -> None:
+    name = feature_named("name")
+    order = [name.levels[k].label for k in name.ranked]
+    assert order.index("shares-part") < order.index("similar") < order.index("weak")

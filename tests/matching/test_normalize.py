@@ -21,6 +21,18 @@ from enricher.matching.normalize import (
     ("name", "core", "forms"),
     [
         ("ACME Sp. z o.o.", "acme", ("spzoo",)),
+        # An address or a remark after the legal form: the name ends at the form.
+        ("CARGILL B.V., BERGEN OP ZOOM", "cargill", ("bv",)),
+        ("DSM N.V. te Heerlen", "dsm", ("nv",)),
+        ("Shell Research B. V. Carel van Bylandtlaan 30,NL", "shell research", ("bv",)),
+        ("Bank Polska Kasa Opieki S.A., Oddział w Krakowie", "bank polska kasa opieki", ("sa",)),
+        ("The Limited Stores Inc", "limited stores", ("inc",)),  # a bare word that can be a form
+        # The form's letters split by any punctuation, or a stray dot after it.
+        ("ACME B . V .", "acme", ("bv",)),
+        ("Acme B,V.", "acme", ("bv",)),
+        ("DSM N..V", "dsm", ("nv",)),
+        ("Alcatel NV.", "alcatel", ("nv",)),
+        ("DSM IP Assets B.V..", "dsm ip assets", ("bv",)),
         ("Acme Sp.z o.o.", "acme", ("spzoo",)),
         ("Acme sp. z o. o.", "acme", ("spzoo",)),
         ("ACME SPÓŁKA Z OGRANICZONĄ ODPOWIEDZIALNOŚCIĄ", "acme", ("spzoo",)),

@@ -1,13 +1,17 @@
-"""From scored pairs to clusters, without chaining strangers through one weak link.
+"""From scored pairs to clusters, complete at any size, without chaining strangers through one weak link.
 
-Pairs in the ``merge`` band are joined strongest first (union-find). Two groups only join when
+Nodes are profiles (records with identical normalised values, see :mod:`.profiles`) or single records.
+A node whose own records are a merge (``joined``) starts as one group with all of them, so a company
+entered hundreds of times is one cluster without scoring every pair inside it. Pairs in the ``merge``
+band are then joined strongest first (union-find). Two groups only join when
   * no record of one holds a valid tax id that differs from a valid tax id in the other (two valid
     different tax ids are two legal entities, whatever the names say),
   * no person rejected any pair across them, and
-  * the link between them is strong on average: the mean match probability over every cross pair
-    (scored on demand) is at least ``min_average``; one strong edge between two groups that otherwise
-    disagree is not enough (average linkage).
-Pairs a person approved join first, whatever their score.
+  * the link between them is strong on average: the mean match probability over the cross pairs of
+    the two groups' heaviest nodes (at most ``SAMPLE`` a side, weighted by how many records each node
+    stands for) is at least ``min_average``; one strong edge between two groups that otherwise
+    disagree is not enough (average linkage, bounded so that a large group costs no more than a small one).
+Pairs a person approved join first, whatever their score. There is no size limit: clusters are complete.
 
 The survivor is the record that keeps its id after merging: a valid tax id first, then the most
 complete record (most identity fields known), then the lowest id (ints numerically, before strings).
@@ -15,7 +19,8 @@ complete record (most identity fields known), then the lowest id (ints numerical
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -25,13 +30,25 @@ from enricher.matching.decisions import pair_key
 from enricher.matching.records import Prepared
 from enricher.matching.results import Cluster
 
-__all__ = ["MAX_CLUSTER", "MIN_AVERAGE", "build_clusters", "survivor_key"]
+__all__ = ["MIN_AVERAGE", "SAMPLE", "Link", "build_clusters", "survivor_key"]
+
+
+class Link(NamedTuple):
+    """A merge-band pair between two nodes, and whether only shared identifiers carry it (the names
+    share no more than a distinctive part: see ``engine.merge_reasons``)."""
+
+    a: int
+    b: int
+    score: float
+    reason: str
+    identifiers_only: bool = False
+
 
 IntArray = npt.NDArray[np.int64]
 PairScorer = Callable[[IntArray, IntArray], npt.NDArray[np.float64]]
 MIN_AVERAGE = 0.7
-MAX_CLUSTER = 100
-"""A group this large is no duplicate set any more; it is split rather than proposed as one merge."""
+SAMPLE = 16
+"""Heaviest nodes per group that the average-linkage check compares (at most SAMPLE² cross pairs)."""
 
 
 def survivor_key(record: Prepared) -> tuple[bool, int, tuple[int, int, str]]:
@@ -53,26 +70,44 @@ def _explain_survivor(chosen: Prepared, members: Sequence[Prepared]) -> str:
 
 
 def build_clusters(
-    records: Sequence[Prepared],
-    edges: Sequence[tuple[int, int, float, str]],
+    nodes: Sequence[Prepared],
+    edges: Sequence[Link | tuple[int, int, float, str]],
     score_pairs: PairScorer,
     *,
+    members: Sequence[Sequence[Prepared]] | None = None,
+    joined: Collection[int] = (),
     rejected: set[tuple[RecordId, RecordId]] | None = None,
     known: Mapping[tuple[int, int], float] | None = None,
     min_average: float = MIN_AVERAGE,
-    max_size: int = MAX_CLUSTER,
+    refusals: dict[tuple[int, int], str] | None = None,
 ) -> list[Cluster]:
-    """Clusters of two or more records from ``edges`` (position a, position b, score, reason).
+    """Clusters of two or more records from ``edges`` (node a, node b, score, reason) between ``nodes``.
 
-    Edges are taken in the given order (strongest first; approved pairs carry score 1.0). ``known``
-    holds already computed scores by (lower, higher) position; other cross pairs are scored on demand.
+    ``members[k]`` are the records node ``k`` stands for (default: the node itself); nodes in ``joined``
+    start as one group of all their members. Edges are taken in the given order (strongest first;
+    approved pairs carry score 1.0). ``known`` holds already computed scores by (lower, higher) node;
+    other cross pairs are scored on demand with ``score_pairs`` (node positions). ``refusals``, when
+    given, receives why each edge that did not join its groups was refused, by (a, b).
     """
+    refused_because = refusals if refusals is not None else {}
     known = known or {}
     rejected = rejected or set()
+    refused = {x for pair in rejected for x in pair}
     parent: dict[int, int] = {}
-    members: dict[int, list[int]] = {}
+    nodes_of: dict[int, list[int]] = {}
+    sample: dict[int, list[int]] = {}
     tins: dict[int, set[str]] = {}
+    vetoes: dict[int, set[RecordId]] = {}
     reasons: dict[int, list[str]] = {}
+    named: dict[int, bool] = {}
+    """Per group: whether two differently written records in it agree on the name. Copies of one
+    record (a profile's members) confirm nothing; an independent record naming the same business does."""
+
+    def records_of(x: int) -> Sequence[Prepared]:
+        return members[x] if members is not None else (nodes[x],)
+
+    def weight(x: int) -> int:
+        return len(records_of(x))
 
     def find(x: int) -> int:
         root = x
@@ -85,55 +120,77 @@ def build_clusters(
     def ensure(x: int) -> None:
         if x not in parent:
             parent[x] = x
-            members[x] = [x]
-            record = records[x]
-            tins[x] = {f"{record.tin_country}:{record.tin}"} if record.tin_valid else set()
+            nodes_of[x] = [x]
+            sample[x] = [x]
+            tins[x] = {f"{r.tin_country}:{r.tin}" for r in records_of(x) if r.tin_valid}
+            vetoes[x] = {r.id for r in records_of(x) if r.id in refused}
             reasons[x] = []
+            named[x] = False
 
-    for a, b, score, reason in edges:
+    def average(ra: int, rb: int) -> float:
+        cross = [(min(x, y), max(x, y)) for x in sample[ra] for y in sample[rb]]
+        scores = [known.get(pair, -1.0) for pair in cross]
+        missing = [k for k, value in enumerate(scores) if value < 0]
+        if missing:
+            left = np.asarray([cross[k][0] for k in missing], dtype=np.int64)
+            right = np.asarray([cross[k][1] for k in missing], dtype=np.int64)
+            for k, value in zip(missing, score_pairs(left, right), strict=True):
+                scores[k] = float(value)
+        weights = [weight(x) * weight(y) for x, y in cross]
+        return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
+
+    for x in joined:
+        ensure(x)
+        if len(records_of(x)) > 1:
+            reasons[x].append(f"{len(records_of(x))} records with the same normalised name and details")
+
+    for a, b, score, reason, identifiers_only in (Link(*edge) for edge in edges):
         ensure(a)
         ensure(b)
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
+        why = ""
         if tins[ra] and tins[rb] and not tins[ra] & tins[rb]:
+            why = "the groups hold different valid tax ids"
+        elif (
+            vetoes[ra]
+            and vetoes[rb]
+            and any(pair_key(x, y) in rejected for x in vetoes[ra] for y in vetoes[rb])
+        ):
+            why = "a person rejected a pair across the groups"
+        elif identifiers_only and named[ra] and named[rb]:
+            # Each side is a name confirmed by a second record: two businesses at one address (a
+            # hotel's restaurants, a group's companies), which a shared phone does not make one.
+            why = "each side is a different name confirmed by another record: two businesses at one address"
+        elif (len(nodes_of[ra]) > 1 or len(nodes_of[rb]) > 1) and score < 1.0:
+            mean = average(ra, rb)
+            if mean < min_average:
+                why = f"the groups agree only {mean:.2f} on average (one strong link is not enough)"
+        if why:
+            refused_because[(a, b)] = why
             continue
-        ma, mb = members[ra], members[rb]
-        if len(ma) + len(mb) > max_size:
-            continue
-        ids_a = [records[i].id for i in ma]
-        ids_b = [records[i].id for i in mb]
-        if rejected and any(pair_key(x, y) in rejected for x in ids_a for y in ids_b):
-            continue
-        if len(ma) + len(mb) > 2 and score < 1.0:
-            cross = [(min(x, y), max(x, y)) for x in ma for y in mb]
-            scores = [known.get(pair, -1.0) for pair in cross]
-            missing = [k for k, value in enumerate(scores) if value < 0]
-            if missing:
-                left = np.asarray([cross[k][0] for k in missing], dtype=np.int64)
-                right = np.asarray([cross[k][1] for k in missing], dtype=np.int64)
-                for k, value in zip(missing, score_pairs(left, right), strict=True):
-                    scores[k] = float(value)
-            if sum(scores) / len(scores) < min_average:
-                continue
-        if len(ma) < len(mb):
+        if len(nodes_of[ra]) < len(nodes_of[rb]):
             ra, rb = rb, ra
         parent[rb] = ra
-        members[ra].extend(members.pop(rb))
+        nodes_of[ra].extend(nodes_of.pop(rb))
+        sample[ra] = sorted(sample[ra] + sample.pop(rb), key=lambda x: (-weight(x), x))[:SAMPLE]
         tins[ra] |= tins.pop(rb)
+        vetoes[ra] |= vetoes.pop(rb)
+        named[ra] = named.pop(rb) or named[ra] or not identifiers_only
         reasons[ra].extend(reasons.pop(rb))
-        reasons[ra].append(f"{records[a].id!r}–{records[b].id!r} ({score:.2f}: {reason})")
+        reasons[ra].append(f"{nodes[a].id!r}–{nodes[b].id!r} ({score:.2f}: {reason})")
 
-    found: list[tuple[tuple[tuple[int, int, str]], Cluster]] = []
-    for root, group in members.items():
-        if len(group) < 2:
+    found: list[tuple[tuple[int, int, str], Cluster]] = []
+    for root, group in nodes_of.items():
+        people = sorted((r for x in group for r in records_of(x)), key=survivor_key)
+        if len(people) < 2:
             continue
-        people = sorted((records[i] for i in group), key=survivor_key)
         chosen = people[0]
         links = "; ".join(reasons[root][:5]) + ("; ..." if len(reasons[root]) > 5 else "")
         explanation = (
-            f"{len(group)} records linked by strong matches: {links}. {_explain_survivor(chosen, people)}"
+            f"{len(people)} records linked by strong matches: {links}. {_explain_survivor(chosen, people)}"
         )
-        found.append((survivor_key(chosen)[2:], Cluster([p.id for p in people], chosen.id, explanation)))
+        found.append((survivor_key(chosen)[2], Cluster([p.id for p in people], chosen.id, explanation)))
     found.sort(key=lambda item: item[0])
     return [cluster for _, cluster in found]

@@ -40,6 +40,10 @@ class DecisionMemory(Protocol):
 
     def judgement(self, a: RecordId, b: RecordId) -> Judgement | None: ...
 
+    def pairs(self) -> Iterable[tuple[RecordId, RecordId, Judgement]]:
+        """Every decided pair: matching keeps their records apart from look-alikes and learns from them."""
+        ...
+
 
 class InMemoryDecisions:
     """A dict-backed :class:`DecisionMemory` for tests, one-off runs and the incremental index."""
@@ -67,5 +71,5 @@ class InMemoryDecisions:
     def __len__(self) -> int:
         return len(self._pairs)
 
-    def items(self) -> list[tuple[RecordId, RecordId, Judgement]]:
+    def pairs(self) -> list[tuple[RecordId, RecordId, Judgement]]:
         return [(a, b, j) for (a, b), j in self._pairs.items()]

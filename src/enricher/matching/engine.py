@@ -19,11 +19,12 @@ import numpy.typing as npt
 
 from enricher.flowtly.models import RecordId
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
-from enricher.matching.cluster import build_clusters
+from enricher.matching.cluster import Link, build_clusters
 from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
 from enricher.matching.features import FEATURES, NULL, Feature
+from enricher.matching.profiles import Profiles, build_profiles
 from enricher.matching.records import Prepared, RawRecord, Table, prepare_many
-from enricher.matching.results import Band, Candidate, Evidence, MatchResult
+from enricher.matching.results import Candidate, Cluster, Evidence, MatchResult
 from enricher.matching.scoring import (
     TF_FIELDS,
     Model,
@@ -33,7 +34,7 @@ from enricher.matching.scoring import (
     tf_adjustment,
 )
 
-__all__ = ["MERGE_THRESHOLD", "REVIEW_THRESHOLD", "Scorer", "band_of", "match", "prepare_all"]
+__all__ = ["MERGE_THRESHOLD", "REVIEW_THRESHOLD", "Scorer", "match", "merge_reasons", "prepare_all"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -59,23 +60,109 @@ def compare_all(
 
 NAME_AGREES = 3
 """Highest name level ("similar") that still counts as the same name for the merge band."""
-NAME_AGREES_WITH_TIN = 4
+NAME_AGREES_WITH_TIN = 6
 """With the same valid tax id (one legal entity by law), a "weak" name (typos, abbreviations) will do."""
+NAME_AGREES_WITH_IDENTIFIERS = 5
+"""With two independent identifiers agreeing, names with a distinctive word in common will do."""
+
+NAME_SAME = 2
+"""Highest name level ("contains") that counts as the same name for the same-place rule."""
+NAME_TYPO = 1
+"""Highest name level ("near": a typo) that counts as the same name for the name-alone rule."""
+SAME_PLACE = 4
+SAME_NAME = 5
+NOTHING_AGAINST: dict[str, tuple[int, ...]] = {
+    "legal_form": (-1, 0),
+    "tin": (-1, 0, 1),
+    "domain": (-1, 0),
+    "phone": (-1, 0, 1),
+    "street": (-1, 0, 1),
+    "postcode": (-1, 0, 1),
+    "city": (-1, 0, 1),
+    "country": (-1, 0),
+}
+"""Levels at which a feature does not speak against a pair (missing, or agreeing)."""
+RARE_NAME_USES = 3
+"""A core name carried by at most this many identities (and holding a distinctive word) is distinctive."""
+SAME_PLACE_FLOOR = 0.5
+BY_IDENTIFIERS = 3
+"""The :func:`merge_reasons` code of a pair carried by its identifiers while the names only share a part."""
+MERGE_REASONS: tuple[str, ...] = (
+    "",
+    "the names agree",
+    "the same valid tax id, and the names are alike",
+    "two independent identifiers agree ({identifiers}) and the names share a distinctive part",
+    "the same name at the same street address (a phone number that differs does not outweigh that)",
+    "the same distinctive name, and nothing else known disagrees",
+)
+"""Why a pair is safe to merge in bulk, by :func:`merge_reasons` code (0: it is not)."""
+STRONG_IDENTIFIERS: dict[str, tuple[int, ...]] = {
+    "tin": (0,),
+    "domain": (0,),
+    "phone": (0,),
+    "street": (0, 1),
+}
+"""Levels at which a feature is an identifier agreeing: a valid tax id, a website, a phone number, a
+street address with its house number. A valid tax id counts twice (one legal entity by law)."""
 
 
-def band_of(score: float, levels: Mapping[str, int], merge_threshold: float = MERGE_THRESHOLD) -> Band:
-    """``merge`` only when safe to approve in bulk; everything else listed is ``review``.
+def merge_reasons(
+    score: FloatArray,
+    levels: LevelMatrix,
+    features: Sequence[Feature],
+    merge_threshold: float = MERGE_THRESHOLD,
+    rare_name: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.int8]:
+    """Per pair, why it may be merged in bulk (an index into :data:`MERGE_REASONS`), 0 when it may not.
 
-    Safe means: the match probability reaches ``merge_threshold``, the names agree (a shared phone
-    and address with different names is typically two businesses in one building, or one
-    accountant's office; with the same valid tax id a weakly similar name is enough) and no two
-    valid tax ids disagree (two legal entities).
+    Safe means: the match probability reaches ``merge_threshold``, no two valid tax ids disagree (two
+    legal entities), and the identity is corroborated: the names agree; or the same valid tax id backs
+    a weakly alike name; or two independent identifiers agree (phone and street address, website and
+    phone...) and the names share a distinctive part ("Parent Organisation - Site Name" / "Site Name
+    Early Childhood Center"). A shared phone and address alone, with unrelated names, is typically two
+    businesses in one building or one accountant's office: a person must look.
+
+    One rule does not need the threshold: the same name (exact, a typo, or one containing the other) at
+    the same street address and house number, with no postcode, town, website or tax id against it, is
+    one business even when the phone numbers differ (a second line, a new number); the model must only
+    find it more likely than not (:data:`SAME_PLACE_FLOOR`). Unsupervised weights put such pairs right at
+    the threshold, where a register's mix of pairs decides their band; a person would not hesitate.
+
+    Nor does the name-alone rule: the same distinctive name (``rare_name``: exact or a typo, carried by
+    few identities and holding a rare word), legal forms that agree or one absent, and nothing else
+    known that disagrees. In a register of names and little else, EM finds few duplicates among the
+    compared pairs and so a tiny match rate, which no name can overcome; but a distinctive legal name
+    is how a company is known: when little else is known, the name must weigh more, not less.
     """
-    name, tin = levels.get("name", -1), levels.get("tin", -1)
-    agrees = NAME_AGREES_WITH_TIN if tin == 0 else NAME_AGREES
-    if score >= merge_threshold and 0 <= name <= agrees and tin != 2:
-        return "merge"
-    return "review"
+    column = {f.name: k for k, f in enumerate(features)}
+    name, tin = levels[:, column["name"]], levels[:, column["tin"]]
+    strong = np.zeros(len(levels), dtype=np.int8)
+    for feature, agreeing in STRONG_IDENTIFIERS.items():
+        strong += np.isin(levels[:, column[feature]], agreeing).astype(np.int8) * (
+            2 if feature == "tin" else 1
+        )
+    safe = (score >= merge_threshold) & (tin != 2) & (name >= 0)
+    out = np.zeros(len(levels), dtype=np.int8)
+    place = (
+        (score >= SAME_PLACE_FLOOR)
+        & (tin != 2)
+        & (name >= 0)
+        & (name <= NAME_SAME)
+        & np.isin(levels[:, column["street"]], STRONG_IDENTIFIERS["street"])
+        & ~np.isin(levels[:, column["postcode"]], (2,))
+        & ~np.isin(levels[:, column["city"]], (2,))
+        & ~np.isin(levels[:, column["domain"]], (1,))
+    )
+    out[place] = SAME_PLACE
+    if rare_name is not None:
+        alone = rare_name & (tin != 2) & (name >= 0) & (name <= NAME_TYPO)
+        for feature, agreeing in NOTHING_AGAINST.items():
+            alone &= np.isin(levels[:, column[feature]], agreeing)
+        out[alone] = SAME_NAME
+    out[safe & (strong >= 2) & (name <= NAME_AGREES_WITH_IDENTIFIERS)] = 3
+    out[safe & (tin == 0) & (name <= NAME_AGREES_WITH_TIN)] = 2
+    out[safe & (name <= NAME_AGREES)] = 1
+    return out
 
 
 def merge_mask(
@@ -84,11 +171,19 @@ def merge_mask(
     features: Sequence[Feature],
     merge_threshold: float = MERGE_THRESHOLD,
 ) -> npt.NDArray[np.bool_]:
-    """``band_of`` for many pairs at once: True where the pair belongs to the merge band."""
-    column = {f.name: k for k, f in enumerate(features)}
-    name, tin = levels[:, column["name"]], levels[:, column["tin"]]
-    agrees = np.where(tin == 0, NAME_AGREES_WITH_TIN, NAME_AGREES)
-    return np.asarray((score >= merge_threshold) & (name >= 0) & (name <= agrees) & (tin != 2))
+    """True where the pair belongs to the merge band (see :func:`merge_reasons`)."""
+    return merge_reasons(score, levels, features, merge_threshold) > 0
+
+
+def merge_reason_text(code: int, levels: Sequence[int], features: Sequence[Feature]) -> str:
+    """The sentence for a :func:`merge_reasons` code, naming the identifiers that agree."""
+    named = {"tin": "tax id", "domain": "website", "phone": "phone", "street": "street address"}
+    agreeing = [
+        named[f.name]
+        for f, level in zip(features, levels, strict=True)
+        if level in STRONG_IDENTIFIERS.get(f.name, ())
+    ]
+    return MERGE_REASONS[code].format(identifiers=", ".join(agreeing))
 
 
 @dataclass(slots=True)
@@ -297,63 +392,58 @@ def _match(
 
     prepared, problems = prepare_all(records, progress)
     lap("normalise")
-    table = Table(prepared)
-    left, right, block_stats = candidate_pairs(prepared, cap=cap, window=window)
+    decided = list(decisions.pairs()) if decisions is not None else []
+    apart = {x for a, b, _ in decided for x in (a, b)}
+    profiles = build_profiles(prepared, keep_apart=apart)
+    nodes = profiles.representatives
+    table = Table(nodes)
+    left, right, block_stats = candidate_pairs(nodes, cap=cap, window=window, weights=profiles.sizes)
+    # A profile that stands for several records also pairs with itself: its records are identical.
+    alone = np.flatnonzero((profiles.sizes > 1) & has_keys(nodes)).astype(np.int64)
+    left, right = np.concatenate((left, alone)), np.concatenate((right, alone))
     lap("block")
     scorer, levels = Scorer.fit(table, left, right)
     lap("compare_fit")
     score = scorer.total(levels, left)
     lap("score")
 
-    listed = np.flatnonzero(score >= review_threshold)
-    listed = listed[np.argsort(-score[listed], kind="stable")]
-    bands = merge_mask(score[listed], levels[listed], scorer.model.features, merge_threshold)
-    weights = scorer.weights(levels[listed], left[listed]).tolist()
-    candidates: list[Candidate] = []
-    edges: list[tuple[int, int, float, str]] = []
-    rejected: set[tuple[RecordId, RecordId]] = set()
-    rows = zip(
-        left[listed].tolist(),
-        right[listed].tolist(),
-        score[listed].tolist(),
-        levels[listed].tolist(),
-        weights,
-        bands.tolist(),
-        strict=True,
+    rare = rare_names(table, left, right)
+    listed = np.flatnonzero(
+        (score >= review_threshold)
+        | (merge_reasons(score, levels, scorer.model.features, merge_threshold, rare) == SAME_NAME)
     )
-    for i, j, p, pair_levels, pair_weights, is_merge in rows:
-        a, b = prepared[i], prepared[j]
-        judgement = decisions.judgement(a.id, b.id) if decisions is not None else None
-        if judgement is Judgement.REJECTED:
-            rejected.add(pair_key(a.id, b.id))
-            continue
-        if judgement is Judgement.APPROVED:
-            edges.append((i, j, 1.0, "approved by a person"))
-            continue
-        evidence = scorer.evidence(pair_levels, pair_weights, a, b)
-        candidates.append(Candidate(a.id, b.id, p, "merge" if is_merge else "review", evidence))
-        if is_merge:
-            top = max(evidence, key=lambda e: e.weight)
-            edges.append((i, j, p, top.explanation.rstrip(".")))
-    edges.sort(key=lambda e: -e[2])
-    known = dict(
+    listed = listed[np.argsort(-score[listed], kind="stable")]
+    bands = merge_reasons(score[listed], levels[listed], scorer.model.features, merge_threshold, rare[listed])
+    weights = scorer.weights(levels[listed], left[listed]).tolist()
+    pairs = list(
         zip(
-            zip(left[listed].tolist(), right[listed].tolist(), strict=True),
+            left[listed].tolist(),
+            right[listed].tolist(),
             score[listed].tolist(),
+            levels[listed].tolist(),
+            weights,
+            bands.tolist(),
             strict=True,
         )
     )
-    clusters = build_clusters(prepared, edges, scorer.score, rejected=rejected, known=known)
+    refusals: dict[tuple[int, int], str] = {}
+    clusters = _clusters(prepared, profiles, pairs, scorer, decided, refusals)
+    cluster_of = {rid: k for k, c in enumerate(clusters) for rid in c.ids}
     lap("cluster")
+    candidates, cut = _expand(prepared, profiles, pairs, scorer, cluster_of, decisions, apart, refusals)
+    lap("candidates")
     total = time.perf_counter() - started
     stats: dict[str, Any] = {
         "records": len(prepared),
+        "profiles": len(nodes),
         "skipped": problems,
         **block_stats,
         "candidates": len(candidates),
         "merge": sum(1 for c in candidates if c.band == "merge"),
         "review": sum(1 for c in candidates if c.band == "review"),
+        "not_listed": cut,
         "clusters": len(clusters),
+        "largest_cluster": max((len(c.ids) for c in clusters), default=0),
         "seconds": round(total, 3),
         "records_per_second": round(len(prepared) / total, 1) if total > 0 else None,
         "timings": timings,
@@ -361,3 +451,120 @@ def _match(
         "thresholds": {"merge": merge_threshold, "review": review_threshold},
     }
     return MatchResult(candidates, clusters, stats)
+
+
+ScoredPair = tuple[int, int, float, list[int], list[float], int]
+"""A listed profile pair: node a, node b (equal: the records of one profile), score, levels, weights,
+and why the pair's own evidence puts it in the merge band (a :func:`merge_reasons` code, 0: it does not)."""
+
+
+def rare_names(table: Table, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
+    """Per pair: whether both names are distinctive (see :data:`RARE_NAME_USES`); the pair's name
+    level says whether they are the same."""
+    ids, _, distinctive = table.name_words()
+    rare_word = ((ids >= 0) & distinctive[np.maximum(ids, 0)]).any(axis=1)
+    uses = table.frequency("core")
+    rare = rare_word & (uses > 0) & (uses <= RARE_NAME_USES)
+    return np.asarray(rare[left] & rare[right])
+
+
+def has_keys(nodes: Sequence[Prepared]) -> npt.NDArray[np.bool_]:
+    """Per node: whether it carries anything that identifies (a name or an identifier)."""
+    return np.fromiter(
+        (bool(n.core or n.tin or n.domain or n.phone or n.street) for n in nodes),
+        dtype=bool,
+        count=len(nodes),
+    )
+
+
+def _clusters(
+    prepared: Sequence[Prepared],
+    profiles: Profiles,
+    pairs: Sequence[ScoredPair],
+    scorer: Scorer,
+    decided: Sequence[tuple[RecordId, RecordId, Judgement]],
+    refusals: dict[tuple[int, int], str],
+) -> list[Cluster]:
+    """Clusters over profiles: merge-band links and approvals join, rejections and tax ids keep apart."""
+    node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1}
+    edges: list[Link] = []
+    joined: list[int] = []
+    rejected: set[tuple[RecordId, RecordId]] = set()
+    for a, b, judgement in decided:
+        if a in node_of and b in node_of:
+            if judgement is Judgement.APPROVED:
+                edges.append(Link(node_of[a], node_of[b], 1.0, "approved by a person"))
+            else:
+                rejected.add(pair_key(a, b))
+    known: dict[tuple[int, int], float] = {}
+    features = scorer.model.features
+    for i, j, p, pair_levels, _, reason in pairs:
+        known[(i, j)] = p
+        if not reason:
+            continue
+        if i == j:
+            joined.append(i)
+            continue
+        text = merge_reason_text(reason, pair_levels, features)
+        edges.append(Link(i, j, p, text[0].upper() + text[1:], identifiers_only=reason == BY_IDENTIFIERS))
+    edges.sort(key=lambda e: -e[2])
+    members = [[prepared[r] for r in m] for m in profiles.members]
+    return build_clusters(
+        profiles.representatives,
+        edges,
+        scorer.score,
+        members=members,
+        joined=joined,
+        rejected=rejected,
+        known=known,
+        refusals=refusals,
+    )
+
+
+MAX_PARTNERS = 50
+"""Most candidates listed per record. A company entered hundreds of times would otherwise list tens of
+thousands of identical pairs; its cluster stays complete, and ``not_listed`` says how many were cut."""
+
+
+def _expand(
+    prepared: Sequence[Prepared],
+    profiles: Profiles,
+    pairs: Sequence[ScoredPair],
+    scorer: Scorer,
+    cluster_of: Mapping[RecordId, int],
+    decisions: DecisionMemory | None,
+    apart: set[RecordId],
+    refusals: Mapping[tuple[int, int], str],
+) -> tuple[list[Candidate], int]:
+    """Record pairs from profile pairs, best first. A pair is ``merge`` only when its own evidence says so
+    and clustering put both records in one cluster (what is safe to approve in bulk is what the
+    clusters merge); decided pairs are not proposed again."""
+    listed: dict[int, int] = {}
+    candidates: list[Candidate] = []
+    cut = 0
+    nodes = profiles.representatives
+    features = scorer.model.features
+    for i, j, p, pair_levels, pair_weights, reason in pairs:
+        evidence = scorer.evidence(pair_levels, pair_weights, nodes[i], nodes[j])
+        why = merge_reason_text(reason, pair_levels, features) if reason else ""
+        mi, mj = profiles.members[i], profiles.members[j]
+        record_pairs = itertools.combinations(mi, 2) if i == j else itertools.product(mi, mj)
+        for x, y in record_pairs:
+            a, b = prepared[x], prepared[y]
+            decided = a.id in apart and b.id in apart and decisions is not None
+            if decided and decisions is not None and decisions.judgement(a.id, b.id) is not None:
+                continue
+            if listed.get(x, 0) >= MAX_PARTNERS or listed.get(y, 0) >= MAX_PARTNERS:
+                cut += 1
+                continue
+            listed[x] = listed.get(x, 0) + 1
+            listed[y] = listed.get(y, 0) + 1
+            if not reason:
+                candidates.append(Candidate(a.id, b.id, p, "review", evidence))
+            elif a.id in cluster_of and cluster_of[a.id] == cluster_of.get(b.id):
+                candidates.append(Candidate(a.id, b.id, p, "merge", evidence, f"Safe to merge: {why}."))
+            else:
+                kept = refusals.get((i, j), "stronger links put the records in different clusters")
+                note = f"In review although {why}: {kept}."
+                candidates.append(Candidate(a.id, b.id, p, "review", evidence, note))
+    return candidates, cut

@@ -8,7 +8,6 @@ follows (``explain(level, a, b)``). The scorer learns how much each level weighs
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -17,7 +16,7 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
-from enricher.matching.records import Prepared, Table
+from enricher.matching.records import Prepared, Table, name_numbers
 
 __all__ = ["FEATURES", "Feature", "Level", "compare_pair", "feature_named"]
 
@@ -43,6 +42,13 @@ class Feature:
     compare: Callable[[Table, IntArray, IntArray], Levels]
     show: Callable[[Prepared], str]
     doc: str
+    strength: tuple[int, ...] | None = None
+    """Levels from the strongest evidence for a match to the strongest against, when that is not the
+    level order itself; learnt weights are kept in this order (see ``Model.weights``)."""
+
+    @property
+    def ranked(self) -> tuple[int, ...]:
+        return self.strength if self.strength is not None else tuple(range(len(self.levels)))
 
     def explain(self, level: int, a: Prepared, b: Prepared) -> str:
         """The sentence for ``level`` with both records' values filled in."""
@@ -114,17 +120,53 @@ def abbreviates(a: str, b: str) -> bool:
     return whole
 
 
-_NUMBER = re.compile(r"\d+")
-
-
 def numbers_differ(a: str, b: str) -> bool:
     """Both names carry numbers and not the same ones: "Apteka Nr 1" / "Apteka Nr 12" are two shops.
 
     A one-digit change looks like a typo to every string scorer, yet in names numbers tell branches,
     franchisees and numbered companies apart; so it is a different name, whatever the ratio says.
+    (``compare_name`` applies the same rule to whole arrays through the table's number codes.)
     """
-    na, nb = _NUMBER.findall(a), _NUMBER.findall(b)
-    return bool(na) and bool(nb) and sorted(na) != sorted(nb)
+    na, nb = name_numbers(a), name_numbers(b)
+    return bool(na) and bool(nb) and na != nb
+
+
+SIMILAR, SHARES_PART, SHARES_WORD, WEAK, DIFFERENT = 3, 4, 5, 6, 7
+"""Name levels: alike letters; most of one name, with a distinctive word, in the other (ranked above
+"similar"); a distinctive word in common and little else; weakly alike letters; different."""
+SHARE_OF_NAME = 0.5
+"""Share of a name's information (idf-weighted words) the other name must hold for "shares-part"."""
+
+
+def shared_words(
+    table: Table, left: IntArray, right: IntArray
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """Per pair: whether the names share a distinctive word, and whether besides most of one name's
+    information is in the other.
+
+    "Chicago Youth Centers - Roseland / CYC" / "Chicago Youth Centers Roseland Child Development":
+    a rare word ("roseland") is shared, and what one name holds beyond the other is common words
+    ("child development", or an organisation's prefix that many records carry). Words weigh by their
+    rarity in the register (idf), so a shared "chicago" or "center" counts for little.
+    """
+    ids, information, distinctive = table.name_words()
+    word = np.zeros(len(left), dtype=bool)
+    part = np.zeros(len(left), dtype=bool)
+    step = 100_000
+    for start in range(0, len(left), step):
+        a, b = ids[left[start : start + step]], ids[right[start : start + step]]
+        present_a, present_b = a >= 0, b >= 0
+        same = (a[:, :, None] == b[:, None, :]) & present_a[:, :, None]
+        in_b, in_a = same.any(axis=2), same.any(axis=1)
+        weight_a = np.where(present_a, information[np.maximum(a, 0)], 0.0)
+        weight_b = np.where(present_b, information[np.maximum(b, 0)], 0.0)
+        total_a, total_b = weight_a.sum(axis=1), weight_b.sum(axis=1)
+        held_a = np.divide((weight_a * in_b).sum(axis=1), total_a, out=np.zeros(len(a)), where=total_a > 0)
+        held_b = np.divide((weight_b * in_a).sum(axis=1), total_b, out=np.zeros(len(b)), where=total_b > 0)
+        rare = (in_b & present_a & distinctive[np.maximum(a, 0)]).any(axis=1)
+        word[start : start + step] = rare
+        part[start : start + step] = rare & (np.maximum(held_a, held_b) >= SHARE_OF_NAME)
+    return word, part
 
 
 def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
@@ -146,22 +188,27 @@ def compare_name(table: Table, left: IntArray, right: IntArray) -> Levels:
         again = np.flatnonzero(ratio < 92)
         if len(again):
             token_set[again] = _scores(fuzz.token_set_ratio, sa[again], sb[again])
-        level = np.full(len(fuzzy), 5, dtype=np.int8)
-        level[np.maximum(ratio, token_set) >= 60] = 4
-        level[ratio >= 80] = 3
+        level = np.full(len(fuzzy), DIFFERENT, dtype=np.int8)
+        level[np.maximum(ratio, token_set) >= 60] = WEAK
+        level[ratio >= 80] = SIMILAR
         level[(token_set >= 95) & (ratio < 92)] = 2
         level[ratio >= 92] = 1
+        # Sharing a rare word says more than alike letters ("Henry Booth House Mayfield" / "Henry
+        # Booth House Ashland" are 80% alike and two sites): it ranks above "similar".
+        below = np.flatnonzero(level >= SIMILAR)
+        if len(below):
+            word, part = shared_words(table, left[fuzzy[below]], right[fuzzy[below]])
+            level[below[word & (level[below] > SHARES_WORD)]] = SHARES_WORD
+            level[below[part]] = SHARES_PART
         # "Arts Deli" / "Arts Delicatessen": words cut short still count as contained. Checked word by
         # word in Python, so only where the names start with the same word (few pairs).
         fa, fb, _ = _pair_codes(table, "first_word", left[fuzzy], right[fuzzy])
-        weak = np.flatnonzero((level == 4) & (fa == fb))
+        weak = np.flatnonzero(((level == SHARES_WORD) | (level == WEAK)) & (fa == fb))
         if len(weak):
             abbreviated = [abbreviates(x, y) for x, y in zip(sa[weak], sb[weak], strict=True)]
             level[weak[np.asarray(abbreviated, dtype=bool)]] = 2
-        close = np.flatnonzero(level <= 4)
-        if len(close):
-            differ = [numbers_differ(x, y) for x, y in zip(sa[close], sb[close], strict=True)]
-            level[close[np.asarray(differ, dtype=bool)]] = 5
+        na, nb, both = _pair_codes(table, "name_numbers", left[fuzzy], right[fuzzy])
+        level[both & (na != nb)] = DIFFERENT  # numbers_differ, by precomputed number sets
         out[fuzzy] = level
     return out
 
@@ -173,12 +220,15 @@ NAME = Feature(
         Level("near", "Names differ only by a typo or spelling ('{a}' / '{b}')."),
         Level("contains", "One name contains the other ('{a}' / '{b}')."),
         Level("similar", "Names are similar ('{a}' / '{b}')."),
+        Level("shares-part", "Names share a distinctive part ('{a}' / '{b}')."),
+        Level("shares-word", "Names have a distinctive word in common, little else ('{a}' / '{b}')."),
         Level("weak", "Names share little ('{a}' / '{b}')."),
         Level("different", "Names are different ('{a}' / '{b}')."),
     ),
     compare_name,
     lambda r: r.core,
     "Name: how alike the core names are.",
+    strength=(0, 1, 2, 4, 3, 5, 6, 7),
 )
 
 
@@ -248,6 +298,7 @@ TIN = Feature(
     compare_tin,
     _show_tin,
     "Tax id: TIN/VAT number agreement.",
+    strength=(0, 1, 3, 2),  # two valid different ids speak more strongly against than an unverified one
 )
 
 
@@ -279,11 +330,14 @@ DOMAIN = Feature(
 
 
 def compare_phone(table: Table, left: IntArray, right: IntArray) -> Levels:
-    """Phone (E.164): equal, same last seven digits (area code changed or missing), or different."""
+    """Phone (E.164): equal, same last seven digits (area code changed or missing), same block of
+    numbers (all but the last four digits: one switchboard's extensions), or different."""
     a, b, known = _pair_codes(table, "phone", left, right)
     la, lb = table.phone_local[left], table.phone_local[right]
+    ba, bb = table.phone_block[left], table.phone_block[right]
     out = np.full(len(left), NULL, dtype=np.int8)
-    out[known] = 2
+    out[known] = 3
+    out[known & (ba == bb) & (ba >= 0)] = 2
     out[known & (la == lb) & (la >= 0)] = 1
     out[known & (a == b)] = 0
     return out
@@ -294,6 +348,7 @@ PHONE = Feature(
     (
         Level("equal", "Same phone number ({a})."),
         Level("same-local", "Phone numbers share the last seven digits ({a} / {b})."),
+        Level("same-block", "Phone numbers differ only in the last four digits ({a} / {b})."),
         Level("different", "Different phone numbers ({a} / {b})."),
     ),
     compare_phone,

@@ -22,11 +22,13 @@ from enricher.matching.decisions import DecisionMemory
 from enricher.matching.engine import (
     MERGE_THRESHOLD,
     REVIEW_THRESHOLD,
+    SAME_NAME,
     Scorer,
     compare_all,
-    merge_mask,
+    merge_reasons,
     no_gc,
     prepare_all,
+    rare_names,
 )
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Band, Candidate
@@ -158,7 +160,7 @@ class MatchIndex:
         if not others:
             return []
         rows = [record] + [self._records[o] for o in others]
-        table = Table(rows)
+        table = Table(rows, words=self._tokens, population=len(self._records))
         frequencies = {
             name: np.asarray(
                 [max(self._values[name][getattr(r, field)], 1) if getattr(r, field) else 0 for r in rows],
@@ -172,9 +174,12 @@ class MatchIndex:
         levels = compare_all(table, left, right)
         score = scorer.total(levels, left)
         weights = scorer.weights(levels, left)
-        merge = merge_mask(score, levels, self.model.features, self.merge_threshold)
+        merge = merge_reasons(
+            score, levels, self.model.features, self.merge_threshold, rare_names(table, left, right)
+        )
+        listed = (score >= self.review_threshold) | (merge == SAME_NAME)
         out = []
-        for row in np.flatnonzero(score >= self.review_threshold):
+        for row in np.flatnonzero(listed):
             other = rows[int(right[row])]
             if self.decisions is not None and self.decisions.judgement(record.id, other.id) is not None:
                 continue

@@ -108,6 +108,8 @@ _TRIM = " ,;:-&/()\t"
 _EDGES = " ,;:-&/\t"  # the whole name keeps its parentheses: "UG (haftungsbeschränkt)" ends in one
 _SPACED_INITIALS = re.compile(r"(?<![\w.])(\w)\.\s+(?=\w\.)")  # "s. r. o." -> "s.r.o."
 _OPEN_ABBREVIATION = re.compile(r"(?<![\w.])(?:\w{1,2}\.\s?)+\w$")
+# Single letters at the end, split by any mix of dots, commas and spaces: "B . V .", "B,V.", "N..V".
+_SPLIT_LETTERS = re.compile(r"(?<![\w.,])((?:[a-z][\s.,]+)+[a-z])[\s.,]*$")
 # Forms that stand before the name in their home countries ("OOO Romashka", "AB Volvo", "UAB Foo").
 # Other forms are only stripped at the end: "SA Tavola" is more likely a name than a legal form.
 _PREFIX_FORMS = frozenset(
@@ -135,12 +137,15 @@ _GENERIC: dict[str, str] = {}
 """Generic kind per matched legal-form text, learnt from rigour as names come (saves a second scan)."""
 
 
-def _rigour_forms(text: str) -> list[tuple[str, str, str]]:
+@lru_cache(maxsize=64)
+def _rigour_forms(text: str) -> tuple[tuple[str, str, str], ...]:
+    """rigour's forms in ``text`` (matched text, form, generic kind). A small memo: splitting one name
+    asks for the same text more than once (the end-of-name check, then the first strip)."""
     specific = org_types.extract_org_types(text)
     if any(matched not in _GENERIC for matched, _ in specific):
         for matched, generic in org_types.extract_org_types(text, generic=True):
             _GENERIC[matched] = generic
-    return [(matched, form, _GENERIC.get(matched, form)) for matched, form in specific]
+    return tuple((matched, form, _GENERIC.get(matched, form)) for matched, form in specific)
 
 
 def _strip_one(text: str) -> tuple[str, str, str] | None:
@@ -148,9 +153,11 @@ def _strip_one(text: str) -> tuple[str, str, str] | None:
     found = _rigour_forms(text)
     endings: list[tuple[str, str, str]] = []
     body = text.rstrip(" ,;")
+    bare = text.rstrip(" ,;.-")  # "NV.", "BV.-", "B.V..": stray dots or a dash after the form
     for matched, form, generic in found:
-        if body.endswith(matched):
-            rest = body[: len(body) - len(matched)]
+        tail = next((t for t in (body, bare, bare + ".") if t.endswith(matched)), None)
+        if tail is not None:
+            rest = tail[: len(tail) - len(matched)]
             if not rest or not rest[-1].isalnum():
                 endings.append((rest.rstrip(_TRIM), form, generic))
     # Forms are short: searching the tail only is enough (the look-behind still sees what precedes).
@@ -216,12 +223,37 @@ def _join_initials(text: str) -> str:
     return " ".join(out)
 
 
+def _end_at_legal_form(text: str) -> str:
+    """Cut what follows a legal form written as an abbreviation or followed by a comma.
+
+    Registers append an address or a remark after the legal name: "Cargill B.V., Bergen op Zoom",
+    "DSM N.V. te Heerlen", "Shell Research B.V. Carel van Bylandtlaan 30". A form spelt with dots
+    ("n.v.") or closed by a comma marks the end of the name; a bare word that can be a form
+    ("The Limited Stores") does not, so only those two spellings count.
+    """
+    for matched, _, _ in _rigour_forms(text):
+        start = text.find(matched)
+        end = start + len(matched)
+        if start <= 0 or end >= len(text) or text[start - 1].isalnum() or text[end].isalnum():
+            continue
+        if not any(ch.isalnum() for ch in text[:start]):
+            continue
+        rest = text[end:].lstrip(" ")
+        if ("." in matched or rest.startswith(",")) and any(ch.isalnum() for ch in rest):
+            stacked = _strip_one(rest.strip(_EDGES))
+            if stacked is not None and not stacked[0]:
+                continue  # another form follows ("Sp. z o.o. Sp. k."): the name does not end here
+            return text[:end]
+    return text
+
+
 def split_legal_form(name: str | None) -> LegalName:
     """Split "ACME Sp. z o.o." into core "acme" and form ("spzoo",).
 
     Forms are stripped only at the ends (repeatedly, for stacked forms such as "Co., Ltd." or
     "Sp. z o.o. Sp. k."; and before the name: "OOO Romashka", "AB Volvo"), never from the middle, and
-    never down to nothing: "SA" alone stays a name.
+    never down to nothing: "SA" alone stays a name. What follows a form that ends the name (an
+    address, a town) is dropped first: see :func:`_end_at_legal_form`.
     """
     if not name:
         return LegalName("", (), ())
@@ -229,6 +261,12 @@ def split_legal_form(name: str | None) -> LegalName:
     # "B.V" and "sp. z o.o" lost their last dot: give it back so the form is recognised.
     if "." in text:  # both patterns need a dot; most names have none (saves 2 µs of 17)
         text = _OPEN_ABBREVIATION.sub(r"\g<0>.", _SPACED_INITIALS.sub(r"\1.", text))
+    if "," in text or "." in text:
+        text = _end_at_legal_form(text)
+        split = _SPLIT_LETTERS.search(text)
+        if split and _strip_one(text) is None:
+            # Not a form as written: read the letters as one word, as "B.V." is ("b,v." -> "bv").
+            text = text[: split.start()] + "".join(ch for ch in split.group(1) if ch.isalpha())
     forms: list[tuple[str, str, int]] = []
     for _ in range(4):
         step = _strip_one(text)

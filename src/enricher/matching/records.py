@@ -7,6 +7,7 @@ field names (the CLI passes dicts: building a pydantic model per record costs mo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
@@ -66,6 +67,25 @@ class Prepared:
             self.name,
             self.core,
             self.sorted_core,
+            self.legal_form,
+            self.legal_generic,
+            self.tin,
+            self.tin_country,
+            self.tin_valid,
+            self.domain,
+            self.phone,
+            self.street,
+            self.house,
+            self.postcode,
+            self.city,
+            self.country,
+        )
+
+    @property
+    def identity(self) -> tuple[object, ...]:
+        """Every value that comparisons read: two records with equal identities compare alike with all."""
+        return (
+            self.core,
             self.legal_form,
             self.legal_generic,
             self.tin,
@@ -242,9 +262,17 @@ class Table:
     batched scorers.
     """
 
-    def __init__(self, records: Sequence[Prepared]) -> None:
+    def __init__(
+        self, records: Sequence[Prepared], *, words: Mapping[str, int] | None = None, population: int = 0
+    ) -> None:
+        """``words`` (how many identities in the whole register carry each name word) and
+        ``population`` (how many identities there are) default to this table's own records; a small
+        table of one query against its neighbours passes the register's figures."""
         self.records = records
         self.size = len(records)
+        self._words = words
+        self._population = population
+        self._name_words: tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
         self.codes: dict[str, IntArray] = {}
         self._text: dict[str, npt.NDArray[np.object_]] = {}
         self.vocab: dict[str, dict[str, int]] = {}
@@ -263,6 +291,12 @@ class Table:
             dtype=np.int64,
             count=len(records),
         )
+        numbers: dict[str, int] = {}
+        self.codes["name_numbers"] = np.fromiter(
+            (numbers.setdefault(n, len(numbers)) if (n := name_numbers(r.core)) else -1 for r in records),
+            dtype=np.int64,
+            count=len(records),
+        )
         area: dict[str, int] = {}
         self.codes["postcode_area"] = np.fromiter(
             (area.setdefault(r.postcode[:3], len(area)) if r.postcode else -1 for r in records),
@@ -272,6 +306,15 @@ class Table:
         self.tin_valid = np.fromiter((r.tin_valid for r in records), dtype=bool, count=len(records))
         self.phone_local = np.fromiter(
             (int(r.phone[-7:]) if r.phone and r.phone[-7:].isdigit() else -1 for r in records),
+            dtype=np.int64,
+            count=len(records),
+        )
+        # All but the last four digits: one building's or one firm's block of numbers (a PBX range).
+        self.phone_block = np.fromiter(
+            (
+                int(r.phone[1:-4]) if r.phone and len(r.phone) >= 9 and r.phone[1:-4].isdigit() else -1
+                for r in records
+            ),
             dtype=np.int64,
             count=len(records),
         )
@@ -287,6 +330,14 @@ class Table:
             self._text[name] = cached
         return cached
 
+    def name_words(self) -> tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """Per record, its core name's words as ids (-1 pads to :data:`NAME_WORDS` columns), each
+        word's information (idf: rare words weigh more) and whether it is distinctive (carried by at
+        most 1% of the register's identities). Built once, on first use."""
+        if self._name_words is None:
+            self._name_words = _name_words(self.records, self._words, self._population)
+        return self._name_words
+
     def frequency(self, name: str) -> npt.NDArray[np.float64]:
         """Per record: how often its value of ``name`` occurs in the table (0 where missing)."""
         column = self.codes[name]
@@ -295,3 +346,50 @@ class Table:
         present = column >= 0
         out[present] = counts[column[present]]
         return out
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def name_numbers(core: str) -> str:
+    """The numbers a name carries, in order of size ("apteka nr 12 1" -> "1 12"); "" when none."""
+    if not any(ch.isdigit() for ch in core):
+        return ""
+    return " ".join(sorted(_NUMBER.findall(core)))
+
+
+NAME_WORDS = 8
+"""Name words kept per record for word overlap (the rarest ones when a name has more)."""
+DISTINCTIVE_SHARE = 0.01
+"""A name word carried by at most this share of the register's identities is distinctive: "roseland",
+"bethel"; "chicago", "center" are not. In a tiny table, a word shared by two of three records is; a
+word every record carries never is."""
+
+
+def word_counts(records: Sequence[Prepared]) -> dict[str, int]:
+    """In how many records each core-name word occurs (each word once per record)."""
+    counts: dict[str, int] = {}
+    for record in records:
+        for word in set(record.core.split()):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+def _name_words(
+    records: Sequence[Prepared], words: Mapping[str, int] | None, population: int
+) -> tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    counts = words if words is not None else word_counts(records)
+    total = population or len(records)
+    vocab: dict[str, int] = {}
+    ids = np.full((len(records), NAME_WORDS), -1, dtype=np.int64)
+    for row, record in enumerate(records):
+        tokens = [t for t in set(record.core.split()) if len(t) > 1]
+        if len(tokens) > NAME_WORDS:
+            tokens = sorted(tokens, key=lambda t: (counts.get(t, 1), t))[:NAME_WORDS]
+        for column, token in enumerate(tokens):
+            ids[row, column] = vocab.setdefault(token, len(vocab))
+    # One spare entry, never used by an id: lookups at index 0 stay valid when no name has a word.
+    frequency = np.asarray([max(counts.get(t, 1), 1) for t in vocab] + [total + 1.0], dtype=np.float64)
+    information = np.log((total + 1.0) / (frequency + 0.5))
+    distinctive = (frequency <= max(2.0, DISTINCTIVE_SHARE * total)) & (frequency < total)
+    return ids, information, distinctive

@@ -43,15 +43,21 @@ class Candidate:
     score: float
     band: Band
     evidence: list[Evidence] = field(default_factory=list)
+    note: str = ""
+    """Why the pair is in its band where the evidence alone does not say: what makes it safe to merge,
+    or what keeps strong evidence in review (clusters that would not join)."""
 
     def to_contract(self) -> dict[str, Any]:
-        return {
+        out = {
             "a": self.a,
             "b": self.b,
             "score": round(self.score, 4),
             "band": self.band,
             "evidence": [e.to_contract() for e in self.evidence],
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
     @property
     def explanation(self) -> str:

@@ -33,22 +33,22 @@ LevelMatrix = npt.NDArray[np.int8]
 
 # Expert priors per feature level (same order as the feature's levels); EM moves them with the data.
 DEFAULT_M: dict[str, tuple[float, ...]] = {
-    "name": (0.55, 0.2, 0.1, 0.08, 0.05, 0.02),
+    "name": (0.55, 0.2, 0.1, 0.08, 0.03, 0.01, 0.01, 0.02),
     "legal_form": (0.85, 0.1, 0.05),
     "tin": (0.9, 0.07, 0.002, 0.028),
     "domain": (0.9, 0.1),
-    "phone": (0.85, 0.05, 0.1),
+    "phone": (0.85, 0.05, 0.03, 0.07),
     "street": (0.75, 0.1, 0.05, 0.1),
     "postcode": (0.85, 0.1, 0.05),
     "city": (0.85, 0.08, 0.07),
     "country": (0.97, 0.03),
 }
 DEFAULT_U: dict[str, tuple[float, ...]] = {
-    "name": (0.01, 0.01, 0.03, 0.05, 0.2, 0.7),
+    "name": (0.01, 0.01, 0.03, 0.05, 0.03, 0.05, 0.12, 0.7),
     "legal_form": (0.4, 0.3, 0.3),
     "tin": (0.002, 0.002, 0.6, 0.396),
     "domain": (0.01, 0.99),
-    "phone": (0.01, 0.005, 0.985),
+    "phone": (0.01, 0.005, 0.02, 0.965),
     "street": (0.01, 0.01, 0.05, 0.93),
     "postcode": (0.05, 0.15, 0.8),
     "city": (0.2, 0.05, 0.75),
@@ -80,8 +80,14 @@ class Model:
         return float(np.log2(self.prior / (1.0 - self.prior)))
 
     def weights(self, name: str) -> FloatArray:
-        """log2(m/u) per level of one feature, clipped to ±MAX_ABS_WEIGHT."""
-        return np.clip(np.log2(self.m[name] / self.u[name]), -MAX_ABS_WEIGHT, MAX_ABS_WEIGHT)
+        """log2(m/u) per level of one feature, in the feature's order of strength, clipped to ±MAX_ABS_WEIGHT.
+
+        EM on few features (a name-only register) can learn that an exact name says less than a
+        typo'd one; an ordered feature never may, so out-of-order levels are pooled (isotonic fit).
+        """
+        feature = next(f for f in self.features if f.name == name)
+        ratio = _isotonic_ratio(self.m[name], self.u[name], feature.ranked)
+        return np.clip(np.log2(ratio), -MAX_ABS_WEIGHT, MAX_ABS_WEIGHT)
 
     def weight_matrix(self, levels: LevelMatrix) -> FloatArray:
         """Per pair and feature, the weight of its level (0 where missing)."""
@@ -111,6 +117,22 @@ class Model:
         }
 
 
+def _isotonic_ratio(m: FloatArray, u: FloatArray, order: Sequence[int]) -> FloatArray:
+    """m/u per level, non-increasing along ``order``: adjacent levels out of order share their pooled
+    m/u (pool adjacent violators, weighted by the levels' own masses)."""
+    blocks: list[tuple[float, float, list[int]]] = []
+    for level in order:
+        blocks.append((float(m[level]), float(u[level]), [level]))
+        while len(blocks) > 1 and blocks[-2][0] / blocks[-2][1] < blocks[-1][0] / blocks[-1][1]:
+            bm, bu, bl = blocks.pop()
+            am, au, al = blocks.pop()
+            blocks.append((am + bm, au + bu, al + bl))
+    ratio = np.empty(len(m), dtype=np.float64)
+    for bm, bu, levels in blocks:
+        ratio[levels] = bm / bu
+    return ratio
+
+
 def default_model(features: Sequence[Feature] = FEATURES) -> Model:
     """The expert prior alone (what EM starts from and falls back to without data)."""
     return Model(
@@ -127,17 +149,17 @@ def probability(weight: FloatArray) -> FloatArray:
 
 
 def _patterns(levels: LevelMatrix) -> tuple[LevelMatrix, npt.NDArray[np.int64]]:
-    """Distinct rows of ``levels`` with their counts (rows packed into one int64: 9 features x 3 bits)."""
-    shifted = levels.astype(np.int64) + 1  # -1 (missing) .. 6 -> 0 .. 7
+    """Distinct rows of ``levels`` with their counts (rows packed into one int64: 4 bits a feature)."""
+    shifted = levels.astype(np.int64) + 1  # -1 (missing) .. 14 -> 0 .. 15
     code = np.zeros(len(levels), dtype=np.int64)
     for column in range(levels.shape[1]):
-        code = code * 8 + shifted[:, column]
+        code = code * 16 + shifted[:, column]
     unique, counts = np.unique(code, return_counts=True)
     rows = np.empty((len(unique), levels.shape[1]), dtype=np.int8)
     rest = unique.copy()
     for column in reversed(range(levels.shape[1])):
-        rows[:, column] = rest % 8 - 1
-        rest //= 8
+        rows[:, column] = rest % 16 - 1
+        rest //= 16
     return rows, counts
 
 

@@ -110,6 +110,13 @@ class DecisionStore(ABC):
         entry = self._judgements.get(key)
         return entry.judgement if entry is not None else None
 
+    def pairs(self) -> list[tuple[RecordId, RecordId, Judgement]]:
+        """Every judged pair and every applied merge (an applied merge counts as approved)."""
+        with self._lock:
+            judged = [(j.a, j.b, j.judgement) for j in self._judgements.values()]
+            applied = [(a, b, Judgement.APPROVED) for a, b in self._applied_pairs - set(self._judgements)]
+        return judged + applied
+
     # --- writes ---------------------------------------------------------------------------------
     def record(
         self, a: RecordId, b: RecordId, judgement: Judgement, *, source: str | None = None
