@@ -9,7 +9,8 @@ its own, input parsing and output writing included). Figures:
 pairwise precision/recall/F1 of the merge band and of merge+review against the generator's truth,
 records/s, pairs compared, blocking recall (share of true pairs that met in a block), peak RSS, and
 p50/p99 latency of ``MatchIndex.upsert`` for one record against the built index. The restaurants
-figures come from the shared scorer (``/work/shared/tools/score_dedupe.py``) running the real CLI.
+figures come from the shared scorer (``../shared/tools/score_dedupe.py`` beside the repository) running the
+real CLI.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-SCORER = Path("/work/shared/tools/score_dedupe.py")
+SCORER = ROOT.parent / "shared" / "tools" / "score_dedupe.py"
 
 
 def prf(predicted: set[tuple[int, int]], truth: set[tuple[int, int]]) -> tuple[float, float, float]:
