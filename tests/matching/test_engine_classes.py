@@ -168,7 +168,9 @@ def test_a_company_entered_hundreds_of_times_is_one_complete_cluster() -> None:
         listed[c.a] = listed.get(c.a, 0) + 1
         listed[c.b] = listed.get(c.b, 0) + 1
     assert max(listed.values()) <= MAX_PARTNERS  # the candidate list is bounded per record ...
-    assert result.stats["not_listed"] > 0  # ... and says how much it left out
+    assert result.stats["not_listed"] > 0  # ... and says how much it left out, in the output too
+    (note,) = result.to_contract()["notes"]
+    assert f"{result.stats['not_listed']} candidate pairs were not listed" in note and "complete" in note
     assert result.stats["profiles"] < result.stats["records"]
 
 

@@ -320,3 +320,44 @@ def test_enricher_report_and_merges_apply_round_trip_through_the_cli(
             for b in d["ids"]:
                 assert (a, b) not in pairs_after
     shutil.copy(decisions, ARTIFACTS / "decisions-cli-round-trip.json")
+
+
+def test_a_company_entered_many_times_is_shown_compactly_and_can_be_split(tmp_path: Path, page: Any) -> None:
+    from enricher.matching import match
+    from enricher.review import load_decisions
+
+    spellings = ["ALCATEL N.V.", "Alcatel N. V.", "ALCATEL NV", "ALCATEL N.V., AMSTERDAM"]
+    rows = [{"id": k, "name": spellings[k % 4], "addressCountry": "NL"} for k in range(1, 41)]
+    others = [f"Firma {chr(65 + k)}{chr(75 + k)} B.V." for k in range(12)]
+    rows += [{"id": 100 + k, "name": name, "addressCountry": "NL"} for k, name in enumerate(others)]
+    recs = {r["id"]: Counterparty.model_validate(r) for r in rows}
+    result = match(rows)
+    (cluster,) = [c for c in result.clusters if len(c.ids) == 40]
+    paths = write_report(result, recs, tmp_path / "out")
+    open_report(page, paths.html)
+    card = page.locator("#list .item").first
+    assert "Cluster of 40" in card.inner_text()
+    assert "40 records · 4 distinct spellings" in card.inner_text()
+    assert card.locator("table.spellings tbody tr").count() == 4
+    assert card.locator("table.records thead th[data-record]").count() == 4  # a sample, not 40 columns
+    assert card.locator(".pair").count() == 10  # the first pairs, then a button for the rest
+    assert "Safe to merge" in card.locator(".pair .note").first.inner_text()
+    shot(page, "10-big-cluster")
+    card.locator("button.more-pairs").click()
+    assert page.locator("#list .item").first.locator(".pair").count() > 10
+
+    # Split off one spelling, approve the rest, export.
+    first = page.locator("#list .item").first
+    row = first.locator('table.spellings tr[data-spelling="ALCATEL N.V., AMSTERDAM"]')
+    row.locator("button.split").click()
+    assert "10 left out" in page.locator("#list .item").first.inner_text()
+    page.locator("#list .item").first.locator(".item-head .decide button", has_text="Approve").click()
+    exported = export(page, tmp_path / "decisions.json")
+    approve = [d for d in exported["decisions"] if d["decision"] == "approve"]
+    reject = [d for d in exported["decisions"] if d["decision"] == "reject"]
+    gone = {k for k in range(1, 41) if k % 4 == 3}
+    assert len(approve) == 1 and set(approve[0]["ids"]) == set(cluster.ids) - gone
+    assert len(reject) == 1 and {b for _, b in reject[0]["pairs"]} == gone
+    assert all(a == approve[0]["survivor"] for a, _ in reject[0]["pairs"])
+    loaded = load_decisions(tmp_path / "decisions.json")  # the apply step accepts the split as written
+    assert len(loaded.decisions) == 2

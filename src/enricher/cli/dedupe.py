@@ -193,6 +193,8 @@ def _run(args: argparse.Namespace) -> int:
         write_output(result, output)
     except OSError as exc:
         raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+    for note in result.notes:
+        print(f"enricher dedupe: note: {note}", file=sys.stderr)
     stats = result.stats
     print(
         f"enricher dedupe: {stats['records']} records, {stats['pairs_compared']} pairs compared, "

@@ -450,7 +450,18 @@ def _match(
         "model": scorer.model.describe(),
         "thresholds": {"merge": merge_threshold, "review": review_threshold},
     }
-    return MatchResult(candidates, clusters, stats)
+    notes = []
+    if cut:
+        notes.append(
+            f"{cut} candidate pairs were not listed: at most {MAX_PARTNERS} candidates are listed per record "
+            "(records entered many times); their clusters are complete."
+        )
+    if block_stats.get("windowed_only_blocks"):
+        notes.append(
+            f"{block_stats['windowed_only_blocks']} large blocks were compared by name order only (the "
+            "alike-name budget was spent): alike names that sort far apart in them were not compared."
+        )
+    return MatchResult(candidates, clusters, stats, notes)
 
 
 ScoredPair = tuple[int, int, float, list[int], list[float], int]

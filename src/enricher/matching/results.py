@@ -85,10 +85,16 @@ class MatchResult:
     candidates: list[Candidate]
     clusters: list[Cluster]
     stats: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    """What was bounded for speed and what that left out, in sentences (none when nothing was)."""
 
     def to_contract(self) -> dict[str, Any]:
-        """The ``enricher dedupe`` output of DESIGN.md (evidence entries add ``explanation``)."""
-        return {
+        """The ``enricher dedupe`` output of DESIGN.md (evidence entries add ``explanation``; ``notes``
+        is added when something was bounded)."""
+        out: dict[str, Any] = {
             "candidates": [c.to_contract() for c in self.candidates],
             "clusters": [c.to_contract() for c in self.clusters],
         }
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out

@@ -139,7 +139,7 @@ def build_report_data(
             ]
             for ev in cand.get("evidence") or []
         ]
-        return {
+        entry = {
             "a": record_index(cand["a"]),
             "b": record_index(cand["b"]),
             "score": round(float(cand["score"]), 4),
@@ -147,6 +147,9 @@ def build_report_data(
             "ev": evidence,
             "sv": record_index(survivor_default),
         }
+        if cand.get("note"):
+            entry["nt"] = texts(str(cand["note"]))  # why the band (matching's note), shown above the evidence
+        return entry
 
     member_of: dict[tuple[bool, str], int] = {}
     for number, cluster in enumerate(clusters):

@@ -17,8 +17,13 @@
     ["type", "Type"], ["logoUrl", "Logo URL"]
   ];
   var LABEL = { approve: "approved", reject: "rejected", skip: "skipped", mixed: "decided per pair", none: "undecided" };
+  // A cluster of more records than this is summarised (distinct spellings, a sample of records), and
+  // lists its first PAIRS_SHOWN pairs until asked for all: a company entered hundreds of times stays readable.
+  var COMPACT_AT = 7, SAMPLE_COLUMNS = 5, PAIRS_SHOWN = 10;
+  var allPairs = {};
 
-  // decisions[itemKey] = {d: "approve"|"reject"|"skip"|undefined, sv: recordIndex|undefined, p: {pairIdx: d}}
+  // decisions[itemKey] = {d: "approve"|"reject"|"skip"|undefined, sv: recordIndex|undefined, p: {pairIdx: d},
+  //                       x: [recordIndex...] left out of an approved cluster (split off)}
   var decisions = loadDecisions();
   var st = { band: "", min: 0, max: 1, country: "", decision: "", q: "", sort: "score-desc", size: 25, page: 0, cur: 0, pair: -1 };
   var view = [];
@@ -218,11 +223,71 @@
       decideButtons(s === "mixed" ? null : (decisions[it.key] || {}).d, function (d) { setItem(it, d); }, !approvable(it)),
       it.expl ? el("div", { cls: "expl", text: it.expl }) : null
     ));
-    card.appendChild(renderRecords(it, sv));
+    var big = it.r.length >= COMPACT_AT;
+    card.appendChild(big ? renderSummary(it, sv) : renderRecords(it, sv, it.r));
     var pairs = el("div", { cls: "pairs" });
-    for (var i = 0; i < it.pairs.length; i++) pairs.appendChild(renderPair(it, i));
+    var shownPairs = big && !allPairs[it.key] ? Math.min(PAIRS_SHOWN, it.pairs.length) : it.pairs.length;
+    for (var i = 0; i < shownPairs; i++) pairs.appendChild(renderPair(it, i));
+    if (shownPairs < it.pairs.length) {
+      pairs.appendChild(el("button", { type: "button", cls: "more-pairs",
+        onclick: function (ev) { ev.stopPropagation(); allPairs[it.key] = true; rerenderItem(it); } },
+        "Show all " + fmt(it.pairs.length) + " pairs"));
+    }
     card.appendChild(pairs);
     return card;
+  }
+
+  function excluded(it) {
+    var d = decisions[it.key];
+    return d && d.x ? d.x : [];
+  }
+  // Records grouped by their name as written, largest group first; the survivor's group leads.
+  function spellings(it, sv) {
+    var groups = {}, order = [];
+    it.r.forEach(function (ri) {
+      var name = recName(R[ri]);
+      if (!groups[name]) { groups[name] = []; order.push(name); }
+      groups[name].push(ri);
+    });
+    var svName = recName(R[sv]);
+    order.sort(function (x, y) {
+      return (y === svName) - (x === svName) || groups[y].length - groups[x].length || (x < y ? -1 : x > y ? 1 : 0);
+    });
+    return order.map(function (name) { return { name: name, r: groups[name] }; });
+  }
+  function renderSummary(it, sv) {
+    var groups = spellings(it, sv), out = excluded(it);
+    var sample = [sv];
+    groups.forEach(function (g) {
+      if (g.r.indexOf(sv) < 0 && sample.length < SAMPLE_COLUMNS) sample.push(g.r[0]);
+    });
+    var box = el("div", { cls: "summary" });
+    box.appendChild(el("p", { cls: "summary-line", text: fmt(it.r.length) + " records · " + fmt(groups.length) +
+      " distinct spellings · " + fmt(it.pairs.length) + " pairs listed" +
+      (out.length ? " · " + fmt(out.length) + " left out (split off)" : "") }));
+    var table = el("table", { cls: "spellings" },
+      el("thead", null, el("tr", null, el("th", { text: "Name as written" }), el("th", { text: "Records" }),
+        el("th", { text: "Ids" }), el("th"))));
+    var body = el("tbody");
+    groups.forEach(function (g) {
+      var isOut = g.r.every(function (ri) { return out.indexOf(ri) >= 0; });
+      var hasSv = g.r.indexOf(sv) >= 0;
+      var ids = g.r.slice(0, 8).map(function (ri) { return R[ri].id; }).join(", ") + (g.r.length > 8 ? ", …" : "");
+      body.appendChild(el("tr", { cls: isOut ? "left-out" : null, "data-spelling": g.name },
+        el("td", { cls: "nm", text: g.name }),
+        el("td", { cls: "n", text: fmt(g.r.length) }),
+        el("td", { cls: "ids", text: ids }),
+        el("td", null, hasSv ? el("span", { cls: "muted", text: "survivor's" }) :
+          el("button", { type: "button", cls: "split",
+            title: isOut ? "Keep these records in the merge" : "Leave these records out of the merge: they are rejected against the survivor",
+            onclick: function (ev) { ev.stopPropagation(); setExcluded(it, g.r, !isOut); } },
+            isOut ? "keep" : "leave out"))));
+    });
+    table.appendChild(body);
+    box.appendChild(table);
+    box.appendChild(el("p", { cls: "muted", text: "A sample: the survivor and one record of each other spelling." }));
+    box.appendChild(renderRecords(it, sv, sample));
+    return box;
   }
 
   function logoNode(rec) {
@@ -241,9 +306,10 @@
     return mono;
   }
 
-  function renderRecords(it, sv) {
+  function renderRecords(it, sv, shownRecords) {
     var table = el("table", { cls: "records" }), head = el("tr", null, el("th", { cls: "field" }));
-    it.r.forEach(function (ri, n) {
+    shownRecords.forEach(function (ri) {
+      var n = it.r.indexOf(ri);
       var rec = R[ri], isSv = ri === sv;
       head.appendChild(el("th", { cls: isSv ? "survivor" : null, "data-record": String(rec.id) },
         el("div", { cls: "rec-head" }, logoNode(rec),
@@ -257,11 +323,11 @@
     table.appendChild(el("thead", null, head));
     var body = el("tbody");
     FIELDS.forEach(function (fl) {
-      var f = fl[0], vals = it.r.map(function (ri) { return val(R[ri], f); });
+      var f = fl[0], vals = shownRecords.map(function (ri) { return val(R[ri], f); });
       if (vals.every(function (v) { return v == null || v === ""; })) return;
       var ref = val(R[sv], f), allEq = vals.every(function (v) { return same(f, v, vals[0]); });
       var tr = el("tr", { cls: allEq ? "alleq" : null, "data-field": f }, el("td", { cls: "field", text: fl[1] }));
-      it.r.forEach(function (ri, n) {
+      shownRecords.forEach(function (ri, n) {
         var v = vals[n], td = el("td");
         if (ri === sv) td.className = "survivor";
         if (v == null || v === "") { td.classList.add("missing"); td.textContent = "—"; }
@@ -313,6 +379,7 @@
       head.appendChild(decideButtons(pd, function (dd) { setPair(it, pi, dd); }, R[p.a].missing || R[p.b].missing, true));
     }
     box.appendChild(head);
+    if (p.nt != null) box.appendChild(el("p", { cls: "note", text: TEXTS[p.nt] }));
     var table = el("table", { cls: "evidence" });
     var maxW = 0; p.ev.forEach(function (e) { maxW = Math.max(maxW, Math.abs(e[2])); });
     p.ev.forEach(function (e) {
@@ -343,7 +410,7 @@
   function entry(it) { return decisions[it.key] || (decisions[it.key] = {}); }
   function tidy(it) {
     var d = decisions[it.key];
-    if (d && !d.d && d.sv == null && (!d.p || !Object.keys(d.p).length)) delete decisions[it.key];
+    if (d && !d.d && d.sv == null && !d.x && (!d.p || !Object.keys(d.p).length)) delete decisions[it.key];
   }
   function setItem(it, d) {
     if (d === "approve" && !approvable(it)) { toast("A record of this item was not loaded: it cannot be approved."); return false; }
@@ -357,6 +424,13 @@
     e.p = e.p || {};
     if (d) e.p[pi] = d; else delete e.p[pi];
     tidy(it); saveDecisions(); rerenderItem(it);
+  }
+  function setExcluded(it, list, leaveOut) {
+    var e = entry(it), out = (e.x || []).filter(function (ri) { return list.indexOf(ri) < 0; });
+    if (leaveOut) out = out.concat(list);
+    if (out.length) e.x = out; else delete e.x;
+    tidy(it); saveDecisions(); rerenderItem(it);
+    toast(leaveOut ? "Left out " + fmt(list.length) + " record(s): approving merges the rest" : "Kept " + fmt(list.length) + " record(s)");
   }
   function setSurvivor(it, ri) {
     var e = entry(it);
@@ -400,7 +474,15 @@
     order.forEach(function (i) {
       var it = ITEMS[i], d = decisions[it.key];
       if (!d) return;
-      if (d.d) {
+      if (d.d === "approve" && d.x && d.x.length) {
+        // A split cluster: the kept records merge; each left-out record is rejected against the survivor.
+        var sv = survivorOf(it), kept = it.r.filter(function (ri) { return d.x.indexOf(ri) < 0; });
+        var gone = it.r.filter(function (ri) { return d.x.indexOf(ri) >= 0 && ri !== sv; });
+        if (kept.length > 1) out.decisions.push({ kind: kept.length > 2 ? "cluster" : "pair", ids: ids(kept),
+          decision: "approve", survivor: R[sv].id, score: it.score, band: it.band });
+        if (gone.length) out.decisions.push({ kind: "cluster", ids: ids([sv].concat(gone)), decision: "reject",
+          pairs: gone.map(function (ri) { return [R[sv].id, R[ri].id]; }), score: it.min, band: "review" });
+      } else if (d.d) {
         var dec = { kind: it.kind, ids: ids(it.r), decision: d.d, score: it.score, band: it.band };
         if (d.d === "approve") dec.survivor = R[survivorOf(it)].id;
         if (d.d === "reject" && it.r.length > 2) dec.pairs = it.pairs.map(function (p) { return [R[p.a].id, R[p.b].id]; });
@@ -448,6 +530,7 @@
   function focusPair(it, delta) {
     if (it.r.length <= 2) return;
     st.pair = Math.min(it.pairs.length - 1, Math.max(-1, st.pair + delta));
+    if (st.pair >= PAIRS_SHOWN) allPairs[it.key] = true;
     rerenderItem(it);
     var node = $("list").querySelector(".pair.current");
     if (node) node.scrollIntoView({ block: "nearest" });
