@@ -116,7 +116,7 @@ def test_parallel_normalising_gives_the_same_result() -> None:
 def test_merge_reasons_need_corroboration_and_never_cross_valid_tax_ids() -> None:
     import numpy as np
 
-    from enricher.matching.engine import merge_reasons
+    from enricher.matching.bands import merge_reasons
     from enricher.matching.features import FEATURES
 
     column = {f.name: k for k, f in enumerate(FEATURES)}

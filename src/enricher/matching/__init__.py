@@ -6,8 +6,9 @@ cluster (:mod:`.cluster`); :func:`match` runs it all, :class:`MatchIndex` answer
 """
 
 from enricher.matching import decisions
+from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
-from enricher.matching.engine import MERGE_THRESHOLD, REVIEW_THRESHOLD, match
+from enricher.matching.engine import match
 from enricher.matching.index import MatchIndex
 from enricher.matching.records import Prepared, prepare
 from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult

@@ -17,19 +17,10 @@ from typing import Any
 import numpy as np
 
 from enricher.flowtly.models import Counterparty, RecordId
+from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD, SAME_NAME, merge_reasons, rare_names
 from enricher.matching.blocking import DEFAULT_CAP, block_keys, candidate_pairs
 from enricher.matching.decisions import DecisionMemory
-from enricher.matching.engine import (
-    MERGE_THRESHOLD,
-    REVIEW_THRESHOLD,
-    SAME_NAME,
-    Scorer,
-    compare_all,
-    merge_reasons,
-    no_gc,
-    prepare_all,
-    rare_names,
-)
+from enricher.matching.engine import Scorer, compare_all, no_gc, prepare_all
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Band, Candidate
 from enricher.matching.scoring import TF_FIELDS, Model, default_model

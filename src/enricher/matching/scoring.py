@@ -26,7 +26,7 @@ import numpy.typing as npt
 
 from enricher.matching.features import FEATURES, NULL, Feature
 
-__all__ = ["DEFAULT_M", "DEFAULT_U", "Model", "fit", "probability"]
+__all__ = ["DEFAULT_M", "DEFAULT_U", "Model", "fit", "pattern_codes", "probability"]
 
 FloatArray = npt.NDArray[np.float64]
 LevelMatrix = npt.NDArray[np.int8]
@@ -148,13 +148,19 @@ def probability(weight: FloatArray) -> FloatArray:
     return 1.0 / (1.0 + np.exp2(-np.clip(weight, -60, 60)))
 
 
-def _patterns(levels: LevelMatrix) -> tuple[LevelMatrix, npt.NDArray[np.int64]]:
-    """Distinct rows of ``levels`` with their counts (rows packed into one int64: 4 bits a feature)."""
+def pattern_codes(levels: LevelMatrix) -> npt.NDArray[np.int64]:
+    """Each row of ``levels`` packed into one int64 (4 bits a feature): pairs with equal codes have the
+    same evidence pattern."""
     shifted = levels.astype(np.int64) + 1  # -1 (missing) .. 14 -> 0 .. 15
     code = np.zeros(len(levels), dtype=np.int64)
     for column in range(levels.shape[1]):
         code = code * 16 + shifted[:, column]
-    unique, counts = np.unique(code, return_counts=True)
+    return code
+
+
+def _patterns(levels: LevelMatrix) -> tuple[LevelMatrix, npt.NDArray[np.int64]]:
+    """Distinct rows of ``levels`` with their counts."""
+    unique, counts = np.unique(pattern_codes(levels), return_counts=True)
     rows = np.empty((len(unique), levels.shape[1]), dtype=np.int8)
     rest = unique.copy()
     for column in reversed(range(levels.shape[1])):
@@ -167,22 +173,34 @@ def fit(
     levels: LevelMatrix,
     features: Sequence[Feature] = FEATURES,
     *,
+    known: FloatArray | None = None,
     max_iterations: int = 60,
     tolerance: float = 1e-6,
 ) -> Model:
-    """Estimate m, u and λ by EM on the compared pairs' levels (rows: pairs, columns: features)."""
+    """Estimate m, u and λ by EM on the compared pairs' levels (rows: pairs, columns: features).
+
+    ``known`` (semi-supervised EM): per row, 1.0 or 0.0 where a person said the pair is or is not a
+    match, NaN elsewhere. Labelled rows keep their answer in every E-step; each counts as one pair, so
+    a few labels move the fit a little and never flip a level on their own.
+    """
     model = default_model(features)
     model.pairs = int(levels.shape[0])
     if levels.shape[0] == 0:
         return model
-    patterns, counts = _patterns(levels)
-    counts = counts.astype(np.float64)
+    labelled = ~np.isnan(known) if known is not None else np.zeros(len(levels), dtype=bool)
+    patterns, counts = _patterns(levels[~labelled])
+    fixed_rows = levels[labelled]
+    fixed_p = known[labelled] if known is not None else np.zeros(0)
+    patterns = np.concatenate((patterns, fixed_rows))
+    counts = np.concatenate((counts.astype(np.float64), np.ones(len(fixed_rows))))
+    free = len(patterns) - len(fixed_rows)
     total = counts.sum()
     prior_m = {f.name: model.m[f.name] * PRIOR_STRENGTH for f in features}
     prior_u = {f.name: model.u[f.name] * PRIOR_STRENGTH for f in features}
     for iteration in range(1, max_iterations + 1):
         weight = model.prior_weight + model.weight_matrix(patterns).sum(axis=1)
         p = probability(weight)
+        p[free:] = fixed_p
         match_mass, other_mass = counts * p, counts * (1.0 - p)
         shift = 0.0
         for column, feature in enumerate(features):
