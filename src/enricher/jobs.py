@@ -161,7 +161,13 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     """Sync, then split the register into chunks and start the fan-out latch (Redis mode)."""
     if do_sync:
         sync(ctx)
-    ids = [r.id for r in ctx.state.snapshot.records() if r.id is not None]
+    records = ctx.state.snapshot.records()
+    ids = [r.id for r in records if r.id is not None]
+    # The model is learnt once per run, from the register and the decisions, and every chunk uses it.
+    from enricher.matching import learn
+
+    with _decisions(ctx) as store:
+        store.save_model(learn(records, store).to_json())
     size = ctx.settings.match_chunk_size
     parts = [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
@@ -182,15 +188,35 @@ def _decisions(ctx: JobContext) -> Any:
     return open_decision_store(ctx.settings)
 
 
+def stored_model(decisions: Any) -> Any:
+    """The model the last full match stored with the decision store (None: none yet, or unreadable)."""
+    from enricher.matching import LearnedModel
+
+    document = decisions.load_model()
+    if document is None:
+        return None
+    try:
+        return LearnedModel.from_json(document)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("stored match model unreadable, learning afresh: %s", exc)
+        return None
+
+
 def _index(ctx: JobContext, records: Sequence[Counterparty], decisions: Any, *, cache_key: str | None) -> Any:
     from enricher.matching import MatchIndex
 
+    learned = stored_model(decisions)
     if cache_key is not None:
+        cache_key = f"{cache_key}:model-{learned.version if learned is not None else 0}"
         cached = _INDEX_CACHE.get("index")
         if cached is not None and cached[0] == cache_key and time.monotonic() - cached[1] < _INDEX_MAX_AGE:
             cached[2].decisions = decisions
             return cached[2]
-    index = MatchIndex.build(records, decisions=decisions)
+    index = MatchIndex.build(records, decisions=decisions, learned=learned)
+    if learned is not None:
+        log.info(
+            "match index uses the stored model version %d (%d answers)", learned.version, learned.answers
+        )
     if cache_key is not None:
         _INDEX_CACHE["index"] = (cache_key, time.monotonic(), index)
     return index
@@ -332,6 +358,8 @@ def match_all_inline(ctx: JobContext) -> Any:
     records = ctx.state.snapshot.records()
     with _decisions(ctx) as store:
         result = match(records, decisions=store)
+        if result.learned is not None:
+            result.learned.version = store.save_model(result.learned.to_json())
     ctx.state.candidates.replace_all(result.candidates)
     return result
 

@@ -29,7 +29,7 @@ def test_contract_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
     out = tmp_path / "sub" / "out.json"
     assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
     data = json.loads(out.read_text())
-    assert set(data) == {"candidates", "clusters"}
+    assert {"candidates", "clusters"} <= set(data) <= {"candidates", "clusters", "questions", "notes"}
     assert data["candidates"]
     for candidate in data["candidates"]:
         assert candidate["band"] in ("merge", "review")
@@ -151,3 +151,50 @@ def test_cli_on_a_parallel_sized_input_equals_match_on_dicts(tmp_path: Path) -> 
     assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
     expected = match(records).to_contract()
     assert orjson.loads(out.read_bytes()) == orjson.loads(orjson.dumps(expected))
+
+
+def test_labels_are_honoured_and_questions_come_back(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from .test_learning import register
+
+    records = register()
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r) for r in records])
+    out = tmp_path / "out.json"
+    assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
+    first = json.loads(out.read_text())
+    questions = [(q["a"], q["b"]) for q in first["questions"]]
+    assert questions and len(set(questions)) == len(questions)
+    # Answer the first three "the same" (ids spelt as strings, as a script may write them), and one
+    # merge pair "different".
+    merged = next(c for c in first["candidates"] if c["band"] == "merge")
+    answers = [{"a": str(a), "b": str(b), "match": True} for a, b in questions[:3]]
+    answers.append({"a": merged["a"], "b": merged["b"], "match": False})
+    labels = write_jsonl(tmp_path / "labels.jsonl", [json.dumps(x) for x in answers] + ["{bad"])
+    assert main(["dedupe", "--input", str(source), "--output", str(out), "--labels", str(labels)]) == 0
+    err = capsys.readouterr().err
+    assert "skipped labels line 5: not valid JSON" in err and "Learnt from 4 answers" in err
+    second = json.loads(out.read_text())
+    bands = {frozenset((c["a"], c["b"])): c["band"] for c in second["candidates"]}
+    assert all(bands.get(frozenset(q)) == "merge" for q in questions[:3])
+    assert frozenset((merged["a"], merged["b"])) not in bands
+    assert not {frozenset(q) for q in questions[:3]} & {
+        frozenset((q["a"], q["b"])) for q in second.get("questions", [])
+    }
+
+
+def test_contradictory_labels_stop_the_run_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r, ensure_ascii=False) for r in REGISTER])
+    labels = write_jsonl(
+        tmp_path / "labels.jsonl",
+        [json.dumps({"a": 1, "b": 2, "match": True}), json.dumps({"a": 2, "b": 1, "match": False})],
+    )
+    code = main(
+        ["dedupe", "--input", str(source), "--output", str(tmp_path / "o.json"), "--labels", str(labels)]
+    )
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert err == ["enricher dedupe: pair 1, 2 is labelled both a match and not a match"]
+    assert not (tmp_path / "o.json").exists()

@@ -361,3 +361,39 @@ def test_a_company_entered_many_times_is_shown_compactly_and_can_be_split(tmp_pa
     assert all(a == approve[0]["survivor"] for a, _ in reject[0]["pairs"])
     loaded = load_decisions(tmp_path / "decisions.json")  # the apply step accepts the split as written
     assert len(loaded.decisions) == 2
+
+
+def test_teach_shows_the_questions_first_and_answers_take_one_key(tmp_path: Path, page: Any) -> None:
+    from tests.matching.test_learning import register
+
+    from enricher.matching import match
+
+    rows = register()
+    recs = {r["id"]: Counterparty.model_validate(r) for r in rows}
+    first = match(rows).questions[0]
+    result = match(rows, labels=[(*first, True)])  # one answer given already
+    assert result.questions and first not in result.questions
+    paths = write_report(result, recs, tmp_path / "out")
+    open_report(page, paths.html)
+    assert "Learnt from 1 answers" in page.inner_text("#meta")  # what the answers taught, in the header
+    assert page.inner_text("#teach") == f"Teach ({len(result.questions)})"
+    page.keyboard.press("t")
+    assert page.is_visible("#teach-banner")
+    shown = page.locator("#list .item")
+    first_pair = shown.first.locator(".pair").first
+    assert "question 1" in first_pair.inner_text()
+    a, b = result.questions[0]
+    assert f"id {a} ↔ id {b}" in first_pair.inner_text() or f"id {b} ↔ id {a}" in first_pair.inner_text()
+    numbers = page.eval_on_selector_all(
+        "#list .item .badge.question", "els => els.map(e => Number(e.textContent.split(' ')[1]))"
+    )
+    assert numbers == sorted(numbers) and numbers[0] == 1  # in the engine's order
+    shot(page, "11-teach")
+    page.keyboard.press("a")  # the same company
+    page.keyboard.press("r")  # the next: different
+    exported = export(page, tmp_path / "taught.json")
+    decided = {frozenset(d["ids"]): d["decision"] for d in exported["decisions"]}
+    assert decided.pop(frozenset((a, b))) == "approve"
+    assert list(decided.values()) == ["reject"]  # the second question, answered with one key too
+    page.click("#teach-off")
+    assert not page.is_visible("#teach-banner")

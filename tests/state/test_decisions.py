@@ -222,3 +222,30 @@ def test_a_writer_killed_mid_write_leaves_a_consistent_file(tmp_path: Path) -> N
         assert all(d.judgement is Judgement.REJECTED and d.source == "x" * 200 for d in decided)
     finally:
         store.close()
+
+
+def test_the_learnt_model_is_stored_versioned_and_read_back_after_a_restart(store_factory: object) -> None:
+    from tests.matching.test_learning import register
+
+    from enricher.matching import LearnedModel
+
+    open_store = store_factory  # type: ignore[assignment]
+    store = open_store()  # type: ignore[operator]
+    assert store.load_model() is None
+    records = register()
+    first = match(records, decisions=store).learned
+    assert first is not None
+    assert store.save_model(first.to_json()) == 1
+    plain = match(records).questions[:3]
+    for a, b in plain:
+        store.approve(a, b)
+    second = match(records, decisions=store).learned
+    assert second is not None and second.answers == 3
+    assert store.save_model(second.to_json()) == 2
+    store.close()
+
+    again = open_store()  # type: ignore[operator]  # another process, after a restart
+    loaded = LearnedModel.from_json(again.load_model())
+    assert loaded.version == 2 and loaded.answers == 3
+    assert loaded.calibration.summary() == second.calibration.summary()
+    assert loaded.model.describe() == second.model.describe()

@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from enricher.config import Settings, load_settings
 from enricher.errors import EnricherError
-from enricher.matching import MatchResult, match
+from enricher.matching import LabelError, MatchResult, match
 from enricher.matching.engine import no_gc
 
 __all__ = ["read_jsonl", "read_jsonl_lines", "register", "run", "write_output"]
@@ -135,7 +135,43 @@ def _progress() -> Progress:
     )
 
 
-def _from_file(path: Path, problems: list[str], settings: Settings) -> MatchResult:
+def read_labels(path: Path, problems: list[str]) -> list[tuple[Any, Any, bool]]:
+    """The answers of a labels file (``{"a": ID, "b": ID, "match": true|false}`` a line); a bad line is
+    reported as "labels line N: why" and skipped."""
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(f"cannot read labels {path}: {exc.strerror or exc}") from None
+    out: list[tuple[Any, Any, bool]] = []
+    with handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1 and raw.startswith(_BOM):
+                raw = raw[len(_BOM) :]
+            if not raw.strip():
+                continue
+            try:
+                item = orjson.loads(raw)
+            except orjson.JSONDecodeError:
+                problems.append(f"labels line {number}: not valid JSON")
+                continue
+            if not isinstance(item, dict):
+                problems.append(f"labels line {number}: not a JSON object")
+                continue
+            a, b, same = item.get("a"), item.get("b"), item.get("match")
+            if not all(_usable_id(x) for x in (a, b)) or not isinstance(same, bool):
+                problems.append(f'labels line {number}: needs "a" and "b" (ids) and "match" (true or false)')
+                continue
+            out.append((a, b, same))
+    return out
+
+
+def _usable_id(value: Any) -> bool:
+    return not isinstance(value, bool) and (
+        isinstance(value, int) or (isinstance(value, str) and bool(value.strip()))
+    )
+
+
+def _from_file(path: Path, problems: list[str], settings: Settings, labels: list[Any]) -> MatchResult:
     if not path.exists():
         raise InputError(f"cannot read {path}: no such file")
     if path.is_dir():
@@ -145,6 +181,7 @@ def _from_file(path: Path, problems: list[str], settings: Settings) -> MatchResu
         task = progress.add_task("reading", total=size)
         result = match(
             read_jsonl_lines(path, problems, lambda n: progress.advance(task, n)),
+            labels=labels,
             merge_threshold=settings.match_merge_threshold,
             review_threshold=settings.match_review_threshold,
         )
@@ -156,13 +193,14 @@ def _from_file(path: Path, problems: list[str], settings: Settings) -> MatchResu
     return result
 
 
-def _from_api(settings: Settings) -> MatchResult:
+def _from_api(settings: Settings, labels: list[Any]) -> MatchResult:
     from enricher.flowtly import connect  # the API client is only needed in this mode
 
     with connect(settings) as client, _progress() as progress:
         task = progress.add_task("fetching", total=None)
         return match(
             client.iter_counterparties(),
+            labels=labels,
             progress=lambda n: progress.advance(task, n),
             merge_threshold=settings.match_merge_threshold,
             review_threshold=settings.match_review_threshold,
@@ -179,10 +217,15 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     settings = load_settings()
-    if args.input is not None:
-        result = _from_file(Path(args.input), problems, settings)
-    else:
-        result = _from_api(settings)
+    labels = read_labels(Path(args.labels), problems) if args.labels else []
+    try:
+        if args.input is not None:
+            result = _from_file(Path(args.input), problems, settings, labels)
+        else:
+            result = _from_api(settings, labels)
+    except LabelError as exc:
+        print(f"enricher dedupe: {exc}", file=sys.stderr)
+        return 2
     output = Path(args.output) if args.output else settings.out_dir / "dedupe.json"
     problems.extend(result.stats.get("skipped", []))
     for problem in problems[:50]:
@@ -220,5 +263,10 @@ def register(subparsers: Any) -> None:
         "--output",
         metavar="OUT.json",
         help="where to write the result (default: $ENRICHER_OUT_DIR/dedupe.json, out/dedupe.json)",
+    )
+    parser.add_argument(
+        "--labels",
+        metavar="LABELS.jsonl",
+        help='answers about pairs, {"a": ID, "b": ID, "match": true|false} a line: honoured, learnt from',
     )
     parser.set_defaults(func=run)

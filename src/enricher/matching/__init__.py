@@ -2,14 +2,16 @@
 
 normalise (:mod:`.normalize`, :mod:`.records`) -> block (:mod:`.blocking`) -> compare
 (:mod:`.features`) -> score (:mod:`.scoring`, Fellegi–Sunter with EM-learnt weights) -> band and
-cluster (:mod:`.cluster`); :func:`match` runs it all, :class:`MatchIndex` answers for one record at a time.
+cluster (:mod:`.cluster`) -> band (:mod:`.bands`); people's answers teach it (:mod:`.learning`);
+:func:`match` runs it all, :class:`MatchIndex` answers for one record at a time.
 """
 
 from enricher.matching import decisions
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
 from enricher.matching.engine import match
-from enricher.matching.index import MatchIndex
+from enricher.matching.index import MatchIndex, learn
+from enricher.matching.learning import Calibration, Label, LabelError, LearnedModel, check_labels
 from enricher.matching.records import Prepared, prepare
 from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
 
@@ -17,16 +19,22 @@ __all__ = [
     "MERGE_THRESHOLD",
     "REVIEW_THRESHOLD",
     "Band",
+    "Calibration",
     "Candidate",
     "Cluster",
     "DecisionMemory",
     "Evidence",
     "InMemoryDecisions",
     "Judgement",
+    "Label",
+    "LabelError",
+    "LearnedModel",
     "MatchIndex",
     "MatchResult",
     "Prepared",
+    "check_labels",
     "decisions",
+    "learn",
     "match",
     "pair_key",
     "prepare",

@@ -22,6 +22,7 @@ __all__ = [
     "MERGE_THRESHOLD",
     "REVIEW_THRESHOLD",
     "SAME_NAME",
+    "SAME_PLACE",
     "merge_mask",
     "merge_reason_text",
     "merge_reasons",

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ from enricher.matching.bands import (
     MERGE_THRESHOLD,
     REVIEW_THRESHOLD,
     SAME_NAME,
+    SAME_PLACE,
     merge_reason_text,
     merge_reasons,
     rare_names,
@@ -31,19 +32,29 @@ from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pa
 from enricher.matching.cluster import Link, build_clusters
 from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
 from enricher.matching.features import FEATURES, NULL, Feature
+from enricher.matching.learning import (
+    LEARNED,
+    Label,
+    LearnedModel,
+    apply_verdicts,
+    calibrate,
+    check_labels,
+    choose_questions,
+)
 from enricher.matching.profiles import Profiles, build_profiles
 from enricher.matching.records import Prepared, RawRecord, Table, prepare_many
-from enricher.matching.results import Candidate, Cluster, Evidence, MatchResult
+from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
 from enricher.matching.scoring import (
     TF_FIELDS,
     Model,
     fit,
     fit_tf_reference,
+    pattern_codes,
     probability,
     tf_adjustment,
 )
 
-__all__ = ["MAX_PARTNERS", "Scorer", "compare_all", "match", "no_gc", "prepare_all"]
+__all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match", "no_gc", "prepare_all"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -73,9 +84,12 @@ class Scorer:
     """Per tf feature, per record: how many records carry its value."""
 
     @classmethod
-    def fit(cls, table: Table, left: IntArray, right: IntArray) -> tuple[Scorer, LevelMatrix]:
+    def fit(
+        cls, table: Table, left: IntArray, right: IntArray, known: FloatArray | None = None
+    ) -> tuple[Scorer, LevelMatrix]:
+        """Compare the pairs and learn the model (``known``: answered pairs, 1/0; NaN elsewhere)."""
         levels = compare_all(table, left, right)
-        model = fit(levels)
+        model = fit(levels, known=known)
         frequencies = {name: table.frequency(field) for name, field in TF_FIELDS.items()}
         scorer = cls(table, model, frequencies)
         fit_tf_reference(model, levels, scorer._pair_frequencies(left))
@@ -222,6 +236,7 @@ def match(
     records: Iterable[RawRecord],
     *,
     decisions: DecisionMemory | None = None,
+    labels: Iterable[tuple[RecordId, RecordId, bool]] = (),
     progress: Callable[[int], None] | None = None,
     merge_threshold: float = MERGE_THRESHOLD,
     review_threshold: float = REVIEW_THRESHOLD,
@@ -233,13 +248,18 @@ def match(
     ``records`` are Counterparty models or plain dicts with the API's field names (or JSON objects
     as bytes: see :data:`~enricher.matching.records.RawRecord`). ``progress`` is
     called with the number of records just normalised (an increment, for a progress bar).
-    Pairs a person decided (``decisions``) are never proposed again; rejected pairs never join a
-    cluster, approved ones always do.
+    Pairs a person decided (``decisions``: a reviewer's store) are never proposed again; rejected pairs
+    never join a cluster, approved ones always do. ``labels`` (a person's answers, "a", "b", same or
+    not) are honoured the same way, but a pair labelled the same is listed in the merge band. Both
+    teach the model (see :mod:`.learning`); :class:`~.learning.LabelError` when labels contradict.
+    The result's ``questions`` are the pairs whose answers would teach it most.
     """
+    checked = check_labels(labels)
     with no_gc():
         return _match(
             records,
             decisions=decisions,
+            labels=checked,
             progress=progress,
             merge_threshold=merge_threshold,
             review_threshold=review_threshold,
@@ -248,15 +268,32 @@ def match(
         )
 
 
+class ScoredPair(NamedTuple):
+    """A listed profile pair (``i == j``: the records of one profile) and why it is in its band."""
+
+    i: int
+    j: int
+    score: float
+    levels: list[int]
+    weights: list[float]
+    reason: int
+    """A :func:`~.bands.merge_reasons` code, or :data:`LEARNED`; 0: not safe to merge in bulk."""
+    why: str
+    """The sentence for ``reason``, or why people's answers keep the pair in review."""
+    label: bool | None
+    """A labels file's answer on this very pair, if any."""
+
+
 def _match(
     records: Iterable[RawRecord],
     *,
-    decisions: DecisionMemory | None = None,
-    progress: Callable[[int], None] | None = None,
-    merge_threshold: float = MERGE_THRESHOLD,
-    review_threshold: float = REVIEW_THRESHOLD,
-    cap: int = DEFAULT_CAP,
-    window: int = DEFAULT_WINDOW,
+    decisions: DecisionMemory | None,
+    labels: Sequence[Label],
+    progress: Callable[[int], None] | None,
+    merge_threshold: float,
+    review_threshold: float,
+    cap: int,
+    window: int,
 ) -> MatchResult:
     timings: dict[str, float] = {}
     started = clock = time.perf_counter()
@@ -269,45 +306,75 @@ def _match(
 
     prepared, problems = prepare_all(records, progress)
     lap("normalise")
-    decided = list(decisions.pairs()) if decisions is not None else []
-    apart = {x for a, b, _ in decided for x in (a, b)}
+    decided = [(a, b, j is Judgement.APPROVED) for a, b, j in (decisions.pairs() if decisions else ())]
+    # A label names records as its writer spelt the ids: 7 and "7" are the record the input calls 7.
+    spelt = {str(p.id): p.id for p in prepared}
+    taught: dict[tuple[RecordId, RecordId], bool] = {}
+    for lab in labels:
+        a, b = spelt.get(str(lab.a), lab.a), spelt.get(str(lab.b), lab.b)
+        taught[pair_key(a, b)] = lab.match
+    answers = [*decided, *((a, b, m) for (a, b), m in taught.items())]
+    apart = {x for a, b, _ in answers for x in (a, b)}
     profiles = build_profiles(prepared, keep_apart=apart)
     nodes = profiles.representatives
     table = Table(nodes)
     left, right, block_stats = candidate_pairs(nodes, cap=cap, window=window, weights=profiles.sizes)
     # A profile that stands for several records also pairs with itself: its records are identical.
     alone = np.flatnonzero((profiles.sizes > 1) & has_keys(nodes)).astype(np.int64)
-    left, right = np.concatenate((left, alone)), np.concatenate((right, alone))
+    # Answered pairs are always compared: the model learns from them, and blocking may have missed them.
+    node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1}
+    answered = {
+        (min(node_of[a], node_of[b]), max(node_of[a], node_of[b])): float(m)
+        for a, b, m in answers
+        if a in node_of and b in node_of
+    }
+    compared = set(zip(left.tolist(), right.tolist(), strict=True))
+    unblocked = [pair for pair in answered if pair not in compared]
+    extra_left = np.asarray([a for a, _ in unblocked], dtype=np.int64)
+    extra_right = np.asarray([b for _, b in unblocked], dtype=np.int64)
+    left = np.concatenate((left, alone, extra_left))
+    right = np.concatenate((right, alone, extra_right))
+    known = np.full(len(left), np.nan)
+    if answered:
+        position = {pair: k for k, pair in enumerate(zip(left.tolist(), right.tolist(), strict=True))}
+        for pair, value in answered.items():
+            known[position[pair]] = value
     lap("block")
-    scorer, levels = Scorer.fit(table, left, right)
+    scorer, levels = Scorer.fit(table, left, right, known)
     lap("compare_fit")
     score = scorer.total(levels, left)
     lap("score")
 
-    rare = rare_names(table, left, right)
-    listed = np.flatnonzero(
-        (score >= review_threshold)
-        | (merge_reasons(score, levels, scorer.model.features, merge_threshold, rare) == SAME_NAME)
-    )
+    features = scorer.model.features
+    codes = pattern_codes(levels)
+    calibration = calibrate(codes, score, known)
+    reasons = merge_reasons(score, levels, features, merge_threshold, rare_names(table, left, right))
+    rule_based = np.isin(reasons, RULE_BASED)
+    reasons, refuted = apply_verdicts(reasons, codes, levels[:, TIN_COLUMN], calibration)
+    labelled = ~np.isnan(known)
+    listed = np.flatnonzero((score >= review_threshold) | (reasons > 0) | labelled)
     listed = listed[np.argsort(-score[listed], kind="stable")]
-    bands = merge_reasons(score[listed], levels[listed], scorer.model.features, merge_threshold, rare[listed])
     weights = scorer.weights(levels[listed], left[listed]).tolist()
-    pairs = list(
-        zip(
-            left[listed].tolist(),
-            right[listed].tolist(),
-            score[listed].tolist(),
-            levels[listed].tolist(),
-            weights,
-            bands.tolist(),
-            strict=True,
-        )
-    )
+    pairs = []
+    for row, w in zip(listed.tolist(), weights, strict=True):
+        i, j, code = int(left[row]), int(right[row]), int(reasons[row])
+        pair_levels = levels[row].tolist()
+        why = merge_reason_text(code, pair_levels, features) if 0 < code < LEARNED else ""
+        if code == LEARNED or refuted[row]:
+            why = calibration.kinds[int(codes[row])].sentence()
+        label = taught.get(pair_key(nodes[i].id, nodes[j].id)) if i != j and labelled[row] else None
+        pairs.append(ScoredPair(i, j, float(score[row]), pair_levels, w, code, why, label))
     refusals: dict[tuple[int, int], str] = {}
-    clusters = _clusters(prepared, profiles, pairs, scorer, decided, refusals)
+    clusters = _clusters(prepared, profiles, pairs, scorer, answers, refusals)
     cluster_of = {rid: k for k, c in enumerate(clusters) for rid in c.ids}
     lap("cluster")
     candidates, cut = _expand(prepared, profiles, pairs, scorer, cluster_of, decisions, apart, refusals)
+    questions = [
+        _record_pair(prepared, profiles, int(left[row]), int(right[row]))
+        for row in choose_questions(
+            codes, score, reasons, rule_based, known, calibration, review_threshold=review_threshold
+        )
+    ]
     lap("candidates")
     total = time.perf_counter() - started
     stats: dict[str, Any] = {
@@ -326,6 +393,13 @@ def _match(
         "timings": timings,
         "model": scorer.model.describe(),
         "thresholds": {"merge": merge_threshold, "review": review_threshold},
+        "learned": {
+            **calibration.summary(),
+            "labels": len(answers),
+            "labels_not_in_input": len(answers) - len(answered),
+            "labelled_pairs_blocking_missed": len(unblocked),
+            "weights_moved": weight_changes(fit(levels), scorer.model) if answered else [],
+        },
     }
     notes = []
     if cut:
@@ -338,12 +412,56 @@ def _match(
             f"{block_stats['windowed_only_blocks']} large blocks were compared by name order only (the "
             "alike-name budget was spent): alike names that sort far apart in them were not compared."
         )
-    return MatchResult(candidates, clusters, stats, notes)
+    if answers:
+        notes.append(learned_sentence(stats["learned"]))
+    learned = LearnedModel(scorer.model, calibration, answers=len(answers))
+    return MatchResult(candidates, clusters, stats, notes, questions, learned)
 
 
-ScoredPair = tuple[int, int, float, list[int], list[float], int]
-"""A listed profile pair: node a, node b (equal: the records of one profile), score, levels, weights,
-and why the pair's own evidence puts it in the merge band (a :func:`merge_reasons` code, 0: it does not)."""
+RULE_BASED = (BY_IDENTIFIERS, SAME_PLACE, SAME_NAME)
+"""Merge reasons that rest on a rule rather than on agreeing names and the probability threshold."""
+TIN_COLUMN = next(k for k, f in enumerate(FEATURES) if f.name == "tin")
+
+
+def weight_changes(before: Model, after: Model, top: int = 3) -> list[str]:
+    """The levels whose weight the answers moved most: "street equal now +7.9 (was +6.2)"."""
+    moved = []
+    for feature in after.features:
+        old, new = before.weights(feature.name), after.weights(feature.name)
+        for k, level in enumerate(feature.levels):
+            if abs(new[k] - old[k]) >= 0.1:
+                moved.append(
+                    (
+                        abs(new[k] - old[k]),
+                        f"{feature.name} {level.label} now {new[k]:+.1f} (was {old[k]:+.1f})",
+                    )
+                )
+    return [text for _, text in sorted(moved, reverse=True)[:top]]
+
+
+def learned_sentence(learned: Mapping[str, Any]) -> str:
+    """What the answers taught, in one sentence (stderr, the report, the output's notes)."""
+    moved = "; ".join(learned["weights_moved"])
+    text = (
+        f"Learnt from {learned['labels']} answers: weights refit" + (f" ({moved})" if moved else "") + "; "
+        f"{learned['kinds_confirmed']} kinds of pair confirmed as the same company "
+        f"({learned['pairs_confirmed']} pairs), {learned['kinds_refuted']} kinds refuted "
+        f"({learned['pairs_refuted']} pairs)."
+    )
+    if learned["labelled_pairs_blocking_missed"]:
+        missed = learned["labelled_pairs_blocking_missed"]
+        text += f" {missed} answered pairs had not met in blocking and were compared."
+    return text
+
+
+def _record_pair(
+    prepared: Sequence[Prepared], profiles: Profiles, i: int, j: int
+) -> tuple[RecordId, RecordId]:
+    """The records a question about profile pair (i, j) names (two members when i == j)."""
+    if i == j:
+        first, second = profiles.members[i][:2]
+        return prepared[first].id, prepared[second].id
+    return prepared[profiles.members[i][0]].id, prepared[profiles.members[j][0]].id
 
 
 def has_keys(nodes: Sequence[Prepared]) -> npt.NDArray[np.bool_]:
@@ -360,31 +478,31 @@ def _clusters(
     profiles: Profiles,
     pairs: Sequence[ScoredPair],
     scorer: Scorer,
-    decided: Sequence[tuple[RecordId, RecordId, Judgement]],
+    answers: Sequence[tuple[RecordId, RecordId, bool]],
     refusals: dict[tuple[int, int], str],
 ) -> list[Cluster]:
-    """Clusters over profiles: merge-band links and approvals join, rejections and tax ids keep apart."""
+    """Clusters over profiles: merge-band links and "same" answers join; "different" answers and valid
+    tax ids keep apart."""
     node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1}
     edges: list[Link] = []
     joined: list[int] = []
     rejected: set[tuple[RecordId, RecordId]] = set()
-    for a, b, judgement in decided:
+    for a, b, same in answers:
         if a in node_of and b in node_of:
-            if judgement is Judgement.APPROVED:
-                edges.append(Link(node_of[a], node_of[b], 1.0, "approved by a person"))
+            if same:
+                edges.append(Link(node_of[a], node_of[b], 1.0, "a person said they are the same"))
             else:
                 rejected.add(pair_key(a, b))
     known: dict[tuple[int, int], float] = {}
-    features = scorer.model.features
-    for i, j, p, pair_levels, _, reason in pairs:
-        known[(i, j)] = p
-        if not reason:
+    for pair in pairs:
+        known[(pair.i, pair.j)] = pair.score
+        if not pair.reason:
             continue
-        if i == j:
-            joined.append(i)
+        if pair.i == pair.j:
+            joined.append(pair.i)
             continue
-        text = merge_reason_text(reason, pair_levels, features)
-        edges.append(Link(i, j, p, text[0].upper() + text[1:], identifiers_only=reason == BY_IDENTIFIERS))
+        why = pair.why[0].upper() + pair.why[1:]
+        edges.append(Link(pair.i, pair.j, pair.score, why, identifiers_only=pair.reason == BY_IDENTIFIERS))
     edges.sort(key=lambda e: -e[2])
     members = [[prepared[r] for r in m] for m in profiles.members]
     return build_clusters(
@@ -416,33 +534,44 @@ def _expand(
 ) -> tuple[list[Candidate], int]:
     """Record pairs from profile pairs, best first. A pair is ``merge`` only when its own evidence says so
     and clustering put both records in one cluster (what is safe to approve in bulk is what the
-    clusters merge); decided pairs are not proposed again."""
+    clusters merge); a reviewer's decided pairs are not proposed again; a labelled pair is listed as
+    its label says (the same: merge; different: not at all)."""
     listed: dict[int, int] = {}
     candidates: list[Candidate] = []
     cut = 0
     nodes = profiles.representatives
-    features = scorer.model.features
-    for i, j, p, pair_levels, pair_weights, reason in pairs:
-        evidence = scorer.evidence(pair_levels, pair_weights, nodes[i], nodes[j])
-        why = merge_reason_text(reason, pair_levels, features) if reason else ""
-        mi, mj = profiles.members[i], profiles.members[j]
-        record_pairs = itertools.combinations(mi, 2) if i == j else itertools.product(mi, mj)
+    for pair in pairs:
+        if pair.label is False:
+            continue
+        evidence = scorer.evidence(pair.levels, pair.weights, nodes[pair.i], nodes[pair.j])
+        mi, mj = profiles.members[pair.i], profiles.members[pair.j]
+        record_pairs = itertools.combinations(mi, 2) if pair.i == pair.j else itertools.product(mi, mj)
         for x, y in record_pairs:
             a, b = prepared[x], prepared[y]
             decided = a.id in apart and b.id in apart and decisions is not None
-            if decided and decisions is not None and decisions.judgement(a.id, b.id) is not None:
+            if pair.label is None and decided and decisions is not None and decisions.judgement(a.id, b.id):
                 continue
             if listed.get(x, 0) >= MAX_PARTNERS or listed.get(y, 0) >= MAX_PARTNERS:
                 cut += 1
                 continue
             listed[x] = listed.get(x, 0) + 1
             listed[y] = listed.get(y, 0) + 1
-            if not reason:
-                candidates.append(Candidate(a.id, b.id, p, "review", evidence))
-            elif a.id in cluster_of and cluster_of[a.id] == cluster_of.get(b.id):
-                candidates.append(Candidate(a.id, b.id, p, "merge", evidence, f"Safe to merge: {why}."))
+            together = a.id in cluster_of and cluster_of[a.id] == cluster_of.get(b.id)
+            if pair.label:
+                band: Band = "merge" if together else "review"
+                note = "A person said these are the same company."
+                if not together:
+                    note += f" {refusals.get((pair.i, pair.j), 'Clustering kept them apart')}."
+                candidates.append(Candidate(a.id, b.id, pair.score, band, evidence, note))
+            elif not pair.reason:
+                note = f"In review: {pair.why}." if pair.why else ""
+                candidates.append(Candidate(a.id, b.id, pair.score, "review", evidence, note))
+            elif together:
+                candidates.append(
+                    Candidate(a.id, b.id, pair.score, "merge", evidence, f"Safe to merge: {pair.why}.")
+                )
             else:
-                kept = refusals.get((i, j), "stronger links put the records in different clusters")
-                note = f"In review although {why}: {kept}."
-                candidates.append(Candidate(a.id, b.id, p, "review", evidence, note))
+                kept = refusals.get((pair.i, pair.j), "stronger links put the records in different clusters")
+                note = f"In review although {pair.why}: {kept}."
+                candidates.append(Candidate(a.id, b.id, pair.score, "review", evidence, note))
     return candidates, cut

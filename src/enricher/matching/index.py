@@ -11,21 +11,29 @@ from __future__ import annotations
 
 import gc
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from enricher.flowtly.models import Counterparty, RecordId
-from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD, SAME_NAME, merge_reasons, rare_names
+from enricher.matching.bands import (
+    MERGE_THRESHOLD,
+    REVIEW_THRESHOLD,
+    SAME_NAME,
+    merge_reason_text,
+    merge_reasons,
+    rare_names,
+)
 from enricher.matching.blocking import DEFAULT_CAP, block_keys, candidate_pairs
-from enricher.matching.decisions import DecisionMemory
-from enricher.matching.engine import Scorer, compare_all, no_gc, prepare_all
+from enricher.matching.decisions import DecisionMemory, Judgement
+from enricher.matching.engine import TIN_COLUMN, Scorer, compare_all, no_gc, prepare_all
+from enricher.matching.learning import LEARNED, Calibration, LearnedModel, apply_verdicts, calibrate
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Band, Candidate
-from enricher.matching.scoring import TF_FIELDS, Model, default_model
+from enricher.matching.scoring import TF_FIELDS, Model, default_model, pattern_codes
 
-__all__ = ["MatchIndex"]
+__all__ = ["MatchIndex", "learn"]
 
 QUERY_CAP = 4 * DEFAULT_CAP
 """Most records one block may contribute to a query; bigger blocks are narrowed by name first."""
@@ -38,11 +46,13 @@ class MatchIndex:
         self,
         model: Model | None = None,
         *,
+        calibration: Calibration | None = None,
         decisions: DecisionMemory | None = None,
         merge_threshold: float = MERGE_THRESHOLD,
         review_threshold: float = REVIEW_THRESHOLD,
     ) -> None:
         self.model = model or default_model()
+        self.calibration = calibration or Calibration()
         self.decisions = decisions
         self.merge_threshold = merge_threshold
         self.review_threshold = review_threshold
@@ -59,12 +69,15 @@ class MatchIndex:
         records: Iterable[Counterparty | Mapping[str, Any]],
         *,
         decisions: DecisionMemory | None = None,
+        learned: LearnedModel | None = None,
         merge_threshold: float = MERGE_THRESHOLD,
         review_threshold: float = REVIEW_THRESHOLD,
     ) -> MatchIndex:
-        """Index ``records`` and learn the model from their blocked pairs (as ``match`` does)."""
+        """Index ``records`` and use ``learned`` (a stored model: the weights and per-kind answers of the
+        last full match), or learn the model from their blocked pairs and the decided pairs as
+        ``match`` does."""
         with no_gc():
-            index = cls._build(records, decisions, merge_threshold, review_threshold)
+            index = cls._build(records, decisions, learned, merge_threshold, review_threshold)
         # Millions of long-lived index objects: move them out of the collector's sight, or the first
         # full collection after the build walks them all (seconds, on the webhook path).
         gc.freeze()
@@ -75,15 +88,18 @@ class MatchIndex:
         cls,
         records: Iterable[Counterparty | Mapping[str, Any]],
         decisions: DecisionMemory | None,
+        learned: LearnedModel | None,
         merge_threshold: float,
         review_threshold: float,
     ) -> MatchIndex:
         prepared, _ = prepare_all(records)
-        table = Table(prepared)
-        left, right, _ = candidate_pairs(prepared)
-        scorer, _ = Scorer.fit(table, left, right)
+        if learned is not None:
+            model, calibration = learned.model, learned.calibration
+        else:
+            model, calibration = _learn(prepared, decisions)
         index = cls(
-            scorer.model,
+            model,
+            calibration=calibration,
             decisions=decisions,
             merge_threshold=merge_threshold,
             review_threshold=review_threshold,
@@ -168,6 +184,8 @@ class MatchIndex:
         merge = merge_reasons(
             score, levels, self.model.features, self.merge_threshold, rare_names(table, left, right)
         )
+        codes = pattern_codes(levels)
+        merge, refuted = apply_verdicts(merge, codes, levels[:, TIN_COLUMN], self.calibration)
         listed = (score >= self.review_threshold) | (merge == SAME_NAME)
         out = []
         for row in np.flatnonzero(listed):
@@ -175,12 +193,15 @@ class MatchIndex:
             if self.decisions is not None and self.decisions.judgement(record.id, other.id) is not None:
                 continue
             p = float(score[row])
-            band: Band = "merge" if merge[row] else "review"
-            out.append(
-                Candidate(
-                    record.id, other.id, p, band, scorer.evidence(levels[row], weights[row], record, other)
-                )
-            )
+            code = int(merge[row])
+            band: Band = "merge" if code else "review"
+            if code == LEARNED or refuted[row]:
+                why = self.calibration.kinds[int(codes[row])].sentence()
+            else:
+                why = merge_reason_text(code, levels[row].tolist(), self.model.features) if code else ""
+            note = (f"Safe to merge: {why}." if code else f"In review: {why}.") if why else ""
+            evidence = scorer.evidence(levels[row], weights[row], record, other)
+            out.append(Candidate(record.id, other.id, p, band, evidence, note))
         out.sort(key=lambda c: -c.score)
         return out
 
@@ -195,3 +216,39 @@ class MatchIndex:
 
     def get(self, record_id: RecordId) -> Prepared | None:
         return self._records.get(record_id)
+
+
+def learn(
+    records: Iterable[Counterparty | Mapping[str, Any]], decisions: DecisionMemory | None = None
+) -> LearnedModel:
+    """The model a full match of ``records`` would learn (weights and per-kind answers), without the
+    matching: what the chunks of a fanned-out match and match-one share."""
+    prepared, _ = prepare_all(records)
+    model, calibration = _learn(prepared, decisions)
+    answers = len(list(decisions.pairs())) if decisions is not None else 0
+    return LearnedModel(model, calibration, answers=answers)
+
+
+def _learn(prepared: Sequence[Prepared], decisions: DecisionMemory | None) -> tuple[Model, Calibration]:
+    """The model of ``match`` for a register indexed record by record: EM on the blocked pairs with the
+    decided pairs held at their answer, and what the answers say per kind of pair."""
+    table = Table(prepared)
+    left, right, _ = candidate_pairs(prepared)
+    answers: dict[tuple[int, int], float] = {}
+    if decisions is not None:
+        position = {p.id: k for k, p in enumerate(prepared)}
+        for a, b, judgement in decisions.pairs():
+            if a in position and b in position:
+                i, j = sorted((position[a], position[b]))
+                answers[(i, j)] = float(judgement is Judgement.APPROVED)
+    if answers:
+        compared = set(zip(left.tolist(), right.tolist(), strict=True))
+        missing = [pair for pair in answers if pair not in compared]
+        left = np.concatenate((left, np.asarray([i for i, _ in missing], dtype=np.int64)))
+        right = np.concatenate((right, np.asarray([j for _, j in missing], dtype=np.int64)))
+    known = np.full(len(left), np.nan)
+    for k, pair in enumerate(zip(left.tolist(), right.tolist(), strict=True)):
+        if pair in answers:
+            known[k] = answers[pair]
+    scorer, levels = Scorer.fit(table, left, right, known)
+    return scorer.model, calibrate(pattern_codes(levels), scorer.total(levels, left), known)

@@ -7,9 +7,12 @@ place that knows the JSON shape fixed by DESIGN.md (``enricher dedupe``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from enricher.flowtly.models import RecordId
+
+if TYPE_CHECKING:
+    from enricher.matching.learning import LearnedModel
 
 __all__ = ["Band", "Candidate", "Cluster", "Evidence", "MatchResult"]
 
@@ -86,7 +89,11 @@ class MatchResult:
     clusters: list[Cluster]
     stats: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    """What was bounded for speed and what that left out, in sentences (none when nothing was)."""
+    """What was bounded for speed and what that left out, and what answers taught, in sentences."""
+    questions: list[tuple[RecordId, RecordId]] = field(default_factory=list)
+    """Pairs whose answers would teach the model most, most useful first."""
+    learned: LearnedModel | None = None
+    """The weights and per-kind answers this run used (to store with the decision store)."""
 
     def to_contract(self) -> dict[str, Any]:
         """The ``enricher dedupe`` output of DESIGN.md (evidence entries add ``explanation``; ``notes``
@@ -97,4 +104,6 @@ class MatchResult:
         }
         if self.notes:
             out["notes"] = list(self.notes)
+        if self.questions:
+            out["questions"] = [{"a": a, "b": b} for a, b in self.questions]
         return out

@@ -18,8 +18,9 @@ Fresh" say less than two called "Zygmunt Nowak", because the former name is comm
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -96,6 +97,32 @@ class Model:
             table = np.append(self.weights(feature.name), 0.0)  # index -1 (missing) -> 0
             out[:, column] = table[levels[:, column]]
         return out
+
+    def to_json(self) -> dict[str, Any]:
+        """The parameters as plain JSON (stored with the decision store, read back by :meth:`from_json`)."""
+        return {
+            "prior": self.prior,
+            "m": {name: values.tolist() for name, values in self.m.items()},
+            "u": {name: values.tolist() for name, values in self.u.items()},
+            "iterations": self.iterations,
+            "pairs": self.pairs,
+            "tf_reference": dict(self.tf_reference),
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any], features: Sequence[Feature] = FEATURES) -> Model:
+        """A model read back; features whose levels changed since it was stored keep the expert prior."""
+        model = default_model(features)
+        model.prior = float(data["prior"])
+        for f in features:
+            m, u = data["m"].get(f.name), data["u"].get(f.name)
+            if m is not None and u is not None and len(m) == len(u) == len(f.levels):
+                model.m[f.name] = np.asarray(m, dtype=np.float64)
+                model.u[f.name] = np.asarray(u, dtype=np.float64)
+        model.iterations = int(data.get("iterations", 0))
+        model.pairs = int(data.get("pairs", 0))
+        model.tf_reference = {k: float(v) for k, v in data.get("tf_reference", {}).items()}
+        return model
 
     def describe(self) -> dict[str, object]:
         """The learnt parameters, for stats and the README."""

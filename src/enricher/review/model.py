@@ -128,6 +128,10 @@ def build_report_data(
     texts = _Texts()
     candidates = list(contract.get("candidates") or [])
     clusters = list(contract.get("clusters") or [])
+    # The engine's questions (the pairs whose answers teach it most), by pair, numbered from 1.
+    question_of: dict[tuple[tuple[bool, str], ...], int] = {}
+    for number, q in enumerate(contract.get("questions") or [], start=1):
+        question_of.setdefault(tuple(sorted((_id_key(q["a"]), _id_key(q["b"])))), number)
 
     def pair_entry(cand: Mapping[str, Any], survivor_default: RecordId) -> dict[str, Any]:
         evidence = [
@@ -149,6 +153,9 @@ def build_report_data(
         }
         if cand.get("note"):
             entry["nt"] = texts(str(cand["note"]))  # why the band (matching's note), shown above the evidence
+        question = question_of.get(tuple(sorted((_id_key(cand["a"]), _id_key(cand["b"])))))
+        if question is not None:
+            entry["qn"] = question
         return entry
 
     member_of: dict[tuple[bool, str], int] = {}
@@ -193,6 +200,10 @@ def build_report_data(
             _item("pair", ids, survivor, [pair_entry(cand, survivor)], "", record_index, out_records)
         )
 
+    for item in items:
+        asked = [p["qn"] for p in item["pairs"] if "qn" in p]
+        if asked:
+            item["q"] = min(asked)
     items.sort(key=lambda it: (-it["score"], it["band"] != "merge", -len(it["r"]), it["key"]))
     for rank, item in enumerate(items, start=1):
         item["rank"] = rank
@@ -209,6 +220,8 @@ def build_report_data(
         "records": len(out_records),
         "merge": sum(1 for c in candidates if c.get("band") == "merge"),
         "review": sum(1 for c in candidates if c.get("band") != "merge"),
+        "questions": len(question_of),
+        "notes": [str(n) for n in contract.get("notes") or []],
     }
     return ReportData(
         report_id=digest.hexdigest()[:16],

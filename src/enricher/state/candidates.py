@@ -49,6 +49,7 @@ def candidate_dict(candidate: Any) -> dict[str, Any]:
         "score": round(float(candidate.score), 4),
         "band": candidate.band,
         "evidence": evidence,
+        **({"note": candidate.note} if getattr(candidate, "note", "") else {}),
     }
 
 

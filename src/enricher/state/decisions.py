@@ -9,6 +9,11 @@ Two backends, one behaviour:
 * :class:`SqliteDecisionStore` (embedded mode): ``<state_dir>/decisions.sqlite3``. SQLite in WAL mode
   with ``synchronous=FULL``: every write is one transaction, so a crash mid-write leaves the previous
   state intact, and several processes may share the file.
+The store also keeps what matching learnt from those decisions (the weights and per-kind answers of
+the last full match, :meth:`DecisionStore.save_model`), versioned, so that match-one bands a new
+record as the last full match would: SQLite keeps every version in a ``models`` table; Redis keeps the
+latest under ``<prefix>:decisions:model`` and counts versions in ``<prefix>:decisions:model_version``.
+
 * :class:`RedisDecisionStore` (``ENRICHER_REDIS_URL`` set): two hashes,
   ``<prefix>:decisions:judgements`` (field ``[a, b]`` as JSON, in :func:`pair_key` order; value
   ``{"judgement", "at", "source"}``) and ``<prefix>:decisions:applied`` (field ``[survivor, source]``;
@@ -158,6 +163,15 @@ class DecisionStore(ABC):
         """Whether this merge was applied, asked of the backend (another process may have done it)."""
         return self._read_applied(survivor, source) is not None
 
+    def save_model(self, document: dict[str, Any]) -> int:
+        """Store what a match learnt (``LearnedModel.to_json()``) as the next version; that version."""
+        with self._lock:
+            return self._write_model(document)
+
+    def load_model(self) -> dict[str, Any] | None:
+        """The latest stored model (its ``version`` set), or None when no match has stored one."""
+        return self._read_model()
+
     def decisions(self) -> list[PairDecision]:
         """Every judgement in the in-memory view."""
         return list(self._judgements.values())
@@ -196,11 +210,20 @@ class DecisionStore(ABC):
     @abstractmethod
     def _read_applied(self, survivor: RecordId, source: RecordId) -> AppliedMerge | None: ...
 
+    @abstractmethod
+    def _write_model(self, document: dict[str, Any]) -> int: ...
+
+    @abstractmethod
+    def _read_model(self) -> dict[str, Any] | None: ...
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS judgements (
     a TEXT NOT NULL, b TEXT NOT NULL, judgement TEXT NOT NULL, at TEXT NOT NULL, source TEXT,
     PRIMARY KEY (a, b)
+);
+CREATE TABLE IF NOT EXISTS models (
+    version INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, body TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS applied (
     survivor TEXT NOT NULL, source TEXT NOT NULL, at TEXT NOT NULL,
@@ -273,6 +296,20 @@ class SqliteDecisionStore(DecisionStore):
         )
         return AppliedMerge(survivor, source, *rows[0]) if rows else None
 
+    def _write_model(self, document: dict[str, Any]) -> int:
+        # Older versions stay: a model can be compared with, or rolled back to, its predecessor.
+        self._run("INSERT INTO models (at, body) VALUES (?, ?)", (_now(), json.dumps(document)))
+        (version,) = self._run("SELECT max(version) FROM models")[0]
+        return int(version)
+
+    def _read_model(self) -> dict[str, Any] | None:
+        rows = self._run("SELECT version, body FROM models ORDER BY version DESC LIMIT 1")
+        if not rows:
+            return None
+        document = dict(json.loads(rows[0][1]))
+        document["version"] = int(rows[0][0])
+        return document
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
@@ -287,6 +324,8 @@ class RedisDecisionStore(DecisionStore):
         self._owns = owns_client
         self.judgements_key = keys("decisions", "judgements")
         self.applied_key = keys("decisions", "applied")
+        self.model_key = keys("decisions", "model")
+        self.model_version_key = keys("decisions", "model_version")
         super().__init__()
 
     def _call(self, what: str, fn: Any, *args: Any) -> Any:
@@ -343,6 +382,16 @@ class RedisDecisionStore(DecisionStore):
             return None
         data = json.loads(raw)
         return AppliedMerge(survivor, source, data["at"], data.get("source"), data.get("fingerprint"))
+
+    def _write_model(self, document: dict[str, Any]) -> int:
+        version = int(self._call("number a model", self._redis.incr, self.model_version_key))
+        body = json.dumps({**document, "version": version, "at": _now()})
+        self._call("write a model", self._redis.set, self.model_key, body)
+        return version
+
+    def _read_model(self) -> dict[str, Any] | None:
+        raw = self._call("read the model", self._redis.get, self.model_key)
+        return dict(json.loads(raw)) if raw is not None else None
 
     def close(self) -> None:
         if self._owns:

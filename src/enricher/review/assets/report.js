@@ -25,7 +25,7 @@
   // decisions[itemKey] = {d: "approve"|"reject"|"skip"|undefined, sv: recordIndex|undefined, p: {pairIdx: d},
   //                       x: [recordIndex...] left out of an approved cluster (split off)}
   var decisions = loadDecisions();
-  var st = { band: "", min: 0, max: 1, country: "", decision: "", q: "", sort: "score-desc", size: 25, page: 0, cur: 0, pair: -1 };
+  var st = { band: "", min: 0, max: 1, country: "", decision: "", q: "", sort: "score-desc", size: 25, page: 0, cur: 0, pair: -1, teach: false };
   var view = [];
 
   // ---------- helpers ----------
@@ -125,6 +125,7 @@
     var out = [];
     for (var i = 0; i < ITEMS.length; i++) {
       var it = ITEMS[i];
+      if (st.teach && it.q == null) continue;
       if (st.band && it.band !== st.band) continue;
       if (it.score < st.min || it.score > st.max) continue;
       if (st.country && it.cc.indexOf(st.country) < 0) continue;
@@ -146,7 +147,7 @@
         return a < b ? -1 : a > b ? 1 : ITEMS[x].rank - ITEMS[y].rank;
       }
     }[st.sort];
-    out.sort(cmp);
+    out.sort(st.teach ? function (x, y) { return ITEMS[x].q - ITEMS[y].q; } : cmp);
     view = out;
     if (!keepPosition) { st.page = 0; st.cur = 0; }
     st.pair = -1;
@@ -379,6 +380,7 @@
       head.appendChild(decideButtons(pd, function (dd) { setPair(it, pi, dd); }, R[p.a].missing || R[p.b].missing, true));
     }
     box.appendChild(head);
+    if (p.qn != null) head.appendChild(el("span", { cls: "badge question", title: "an answer here teaches the matcher", text: "question " + p.qn }));
     if (p.nt != null) box.appendChild(el("p", { cls: "note", text: TEXTS[p.nt] }));
     var table = el("table", { cls: "evidence" });
     var maxW = 0; p.ev.forEach(function (e) { maxW = Math.max(maxW, Math.abs(e[2])); });
@@ -581,6 +583,7 @@
     else if (/^[1-9]$/.test(k)) { if (it && Number(k) <= it.r.length) setSurvivor(it, it.r[Number(k) - 1]); }
     else if (k === "/") { $("f-search").focus(); }
     else if (k === "e") exportDecisions();
+    else if (k === "t") setTeach(!st.teach);
     else if (k === "?") openHelp(true);
     else return;
     ev.preventDefault();
@@ -641,6 +644,18 @@
 
   $("meta").textContent = "generated " + DATA.generatedAt + " · report " + DATA.reportId + " · " +
     fmt(DATA.stats.records || 0) + " records in candidates";
+  (DATA.stats.notes || []).forEach(function (n) { $("meta").appendChild(el("div", { cls: "run-note", text: n })); });
+  function setTeach(on) {
+    st.teach = on;
+    $("teach-banner").hidden = !on;
+    $("teach").classList.toggle("primary", on);
+    applyFilters();
+    if (on && !view.length) toast("No questions in this report: the matcher has nothing to ask.");
+  }
+  $("teach").textContent = "Teach (" + fmt(DATA.stats.questions || 0) + ")";
+  $("teach").disabled = !DATA.stats.questions;
+  $("teach").addEventListener("click", function () { setTeach(!st.teach); });
+  $("teach-off").addEventListener("click", function () { setTeach(false); });
   renderHealth();
   applyFilters(false);
   window.enricherReview = { exportObject: exportObject, ready: true };
