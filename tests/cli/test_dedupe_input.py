@@ -71,3 +71,20 @@ def test_unwritable_output_is_one_line(tmp_path: Path) -> None:
         assert proc.returncode == 1
         assert proc.stderr.startswith("enricher: cannot write"), proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_one_record_written_several_ways_is_a_duplicate_id(tmp_path: Path) -> None:
+    """Issue 11: 1, " 1 ", "001" and "/counterparties/1" are one record to the API, so one to dedupe."""
+    lines = [
+        dict(RECORDS[0], id=1),
+        dict(RECORDS[1], id=2),
+        dict(RECORDS[0], id=" 1 "),
+        dict(RECORDS[0], id="/counterparties/1"),
+        dict(RECORDS[0], id="001"),
+    ]
+    (tmp_path / "in.jsonl").write_bytes(_jsonl(lines))
+    proc = _dedupe("--input", "in.jsonl", "--output", "out.json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    for number in (3, 4, 5):
+        assert f"line {number}: duplicate id" in proc.stderr, proc.stderr
+    assert [c["ids"] for c in json.loads((tmp_path / "out.json").read_text())["clusters"]] == [[1, 2]]

@@ -222,6 +222,25 @@ def test_merge_errors(sandbox_factory: SandboxFactory) -> None:
     assert sandbox.store.merges_applied == 0
 
 
+@pytest.mark.parametrize("alias", [1, "1", " 1 ", "001", "/counterparties/1", "/api/counterparties/1"])
+def test_merging_a_record_into_itself_sends_nothing(sandbox_factory: SandboxFactory, alias: Any) -> None:
+    """Issue 11: every way of writing record 1 is record 1; a self-merge is refused before any request."""
+    sandbox = sandbox_factory(SMALL_REGISTER)
+    with client_for(sandbox) as client, pytest.raises(ConflictError, match="into itself"):
+        client.merge_counterparties(1, alias)
+    assert not [k for k in sandbox.store.requests if k.startswith("POST")]
+    assert sandbox.store.merges_applied == 0
+
+
+def test_ids_written_other_ways_address_the_same_record(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(SMALL_REGISTER)
+    with client_for(sandbox) as client:
+        assert client.get_counterparty(" 2 ").id == 2
+        assert client.get_counterparty("/counterparties/2").id == 2
+        assert client.merge_counterparties("/counterparties/1", " 2 ").id == 1
+    assert sandbox.store.merge_log == [(1, 2)]
+
+
 def test_merge_retried_after_a_lost_answer_returns_the_survivor(sandbox_factory: SandboxFactory) -> None:
     """If the first merge went through but its answer was lost (500), the retry's 404 is success."""
     sandbox = sandbox_factory(SMALL_REGISTER)

@@ -6,9 +6,11 @@ import pickle
 from dataclasses import fields
 
 import orjson
+import pytest
 
+from enricher.errors import RecordError
 from enricher.flowtly.models import Counterparty
-from enricher.matching.records import Prepared, prepare, prepare_many
+from enricher.matching.records import Prepared, prepare, prepare_many, record_id
 from enricher.sample import generate
 
 from ._register import REGISTER
@@ -65,3 +67,17 @@ def test_batch_normalising_parses_json_lines() -> None:
     batch = prepare_many([lines[0], b"{broken", lines[1], b"[1, 2]", lines[2], lines[3]])
     assert batch[1] == batch[3] == "not a JSON object"
     assert [batch[0], batch[2], batch[4], batch[5]] == [prepare(r) for r in REGISTER[:4]]
+
+
+@pytest.mark.parametrize("bad", [True, "", "  ", 1.5, [1], "x" * 300, "a\x00b"])
+def test_an_id_the_api_could_not_read_is_no_usable_id(bad: object) -> None:
+    """Issue 11: matching takes ids by the same rule as the client and the decisions file."""
+    with pytest.raises(RecordError, match="no usable id"):
+        record_id({"id": bad, "name": "Acme"})
+
+
+def test_a_usable_id_is_kept_as_given() -> None:
+    # DESIGN.md's dedupe contract echoes ids as given: the shared reading is for checks, not output.
+    assert record_id({"id": " 7 "}) == " 7 "
+    assert record_id({"id": "/counterparties/7"}) == "/counterparties/7"
+    assert record_id({"@id": "/counterparties/7"}) == 7

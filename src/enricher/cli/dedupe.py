@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from enricher.config import Settings, load_settings
 from enricher.errors import EnricherError
+from enricher.ids import IdError, RecordId, canonical_id
 from enricher.matching import LabelError, MatchResult, match
 from enricher.matching.engine import no_gc
 
@@ -40,8 +41,9 @@ def read_jsonl(
 ) -> Iterator[dict[str, Any]]:
     """Yield one record per good line; append "line N: why" to ``problems`` for each bad line.
 
-    A good line is a JSON object with an ``id`` that is an int or a non-empty string, not seen before
-    (``1`` and ``"1"`` count as the same id: they would be indistinguishable in the output's pairs).
+    A good line is a JSON object with an ``id`` the API could read (:func:`enricher.ids.canonical_id`),
+    not seen before: ``1``, ``"1"``, ``" 1 "`` and ``"/counterparties/1"`` are one record. Ids are
+    echoed in the output as given.
     """
     for _, record in _checked_lines(path, problems, advance):
         yield record
@@ -68,7 +70,7 @@ def _checked_lines(
         handle = path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    seen: set[str] = set()
+    seen: set[RecordId] = set()
     unreported = 0
     with handle:
         for number, raw in enumerate(handle, start=1):
@@ -89,18 +91,15 @@ def _checked_lines(
             if not isinstance(record, dict):
                 problems.append(f"line {number}: not a JSON object")
                 continue
-            rid = record.get("id")
-            if (
-                isinstance(rid, bool)
-                or not isinstance(rid, int | str)
-                or (isinstance(rid, str) and not rid.strip())
-            ):
-                problems.append(f"line {number}: no usable id (an int or a non-empty string is required)")
+            try:
+                key = canonical_id(record.get("id"))
+            except IdError as exc:
+                problems.append(f"line {number}: no usable id ({exc})")
                 continue
-            if str(rid) in seen:
-                problems.append(f"line {number}: duplicate id {rid!r}")
+            if key in seen:
+                problems.append(f"line {number}: duplicate id {record['id']!r} (record {key!r} again)")
                 continue
-            seen.add(str(rid))
+            seen.add(key)
             yield raw, record
     if advance is not None and unreported:
         advance(unreported)

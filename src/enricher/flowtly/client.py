@@ -47,8 +47,9 @@ from enricher.flowtly.contract import (
     merge_path,
 )
 from enricher.flowtly.hydra import members, next_link, total_items
-from enricher.flowtly.models import Client, Counterparty, RecordId, iri_to_id
+from enricher.flowtly.models import Client, Counterparty, RecordId
 from enricher.flowtly.retry import Backoff, parse_retry_after
+from enricher.ids import IdError, canonical_id
 
 __all__ = ["ClientStats", "FlowtlyClient"]
 
@@ -231,11 +232,15 @@ class FlowtlyClient:
             return self.origin + path
         return self.base_url + path
 
+    @staticmethod
+    def _id(record_id: RecordId) -> RecordId:
+        try:
+            return canonical_id(record_id)
+        except IdError as exc:
+            raise ValueError(f"not a record id ({exc})") from None
+
     def _record_path(self, collection: str, record_id: RecordId) -> str:
-        rid = iri_to_id(record_id)
-        if rid is None or rid == "":
-            raise ValueError(f"not a record id: {record_id!r}")
-        return f"/{collection}/{quote(str(rid), safe='')}"
+        return f"/{collection}/{quote(str(self._id(record_id)), safe='')}"
 
     # ------------------------------------------------------------------ auth
 
@@ -518,9 +523,10 @@ class FlowtlyClient:
         an idempotent call: if a retry finds the source gone while the survivor stands, the first
         attempt went through, and the survivor is returned.
         """
-        survivor, source = iri_to_id(survivor_id), iri_to_id(source_id)
-        if survivor is None or source is None:
-            raise ValueError("merge needs two record ids")
+        survivor, source = self._id(survivor_id), self._id(source_id)
+        if survivor == source:
+            # 1, "1", " 1 " and "/counterparties/1" are one record: never ask the API to merge it into itself.
+            raise ConflictError(f"cannot merge record {survivor!r} into itself", method="POST")
         path = merge_path(quote(str(survivor), safe=""))
         url = self.url(path)
         response = self._send(

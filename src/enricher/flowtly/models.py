@@ -3,6 +3,7 @@
 Field names are the API's own (camelCase) so a record maps 1:1 to its JSON. Every field is optional,
 nulls are accepted, unknown fields are kept (``extra="allow"``) and written back untouched.
 Ids arrive as ints, strings or IRIs (``"/counterparties/12"``); IRIs become their last segment.
+``RecordId`` and the one comparison of ids (:func:`enricher.ids.canonical_id`) live in ``enricher.ids``.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-__all__ = ["Client", "Counterparty", "RecordId", "iri_to_id", "record_iri"]
+from enricher.ids import RecordId
 
-RecordId = int | str
-"""A record id as given: an int from the API, or a string in offline files (echoed back as given)."""
+__all__ = ["Client", "Counterparty", "RecordId", "iri_to_id", "record_iri"]
 
 _IRI = re.compile(r"^/(?:api/)?[a-z_-]+/([^/?#]+)$")
 

@@ -18,6 +18,7 @@ import orjson
 
 from enricher.errors import RecordError
 from enricher.flowtly.models import Counterparty, RecordId, iri_to_id
+from enricher.ids import IdError, canonical_id
 from enricher.matching.normalize import (
     country_hint,
     normalize_city,
@@ -130,19 +131,19 @@ def _get(record: Mapping[str, Any], name: str) -> str | None:
 
 
 def record_id(record: Counterparty | Mapping[str, Any]) -> RecordId:
-    """The record's id exactly as given (an int, or a string kept verbatim); RecordError when none."""
+    """The record's id exactly as given (echoed in outputs); RecordError when the API could not read it
+    (:func:`enricher.ids.canonical_id`: blank, ``true``, a float, a list, over-long...)."""
     if isinstance(record, Counterparty):
         value: Any = record.id
     else:
         value = record.get("id")
         if value is None and isinstance(record.get("@id"), str):
             value = iri_to_id(record["@id"])  # an API member without "id": its IRI says it
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, int | str)
-        or (isinstance(value, str) and not value.strip())
-    ):
-        raise RecordError("record has no usable id (an int or a non-empty string)")
+    try:
+        canonical_id(value)
+    except IdError as exc:
+        raise RecordError(f"record has no usable id ({exc})") from None
+    assert isinstance(value, int | str)  # canonical_id refuses everything else
     return value
 
 
