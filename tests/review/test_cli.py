@@ -104,3 +104,66 @@ def test_a_second_applier_is_refused_while_one_runs(
     finally:
         state.close()
     assert main(["merges", "apply", "--decisions", str(path), "--execute"]) == 0
+
+
+# --- issue 11 -----------------------------------------------------------------------------------
+
+
+def _decisions(*decisions: dict[str, Any], ids: tuple[Any, ...]) -> str:
+    from enricher.review import fingerprint, identity
+
+    recs = [
+        {"id": i, "fingerprint": fingerprint(r), "identity": identity(r)}
+        for r in REGISTER
+        for i in ids
+        if r["id"] == i
+    ]
+    head = json.dumps({"format": "enricher.merge-decisions", "version": 1, "records": recs})
+    return head[:-1] + ',\n"decisions": [\n' + ",\n".join(json.dumps(d) for d in decisions) + "\n]}\n"
+
+
+@pytest.mark.parametrize(
+    ("decisions", "message"),
+    [
+        ([{"kind": "pair", "ids": [1, "/counterparties/1"], "decision": "approve", "survivor": 1}], "itself"),
+        ([{"kind": "pair", "ids": [1, " 1 "], "decision": "approve", "survivor": " 1 "}], "itself"),
+        (
+            [
+                {"kind": "pair", "ids": [3, 4], "decision": "approve", "survivor": 4},
+                {"kind": "pair", "ids": [3, 4], "decision": "approve", "survivor": 3},
+            ],
+            "same survivor",
+        ),
+        ([{"kind": "pair", "ids": [" ", 4], "decision": "approve", "survivor": 4}], "blank"),
+        ([{"kind": "pair", "ids": [True, 4], "decision": "approve", "survivor": 4}], "true/false"),
+        ([{"kind": "pair", "ids": ["", 4], "decision": "approve", "survivor": 4}], "blank"),
+    ],
+)
+def test_merges_apply_refuses_self_merges_contradictions_and_odd_ids_with_exit_2(
+    env: Path, capsys: Any, sandbox_factory: Any, monkeypatch, decisions: list[dict[str, Any]], message: str
+) -> None:
+    sandbox = sandbox_factory([dict(r) for r in REGISTER])
+    monkeypatch.setenv("ENRICHER_FLOWTLY_URL", sandbox.api_url)
+    monkeypatch.setenv("ENRICHER_FLOWTLY_TOKEN", sandbox.token)
+    path = env / "d.json"
+    path.write_text(_decisions(*decisions, ids=(1, 3, 4)), encoding="utf-8")
+    assert main(["merges", "apply", "--decisions", str(path), "--execute"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and "line " in captured.err, captured.err
+    assert captured.err.count("\n") == 1 and "Traceback" not in captured.err
+    assert sandbox.store.merges_applied == 0
+    assert not [k for k in sandbox.store.requests if k.startswith("POST")]
+
+
+def test_merges_apply_refuses_a_file_nested_100000_deep(env: Path, capsys: Any) -> None:
+    path = env / "d.json"
+    path.write_text(
+        '{"format": "enricher.merge-decisions", "version": 1, "decisions": '
+        + "[" * 100_000
+        + "]" * 100_000
+        + "}",
+        encoding="utf-8",
+    )
+    assert main(["merges", "apply", "--decisions", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and err.count("\n") == 1

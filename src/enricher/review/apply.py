@@ -24,6 +24,7 @@ from typing import Literal, Protocol
 
 from enricher.errors import AuthError, FlowtlyError, NotFoundError
 from enricher.flowtly.models import Counterparty, RecordId
+from enricher.ids import IdError, same_id
 from enricher.review.audit import AuditLog
 from enricher.review.decisions_file import DecisionsFile, RecordSnapshot, load_decisions
 from enricher.review.fingerprint import changed_fields, fingerprint
@@ -138,19 +139,16 @@ def _staleness(snapshot: RecordSnapshot | None, current: Counterparty, ours: set
 
 
 def _same(a: RecordId, b: RecordId) -> bool:
-    return type(a) is type(b) and a == b
+    try:
+        return same_id(a, b)
+    except IdError:  # an odd id in an old store entry names none of ours
+        return False
 
 
 def _steps(doc: DecisionsFile) -> list[tuple[RecordId, RecordId]]:
-    seen: set[tuple[tuple[bool, str], tuple[bool, str]]] = set()
-    steps = []
-    for decision in doc.acted():
-        for survivor, source in decision.merge_steps():
-            key = ((isinstance(survivor, str), str(survivor)), (isinstance(source, str), str(source)))
-            if key not in seen:
-                seen.add(key)
-                steps.append((survivor, source))
-    return steps
+    # The loader read every id as the API does and refused self-merges and competing survivors, so
+    # equal ids here are the same record and each step is a real merge of two records.
+    return list(dict.fromkeys(step for decision in doc.acted() for step in decision.merge_steps()))
 
 
 def apply_merges(

@@ -27,7 +27,11 @@ The report's "Export decisions" button writes it; scripts may write it too. Shap
 * ``records[].fingerprint`` is :func:`enricher.review.fingerprint.fingerprint` of the record when the
   report was built; ``identity`` is the snapshot it was computed from, so ``apply`` can say which field
   changed. Every id of an ``approve`` decision must have a fingerprint: no merge without one.
-* Ids are echoed as the report had them: ints stay ints, strings stay strings.
+* Ids are read as the API reads them (:func:`enricher.ids.canonical_id`): ``7``, ``"7"``, ``" 7 "`` and
+  ``"/counterparties/7"`` are one record. ``true``, ``""``, blanks, floats and lists are refused.
+* Refused at load time, naming the line of the decision: a record merged into itself (one record named
+  twice), approvals that give records merged together different survivors (``[4, 5]`` kept as 5 and
+  again as 4, or 1 into 7 and then 7 into 9), and a rejection of records that approvals merge.
 * Unknown keys are ignored, so later versions can add fields; a different ``version`` is refused.
 """
 
@@ -35,15 +39,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from enricher.errors import EnricherError
-from enricher.flowtly.models import RecordId
+from enricher.ids import IdError, RecordId, canonical_id
 
 __all__ = [
     "DECISIONS_FORMAT",
@@ -63,12 +68,32 @@ class DecisionsFileError(EnricherError):
     """The decisions file is unreadable or does not follow the format; the message says where."""
 
 
+class _Refused(DecisionsFileError):
+    """A decision contradicts the file; ``index`` is the decision to blame (its line goes in front)."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(message)
+        self.index = index
+        self.message = message
+
+
+def _read_id(value: Any) -> RecordId:
+    try:
+        return canonical_id(value)
+    except IdError as exc:
+        raise ValueError(str(exc)) from None
+
+
+Id = Annotated[RecordId, BeforeValidator(_read_id)]
+"""A record id in the file, read as the API reads it (pydantic would take ``true`` for 1)."""
+
+
 class RecordSnapshot(BaseModel):
     """A record as the report showed it."""
 
     model_config = ConfigDict(extra="ignore")
 
-    id: RecordId
+    id: Id
     fingerprint: str = Field(min_length=1)
     identity: dict[str, Any] | None = None
 
@@ -79,17 +104,22 @@ class Decision(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     kind: Literal["pair", "cluster"]
-    ids: list[RecordId] = Field(min_length=2)
+    ids: list[Id] = Field(min_length=2)
     decision: Literal["approve", "reject", "skip"]
-    survivor: RecordId | None = None
-    pairs: list[tuple[RecordId, RecordId]] | None = None
+    survivor: Id | None = None
+    pairs: list[tuple[Id, Id]] | None = None
     score: float | None = None
     band: str | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Decision:
         if len(set(self.ids)) != len(self.ids):
-            raise ValueError(f"ids repeat an id: {self.ids}")
+            twice = next(i for i in self.ids if self.ids.count(i) > 1)
+            if self.decision == "approve":
+                raise ValueError(
+                    f"ids name record {twice!r} twice: a record cannot be merged into itself ({self.ids})"
+                )
+            raise ValueError(f"ids repeat an id: record {twice!r} is named twice ({self.ids})")
         if self.kind == "pair" and len(self.ids) != 2:
             raise ValueError(f"a pair has exactly two ids, got {self.ids}")
         if self.decision == "approve":
@@ -123,7 +153,7 @@ class DecisionsFile(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     format: Literal["enricher.merge-decisions"]
-    version: int
+    version: StrictInt
     reportId: str | None = None
     generatedAt: str | None = None
     exportedAt: str | None = None
@@ -136,44 +166,84 @@ class DecisionsFile(BaseModel):
             raise ValueError(
                 f"version {self.version} is not supported (this enricher reads {DECISIONS_VERSION})"
             )
-        known = {_key(r.id) for r in self.records}
+        known: dict[RecordId, str] = {}
+        for record in self.records:
+            if known.setdefault(record.id, record.fingerprint) != record.fingerprint:
+                raise ValueError(f"records name record {record.id!r} twice, with different fingerprints")
         for index, decision in enumerate(self.decisions):
             if decision.decision != "approve":
                 continue
-            missing = [i for i in decision.ids if _key(i) not in known]
+            missing = [i for i in decision.ids if i not in known]
             if missing:
-                raise ValueError(
-                    f"decisions[{index}] approves ids without a fingerprint in records: {missing}"
-                )
+                raise _Refused(index, f"approves ids without a fingerprint in records: {missing}")
+        self._one_survivor_per_group()
         self._no_contradiction()
         return self
 
+    def _one_survivor_per_group(self) -> None:
+        """Refuse approvals that give records merged together (directly or through others) two survivors.
+
+        Applied one after the other they would depend on the order: ``[4, 5]`` kept as 5 and then as 4
+        merges 4 into 5 and finds 4 gone; ``1 -> 7`` then ``7 -> 9`` merges 7 away before keeping it.
+        """
+        parent: dict[RecordId, RecordId] = {}
+        chosen: dict[RecordId, tuple[RecordId, int]] = {}  # group root -> (survivor, decision index)
+
+        def root(key: RecordId) -> RecordId:
+            while parent.get(key, key) != key:
+                key = parent[key]
+            return key
+
+        for index, decision in enumerate(self.decisions):
+            if decision.decision != "approve" or decision.survivor is None:
+                continue
+            survivor = decision.survivor
+            for record_id in decision.ids:
+                earlier = chosen.get(root(record_id))
+                if earlier is not None and earlier[0] != survivor:
+                    raise _Refused(
+                        index,
+                        f"keeps {survivor!r} as the survivor, but decisions[{earlier[1]}] keeps "
+                        f"{earlier[0]!r} for records merged with {record_id!r}: approvals that merge "
+                        "records together must name the same survivor",
+                    )
+            first = root(decision.ids[0])
+            for other in decision.ids[1:]:
+                other_root = root(other)
+                if other_root != first:
+                    parent[other_root] = first
+                    chosen.pop(other_root, None)
+            chosen.setdefault(first, (survivor, index))
+
     def _no_contradiction(self) -> None:
         """Refuse a file that approves merging two records (directly or through others) and rejects them."""
-        parent: dict[tuple[bool, str], tuple[bool, str]] = {}
+        parent: dict[RecordId, RecordId] = {}
 
-        def root(key: tuple[bool, str]) -> tuple[bool, str]:
+        def root(key: RecordId) -> RecordId:
             while parent.get(key, key) != key:
                 key = parent[key]
             return key
 
         for decision in self.decisions:
             if decision.decision == "approve":
-                first = root(_key(decision.ids[0]))
+                first = root(decision.ids[0])
                 for other in decision.ids[1:]:
-                    parent[root(_key(other))] = first
+                    other_root = root(other)
+                    if other_root != first:
+                        parent[other_root] = first
         for index, decision in enumerate(self.decisions):
             for a, b in decision.rejected_pairs():
-                if root(_key(a)) == root(_key(b)):
-                    raise ValueError(
-                        f"decisions[{index}] rejects {a!r} and {b!r}, which approved decisions merge together"
-                    )
+                if root(a) == root(b):
+                    raise _Refused(index, f"rejects {a!r} and {b!r}, which approved decisions merge together")
 
     def snapshot(self, record_id: RecordId) -> RecordSnapshot | None:
-        """The report's snapshot of one record."""
-        wanted = _key(record_id)
+        """The report's snapshot of one record (any way of writing its id)."""
+        try:
+            wanted = canonical_id(record_id)
+        except IdError:
+            return None
         for record in self.records:
-            if _key(record.id) == wanted:
+            if record.id == wanted:
                 return record
         return None
 
@@ -182,19 +252,87 @@ class DecisionsFile(BaseModel):
         return (d for d in self.decisions if d.decision != "skip")
 
 
-def _key(record_id: RecordId) -> tuple[bool, str]:
-    # 1 and "1" are different records in an offline file; keep them apart.
-    return (isinstance(record_id, str), str(record_id))
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def _array_lines(text: str) -> dict[str, list[int]]:
+    """The line on which each element of the top-level ``records`` and ``decisions`` arrays starts.
+
+    The json module gives values, not positions; this walks the (already parsed) top level with
+    ``raw_decode`` to find them, so an error can name the line a person would look at.
+    """
+    decoder = json.JSONDecoder()
+    found: dict[str, list[int]] = {}
+    line, counted = 1, 0
+
+    def line_at(pos: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, pos)
+        counted = pos
+        return line
+
+    def skip(pos: int) -> int:
+        end = _WS.match(text, pos)
+        return end.end() if end else pos
+
+    pos = skip(0)
+    if text[pos : pos + 1] != "{":
+        return found
+    pos = skip(pos + 1)
+    try:
+        while text[pos : pos + 1] == '"':
+            key, pos = decoder.raw_decode(text, pos)
+            pos = skip(skip(pos) + 1)  # the colon
+            if key in ("records", "decisions") and text[pos : pos + 1] == "[":
+                starts: list[int] = []
+                pos = skip(pos + 1)
+                while pos < len(text) and text[pos] != "]":
+                    starts.append(line_at(pos))
+                    _, pos = decoder.raw_decode(text, pos)
+                    pos = skip(pos)
+                    if text[pos : pos + 1] == ",":
+                        pos = skip(pos + 1)
+                found[key] = starts
+                pos += 1
+            else:
+                _, pos = decoder.raw_decode(text, pos)
+            pos = skip(pos)
+            if text[pos : pos + 1] == ",":
+                pos = skip(pos + 1)
+    except (ValueError, RecursionError):  # cannot happen after a good parse; names no line then
+        pass
+    return found
+
+
+def _where(lines: dict[str, list[int]], array: str, index: int) -> str:
+    starts = lines.get(array, [])
+    at = f"line {starts[index]}: " if index < len(starts) else ""
+    return f"{at}{array}[{index}]"
+
+
+def _location(lines: dict[str, list[int]], loc: tuple[int | str, ...]) -> str:
+    """``("decisions", 3, "ids", 0)`` -> ``line 12: decisions[3].ids[0]``."""
+    if len(loc) >= 2 and loc[0] in ("records", "decisions") and isinstance(loc[1], int):
+        where = _where(lines, str(loc[0]), loc[1])
+        rest = loc[2:]
+    else:
+        where, rest = "", loc
+    for part in rest:
+        where += f"[{part}]" if isinstance(part, int) else f".{part}" if where else str(part)
+    return where or "file"
 
 
 def load_decisions(path: Path) -> DecisionsFile:
-    """Read and check a decisions file; raise DecisionsFileError naming the file and what is wrong."""
+    """Read and check a decisions file; DecisionsFileError names the file, the line and what is wrong."""
     try:
-        raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8-sig")
+        raw = json.loads(text)
     except OSError as exc:
         raise DecisionsFileError(f"{path}: cannot read the decisions file: {exc.strerror or exc}") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DecisionsFileError(f"{path}: not a JSON decisions file: {exc}") from None
+    except RecursionError:
+        raise DecisionsFileError(f"{path}: not a decisions file: JSON nested too deeply") from None
     if not isinstance(raw, dict):
         raise DecisionsFileError(f"{path}: expected a JSON object, got {type(raw).__name__}")
     if raw.get("format") != DECISIONS_FORMAT:
@@ -203,7 +341,11 @@ def load_decisions(path: Path) -> DecisionsFile:
         )
     try:
         return DecisionsFile.model_validate(raw)
+    except _Refused as exc:
+        raise DecisionsFileError(
+            f"{path}: {_where(_array_lines(text), 'decisions', exc.index)} {exc.message}"
+        ) from None
     except PydanticValidationError as exc:
         err = exc.errors()[0]
-        where = ".".join(str(part) for part in err["loc"]) or "file"
-        raise DecisionsFileError(f"{path}: {where}: {err['msg']}") from None
+        message = str(err["msg"]).removeprefix("Value error, ")
+        raise DecisionsFileError(f"{path}: {_location(_array_lines(text), err['loc'])}: {message}") from None
