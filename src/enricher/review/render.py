@@ -95,7 +95,7 @@ _CSV_COLUMNS = (
 
 
 def _cell(value: Any) -> Any:
-    """Neutralise spreadsheet formulas in text taken from records (=HYPERLINK(...) in a company name)."""
+    """Neutralise spreadsheet formulas in text taken from records (=HYPERLINK(...) in a name or an id)."""
     if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
         return "'" + value
     return value
@@ -114,39 +114,34 @@ def render_csv(report: ReportData) -> str:
             survivor = recs[item["sv"]] if item["sv"] in (pair["a"], pair["b"]) else recs[pair["sv"]]
             evidence = "; ".join(f"{e[0]}={e[1]} ({e[2]:+.2f})" for e in pair["ev"])
             explanations = " | ".join(report.texts[e[3]] for e in pair["ev"] if report.texts[e[3]])
-            writer.writerow(
-                [
-                    item["rank"],
-                    item["key"],
-                    item["kind"],
-                    a["id"],
-                    b["id"],
-                    f"{pair['score']:.4f}",
-                    pair["band"],
-                    survivor["id"],
-                    *(
-                        _cell(x)
-                        for x in (
-                            fa.get("name"),
-                            fb.get("name"),
-                            fa.get("tin"),
-                            fb.get("tin"),
-                            fa.get("vatNumber"),
-                            fb.get("vatNumber"),
-                            a.get("cc"),
-                            b.get("cc"),
-                            fa.get("addressCity"),
-                            fb.get("addressCity"),
-                            fa.get("corporateWebsiteUrl"),
-                            fb.get("corporateWebsiteUrl"),
-                        )
-                    ),
-                    a.get("fp", ""),
-                    b.get("fp", ""),
-                    _cell(evidence),
-                    _cell(explanations),
-                ]
-            )
+            row = [
+                item["rank"],
+                item["key"],
+                item["kind"],
+                a["id"],
+                b["id"],
+                f"{pair['score']:.4f}",
+                pair["band"],
+                survivor["id"],
+                fa.get("name"),
+                fb.get("name"),
+                fa.get("tin"),
+                fb.get("tin"),
+                fa.get("vatNumber"),
+                fb.get("vatNumber"),
+                a.get("cc"),
+                b.get("cc"),
+                fa.get("addressCity"),
+                fb.get("addressCity"),
+                fa.get("corporateWebsiteUrl"),
+                fb.get("corporateWebsiteUrl"),
+                a.get("fp", ""),
+                b.get("fp", ""),
+                evidence,
+                explanations,
+            ]
+            # Every cell the same way: ids, keys and fingerprints come from records too.
+            writer.writerow([_cell(x) for x in row])
     return buf.getvalue()
 
 

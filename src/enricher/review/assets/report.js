@@ -1,5 +1,5 @@
 // The review page: filters, sorting, paging, decisions by click and keyboard, export.
-// Plain JS, no libraries, nothing fetched. Record values are untrusted: they only ever reach the page
+// Plain JS, no libraries, nothing fetched (remote logos open only on a click, in a new tab). Record values are untrusted: they only ever reach the page
 // through textContent / attributes, never innerHTML. Only the current page of items is in the DOM, so
 // 10,000 candidates cost one JSON.parse and an array filter per keystroke.
 (function () {
@@ -296,13 +296,20 @@
     var mono = el("div", { cls: "mono", "aria-hidden": "true", text: (name.replace(/[^\p{L}\p{N}]+/gu, " ").trim().split(" ").slice(0, 2).map(function (w) { return w.charAt(0); }).join("") || "?").toUpperCase() });
     var h = 0; for (var i = 0; i < name.length; i++) h = (h * 31 + name.charCodeAt(i)) | 0;
     mono.style.background = "hsl(" + (Math.abs(h) % 360) + ",45%,45%)";
-    if (typeof url === "string" && /^(https?:|data:image\/)/i.test(url)) {
-      // The monogram shows until the logo has loaded, and stays if it never does (offline, broken link).
-      var img = el("img", { cls: "logo", src: url, alt: "logo of " + name, loading: "lazy", referrerpolicy: "no-referrer" });
+    if (typeof url === "string" && /^data:image\//i.test(url)) {
+      // Embedded logos show at once; the monogram stays if one cannot be decoded.
+      var img = el("img", { cls: "logo", src: url, alt: "logo of " + name });
       var wrap = el("div", { cls: "logo-wrap" }, mono, img);
       img.addEventListener("load", function () { img.classList.add("loaded"); });
       img.addEventListener("error", function () { img.remove(); });
       return wrap;
+    }
+    if (typeof url === "string" && /^https?:\/\//i.test(url)) {
+      // A remote logo is never loaded by opening the page (a tracking pixel, a GET to an internal host);
+      // the reviewer may open it in a new tab, which is asking for it. The CSP allows data: images only.
+      return el("a", { cls: "logo-link", href: url, target: "_blank", rel: "noopener noreferrer",
+        referrerpolicy: "no-referrer", title: "Open the logo in a new tab (loads " + url + ")" }, mono,
+        el("span", { cls: "logo-open", text: "logo \u2197" }));
     }
     return mono;
   }
