@@ -406,3 +406,28 @@ def test_secrets_parse_and_refuse_garbage() -> None:
 def test_receiver_refuses_to_start_without_secret() -> None:
     with pytest.raises(ConfigError, match="ENRICHER_WEBHOOK_SECRET"):
         create_app(load_settings(redis_url="redis://127.0.0.1:6379/0"), publish=None)
+
+
+@pytest.mark.parametrize(
+    ("secret", "why"),
+    [
+        ("whsec_AA", "holds 1 bytes"),
+        ("password", "no whsec_ prefix"),
+        ("whsec_" + base64.b64encode(b"x" * 23).decode(), "holds 23 bytes"),
+        ("whsec_not*base64*at*all*not*base64*at*all", "not base64"),
+        (f"{SECRET} whsec_AA", "secret 2 of 2"),
+    ],
+)
+def test_weak_or_malformed_secrets_are_a_config_error(secret: str, why: str) -> None:
+    """Issue 11: a config error unless every secret is whsec_ + base64 of at least 24 bytes."""
+    with pytest.raises(ConfigError, match="ENRICHER_WEBHOOK_SECRET") as info:
+        parse_secrets(secret)
+    message = str(info.value)
+    assert why in message and "at least 24 bytes" in message
+    assert "password" not in message and "eHh4" not in message and "not*base64" not in message
+
+
+def test_a_24_byte_secret_with_or_without_padding_is_enough() -> None:
+    key = b"twenty-four-bytes-secret"
+    padded = "whsec_" + base64.b64encode(key).decode()
+    assert parse_secrets(padded) == parse_secrets(padded.rstrip("=")) == [key]

@@ -7,7 +7,11 @@
   ``"{id}.{timestamp}.{raw body}"``, keyed with the base64 secret after ``whsec_``.
   ``ENRICHER_WEBHOOK_SECRET`` may hold several secrets separated by spaces or commas (rotation):
   a signature made with any of them is accepted. Comparison is constant-time.
-* The body is capped at ``ENRICHER_WEBHOOK_MAX_BODY`` bytes (413 beyond).
+* The body is capped at ``ENRICHER_WEBHOOK_MAX_BODY`` bytes (413 beyond). At most
+  ``ENRICHER_WEBHOOK_CONCURRENCY`` deliveries are processed at once (503 beyond); a delivery takes its
+  slot once its body is in, so clients still sending hold none. Deadlines for sending a request and the
+  connection cap are in :mod:`enricher.serving` (uvicorn has none). A client that leaves mid-body is one
+  log line.
 
 Accepted payloads (Flowtly's own form is undocumented; these are the plausible shapes)::
 
@@ -51,7 +55,7 @@ import anyio
 import anyio.to_thread
 import redis.asyncio as aioredis
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -62,6 +66,7 @@ from enricher.state._redis import Keys, async_redis
 from enricher.state.inbox import WebhookInbox
 
 __all__ = [
+    "MIN_SECRET_BYTES",
     "CounterpartyEvent",
     "InboxRelay",
     "PayloadError",
@@ -97,21 +102,31 @@ class PayloadError(EnricherError):
 _SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
 
 
+MIN_SECRET_BYTES = 24
+"""Shortest HMAC key accepted: Standard Webhooks secrets are 24 to 64 random bytes."""
+
+
 def parse_secrets(value: str) -> list[bytes]:
-    """The HMAC keys of ``ENRICHER_WEBHOOK_SECRET``: ``whsec_<base64>`` entries split on spaces/commas."""
+    """The HMAC keys of ``ENRICHER_WEBHOOK_SECRET``: ``whsec_<base64>`` entries split on spaces/commas.
+
+    Each entry must carry the ``whsec_`` prefix and strict base64 of at least :data:`MIN_SECRET_BYTES`
+    bytes: ``whsec_AA`` (one byte) or ``password`` (no prefix, which lenient decoding used to turn into
+    a few bytes) would make signatures guessable. The error never repeats a secret.
+    """
+    items = [i for i in re.split(r"[\s,]+", value.strip()) if i]
     keys: list[bytes] = []
-    for item in re.split(r"[\s,]+", value.strip()):
-        if not item:
-            continue
+    for number, item in enumerate(items, start=1):
+        where = "the secret" if len(items) == 1 else f"secret {number} of {len(items)}"
+        wanted = f"{where} must be whsec_ followed by base64 of at least {MIN_SECRET_BYTES} bytes"
+        if not item.startswith(_SECRET_PREFIX):
+            raise ConfigError("ENRICHER_WEBHOOK_SECRET", f"{wanted} (it has no whsec_ prefix)")
         text = item.removeprefix(_SECRET_PREFIX)
         try:
-            key = base64.b64decode(text + "==", validate=False)
+            key = base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
         except (binascii.Error, ValueError):
-            raise ConfigError(
-                "ENRICHER_WEBHOOK_SECRET", "each secret must be whsec_ followed by base64"
-            ) from None
-        if not key:
-            raise ConfigError("ENRICHER_WEBHOOK_SECRET", "empty secret")
+            raise ConfigError("ENRICHER_WEBHOOK_SECRET", f"{wanted} (it is not base64)") from None
+        if len(key) < MIN_SECRET_BYTES:
+            raise ConfigError("ENRICHER_WEBHOOK_SECRET", f"{wanted} (it holds {len(key)} bytes)")
         keys.append(key)
     if not keys:
         raise ConfigError("ENRICHER_WEBHOOK_SECRET", "no secret given")
@@ -356,12 +371,30 @@ def create_app(
     client = redis_client if redis_client is not None else async_redis(settings)
     inbox = WebhookInbox(client, Keys(settings.redis_prefix), ttl=settings.webhook_dedupe_ttl)
     limit = settings.webhook_max_body
+    slots = settings.webhook_concurrency
+    busy = 0
 
     async def receive(request: Request) -> Response:
+        nonlocal busy
         try:
             body = await _read_capped(request, limit)
         except _BodyTooLarge:
             return _error(413, f"body larger than {limit} bytes")
+        except ClientDisconnect:
+            # Normal on the internet (and what a body timeout looks like from here): one line, no traceback.
+            peer = request.client
+            log.info("webhook: the client %s went away before sending the whole body", peer and peer.host)
+            return Response(status_code=400)  # nobody reads it
+        # A slot is taken only now that the body is in: clients still sending hold none.
+        if busy >= slots:
+            return _error(503, "too many deliveries at once; retry")
+        busy += 1
+        try:
+            return await _handle(request, body)
+        finally:
+            busy -= 1
+
+    async def _handle(request: Request, body: bytes) -> Response:
         headers = request.headers
         msg_id = headers.get("webhook-id")
         try:
