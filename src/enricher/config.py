@@ -57,6 +57,18 @@ class Settings(BaseSettings):
     webhook_jobs: str = Field(
         default="match,enrich", description="Jobs a counterparty event triggers: match, enrich"
     )
+    webhook_header_timeout: float = Field(
+        default=10.0, gt=0, description="Seconds a client has to send a request's header (then 408, closed)"
+    )
+    webhook_body_timeout: float = Field(
+        default=30.0, gt=0, description="Seconds a client has to send a request's body once its header is in"
+    )
+    webhook_max_connections: int = Field(
+        default=4096, ge=1, description="Open connections; past it the oldest one still sending is closed"
+    )
+    webhook_concurrency: int = Field(
+        default=1000, ge=1, description="Deliveries processed at once (body received); more get 503"
+    )
 
     # Worker (Celery on Redis) and the state it shares.
     redis_prefix: str = Field(default="enricher", description="Prefix of every state key in Redis")

@@ -8,6 +8,7 @@ when Redis is configured and runs it in this process otherwise (the embedded def
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import json
 import os
@@ -71,11 +72,25 @@ def _beat(args: argparse.Namespace) -> int:
 
 def _webhooks_serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
 
+    from enricher.webhooks import parse_secrets
+
+    if args.limit_concurrency is not None:
+        # The app (built by the tasks.webhooks factory, also in --workers children) reads it from here.
+        os.environ["ENRICHER_WEBHOOK_CONCURRENCY"] = str(args.limit_concurrency)
     settings = load_settings()
     _tasks(settings)  # fail here, with a clear message, rather than inside uvicorn
     if settings.webhook_secret is None:
         raise ConfigError("ENRICHER_WEBHOOK_SECRET", "the receiver needs the signing secret (whsec_...)")
+    parse_secrets(settings.webhook_secret.get_secret_value())  # a weak secret is a config error, here
+    # The receiver's own lines (timeouts, disconnects, relay) go out like uvicorn's, at the same level.
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["loggers"]["enricher"] = {
+        "handlers": ["default"],
+        "level": args.loglevel.upper(),
+        "propagate": False,
+    }
     uvicorn.run(
         "tasks.webhooks:create",
         factory=True,
@@ -83,8 +98,12 @@ def _webhooks_serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         log_level=args.loglevel.lower(),
+        log_config=log_config,
         access_log=args.access_log,
-        limit_concurrency=args.limit_concurrency,
+        # uvicorn has no deadline for receiving a request and its limit_concurrency counts idle
+        # sockets: enricher.serving adds the deadlines and a connection cap, the app limits deliveries.
+        http="enricher.serving:WebhookHTTPProtocol",
+        limit_concurrency=None,
         timeout_keep_alive=10,
     )
     return 0
@@ -185,7 +204,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     s.add_argument("--port", type=int, default=8080)
     s.add_argument("--host", default="127.0.0.1", help="address to bind (0.0.0.0 in a container)")
     s.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
-    s.add_argument("--limit-concurrency", type=int, default=1000, help="503 beyond this many open requests")
+    s.add_argument(
+        "--limit-concurrency",
+        type=int,
+        default=None,
+        help="deliveries processed at once, 503 beyond (default: ENRICHER_WEBHOOK_CONCURRENCY, 1000)",
+    )
     s.add_argument("--access-log", action="store_true", help="log every request")
     s.add_argument("--loglevel", "-l", default="warning")
     s.set_defaults(func=_webhooks_serve)
