@@ -98,7 +98,9 @@ class Settings(BaseSettings):
 
     # Branding fetcher.
     fetch_allow_hosts: str = Field(
-        default="", description="Comma-separated hosts or CIDRs the fetcher may reach although private"
+        default="",
+        description="Comma-separated hosts or CIDRs the fetcher may reach although loopback or private "
+        "(never link-local, metadata, unspecified, multicast)",
     )
     fetch_user_agent: str = Field(
         default="enricher/0.1 (+https://flowtly.eu; counterparty branding bot)",

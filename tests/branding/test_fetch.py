@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import http.server
 import re
 import ssl
 import sys
+import threading
 import time
+import tracemalloc
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -299,3 +304,155 @@ def test_a_wrapped_transport_keeps_the_connect_time_guard(sites: SitesServer) ->
         run(lambda f: f.fetch_page(sites.url("redirect-loopback")), wrap_transport=wrap, obey_robots=False)
     assert layers[0].hosts == ["basic.sites.test"]
     assert layers[1].hosts == ["redirect-loopback.sites.test", "127.0.0.1"]  # refused at connect
+
+
+# --- issue 11: compressed bodies capped while inflating; allow-list limits; the real reason of a failure
+
+
+def _gzip_of_zeros(size: int, *, wbits: int = 31) -> bytes:
+    z = zlib.compressobj(9, zlib.DEFLATED, wbits)
+    block = b"\0" * (1 << 20)
+    return b"".join(z.compress(block) for _ in range(size >> 20)) + z.flush()
+
+
+_BOMBS: dict[str, tuple[str, bytes]] = {}
+
+
+def _bombs() -> dict[str, tuple[str, bytes]]:
+    if not _BOMBS:
+        page = b"<!doctype html><title>Gzipped</title>" + b"<p>hello</p>" * 1000
+        gz = zlib.compressobj(6, zlib.DEFLATED, 31)
+        _BOMBS.update(
+            {
+                "/gzip-bomb": ("gzip", _gzip_of_zeros(200 << 20)),  # 200 MB in about 200 KB
+                "/deflate-bomb": ("deflate", _gzip_of_zeros(200 << 20, wbits=15)),
+                "/raw-deflate-bomb": ("deflate", _gzip_of_zeros(200 << 20, wbits=-15)),
+                "/page.gz": ("gzip", gz.compress(page) + gz.flush()),
+                "/page.br": ("br", b"\x0b\x02\x80hello\x03"),
+            }
+        )
+    return _BOMBS
+
+
+class _Compressed(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        encoding, body = _bombs().get(self.path, ("", b""))
+        if not body:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Encoding", encoding)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        with contextlib.suppress(OSError):
+            self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def compressed() -> Iterator[str]:
+    _bombs()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Compressed)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def _peak_while(make: Any, **options: Any) -> tuple[Any, int]:
+    """Run a fetch, returning (result or exception, peak bytes Python allocated meanwhile)."""
+    tracemalloc.start()
+    try:
+        try:
+            outcome: Any = run(make, **options)
+        except Exception as exc:
+            outcome = exc
+        return outcome, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("path", ["/gzip-bomb", "/deflate-bomb", "/raw-deflate-bomb"])
+def test_a_compression_bomb_is_capped_while_inflating(compressed: str, path: str) -> None:
+    """200 MB of zeros in ~200 KB: refused at the 1 MB cap with memory near the cap, not one network
+    chunk inflated whole (64 KB of it is 64 MB)."""
+    outcome, peak = _peak_while(
+        lambda f: f.fetch_page(compressed + path),
+        allow_hosts=["127.0.0.1/32"],
+        obey_robots=False,
+        max_html_bytes=1 << 20,
+    )
+    assert isinstance(outcome, FetchTooLargeError), outcome
+    assert peak < 8 << 20, f"peak {peak >> 20} MiB for a 1 MiB cap"
+
+
+def test_a_gzipped_page_still_reads_and_truncation_still_works(compressed: str) -> None:
+    result = run(
+        lambda f: f.fetch_page(compressed + "/page.gz"), allow_hosts=["127.0.0.1/32"], obey_robots=False
+    )
+    assert result.body.startswith(b"<!doctype html><title>Gzipped</title>") and len(result.body) == 12_037
+    cut = run(
+        lambda f: f.fetch(compressed + "/gzip-bomb", max_bytes=1000, truncate=True),
+        allow_hosts=["127.0.0.1/32"],
+        obey_robots=False,
+    )
+    assert cut.body == b"\0" * 1000
+
+
+def test_an_encoding_we_did_not_ask_for_is_an_error(compressed: str) -> None:
+    with pytest.raises(FetchError, match="Content-Encoding 'br'"):
+        run(lambda f: f.fetch_page(compressed + "/page.br"), allow_hosts=["127.0.0.1/32"], obey_robots=False)
+
+
+@pytest.mark.parametrize(
+    ("answer", "reason"),
+    [
+        ("169.254.169.254", "link-local"),
+        ("0.0.0.0", "unspecified"),
+        ("224.0.0.1", "multicast"),
+        ("255.255.255.255", "reserved"),  # the broadcast address, inside 240/4
+        ("::", "unspecified"),
+        ("fe80::1", "link-local"),
+        ("::ffff:169.254.169.254", "link-local"),
+        ("fd00:ec2::254", "metadata"),
+        ("100.100.100.200", "metadata"),
+    ],
+)
+def test_an_allow_listed_name_still_never_reaches_link_local_unspecified_or_multicast(
+    sites: SitesServer, answer: str, reason: str
+) -> None:
+    async def resolver(host: str) -> list[str]:
+        return [answer] if host == "intranet.corp" else await sites_resolver(host)
+
+    with pytest.raises(BlockedTargetError, match=reason):
+        run(
+            lambda f: f.fetch_page("http://intranet.corp:8080/"),
+            allow_hosts=["intranet.corp"],
+            resolver=resolver,
+        )
+    # Nor through a redirect from an allowed site, nor by naming the address in the allow-list.
+    with pytest.raises(BlockedTargetError, match=reason):
+        run(lambda f: f.fetch_page(f"http://[{answer}]:{sites.port}/" if ":" in answer else f"http://{answer}/"),
+            allow_hosts=[answer, f"{answer}/32" if "." in answer else f"{answer}/128"])  # fmt: skip
+
+
+def test_an_allow_listed_name_may_reach_loopback_and_private_addresses(sites: SitesServer) -> None:
+    # .sites.test resolves to 127.0.0.1 (the whole suite relies on it); private answers: see test_fetch_guard.
+    assert run(lambda f: f.fetch_page(sites.url("basic"))).status == 200
+
+
+def test_a_dns_failure_is_reported_as_such_not_as_robots(sites: SitesServer) -> None:
+    with pytest.raises(FetchError) as info:
+        run(lambda f: f.fetch_page("http://no-such-host.sites-missing.test/"), allow_hosts=[])
+    assert "resolve" in str(info.value) and "robots" not in str(info.value)
+    assert not isinstance(info.value, RobotsDisallowedError)
+
+
+def test_an_unreachable_robots_txt_says_why_it_disallows(sites: SitesServer) -> None:
+    with pytest.raises(RobotsDisallowedError) as info:
+        run(lambda f: f.fetch_page(sites.url("robots-5xx")))
+    assert "HTTP 5" in str(info.value) and "unreachable" in str(info.value)

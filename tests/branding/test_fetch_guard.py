@@ -126,3 +126,26 @@ def test_odd_spellings_of_loopback_are_caught_after_resolution(host: str) -> Non
     guard = AddressGuard()
     with pytest.raises(BlockedTargetError, match="loopback"):
         asyncio.run(guard.resolve(host))
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["169.254.169.254", "0.0.0.0", "224.0.0.1", "::", "fe80::1", "ff02::1", "fd00:ec2::254",
+     "100.100.100.200", "192.0.0.192", "::ffff:169.254.169.254", "192.0.2.1"],
+)  # fmt: skip
+def test_the_allow_list_lifts_only_loopback_and_private(answer: str) -> None:
+    """Issue 11: an allowed name or CIDR never reaches link-local, metadata, unspecified or multicast."""
+    everything = "::/0" if ":" in answer else "0.0.0.0/0"
+    guard = _guard("intranet.corp", everything, answers={"intranet.corp": [answer]})
+    with pytest.raises(BlockedTargetError, match="lifts only loopback and private"):
+        asyncio.run(guard.resolve("intranet.corp"))
+    with pytest.raises(BlockedTargetError):
+        asyncio.run(guard.resolve(answer))
+
+
+@pytest.mark.parametrize(
+    "answer", ["127.0.0.1", "10.1.2.3", "192.168.0.9", "fd12::1", "::ffff:10.0.0.1", "100.64.1.1"]
+)
+def test_the_allow_list_lifts_loopback_and_private(answer: str) -> None:
+    guard = _guard("intranet.corp", answers={"intranet.corp": [answer]})
+    assert asyncio.run(guard.resolve("intranet.corp")) == [answer]

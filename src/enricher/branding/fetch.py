@@ -8,8 +8,9 @@ Website URLs come from records anyone can edit, so fetching them is an SSRF risk
   *inside the connection step* (:class:`GuardedTransport`, an httpcore network backend), which then
   connects to the address it checked: DNS cannot answer differently between check and use. The URL
   keeps the host name, so the ``Host`` header, TLS SNI and certificate checks are on the name;
-* bodies are streamed with byte caps (HTML 5 MB, images 2 MB by default) and each fetch has one
-  overall deadline covering robots.txt, every hop and the body, not only each read;
+* bodies are streamed with byte caps (HTML 5 MB, images 2 MB by default), applied while a gzip or
+  deflate body is inflated (a compression bomb costs about the cap, not its inflated size), and each
+  fetch has one overall deadline covering robots.txt, every hop and the body, not only each read;
 * robots.txt is obeyed and cached per origin (:mod:`enricher.branding.robots`), an honest
   User-Agent is sent, and at most ``per_host`` requests run at once against one host.
 
@@ -25,6 +26,7 @@ import asyncio
 import codecs
 import ssl
 import time
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -205,6 +207,50 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         )
 
 
+ACCEPT_ENCODING = "gzip, deflate"
+"""What we ask for: only encodings :class:`_Inflater` inflates under a byte cap."""
+
+
+class _Inflater:
+    """Inflates a gzip or deflate body at most ``room`` bytes at a time, so a bomb stops at the cap.
+
+    httpx inflates each network chunk whole before anyone can count it: 64 KB of gzip that inflates
+    to 64 MB was 64 MB in memory before the cap saw it (200 MB bombs peaked at ~140 MB per fetch).
+    zlib's ``max_length`` bounds each step instead. Written here because httpx's decoders take no limit.
+    """
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+        # gzip: header and trailer checked; deflate: zlib-wrapped as the RFC says, raw as some servers send.
+        self._wbits = zlib.MAX_WBITS | 16 if encoding in ("gzip", "x-gzip") else zlib.MAX_WBITS
+        self._zlib = zlib.decompressobj(self._wbits)
+        self._started = False
+
+    @classmethod
+    def for_response(cls, content_encoding: str | None, url: str) -> _Inflater | None:
+        """The inflater a ``Content-Encoding`` asks for; None for identity; FetchError otherwise."""
+        codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
+        codings = [c for c in codings if c and c != "identity"]
+        if not codings:
+            return None
+        if len(codings) == 1 and codings[0] in ("gzip", "x-gzip", "deflate"):
+            return cls(codings[0])
+        raise FetchError(f"unsupported Content-Encoding {', '.join(codings)!r}", url=url)
+
+    def inflate(self, data: bytes, room: int) -> bytes:
+        """Up to ``room + 1`` inflated bytes of ``data`` (more than ``room`` means over the cap)."""
+        try:
+            out = self._zlib.decompress(data, room + 1)
+        except zlib.error:
+            if self._started or self._wbits != zlib.MAX_WBITS:
+                raise
+            self._wbits = -zlib.MAX_WBITS  # "deflate" sent without the zlib wrapper
+            self._zlib = zlib.decompressobj(self._wbits)
+            out = self._zlib.decompress(data, room + 1)
+        self._started = True
+        return out
+
+
 @dataclass
 class _HostSlots:
     """Per-host semaphores that disappear when unused, so memory stays flat over many hosts."""
@@ -269,7 +315,7 @@ class SafeFetcher:
             follow_redirects=False,
             trust_env=False,
             timeout=httpx.Timeout(min(timeout, 10.0)),
-            headers={"User-Agent": user_agent},
+            headers={"User-Agent": user_agent, "Accept-Encoding": ACCEPT_ENCODING},
         )
         self._slots = _HostSlots(per_host)
         self.robots = RobotsCache(self._fetch_robots, user_agent=user_agent, ttl=robots_ttl)
@@ -362,8 +408,14 @@ class SafeFetcher:
             host = target.host
             if self._pre_check:
                 await self.guard.resolve(host)
-            if robots and self.obey_robots and not await self.robots.allowed(str(target)):
-                raise RobotsDisallowedError("disallowed by robots.txt", url=str(target))
+            if robots and self.obey_robots:
+                rules = await self.robots.rules(str(target))
+                if not rules.allowed(str(target), self.robots.agent):
+                    if rules.parser is not None:
+                        why = "disallowed by robots.txt"
+                    else:  # none could be read (5xx, network failure): say which
+                        why = f"disallowed: {rules.reason}"
+                    raise RobotsDisallowedError(why, url=str(target))
             async with self._slots.slot(host):
                 request = self._client.build_request("GET", target, headers={"Accept": accept})
                 try:
@@ -420,26 +472,32 @@ class SafeFetcher:
 
     @staticmethod
     async def _read_capped(response: httpx.Response, max_bytes: int, url: str, *, truncate: bool) -> bytes:
-        """The body up to ``max_bytes``: over it, an error (or, with ``truncate``, the first bytes)."""
+        """The body up to ``max_bytes``: over it, an error (or, with ``truncate``, the first bytes).
+
+        A compressed body is inflated here, step by step under the cap (:class:`_Inflater`), never by
+        httpx: memory per fetch stays near ``max_bytes`` whatever the compression ratio.
+        """
         declared = response.headers.get("content-length")
         if not truncate and declared and declared.isdigit() and int(declared) > max_bytes:
             raise FetchTooLargeError(f"body of {int(declared)} bytes exceeds the cap of {max_bytes}", url=url)
-        chunks: list[bytes] = []
-        size = 0
+        inflater = _Inflater.for_response(response.headers.get("content-encoding"), url)
+        body = bytearray()
         try:
-            async for chunk in response.aiter_bytes():  # decoded: caps gzip bombs too
-                size += len(chunk)
-                if size > max_bytes:
+            async for raw in response.aiter_raw():
+                chunk = raw if inflater is None else inflater.inflate(raw, max_bytes - len(body))
+                if len(body) + len(chunk) > max_bytes:
                     if truncate:
-                        chunks.append(chunk[: max_bytes - (size - len(chunk))])
+                        body += chunk[: max_bytes - len(body)]
                         break
                     raise FetchTooLargeError(f"body exceeds the cap of {max_bytes} bytes", url=url)
-                chunks.append(chunk)
+                body += chunk
+        except zlib.error:
+            raise FetchError(f"corrupt {inflater.encoding if inflater else ''} body", url=url) from None
         except httpx.TimeoutException:
             raise FetchTimeoutError("network timeout while reading", url=url) from None
         except httpx.HTTPError as exc:
             raise FetchError(f"network error while reading ({type(exc).__name__})", url=url) from None
-        return b"".join(chunks)
+        return bytes(body)
 
     async def _fetch_robots(self, robots_url: str) -> tuple[int, bytes]:
         result = await self.fetch(

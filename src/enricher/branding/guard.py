@@ -7,10 +7,16 @@ address that was checked (see :mod:`enricher.branding.fetch`), so DNS cannot cha
 Only globally routable unicast addresses pass. Refused: loopback, private, link-local (169.254/16,
 the cloud metadata address), shared (100.64/10), multicast, reserved, documentation, benchmarking,
 unspecified, broadcast, and the IPv6 forms that carry an IPv4 address (IPv4-mapped, IPv4-compatible,
-NAT64, 6to4, Teredo) are judged by the IPv4 address they carry. ``allow`` names hosts (exact, or
-``.suffix`` / ``*.suffix`` for a domain and its subdomains) or CIDRs that may be reached anyway
-(tests, on-prem sites): a name is allowed only when the URL itself names it, so a redirect to a raw
-``127.0.0.1`` stays blocked although ``sites.test`` (which resolves there) is allowed.
+NAT64, 6to4, Teredo) are judged by the IPv4 address they carry.
+
+``allow`` names hosts (exact, or ``.suffix`` / ``*.suffix`` for a domain and its subdomains) or CIDRs
+that may be reached *although they are loopback or private* (tests, on-prem sites): allowing lifts
+only that refusal (loopback, RFC 1918 private, IPv6 unique-local, shared 100.64/10). Link-local,
+cloud metadata addresses (169.254.169.254, fd00:ec2::254, 100.100.100.200, 192.0.0.192),
+unspecified, multicast, broadcast, reserved and documentation addresses stay refused whatever the
+allow-list says, for an allowed name, an allowed CIDR and after a redirect alike. A name is allowed
+only when the URL itself names it, so a redirect to a raw ``127.0.0.1`` stays blocked although
+``sites.test`` (which resolves there) is allowed.
 """
 
 from __future__ import annotations
@@ -26,14 +32,21 @@ from enricher.errors import BlockedTargetError, FetchError
 __all__ = [
     "AddressGuard",
     "IPAddress",
+    "ResolveError",
     "Resolver",
     "blocked_reason",
+    "liftable",
     "system_resolver",
 ]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str], Awaitable[list[str]]]
 """An async callable host -> addresses (as strings); the seam tests use to fake DNS answers."""
+
+
+class ResolveError(FetchError):
+    """The host name has no address (DNS failure): the real reason, not robots.txt's or a network one."""
+
 
 _V4 = ipaddress.IPv4Network
 _V6 = ipaddress.IPv6Network
@@ -74,6 +87,26 @@ _V6_BLOCKS: tuple[tuple[_V6, str], ...] = (
 _NAT64 = _V6("64:ff9b::/96")
 _IPV4_COMPATIBLE = _V6("::/96")
 
+# Cloud metadata services that sit outside 169.254/16: AWS over IPv6, Alibaba, Oracle.
+_METADATA = {
+    ipaddress.ip_address("fd00:ec2::254"): "cloud metadata",
+    ipaddress.ip_address("100.100.100.200"): "cloud metadata",
+    ipaddress.ip_address("192.0.0.192"): "cloud metadata",
+}
+
+_LIFTABLE = ("loopback", "private", "unique-local", "shared (carrier-grade NAT)")
+"""The only refusals an allow-list entry lifts (matched at the start of a reason, after an IPv6 form's
+prefix such as "IPv4-mapped ")."""
+
+
+def liftable(reason: str) -> bool:
+    """True when an allow-list may lift this refusal: loopback and private networks, nothing else."""
+    if "metadata" in reason:
+        return False
+    for prefix in ("IPv4-mapped ", "NAT64 ", "6to4 "):
+        reason = reason.removeprefix(prefix)
+    return reason.startswith(_LIFTABLE)
+
 
 def _v4_reason(ip: ipaddress.IPv4Address) -> str | None:
     for net, reason in _V4_BLOCKS:
@@ -91,8 +124,11 @@ def blocked_reason(address: str | IPAddress) -> str | None:
     except ValueError:
         return "not an IP address"
     if isinstance(ip, ipaddress.IPv4Address):
-        return _v4_reason(ip)
+        return _METADATA.get(ip) or _v4_reason(ip)
     # IPv6 forms that carry an IPv4 address are judged by that address.
+    metadata = _METADATA.get(ip) or (_METADATA.get(ip.ipv4_mapped) if ip.ipv4_mapped else None)
+    if metadata:
+        return metadata
     if ip.ipv4_mapped is not None:
         inner = _v4_reason(ip.ipv4_mapped)
         return f"IPv4-mapped {inner}" if inner else None
@@ -118,7 +154,7 @@ async def system_resolver(host: str) -> list[str]:
     try:
         infos = await loop.getaddrinfo(host, None, type=socket.SOCK_STREAM)
     except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve host {host!r} ({exc.strerror})") from None
+        raise ResolveError(f"cannot resolve host {host!r} ({exc.strerror})") from None
     seen: dict[str, None] = {}
     for info in infos:
         seen.setdefault(str(info[4][0]), None)
@@ -166,14 +202,21 @@ class AddressGuard:
         name = host.lower().rstrip(".")
         return name in self._names or any(name.endswith(s) or name == s[1:] for s in self._suffixes)
 
-    def address_reason(self, address: str) -> str | None:
-        """Why ``address`` is refused (None: allowed), honouring allowed CIDRs."""
+    def address_reason(self, address: str, *, allowed_name: bool = False) -> str | None:
+        """Why ``address`` is refused (None: allowed). An allowed CIDR holding it, or ``allowed_name``
+        (the URL's host is on the allow-list), lifts a loopback/private refusal and no other."""
         ip = _literal_ip(address)
         if ip is None:
             return "not an IP address"
-        if any(ip.version == net.version and ip in net for net in self._networks):
+        reason = blocked_reason(ip)
+        if reason is None:
             return None
-        return blocked_reason(ip)
+        in_allowed_net = any(ip.version == net.version and ip in net for net in self._networks)
+        if (allowed_name or in_allowed_net) and liftable(reason):
+            return None
+        if allowed_name or in_allowed_net:
+            return f"{reason}; the allow-list lifts only loopback and private"
+        return reason
 
     async def resolve(self, host: str) -> list[str]:
         """The addresses to connect to for ``host``, every one checked; raises BlockedTargetError.
@@ -190,10 +233,9 @@ class AddressGuard:
                 raise BlockedTargetError(f"refused address {literal} ({reason})")
             return [str(literal)]
         addresses = await self._lookup(host)
-        if self.name_allowed(host):
-            return addresses
+        allowed_name = self.name_allowed(host)
         for address in addresses:
-            reason = self.address_reason(address)
+            reason = self.address_reason(address, allowed_name=allowed_name)
             if reason:
                 raise BlockedTargetError(f"host {host!r} resolves to refused address {address} ({reason})")
         return addresses
@@ -204,7 +246,7 @@ class AddressGuard:
         except FetchError:
             raise
         except (OSError, UnicodeError) as exc:
-            raise FetchError(f"cannot resolve host {host!r} ({exc})") from None
+            raise ResolveError(f"cannot resolve host {host!r} ({exc})") from None
         if not addresses:
-            raise FetchError(f"host {host!r} has no address")
+            raise ResolveError(f"cannot resolve host {host!r} (no address)")
         return addresses

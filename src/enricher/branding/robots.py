@@ -6,7 +6,8 @@ What the RFC asks of a crawler, and where it lives here:
 
 * 2xx: parse the file (the first 500 KiB at least; we read ``MAX_ROBOTS_BYTES``).
 * 4xx ("unavailable"): everything is allowed.
-* 5xx or a network failure ("unreachable"): everything is disallowed.
+* 5xx or a network failure ("unreachable"): everything is disallowed; the refusal names the reason.
+  A host that does not resolve, or that the guard refuses, is reported as such, not as robots.txt.
 * up to five redirects are followed (the fetcher does that, checking every hop).
 * cache for no more than 24 hours (``ttl``); concurrent asks for one origin fetch it once.
 """
@@ -22,6 +23,7 @@ from urllib.parse import urlsplit
 
 from protego import Protego
 
+from enricher.branding.guard import ResolveError
 from enricher.errors import BlockedTargetError
 
 __all__ = ["MAX_ROBOTS_BYTES", "RobotsCache", "RobotsRules", "product_token"]
@@ -108,8 +110,8 @@ class RobotsCache:
         self.fetches += 1
         try:
             status, body = await self._fetch(robots_url)
-        except (asyncio.CancelledError, BlockedTargetError):
-            raise  # a refused origin is refused, not "robots unreachable"
+        except (asyncio.CancelledError, BlockedTargetError, ResolveError):
+            raise  # a refused origin or a name with no address is that, not "robots.txt unreachable"
         except Exception as exc:  # unreachable: RFC 9309 says assume complete disallow
             return RobotsRules(None, False, f"robots.txt unreachable ({exc})")
         if 200 <= status < 300:
