@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     )
     fetch_host_rps: float = Field(default=1.0, gt=0, description="Fetches/s per host, all workers")
     match_chunk_size: int = Field(default=500, ge=1, description="Records scored per match-all chunk task")
+    dedupe_max_line_bytes: int = Field(
+        default=1024 * 1024, ge=1024, description="Longest JSONL input line read; longer ones are skipped"
+    )
+    dedupe_max_field_chars: int = Field(
+        default=10_000, ge=100, description="Longest value of a field matching reads; longer records skipped"
+    )
     match_merge_threshold: float = Field(
         default=0.99, gt=0, le=1, description="Match probability from which a pair is in the merge band"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -14,8 +15,16 @@ RECORDS = [
 ]
 
 
-def _dedupe(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
+def _limit_memory() -> None:
+    # 3 GiB of address space: an unbounded reader fails here instead of taking the machine down.
+    resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))
+
+
+def _dedupe(
+    *args: str, cwd: Path, stdin: bytes | None = None, limit_memory: bool = False, **settings: str
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICHER_")}
+    env.update(settings)
     return subprocess.run(
         [sys.executable, "-m", "enricher", "dedupe", *args],
         cwd=cwd,
@@ -24,6 +33,7 @@ def _dedupe(*args: str, cwd: Path, stdin: bytes | None = None) -> subprocess.Com
         capture_output=True,
         text=True,
         timeout=120,
+        preexec_fn=_limit_memory if limit_memory else None,
     )
 
 
@@ -88,3 +98,70 @@ def test_one_record_written_several_ways_is_a_duplicate_id(tmp_path: Path) -> No
     for number in (3, 4, 5):
         assert f"line {number}: duplicate id" in proc.stderr, proc.stderr
     assert [c["ids"] for c in json.loads((tmp_path / "out.json").read_text())["clusters"]] == [[1, 2]]
+
+
+def test_an_oversize_line_is_reported_and_skipped(tmp_path: Path) -> None:
+    """Issue 11: a per-line cap (ENRICHER_DEDUPE_MAX_LINE_BYTES); the other lines are matched."""
+    huge = dict(RECORDS[0], id=3, name="Acme " + "word " * 2000)
+    (tmp_path / "in.jsonl").write_bytes(_jsonl([RECORDS[0], huge, RECORDS[1]]))
+    proc = _dedupe(
+        "--input", "in.jsonl", "--output", "out.json", cwd=tmp_path, ENRICHER_DEDUPE_MAX_LINE_BYTES="4096"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "line 2: longer than 4096 bytes" in proc.stderr, proc.stderr
+    assert [c["ids"] for c in json.loads((tmp_path / "out.json").read_text())["clusters"]] == [[1, 2]]
+
+
+def test_an_oversize_field_is_reported_and_skipped(tmp_path: Path) -> None:
+    long_name = dict(RECORDS[0], id=3, name="Acme " + "x" * 300)
+    long_city = dict(RECORDS[0], id=4, addressCity="W" * 300)
+    notes = dict(RECORDS[0], id=5, notes="n" * 300)  # a field matching does not read is not capped
+    (tmp_path / "in.jsonl").write_bytes(_jsonl([RECORDS[0], long_name, long_city, notes, RECORDS[1]]))
+    proc = _dedupe(
+        "--input", "in.jsonl", "--output", "out.json", cwd=tmp_path, ENRICHER_DEDUPE_MAX_FIELD_CHARS="200"
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "line 2: field 'name' is longer than 200 characters" in proc.stderr, proc.stderr
+    assert "line 3: field 'addressCity' is longer than 200 characters" in proc.stderr, proc.stderr
+    assert "line 4" not in proc.stderr
+    ids = {i for c in json.loads((tmp_path / "out.json").read_text())["clusters"] for i in c["ids"]}
+    assert ids == {1, 2, 5}
+
+
+def test_the_caps_are_generous_by_default(tmp_path: Path) -> None:
+    # A long but real record (a 2,000-character name, a 100 KB line) is read as usual.
+    long = dict(RECORDS[1], name="ACME " + "Handel " * 280, notes="n" * 100_000)
+    (tmp_path / "in.jsonl").write_bytes(_jsonl([RECORDS[0], long]))
+    proc = _dedupe("--input", "in.jsonl", "--output", "out.json", cwd=tmp_path)
+    assert proc.returncode == 0 and "skipped" not in proc.stderr, proc.stderr
+
+
+def test_endless_input_without_newlines_stops_with_one_line(tmp_path: Path) -> None:
+    """``--input /dev/zero`` used to grow without bound; now the first line hits the cap and is binary."""
+    proc = _dedupe("--input", "/dev/zero", "--output", "out.json", cwd=tmp_path, limit_memory=True)
+    assert proc.returncode != 0
+    assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr[-2000:]
+    assert "/dev/zero" in proc.stderr and "binary" in proc.stderr
+    assert not (tmp_path / "out.json").exists()
+
+
+def test_a_missing_output_folder_is_an_error_naming_it(tmp_path: Path) -> None:
+    """Issue 11: --output in a folder that does not exist is refused, not created (README says so)."""
+    (tmp_path / "in.jsonl").write_bytes(_jsonl(RECORDS))
+    proc = _dedupe(
+        "--input", "in.jsonl", "--output", str(tmp_path / "nonexistent" / "x" / "out.json"), cwd=tmp_path
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"folder {tmp_path / 'nonexistent' / 'x'} does not exist" in lines[0], (
+        proc.stderr
+    )
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_the_default_output_folder_is_created(tmp_path: Path) -> None:
+    # Without --output the result goes to $ENRICHER_OUT_DIR/dedupe.json, out/ made as the other commands do.
+    (tmp_path / "in.jsonl").write_bytes(_jsonl(RECORDS))
+    proc = _dedupe("--input", "in.jsonl", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "dedupe.json").is_file()

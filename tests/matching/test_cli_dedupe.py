@@ -27,6 +27,7 @@ def write_jsonl(path: Path, lines: list[str]) -> Path:
 def test_contract_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r, ensure_ascii=False) for r in REGISTER])
     out = tmp_path / "sub" / "out.json"
+    out.parent.mkdir()  # --output goes into an existing folder (issue 11)
     assert main(["dedupe", "--input", str(source), "--output", str(out)]) == 0
     data = json.loads(out.read_text())
     assert {"candidates", "clusters"} <= set(data) <= {"candidates", "clusters", "questions", "notes"}

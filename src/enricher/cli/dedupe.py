@@ -12,7 +12,7 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import orjson
 from rich.console import Console
@@ -20,6 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from enricher.config import Settings, load_settings
 from enricher.errors import EnricherError
+from enricher.flowtly.models import Counterparty
 from enricher.ids import IdError, RecordId, canonical_id
 from enricher.matching import LabelError, MatchResult, match
 from enricher.matching.engine import no_gc
@@ -36,26 +37,47 @@ class InputError(EnricherError):
 _BOM = b"\xef\xbb\xbf"
 
 
+MAX_LINE_BYTES = 1024 * 1024
+MAX_FIELD_CHARS = 10_000
+"""Defaults of ``ENRICHER_DEDUPE_MAX_LINE_BYTES`` and ``ENRICHER_DEDUPE_MAX_FIELD_CHARS``: far beyond
+any real counterparty, and they keep one hostile line from costing seconds and gigabytes."""
+
+_MATCHED_FIELDS = (frozenset(Counterparty.model_fields) - {"iri"}) | {"@id", "phone", "website"}
+"""The fields matching reads (the API's names, plus the aliases it accepts): the field cap applies to
+these; others are carried along unread and are bounded by the line cap."""
+
+
 def read_jsonl(
-    path: Path, problems: list[str], advance: Callable[[int], None] | None = None
+    path: Path,
+    problems: list[str],
+    advance: Callable[[int], None] | None = None,
+    *,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Iterator[dict[str, Any]]:
     """Yield one record per good line; append "line N: why" to ``problems`` for each bad line.
 
-    A good line is a JSON object with an ``id`` the API could read (:func:`enricher.ids.canonical_id`),
-    not seen before: ``1``, ``"1"``, ``" 1 "`` and ``"/counterparties/1"`` are one record. Ids are
-    echoed in the output as given.
+    A good line is at most ``max_line_bytes`` long, a JSON object whose fields that matching reads are
+    at most ``max_field_chars`` characters, with an ``id`` the API could read
+    (:func:`enricher.ids.canonical_id`), not seen before: ``1``, ``"1"``, ``" 1 "`` and
+    ``"/counterparties/1"`` are one record. Ids are echoed in the output as given.
     """
-    for _, record in _checked_lines(path, problems, advance):
+    for _, record in _checked_lines(path, problems, advance, max_line_bytes, max_field_chars):
         yield record
 
 
 def read_jsonl_lines(
-    path: Path, problems: list[str], advance: Callable[[int], None] | None = None
+    path: Path,
+    problems: list[str],
+    advance: Callable[[int], None] | None = None,
+    *,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Iterator[bytes]:
     """The good lines of :func:`read_jsonl` as they are (bytes): ``match`` parses them again in its
     normalising workers, which costs less than pickling each parsed dict over to them (1M records:
     ~3 s of the parent's time)."""
-    for line, _ in _checked_lines(path, problems, advance):
+    for line, _ in _checked_lines(path, problems, advance, max_line_bytes, max_field_chars):
         yield line
 
 
@@ -63,8 +85,38 @@ PROGRESS_BYTES = 1 << 20
 """Report reading progress every MiB, not every line (a progress update costs ~1 µs)."""
 
 
+def _bounded_lines(handle: BinaryIO, path: Path, cap: int) -> Iterator[tuple[bytes | None, int]]:
+    """(line, bytes read) per line; the line is None when longer than ``cap``.
+
+    An over-long line is read past in 64 KiB steps, never held whole, so memory stays bounded on any
+    input (``/dev/zero`` used to grow without limit). One holding a NUL byte is binary data, not JSON
+    lines: the file is unreadable (InputError) rather than skipped to an end that may never come.
+    """
+    number = 0
+    while raw := handle.readline(cap + 1):
+        number += 1
+        if raw.endswith(b"\n") or len(raw) <= cap:
+            yield raw, len(raw)
+            continue
+        size = len(raw)
+        while True:
+            if b"\0" in raw:
+                raise InputError(f"cannot read {path}: binary data (a NUL byte on line {number})")
+            if raw.endswith(b"\n"):
+                break
+            raw = handle.readline(1 << 16)
+            if not raw:
+                break
+            size += len(raw)
+        yield None, size
+
+
 def _checked_lines(
-    path: Path, problems: list[str], advance: Callable[[int], None] | None
+    path: Path,
+    problems: list[str],
+    advance: Callable[[int], None] | None,
+    max_line_bytes: int = MAX_LINE_BYTES,
+    max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Iterator[tuple[bytes, dict[str, Any]]]:
     try:
         handle = path.open("rb")
@@ -73,12 +125,17 @@ def _checked_lines(
     seen: set[RecordId] = set()
     unreported = 0
     with handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, (raw, size) in enumerate(_bounded_lines(handle, path, max_line_bytes), start=1):
             if advance is not None:
-                unreported += len(raw)
+                unreported += size
                 if unreported >= PROGRESS_BYTES:
                     advance(unreported)
                     unreported = 0
+            if raw is None:
+                problems.append(
+                    f"line {number}: longer than {max_line_bytes} bytes (ENRICHER_DEDUPE_MAX_LINE_BYTES)"
+                )
+                continue
             if number == 1 and raw.startswith(_BOM):
                 raw = raw[len(_BOM) :]  # a UTF-8 BOM (spreadsheet exports): not part of the first record
             if not raw.strip():
@@ -90,6 +147,13 @@ def _checked_lines(
                 continue
             if not isinstance(record, dict):
                 problems.append(f"line {number}: not a JSON object")
+                continue
+            too_long = _long_field(record, max_field_chars)
+            if too_long is not None:
+                problems.append(
+                    f"line {number}: field {too_long!r} is longer than {max_field_chars} characters "
+                    "(ENRICHER_DEDUPE_MAX_FIELD_CHARS)"
+                )
                 continue
             try:
                 key = canonical_id(record.get("id"))
@@ -105,9 +169,19 @@ def _checked_lines(
         advance(unreported)
 
 
+def _long_field(record: dict[str, Any], limit: int) -> str | None:
+    """The first field matching reads whose value is longer than ``limit`` characters, if any."""
+    for key, value in record.items():
+        if key not in _MATCHED_FIELDS or value is None or isinstance(value, bool | int | float):
+            continue
+        # Matching reads a non-string value as its str() (a list of names, a nested object).
+        if len(value if isinstance(value, str) else str(value)) > limit:
+            return key
+    return None
+
+
 def write_output(result: MatchResult, path: Path) -> None:
-    """Write the contract JSON atomically (a reader never sees half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write the contract JSON atomically (a reader never sees half a file) into an existing folder."""
     fd, tmp = tempfile.mkstemp(prefix=".dedupe-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
@@ -179,7 +253,13 @@ def _from_file(path: Path, problems: list[str], settings: Settings, labels: list
     with _progress() as progress:
         task = progress.add_task("reading", total=size)
         result = match(
-            read_jsonl_lines(path, problems, lambda n: progress.advance(task, n)),
+            read_jsonl_lines(
+                path,
+                problems,
+                lambda n: progress.advance(task, n),
+                max_line_bytes=settings.dedupe_max_line_bytes,
+                max_field_chars=settings.dedupe_max_field_chars,
+            ),
             labels=labels,
             merge_threshold=settings.match_merge_threshold,
             review_threshold=settings.match_review_threshold,
@@ -213,9 +293,27 @@ def run(args: argparse.Namespace) -> int:
         return _run(args)
 
 
+def _output_path(args: argparse.Namespace, settings: Settings) -> Path:
+    """Where to write: ``--output`` must be in an existing folder (a typo must not make a tree of
+    folders); the default ``$ENRICHER_OUT_DIR/dedupe.json`` gets its folder, as other commands do."""
+    if not args.output:
+        output = settings.out_dir / "dedupe.json"
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise InputError(f"cannot write {output}: {exc.strerror or exc}") from None
+        return output
+    output = Path(args.output)
+    if not output.parent.is_dir():
+        what = "is not a folder" if output.parent.exists() else "does not exist"
+        raise InputError(f"cannot write {output}: folder {output.parent} {what} (create it first)")
+    return output
+
+
 def _run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     settings = load_settings()
+    output = _output_path(args, settings)  # before the work: a bad path fails at once
     labels = read_labels(Path(args.labels), problems) if args.labels else []
     try:
         if args.input is not None:
@@ -225,7 +323,6 @@ def _run(args: argparse.Namespace) -> int:
     except LabelError as exc:
         print(f"enricher dedupe: {exc}", file=sys.stderr)
         return 2
-    output = Path(args.output) if args.output else settings.out_dir / "dedupe.json"
     problems.extend(result.stats.get("skipped", []))
     for problem in problems[:50]:
         print(f"enricher dedupe: skipped {problem}", file=sys.stderr)
@@ -261,7 +358,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--output",
         metavar="OUT.json",
-        help="where to write the result (default: $ENRICHER_OUT_DIR/dedupe.json, out/dedupe.json)",
+        help="where to write the result, in an existing folder (default: $ENRICHER_OUT_DIR/dedupe.json, "
+        "out/dedupe.json, its folder created)",
     )
     parser.add_argument(
         "--labels",
