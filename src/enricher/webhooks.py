@@ -61,7 +61,8 @@ from starlette.routing import Route
 
 from enricher.config import Settings
 from enricher.errors import ConfigError, EnricherError, StateError
-from enricher.flowtly.models import RecordId, iri_to_id
+from enricher.flowtly.models import RecordId
+from enricher.ids import IdError, canonical_id
 from enricher.state._redis import Keys, async_redis
 from enricher.state.inbox import WebhookInbox
 
@@ -220,13 +221,15 @@ def _record_id(item: Any, depth: int = 0) -> RecordId:
         if match and match.group("col") not in _RESOURCES:
             raise PayloadError(f"IRI of a {match.group('col')!r}, not a counterparty")
         try:
-            value = iri_to_id(text)
-        except TypeError:
-            value = None
-        if isinstance(value, int) and value > 0:
+            value = canonical_id(text)  # read as the client reads it: "001" is 1, "-5" is -5
+        except IdError:
+            raise PayloadError("unreadable counterparty id") from None
+        if isinstance(value, int):
+            if value <= 0:
+                raise PayloadError("a counterparty id must be positive")
             return value
-        if isinstance(value, str) and _ID_TEXT.match(value):
-            return int(value) if value.isdigit() else value
+        if _ID_TEXT.match(value):
+            return value
     raise PayloadError("unreadable counterparty id")
 
 
