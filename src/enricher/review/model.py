@@ -148,9 +148,9 @@ def build_report_data(
     candidates = list(contract.get("candidates") or [])
     clusters = list(contract.get("clusters") or [])
     # The engine's questions (the pairs whose answers teach it most), by pair, numbered from 1.
-    question_of: dict[tuple[tuple[bool, str], ...], int] = {}
+    question_of: dict[frozenset[RecordId], int] = {}
     for number, q in enumerate(contract.get("questions") or [], start=1):
-        question_of.setdefault(tuple(sorted((_id_key(q["a"]), _id_key(q["b"])))), number)
+        question_of.setdefault(frozenset((_id_key(q["a"]), _id_key(q["b"]))), number)
 
     def pair_entry(cand: Mapping[str, Any], survivor_default: RecordId) -> dict[str, Any]:
         evidence = [
@@ -172,7 +172,7 @@ def build_report_data(
         }
         if cand.get("note"):
             entry["nt"] = texts(str(cand["note"]))  # why the band (matching's note), shown above the evidence
-        question = question_of.get(tuple(sorted((_id_key(cand["a"]), _id_key(cand["b"])))))
+        question = question_of.get(frozenset((_id_key(cand["a"]), _id_key(cand["b"]))))
         if question is not None:
             entry["qn"] = question
         return entry
