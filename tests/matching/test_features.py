@@ -118,6 +118,8 @@ def test_phone_levels(a: str, b: str | None, expected: str) -> None:
         ("128 fremont st.", "128 e. fremont st.", "equal"),
         ("128 fremont st.", "128 las vegas blvd.", "different"),
         ("10 fremont st.", "128 fremont st.", "same-street"),
+        ("4216 W. 19th St.", "4217 W. 18Th St.", "different"),  # numbered streets: 19th is not 18th
+        ("4216 W. 19th St.", "4216 w 19 street", "equal"),
         ("1 Main St", "99 Oak Ave", "different"),
     ],
 )

@@ -249,6 +249,7 @@ _CODED = (
     "domain",
     "phone",
     "house",
+    "street",
     "postcode",
     "city",
     "country",
@@ -295,6 +296,14 @@ class Table:
         numbers: dict[str, int] = {}
         self.codes["name_numbers"] = np.fromiter(
             (numbers.setdefault(n, len(numbers)) if (n := name_numbers(r.core)) else -1 for r in records),
+            dtype=np.int64,
+            count=len(records),
+        )
+        self.codes["street_numbers"] = np.fromiter(
+            (
+                numbers.setdefault(n, len(numbers)) if r.street and (n := name_numbers(r.street)) else -1
+                for r in records
+            ),
             dtype=np.int64,
             count=len(records),
         )
