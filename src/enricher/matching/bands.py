@@ -169,7 +169,8 @@ def merge_reason_text(code: int, levels: Sequence[int], features: Sequence[Featu
 def rare_names(table: Table, left: IntArray, right: IntArray) -> npt.NDArray[np.bool_]:
     """Per pair: whether both names are distinctive (see :data:`RARE_NAME_USES`); the pair's name
     level says whether they are the same."""
-    ids, _, distinctive = table.name_words()
+    words = table.name_words()
+    ids, distinctive = words.ids, words.distinctive
     rare_word = ((ids >= 0) & distinctive[np.maximum(ids, 0)]).any(axis=1)
     uses = table.frequency("core")
     rare = rare_word & (uses > 0) & (uses <= RARE_NAME_USES)

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
-from enricher.matching.records import Prepared
+from enricher.matching.records import NameWords, Prepared
 
 __all__ = ["DEFAULT_CAP", "DEFAULT_WINDOW", "block_keys", "candidate_pairs", "token_counts"]
 
@@ -76,6 +76,12 @@ def _initials(core: str) -> str | None:
 
 def block_keys(record: Prepared, counts: Counter[str] | dict[str, int]) -> list[str]:
     """The blocking keys of one record; the first character names the kind of key."""
+    return ["n" + token for token in _rare_tokens(record, counts, RARE_TOKENS)] + static_keys(record)
+
+
+def static_keys(record: Prepared) -> list[str]:
+    """The keys that depend on this record alone (all but the rare name words, which depend on the
+    register): computed where the record is normalised, in the worker processes."""
     keys: list[str] = []
     if record.tin and len(record.tin) >= 5:
         keys.append("t" + record.tin)
@@ -84,8 +90,6 @@ def block_keys(record: Prepared, counts: Counter[str] | dict[str, int]) -> list[
     if record.phone:
         keys.append("p" + record.phone)
         keys.append("l" + record.phone[-7:])
-    for token in _rare_tokens(record, counts, RARE_TOKENS):
-        keys.append("n" + token)
     initials = _initials(record.core)
     if initials:
         keys.append("n" + initials)
@@ -112,6 +116,44 @@ def block_keys(record: Prepared, counts: Counter[str] | dict[str, int]) -> list[
         # (a corner building, an abbreviation); a large block of it only meets alike names.
         keys.append(f"h{record.house}|{record.postcode or record.city or record.country or ''}")
     return keys
+
+
+KIND_MASK = 0xFF
+
+
+def key_code(text: str) -> int:
+    """A key as one int64: its hash with the lowest byte replaced by the kind (the key's first letter).
+    Python's string hash is the same in the processes a run forks; it is never stored."""
+    return (hash(text) & ~KIND_MASK) | ord(text[0])
+
+
+def static_key_codes(records: Sequence[Prepared]) -> tuple[IntArray, IntArray]:
+    """(record position, key code) of every static key of every record, as two arrays."""
+    owners: list[int] = []
+    codes: list[int] = []
+    for position, record in enumerate(records):
+        for text in set(static_keys(record)):
+            owners.append(position)
+            codes.append(key_code(text))
+    return np.asarray(owners, dtype=np.int64), np.asarray(codes, dtype=np.int64)
+
+
+def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
+    """Every record's rare-word keys at once: :func:`_rare_tokens`' choice (the rarest words someone
+    else shares, then the longest), by numpy on the word ids."""
+    ids = words.ids
+    valid = ids >= 0
+    safe = np.maximum(ids, 0)
+    count = words.uses[safe]
+    length = np.asarray([len(w) for w in words.words] + [0], dtype=np.float64)[safe]
+    # Sort key per word: words no one else has last, then rarer first, then longer first.
+    score = np.where(count < 2, 1e12, 0.0) + count * 1e4 - np.minimum(length, 9999) + np.where(valid, 0, 1e15)
+    chosen = np.argsort(score, axis=1, kind="stable")[:, :RARE_TOKENS]
+    rows = np.repeat(np.arange(len(ids)), chosen.shape[1])
+    picked = ids[rows, chosen.ravel()]
+    keep = picked >= 0
+    word_code = np.asarray([key_code("n" + w) for w in words.words], dtype=np.int64)
+    return rows[keep].astype(np.int64), word_code[picked[keep]]
 
 
 def sorted_unique(values: IntArray) -> IntArray:
@@ -163,6 +205,7 @@ def _name_filtered(
     rights: list[IntArray] = []
     spent = 0
     skipped = 0
+    spaceless: npt.NDArray[np.object_] | None = None
     for k in np.argsort(sizes, kind="stable"):
         size, start = int(sizes[k]), int(starts[k])
         if size > PREFILTER_MAX or spent + size * size > budget:
@@ -170,9 +213,13 @@ def _name_filtered(
             continue
         spent += size * size
         members = owner[start : start + size]
-        names = [records[int(m)].core.replace(" ", "") for m in members]
+        if spaceless is None:
+            spaceless = np.asarray([r.core.replace(" ", "") for r in records], dtype=object)
+        names = spaceless[members]
+        # Threads only pay for a big block: starting them costs more than a small block's cells.
+        threads = -1 if size * size > 250_000 else 1
         alike = process.cdist(
-            names, names, scorer=fuzz.ratio, score_cutoff=NAME_ALIKE, dtype=np.uint8, workers=-1
+            names, names, scorer=fuzz.ratio, score_cutoff=NAME_ALIKE, dtype=np.uint8, workers=threads
         )
         np.fill_diagonal(alike, 0)
         # Each name keeps its most alike few (the heavier profile first among equals: it stands for
@@ -194,28 +241,38 @@ def candidate_pairs(
     cap: int = DEFAULT_CAP,
     window: int = DEFAULT_WINDOW,
     weights: IntArray | None = None,
+    static: tuple[IntArray, IntArray] | None = None,
+    words: NameWords | None = None,
 ) -> tuple[IntArray, IntArray, dict[str, int]]:
     """Unique pairs (left < right, as record positions) that share a block, and blocking statistics.
 
-    ``weights`` says how many records each one stands for (profiles: see :mod:`.profiles`).
+    ``weights`` says how many records each one stands for (profiles: see :mod:`.profiles`);
+    ``static`` are the records' static keys when the normalising workers computed them already;
+    ``words`` the records' name words (``Table.name_words``), from which the rare-word keys are chosen
+    for all records at once.
 
     Blocks of at most ``cap`` records compare all their pairs; so do identifier blocks (tax id, domain,
     phone, street address) of up to ``IDENTIFIER_CAP`` records, since a shared identifier is a reason to
     look whatever the names say. Larger blocks compare each record with its ``window`` nearest names and
     every pair whose names are alike (see :func:`_name_filtered`).
     """
-    counts = counts if counts is not None else token_counts(records)
-    owners: list[int] = []
-    hashes: list[int] = []
-    kinds: list[int] = []
-    for position, record in enumerate(records):
-        for text in set(block_keys(record, counts)):
-            owners.append(position)
-            hashes.append(hash(text))
-            kinds.append(ord(text[0]))
-    owner = np.asarray(owners, dtype=np.int64)
-    key = np.asarray(hashes, dtype=np.int64)
-    kind = np.asarray(kinds, dtype=np.int64)
+    static_owner, static_code = static if static is not None else static_key_codes(records)
+    if words is not None:
+        rare_owner, rare_code = rare_word_codes(words)
+    else:
+        counts = counts if counts is not None else token_counts(records)
+        owners: list[int] = []
+        codes: list[int] = []
+        for position, record in enumerate(records):
+            for token in _rare_tokens(record, counts, RARE_TOKENS):
+                owners.append(position)
+                codes.append(key_code("n" + token))
+        rare_owner, rare_code = np.asarray(owners, dtype=np.int64), np.asarray(codes, dtype=np.int64)
+    owner = np.concatenate((static_owner, rare_owner))
+    key = np.concatenate((static_code, rare_code))
+    # (An initials key may repeat a rare-word key of the same record: the pair it would make with
+    # itself is dropped below, like every pair of a record with itself.)
+    kind = key & KIND_MASK
     # Inside a block, order by name so that the sorted-neighbourhood windows meet similar names.
     names = np.asarray([r.sorted_core[:24] for r in records], dtype=str)  # fixed-width: C-speed sort
     name_rank = np.empty(len(records), dtype=np.int64)

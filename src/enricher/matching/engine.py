@@ -28,7 +28,7 @@ from enricher.matching.bands import (
     merge_reasons,
     rare_names,
 )
-from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
+from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs, static_key_codes
 from enricher.matching.cluster import Link, build_clusters
 from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
 from enricher.matching.features import FEATURES, NULL, Feature
@@ -132,9 +132,21 @@ class Scorer:
         ]
 
 
-def _prepare_chunk(chunk: list[RawRecord]) -> list[Prepared | str]:
-    """Normalise a chunk; a record that cannot be used becomes its error message."""
-    return prepare_many(chunk)
+Chunk = tuple[list[Prepared | str], IntArray, IntArray]
+"""Prepared records (or error messages) of a chunk, and their static blocking keys: (index in the
+chunk, key code)."""
+
+
+def _prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
+    """Normalise a chunk; a record that cannot be used becomes its error message. With ``keys``, also
+    the static blocking keys (in the worker, where they cost no time of the process that waits)."""
+    items = prepare_many(chunk)
+    if not keys:
+        empty = np.zeros(0, dtype=np.int64)
+        return items, empty, empty
+    good = [k for k, item in enumerate(items) if not isinstance(item, str)]
+    owner, code = static_key_codes([items[k] for k in good])  # type: ignore[misc]
+    return items, np.asarray(good, dtype=np.int64)[owner] if len(owner) else owner, code
 
 
 def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -157,7 +169,7 @@ def default_workers() -> int:
     return max(1, min(4, available))
 
 
-def _prepared_chunks(records: Iterable[RawRecord], workers: int) -> Iterator[list[Prepared | str]]:
+def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = False) -> Iterator[Chunk]:
     """Chunks of prepared records in input order; large inputs are normalised by ``workers`` processes.
 
     The pool only starts once a second chunk exists (small inputs pay nothing), keeps a bounded number
@@ -175,17 +187,17 @@ def _prepared_chunks(records: Iterable[RawRecord], workers: int) -> Iterator[lis
         and not multiprocessing.current_process().daemon  # e.g. inside a Celery prefork worker
     )
     if second is None or not parallel:
-        yield _prepare_chunk(first)
+        yield _prepare_chunk(first, keys)
         if second is not None:
-            yield _prepare_chunk(second)
+            yield _prepare_chunk(second, keys)
             for chunk in chunks:
-                yield _prepare_chunk(chunk)
+                yield _prepare_chunk(chunk, keys)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[list[Prepared | str]]] = deque()
+        pending: deque[Future[Chunk]] = deque()
         for chunk in itertools.chain((first, second), chunks):
-            pending.append(pool.submit(_prepare_chunk, chunk))
+            pending.append(pool.submit(_prepare_chunk, chunk, keys))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -199,12 +211,29 @@ def prepare_all(
     workers: int | None = None,
 ) -> tuple[list[Prepared], list[str]]:
     """Normalise every record; records without id or with a repeated id are skipped and reported."""
+    prepared, problems, _ = prepare_keyed(records, progress, workers=workers, keys=False)
+    return prepared, problems
+
+
+def prepare_keyed(
+    records: Iterable[RawRecord],
+    progress: Callable[[int], None] | None = None,
+    *,
+    workers: int | None = None,
+    keys: bool = True,
+) -> tuple[list[Prepared], list[str], tuple[IntArray, IntArray]]:
+    """:func:`prepare_all`, and every kept record's static blocking keys as (position, key code)."""
     prepared: list[Prepared] = []
     problems: list[str] = []
     seen: set[RecordId] = set()
+    owners: list[IntArray] = []
+    codes: list[IntArray] = []
     position = 0
-    for chunk in _prepared_chunks(records, default_workers() if workers is None else workers):
-        for item in chunk:
+    for items, owner, code in _prepared_chunks(
+        records, default_workers() if workers is None else workers, keys
+    ):
+        kept = np.full(len(items), -1, dtype=np.int64)
+        for k, item in enumerate(items):
             position += 1
             if isinstance(item, str):
                 problems.append(f"record {position}: {item}")
@@ -212,10 +241,20 @@ def prepare_all(
                 problems.append(f"record {position}: duplicate id {item.id!r}, skipped")
             else:
                 seen.add(item.id)
+                kept[k] = len(prepared)
                 prepared.append(item)
+        if len(owner):
+            mapped = kept[owner]
+            owners.append(mapped[mapped >= 0])
+            codes.append(code[mapped >= 0])
         if progress is not None:
-            progress(len(chunk))
-    return prepared, problems
+            progress(len(items))
+    empty = np.zeros(0, dtype=np.int64)
+    return (
+        prepared,
+        problems,
+        (np.concatenate(owners) if owners else empty, np.concatenate(codes) if codes else empty),
+    )
 
 
 @contextlib.contextmanager
@@ -304,7 +343,7 @@ def _match(
         timings[name] = round(now - clock, 3)
         clock = now
 
-    prepared, problems = prepare_all(records, progress)
+    prepared, problems, (key_owner, key_code) = prepare_keyed(records, progress)
     lap("normalise")
     decided = [(a, b, j is Judgement.APPROVED) for a, b, j in (decisions.pairs() if decisions else ())]
     # A label names records as its writer spelt the ids: 7 and "7" are the record the input calls 7.
@@ -318,7 +357,15 @@ def _match(
     profiles = build_profiles(prepared, keep_apart=apart)
     nodes = profiles.representatives
     table = Table(nodes)
-    left, right, block_stats = candidate_pairs(nodes, cap=cap, window=window, weights=profiles.sizes)
+    # The workers' static keys, of the records that stand for their profile, owned by the profile.
+    first = np.asarray([m[0] for m in profiles.members], dtype=np.int64)
+    stands = np.zeros(len(prepared), dtype=bool)
+    stands[first] = True
+    mine = stands[key_owner]
+    static = (profiles.of_record[key_owner[mine]], key_code[mine])
+    left, right, block_stats = candidate_pairs(
+        nodes, cap=cap, window=window, weights=profiles.sizes, static=static, words=table.name_words()
+    )
     # A profile that stands for several records also pairs with itself: its records are identical.
     alone = np.flatnonzero((profiles.sizes > 1) & has_keys(nodes)).astype(np.int64)
     # Answered pairs are always compared: the model learns from them, and blocking may have missed them.

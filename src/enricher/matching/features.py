@@ -160,7 +160,8 @@ def word_overlap(table: Table, left: IntArray, right: IntArray) -> WordOverlap:
     ("child development", or an organisation's prefix that many records carry). Words weigh by their
     rarity in the register (idf), so a shared "chicago" or "center" counts for little.
     """
-    ids, information, distinctive = table.name_words()
+    words = table.name_words()
+    ids, information, distinctive = words.ids, words.information, words.distinctive
     out = WordOverlap(*(np.zeros(len(left), dtype=bool) for _ in range(4)))
     step = 100_000
     for start in range(0, len(left), step):

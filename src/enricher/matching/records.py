@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +30,7 @@ from enricher.matching.normalize import (
     split_legal_form,
 )
 
-__all__ = ["Prepared", "RawRecord", "Table", "prepare", "prepare_many"]
+__all__ = ["NameWords", "Prepared", "RawRecord", "Table", "prepare", "prepare_many"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -274,7 +274,7 @@ class Table:
         self.size = len(records)
         self._words = words
         self._population = population
-        self._name_words: tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]] | None = None
+        self._name_words: NameWords | None = None
         self.codes: dict[str, IntArray] = {}
         self._text: dict[str, npt.NDArray[np.object_]] = {}
         self.vocab: dict[str, dict[str, int]] = {}
@@ -340,10 +340,8 @@ class Table:
             self._text[name] = cached
         return cached
 
-    def name_words(self) -> tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-        """Per record, its core name's words as ids (-1 pads to :data:`NAME_WORDS` columns), each
-        word's information (idf: rare words weigh more) and whether it is distinctive (carried by at
-        most 1% of the register's identities). Built once, on first use."""
+    def name_words(self) -> NameWords:
+        """The records' name words (see :class:`NameWords`), built once, on first use."""
         if self._name_words is None:
             self._name_words = _name_words(self.records, self._words, self._population)
         return self._name_words
@@ -385,9 +383,23 @@ def word_counts(records: Sequence[Prepared]) -> dict[str, int]:
     return counts
 
 
-def _name_words(
-    records: Sequence[Prepared], words: Mapping[str, int] | None, population: int
-) -> tuple[IntArray, npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+class NameWords(NamedTuple):
+    """The register's name words: per record its words as ids, per word what it says."""
+
+    ids: IntArray
+    """Per record, its core name's words as ids, padded with -1 to :data:`NAME_WORDS` columns (the
+    rarest words when a name has more)."""
+    words: list[str]
+    """The word of each id."""
+    uses: npt.NDArray[np.float64]
+    """How many records (identities) carry each word (one spare entry past the last id)."""
+    information: npt.NDArray[np.float64]
+    """Each word's information: idf, rare words weigh more."""
+    distinctive: npt.NDArray[np.bool_]
+    """Whether a word is carried by at most :data:`DISTINCTIVE_SHARE` of the register."""
+
+
+def _name_words(records: Sequence[Prepared], words: Mapping[str, int] | None, population: int) -> NameWords:
     counts = words if words is not None else word_counts(records)
     total = population or len(records)
     vocab: dict[str, int] = {}
@@ -402,4 +414,4 @@ def _name_words(
     frequency = np.asarray([max(counts.get(t, 1), 1) for t in vocab] + [total + 1.0], dtype=np.float64)
     information = np.log((total + 1.0) / (frequency + 0.5))
     distinctive = (frequency <= max(2.0, DISTINCTIVE_SHARE * total)) & (frequency < total)
-    return ids, information, distinctive
+    return NameWords(ids, list(vocab), frequency, information, distinctive)
