@@ -317,3 +317,28 @@ def test_different_companies_do_not_share_a_domain_page_or_mailbox() -> None:
     assert all(len(entities) == 1 for entities in owners.values())
     shared_names = sum(len(e) for e in names.values() if len(e) > 1)
     assert shared_names < companies * 0.1  # namesakes exist (siblings, sole traders) but are few
+
+
+def test_near_names_are_other_companies_one_letter_away() -> None:
+    from rapidfuzz.distance import Levenshtein
+
+    from enricher.matching.normalize import split_legal_form
+    from enricher.sample import iter_sample
+
+    items = list(iter_sample(3000, seed=5, near_names=0.3))
+    near = [i for i in items if i.kind == "near"]
+    assert len(near) > 300
+    by_entity: dict[str, list[object]] = {}
+    for item in items:
+        by_entity.setdefault(item.entity, []).append(item)
+    originals = [i for i in items if i.kind == "original"]
+    cores = {split_legal_form(i.record["name"]).core for i in originals}
+    close = 0
+    for item in near:
+        assert len(by_entity[item.entity]) == 1  # a company of its own, never a duplicate
+        core = split_legal_form(item.record["name"]).core
+        if core not in cores and any(Levenshtein.distance(core, other) == 1 for other in cores):
+            close += 1
+    assert close >= 0.8 * len(near)  # one letter away from another company's name (legal form aside)
+    plain = [i.record for i in iter_sample(500, seed=5)]
+    assert plain == [i.record for i in iter_sample(500, seed=5, near_names=0.0)]

@@ -50,6 +50,16 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=0.25,
         help="share of companies that get 1-3 duplicate records (default 0.25)",
     )
+    gen.add_argument(
+        "--near-names",
+        type=_rate,
+        nargs="?",
+        const=0.3,
+        default=0.0,
+        metavar="RATE",
+        help="share of companies that get a near namesake: another company whose name is one letter away "
+        "(default 0; the flag alone: 0.3)",
+    )
     gen.set_defaults(func=_generate)
 
 
@@ -60,7 +70,12 @@ def _generate(args: argparse.Namespace) -> int:
             return 2
     if args.count < _PROGRESS_FROM:
         write_sample(
-            args.output, args.count, seed=args.seed, truth_path=args.truth, duplicate_rate=args.duplicate_rate
+            args.output,
+            args.count,
+            seed=args.seed,
+            truth_path=args.truth,
+            duplicate_rate=args.duplicate_rate,
+            near_names=args.near_names,
         )
         return 0
     console = Console(stderr=True)
@@ -73,6 +88,7 @@ def _generate(args: argparse.Namespace) -> int:
             seed=args.seed,
             truth_path=args.truth,
             duplicate_rate=args.duplicate_rate,
+            near_names=args.near_names,
             progress=lambda done: progress.update(task, completed=done),
         )
     return 0

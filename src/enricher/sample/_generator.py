@@ -816,12 +816,32 @@ class _Generator:
                 changed.append("city_case")
 
 
-def iter_sample(count: int, *, seed: int = 7, duplicate_rate: float = 0.25) -> Iterator[SampleRecord]:
+def _near_name(core: str, rng: random.Random) -> str:
+    """Another company's name one letter away from ``core``: a letter of its longest word changed,
+    never the first ("Novaschmidt" / "Novaschnidt"). Registers hold many such near namesakes."""
+    words = core.split(" ")
+    k = max(range(len(words)), key=lambda i: (len(words[i]), -i))
+    word = words[k]
+    if len(word) < 4:
+        return f"{core} {rng.choice(('Nova', 'Prim', 'Max', 'Trans', 'Euro'))}"
+    at = rng.randrange(1, len(word))
+    letters = "aeioulnrst" if word[at].lower() not in "aeioulnrst" else "bdgkmpvz"
+    replacement = rng.choice(letters)
+    words[k] = word[:at] + (replacement.upper() if word[at].isupper() else replacement) + word[at + 1 :]
+    return " ".join(words)
+
+
+def iter_sample(
+    count: int, *, seed: int = 7, duplicate_rate: float = 0.25, near_names: float = 0.0
+) -> Iterator[SampleRecord]:
     """Yield exactly ``count`` records (ids 1..count) with their truth and what each duplicate changed.
 
     A share ``duplicate_rate`` of companies get 1-3 extra records, spread over a window of later ids.
     About 4% of companies get a *sibling* (same core name, other city, other tax id), 2% are
     franchisees sharing a brand site, 5% use a shared host (facebook.com/..., *.business.site).
+    A share ``near_names`` of companies get a *near namesake*: another company (other city, tax id,
+    phone and site) whose name is one letter away, the hard negatives of registers with many
+    similar names.
     """
     if count < 0:
         raise ValueError(f"count must be >= 0, not {count!r}")
@@ -861,18 +881,27 @@ def iter_sample(count: int, *, seed: int = 7, duplicate_rate: float = 0.25) -> I
                     emitted + 1 + int(rng.random() * window),
                     SampleRecord(gen.original(sibling), sibling.key, "sibling"),
                 )
+                budget -= 1
+            if budget > 0 and kind == "original" and near_names and rng.random() < near_names:
+                near = gen.new_entity(like=entity, kind="near")
+                near.core = _near_name(entity.core, rng)
+                near.brand = near.core if entity.brand == entity.core else _near_name(entity.brand, rng)
+                push(
+                    emitted + 1 + int(rng.random() * window),
+                    SampleRecord(gen.original(near), near.key, "near"),
+                )
         emitted += 1
         item.record["id"] = emitted
         yield item
 
 
 def generate(
-    count: int, *, seed: int = 7, duplicate_rate: float = 0.25
+    count: int, *, seed: int = 7, duplicate_rate: float = 0.25, near_names: float = 0.0
 ) -> Iterator[tuple[dict[str, Any], str]]:
     """Yield ``count`` API-shaped counterparty dicts (int ids 1..count) with their entity keys.
 
     Records with the same entity key are true duplicates. Deterministic for a given seed; streaming,
     with flat memory, so it serves a 400-record demo and a million-record benchmark alike.
     """
-    for item in iter_sample(count, seed=seed, duplicate_rate=duplicate_rate):
+    for item in iter_sample(count, seed=seed, duplicate_rate=duplicate_rate, near_names=near_names):
         yield item.record, item.entity

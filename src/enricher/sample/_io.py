@@ -33,6 +33,7 @@ def write_sample(
     seed: int = 7,
     truth_path: str | Path | None = None,
     duplicate_rate: float = 0.25,
+    near_names: float = 0.0,
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Write ``count`` records as compact JSON lines (UTF-8) and optionally the truth CSV.
@@ -50,7 +51,9 @@ def write_sample(
                 truth.write("id,entity\n")
             keys: list[str] = []
             write, dumps = records.write, orjson.dumps
-            for record, entity in generate(count, seed=seed, duplicate_rate=duplicate_rate):
+            for record, entity in generate(
+                count, seed=seed, duplicate_rate=duplicate_rate, near_names=near_names
+            ):
                 # orjson is ~10x the stdlib encoder; written at once, each line's buffer is freed at once
                 write(dumps(record, option=orjson.OPT_APPEND_NEWLINE))
                 keys.append(f"{record['id']},{entity}")  # ints and E0000001-style keys: nothing to quote
