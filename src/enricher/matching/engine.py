@@ -375,8 +375,7 @@ def _match(
         for a, b, m in answers
         if a in node_of and b in node_of
     }
-    compared = set(zip(left.tolist(), right.tolist(), strict=True))
-    unblocked = [pair for pair in answered if pair not in compared]
+    unblocked = _not_compared(left, right, list(answered)) if answered else []
     extra_left = np.asarray([a for a, _ in unblocked], dtype=np.int64)
     extra_right = np.asarray([b for _, b in unblocked], dtype=np.int64)
     left = np.concatenate((left, alone, extra_left))
@@ -509,6 +508,16 @@ def _record_pair(
         first, second = profiles.members[i][:2]
         return prepared[first].id, prepared[second].id
     return prepared[profiles.members[i][0]].id, prepared[profiles.members[j][0]].id
+
+
+def _not_compared(left: IntArray, right: IntArray, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Which of ``pairs`` (lower, higher) blocking did not produce (sorted codes, no set of millions)."""
+    size = int(max(left.max(initial=0), right.max(initial=0), *(b for _, b in pairs))) + 1
+    compared = np.sort(left * size + right)
+    wanted = np.asarray([a * size + b for a, b in pairs], dtype=np.int64)
+    at = np.minimum(np.searchsorted(compared, wanted), max(len(compared) - 1, 0))
+    found = (compared[at] == wanted) if len(compared) else np.zeros(len(wanted), dtype=bool)
+    return [pair for pair, hit in zip(pairs, found.tolist(), strict=True) if not hit]
 
 
 def has_keys(nodes: Sequence[Prepared]) -> npt.NDArray[np.bool_]:
