@@ -13,10 +13,15 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 import tldextract
 from anyascii import anyascii
 from rapidfuzz import fuzz
+
+if TYPE_CHECKING:
+    from enricher.branding.candidates import LogoCandidate
 
 __all__ = [
     "NameSignal",
@@ -27,6 +32,8 @@ __all__ = [
     "display_form",
     "domain_display",
     "domain_label",
+    "logo_alt_signals",
+    "page_name",
     "registered_domain",
     "strip_legal_form",
     "title_parts",
@@ -250,6 +257,28 @@ def choose_signal(
     best_key = max(groups, key=lambda k: (support(k), -len(k)))
     # Show the form of the weightiest statement of the winning group.
     return max(groups[best_key], key=lambda s: (s.weight, -len(s.value)))
+
+
+def page_name(
+    signals: Sequence[NameSignal], known_name: str | None, url: str
+) -> tuple[str | None, str | None]:
+    """(display name, the signal source it came from) for a page; the domain when it names nothing."""
+    host = urlsplit(url).hostname or ""
+    label = domain_label(host)
+    best = choose_signal(signals, known_name=known_name, domain=label)
+    if best is not None:
+        return display_form(best.value), best.source
+    fallback = domain_display(label) if label else None
+    return fallback, ("domain" if fallback else None)
+
+
+def logo_alt_signals(ranked: Sequence[LogoCandidate]) -> list[NameSignal]:
+    """The best on-page logo's alt text names the brand more often than not ("ACME - since 1990")."""
+    for c in ranked:
+        if c.source in ("img", "svg", "itemprop") and c.alt:
+            parts = title_parts(c.alt)
+            return [NameSignal("logo-alt", part, 0.5 if i == 0 else 0.3) for i, part in enumerate(parts)]
+    return []
 
 
 def domain_display(domain_or_label: str) -> str | None:

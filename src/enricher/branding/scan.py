@@ -1,0 +1,316 @@
+"""The state of one page's scan, and where an element sits on the page (header, footer, a trap block).
+
+A :class:`Scan` collects candidates, name signals and refusals while the page walk
+(:mod:`enricher.branding.page`) and the signal readers (JSON-LD, inline SVG, manifest) visit the
+page. :func:`region_of` answers "is this element in the header, the footer, a cookie banner, next to
+a logo class or a home link?" once per element, top-down, memoised for the whole scan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+from urllib.parse import urlsplit
+
+from enricher.branding.candidates import (
+    LogoCandidate,
+    Source,
+    decode_data_uri,
+    format_of,
+    image_size,
+    parse_sizes,
+    resolve,
+    trap_reason,
+)
+from enricher.branding.names import NameSignal, clean_name, compact
+
+__all__ = [
+    "LOGO_RE",
+    "NEAR_LEVELS",
+    "Context",
+    "Region",
+    "Scan",
+    "attrs_text",
+    "context_notes",
+    "context_of",
+    "inside_svg",
+    "near_marks",
+    "region_of",
+    "text_of",
+    "to_int",
+]
+
+#: How many ancestors up a logo/brand class or a home link still marks a picture as the logo.
+NEAR_LEVELS = 4
+
+_HEADER_RE = re.compile(r"header|navbar|masthead|topbar|top-bar|site-branding|(?<![a-z])nav(?![a-z])")
+_FOOTER_RE = re.compile(r"footer|(?<![a-z])foot(?![a-z])")
+LOGO_RE = re.compile(r"logo(?!s)|(?<![a-z])brand(?!s)")
+_TRAP_CONTAINER_RE = re.compile(
+    r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|(?<![a-z])cmp(?![a-z])|rodo"
+    r"|partner|sponsor|payment|platnosc|płatno|(?<![a-z])pay(?:-|_|ment)|social|(?<![a-z])share|sharing"
+    r"|follow-us|(?<![a-z])clients?(?![a-z])|customers|(?<![a-z])brands(?![a-z])|logos(?![a-z])|awards"
+    r"|certific|badges|trust|app-?store|google-?play|download-app|(?<![a-z])apps(?![a-z])"
+    r"|(?<![a-z])lang(?![a-z])|language|wpml|(?<![a-z])flags?(?![a-z])"
+    r"|fundusze|eu-?funds?|unia|nagrod|(?<![a-z])certs?(?![a-z])|gazel"
+)
+_HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
+
+
+@dataclass
+class Scan:
+    """Mutable state of one extraction; becomes an ``Extraction`` at the end."""
+
+    url: str
+    base: str
+    domain: str
+    label_key: str
+    known_key: str
+    candidates: list[LogoCandidate] = field(default_factory=list)
+    signals: list[NameSignal] = field(default_factory=list)
+    dropped: list[tuple[str, str]] = field(default_factory=list)
+    manifest_url: str | None = None
+    title: str | None = None
+    img_order: int = 0
+    og_image_index: int | None = None
+    unmarked: int = 0  # header pictures kept without any logo hint (capped: mega-menu thumbnails)
+    regions: dict[Any, Region] = field(default_factory=dict)
+    home_links: dict[str, bool] = field(default_factory=dict)
+
+    def add(
+        self,
+        ref: str | None,
+        source: Source,
+        kind: str,
+        *,
+        width: int | None = None,
+        height: int | None = None,
+        fmt_hint: str | None = None,
+        alt: str | None = None,
+        notes: Iterable[str] = (),
+        check_trap: bool = True,
+        texts: tuple[str | None, ...] = (),
+        strict: bool = False,
+    ) -> LogoCandidate | None:
+        url = resolve(self.base, ref)
+        if url is None:
+            return None
+        notes = list(notes)
+        if url.startswith("data:"):
+            decoded = decode_data_uri(url)
+            if decoded is None:
+                self.dropped.append((url[:60], "malformed or oversized data: URI"))
+                return None
+            mime, data = decoded
+            if not mime.startswith("image/"):
+                self.dropped.append((url[:60], f"data: URI of type {mime}"))
+                return None
+            dw, dh = image_size(data)
+            if len(data) < 100 and (dw is None or max(dw, dh or 0) <= 2):
+                notes.append("placeholder")
+            width, height = width or dw, height or dh
+            fmt_hint = fmt_hint or mime
+        if check_trap:
+            why = trap_reason(url, alt, *texts, own_domain=self.domain, strict=strict)
+            if why:
+                self.dropped.append((url, why))
+                return None
+        if width is None and not url.startswith("data:"):
+            width, height = parse_sizes(urlsplit(url).path.rsplit("/", 1)[-1])
+        if self._name_in(url, alt):
+            notes.append("name-match")
+        cand = LogoCandidate(
+            url=url,
+            source=source,
+            kind=kind,  # type: ignore[arg-type]
+            width=width,
+            height=height,
+            format=format_of(url, fmt_hint),
+            alt=alt,
+            notes=tuple(notes),
+            order=self.img_order if source in ("img", "svg") else 0,
+        )
+        self.candidates.append(cand)
+        return cand
+
+    def _name_in(self, url: str, alt: str | None) -> bool:
+        text = compact((alt or "") + " " + ("" if url.startswith("data:") else urlsplit(url).path))
+        return any(k and len(k) >= 3 and k in text for k in (self.label_key, self.known_key))
+
+    def signal(self, source: str, raw: str | None, weight: float) -> None:
+        value = clean_name(raw)
+        if value:
+            self.signals.append(NameSignal(source, value, weight))
+
+
+def text_of(el: Any) -> str:
+    return "".join(el.itertext())
+
+
+def inside_svg(el: Any) -> bool:
+    return any(a.tag == "svg" for a in el.iterancestors())
+
+
+def to_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 < value < 100_000 else None
+    if isinstance(value, float):
+        return int(value) if 0 < value < 100_000 else None
+    if isinstance(value, dict):
+        return to_int(value.get("value"))
+    if isinstance(value, str):
+        m = re.match(r"^\s*(\d{1,5})(?:\.\d+)?\s*(?:px)?\s*$", value)
+        return to_int(int(m.group(1))) if m else None
+    return None
+
+
+class Region(NamedTuple):
+    """Facts about an element and all its ancestors (memoised per element during one scan).
+
+    A NamedTuple, not a dataclass: one is built per ancestor of every picture, so it must be cheap.
+    """
+
+    header: bool
+    footer: bool
+    trap: str | None
+    in_svg: bool
+    logo_depth: int  # levels up to the nearest element with a logo/brand class (0: this one)
+    home_depth: int  # levels up to the nearest link to the home page (0: this one)
+
+
+_FAR = 99
+_NO_REGION = Region(False, False, None, False, _FAR, _FAR)
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    header: bool
+    footer: bool
+    trap: str | None
+    logo_near: bool
+    home_link: bool
+
+
+def attrs_text(el: Any) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _classify(text: str) -> tuple[bool, bool, str | None, bool]:
+    """(header, footer, trap, logo) for one class+id string; memoised, pages repeat their classes."""
+    hit = _CLASSIFIED.get(text)
+    if hit is None:
+        m = _TRAP_CONTAINER_RE.search(text)
+        hit = (
+            bool(_HEADER_RE.search(text)),
+            bool(_FOOTER_RE.search(text)),
+            f"inside a {m.group(0)!r} block" if m else None,
+            bool(LOGO_RE.search(text)),
+        )
+        if len(_CLASSIFIED) < 50_000:
+            _CLASSIFIED[text] = hit
+    return hit
+
+
+_CLASSIFIED: dict[str, tuple[bool, bool, str | None, bool]] = {}
+_CMP_RE = re.compile(r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|cmp|rodo")
+
+
+def region_of(el: Any, scan: Scan) -> Region:
+    """The region of ``el``: computed once per element, top-down from the nearest known ancestor."""
+    memo = scan.regions
+    chain = []
+    node = el
+    while node is not None and node not in memo:
+        chain.append(node)
+        node = node.getparent()
+    region = memo[node] if node is not None else _NO_REGION
+    for node in reversed(chain):
+        tag = node.tag if isinstance(node.tag, str) else ""
+        header, footer, trap = region.header, region.footer, region.trap
+        logo_depth, home_depth = min(region.logo_depth + 1, _FAR), min(region.home_depth + 1, _FAR)
+        cls, ident = node.get("class"), node.get("id")
+        if tag in ("html", "body"):
+            cls = ident = None  # CMPs and themes flag the whole page ("has-cookie-bar", "sticky-footer")
+        if cls or ident:
+            h, f, t, logo = _classify(f"{cls or ''} {ident or ''}".lower())
+            header, footer, trap = header or h, footer or f, trap or t
+            if logo:
+                logo_depth = 0
+        if tag == "a" and _is_home(node.get("href"), scan):
+            home_depth = 0
+        elif tag in ("header", "nav"):
+            header = True
+        elif tag == "footer":
+            footer = True
+        role, aria = node.get("role"), node.get("aria-label")
+        if role:
+            role = role.lower()
+            header = header or role in ("banner", "navigation")
+            footer = footer or role == "contentinfo"
+        if (tag == "header" or role == "banner") and trap and not _CMP_RE.search(trap):
+            # The page's own header inside a broad wrapper ("social-enabled"): not the trap's content.
+            trap, footer = None, False
+        if aria and trap is None:
+            m = _TRAP_CONTAINER_RE.search(aria.lower())
+            trap = f"inside a {m.group(0)!r} block" if m else None
+        region = Region(header, footer, trap, region.in_svg or tag == "svg", logo_depth, home_depth)
+        memo[node] = region
+    return region
+
+
+def near_marks(el: Any, scan: Scan) -> tuple[bool, bool]:
+    """(a logo/brand class, a link to the home page) within the four nearest ancestors."""
+    parent = el.getparent()
+    if parent is None:
+        return False, False
+    region = region_of(parent, scan)
+    return region.logo_depth < NEAR_LEVELS, region.home_depth < NEAR_LEVELS
+
+
+def context_of(el: Any, scan: Scan, near: tuple[bool, bool] | None = None) -> Context:
+    parent = el.getparent()
+    region = region_of(parent, scan) if parent is not None else _NO_REGION
+    logo_near, home = near if near is not None else near_marks(el, scan)
+    return Context(region.header, region.footer, region.trap, logo_near, home)
+
+
+def _is_home(href: str | None, scan: Scan) -> bool:
+    if not href:
+        return False
+    known = scan.home_links.get(href)
+    if known is not None:
+        return known
+    # Cheap test first: most links (products, categories) cannot be the home page whatever the base.
+    core = href.strip().split("#", 1)[0].split("?", 1)[0]
+    if core.startswith(("http://", "https://", "//")):
+        core = "/" + core.split("//", 1)[1].partition("/")[2]
+    if not (_HOME_PATH.match(core) or core in (".", "./")):
+        scan.home_links[href] = False
+        return False
+    target = resolve(scan.base, href)
+    answer = False
+    if target is not None:
+        parts = urlsplit(target)
+        page_host = (urlsplit(scan.url).hostname or "").removeprefix("www.")
+        answer = (parts.hostname or "").removeprefix("www.") == page_host and bool(
+            _HOME_PATH.match(parts.path)
+        )
+    scan.home_links[href] = answer
+    return answer
+
+
+def context_notes(ctx: Context, own_logo: bool) -> list[str]:
+    notes = []
+    if own_logo or ctx.logo_near:
+        notes.append("logo-word")
+    if ctx.home_link:
+        notes.append("home-link")
+    if ctx.header:
+        notes.append("header")
+    if ctx.footer:
+        notes.append("footer")
+    return notes
