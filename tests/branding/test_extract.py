@@ -52,7 +52,8 @@ def test_contract_shape_and_order(row: dict[str, Any]) -> None:
     assert out["url"] == row["url"]
     cands = out["candidates"]
     assert cands and out["logoUrl"] == cands[0]["url"]
-    assert all(set(c) == {"url", "source", "width", "height", "score"} for c in cands)
+    assert all(set(c) == {"url", "source", "width", "height", "score", "reasons"} for c in cands)
+    assert all(c["reasons"] and c["reasons"][0]["why"] for c in cands)
     assert all(c["source"] in SOURCES and 0 <= c["score"] <= 1 for c in cands)
     # Best first, and /favicon.ico is always present as the last resort.
     assert cands[-1]["source"] == "favicon.ico"

@@ -11,23 +11,27 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
 
 __all__ = [
     "DATA_URI_MAX_BYTES",
+    "HINTS",
     "SOURCES",
+    "Hint",
     "Kind",
     "LogoCandidate",
     "Source",
     "decode_data_uri",
+    "explain",
     "format_of",
     "image_size",
     "merge",
     "parse_sizes",
     "rank",
+    "reasons",
     "resolve",
     "score",
     "trap_reason",
@@ -70,13 +74,14 @@ class LogoCandidate:
     order: int = 0  # position in the document among its source, earlier is better for <img>
 
     def to_contract(self) -> dict[str, Any]:
-        """The candidate as DESIGN.md's ``brand`` JSON lists it."""
+        """The candidate as DESIGN.md's ``brand`` JSON lists it, plus the ``reasons`` for its score."""
         return {
             "url": self.url,
             "source": self.source,
             "width": self.width,
             "height": self.height,
             "score": self.score,
+            "reasons": reasons(self),
         }
 
 
@@ -262,7 +267,7 @@ def unquote(text: str) -> str:
         return text
 
 
-# --- scoring ----------------------------------------------------------------------------------------
+# --- scoring: a table of named hints ----------------------------------------------------------------
 
 _BASE: dict[Source, float] = {
     "json-ld": 70.0,
@@ -278,61 +283,224 @@ _BASE: dict[Source, float] = {
     "og:image": 10.0,
     "favicon.ico": 4.0,
 }
+_SOURCE_SENTENCES: dict[Source, str] = {
+    "json-ld": "the site's organisation names it as its logo (JSON-LD)",
+    "og:logo": "the page declares it as its logo (og:logo)",
+    "itemprop": "marked as the organisation's logo (itemprop=logo)",
+    "img": "a picture on the page",
+    "svg": "a drawing on the page (inline SVG)",
+    "apple-touch-icon": "the site's home-screen icon (apple-touch-icon)",
+    "manifest": "an icon of the site's web app manifest",
+    "icon": "a site icon (link rel=icon)",
+    "msapplication": "a Windows tile image (msapplication)",
+    "mask-icon": "a one-colour pinned-tab silhouette (mask-icon), a poor logo",
+    "og:image": "the page's social-media preview image (og:image)",
+    "favicon.ico": "/favicon.ico, guessed: the site does not announce it",
+}
 _FORMAT_BONUS = {"svg": 6.0, "png": 4.0, "webp": 3.0, "gif": 1.0, "jpg": 1.0, "ico": 0.0}
+_MARKED = ("logo-word", "home-link")
+
+
+@dataclass(frozen=True, slots=True)
+class Hint:
+    """One named reason a candidate scores higher or lower, as matching's features are.
+
+    ``points(c)`` is what the hint adds to the candidate's score (out of 100; 0 when it does not
+    apply) and ``why(c, points)`` the sentence a reader sees next to those points.
+    """
+
+    name: str
+    points: Callable[[LogoCandidate], float]
+    why: Callable[[LogoCandidate, float], str]
+
+
+def _largest(c: LogoCandidate) -> int:
+    return max(c.width or 0, c.height or 0)
+
+
+def _ratio(c: LogoCandidate) -> float | None:
+    if c.width and c.height:
+        return min(c.width, c.height) / max(c.width, c.height)
+    return None
+
+
+def _is_vector(c: LogoCandidate) -> bool:
+    return c.format == "svg" or "any-size" in c.notes
+
+
+def _source_points(c: LogoCandidate) -> float:
+    if c.kind == "image" and c.source != "og:image":
+        return _BASE["og:image"] + 4  # a JSON-LD organisation "image": a photo more often than a logo
+    return _BASE[c.source]
+
+
+def _source_why(c: LogoCandidate, _: float) -> str:
+    if c.kind == "image" and c.source != "og:image":
+        return "The organisation's image in JSON-LD: a photo more often than a logo."
+    text = _SOURCE_SENTENCES[c.source]
+    return text[0].upper() + text[1:] + "."
+
+
+def _on_page(c: LogoCandidate) -> bool:
+    return c.source in ("img", "svg")
+
+
+def _note(note: str, points: float, *, on_page: bool | None = None) -> Callable[[LogoCandidate], float]:
+    """Points for a candidate whose notes carry ``note`` (only on-page pictures, or only others)."""
+
+    def rule(c: LogoCandidate) -> float:
+        if note not in c.notes or (on_page is not None and _on_page(c) != on_page):
+            return 0.0
+        return points
+
+    return rule
+
+
+def _said(text: str) -> Callable[[LogoCandidate, float], str]:
+    return lambda _c, _p: text
+
+
+def _size_points(c: LogoCandidate) -> float:
+    if _is_vector(c):
+        return 10.0
+    big = _largest(c)
+    if big >= 128:
+        return 10 + 2 * min(big, 512) / 512  # bigger still helps a little, up to 512 px
+    if big >= 64:
+        return 4.0
+    if big and big < 32:
+        return -20.0 if c.kind == "logo" else -8.0  # a 16 px "logo" is a flag or an icon
+    return 0.0
+
+
+def _size_why(c: LogoCandidate, points: float) -> str:
+    big = _largest(c)
+    if _is_vector(c):
+        return "A vector image (or one for any size): scales like a large bitmap."
+    if points > 0:
+        return f"{'Large' if big >= 128 else 'Medium-sized'}: {big} px on its longer side."
+    if c.kind == "logo":
+        return f"Tiny for a logo ({big} px): more likely a flag or an icon."
+    return f"A small icon ({big} px)."
+
+
+def _aspect_points(c: LogoCandidate) -> float:
+    ratio = _ratio(c)
+    if ratio is None:
+        return 0.0
+    if c.kind == "icon":
+        return 4 * ratio
+    return -10.0 if ratio < 0.1 else 0.0  # a banner strip, not a logo
+
+
+def _aspect_why(c: LogoCandidate, points: float) -> str:
+    if c.kind == "icon":
+        return f"An icon {c.width}x{c.height}: the squarer the better."
+    return f"A thin strip ({c.width}x{c.height}): a banner rather than a logo."
+
+
+def _order_points(c: LogoCandidate) -> float:
+    return -min(c.order, 10) * 0.8 if _on_page(c) else 0.0
+
+
+HINTS: tuple[Hint, ...] = (
+    Hint("source", _source_points, _source_why),
+    Hint(
+        "logo-word",
+        _note("logo-word", 16, on_page=True),
+        _said("Marked as a logo: its class, id, alt text, file name or container says logo or brand."),
+    ),
+    Hint(
+        "home-link",
+        _note("home-link", 12, on_page=True),
+        _said("Links to the home page, as a site's logo does."),
+    ),
+    Hint("header", _note("header", 6, on_page=True), _said("Sits in the page header or navigation.")),
+    Hint(
+        "name-match",
+        lambda c: 6.0 if "name-match" in c.notes and _on_page(c) else 3.0 if "name-match" in c.notes else 0.0,
+        _said("Its file name or alt text carries the brand's name."),
+    ),
+    Hint(
+        "unmarked",
+        lambda c: -26.0 if _on_page(c) and not any(n in c.notes for n in _MARKED) else 0.0,
+        _said("A header picture that nothing marks as a logo: probably decoration."),
+    ),
+    Hint(
+        "position",
+        _order_points,
+        lambda c, _p: f"Picture number {c.order + 1} of the header's marked pictures: the brand comes first.",
+    ),
+    Hint(
+        "logo-named-share-image",
+        lambda c: 46.0 if c.source == "og:image" and "logo-word" in c.notes else 0.0,
+        _said("A share image whose file is named logo: small sites use their logo this way."),
+    ),
+    Hint(
+        "variant",
+        _note("variant", -4),
+        _said("An alternative rendering (white, mobile, sticky...): the main one is better."),
+    ),
+    Hint(
+        "secondary",
+        _note("secondary", -12),
+        _said("Belongs to a second organisation on the page (a brand or a partner)."),
+    ),
+    Hint(
+        "footer",
+        _note("footer", -30),
+        _said("Sits in the page footer, where partners' and owners' marks are."),
+    ),
+    Hint("monochrome", _note("monochrome", -8), _said("A one-colour icon.")),
+    Hint(
+        "placeholder",
+        _note("placeholder", -40),
+        _said("A tiny stand-in image (lazy loading), not a picture."),
+    ),
+    Hint("size", _size_points, _size_why),
+    Hint(
+        "square-icon",
+        lambda c: 4.0 if _is_vector(c) and c.kind == "icon" and not (c.width and c.height) else 0.0,
+        _said("A scalable icon: square by definition."),
+    ),
+    Hint("aspect", _aspect_points, _aspect_why),
+    Hint(
+        "format",
+        lambda c: _FORMAT_BONUS.get(c.format or "", 0.0),
+        lambda c, _p: f"{(c.format or '').upper()} format.",
+    ),
+)
+"""The hints in the order their points are added; a candidate's score is their sum, out of 100."""
+
+
+def explain(c: LogoCandidate) -> list[tuple[Hint, float]]:
+    """The hints that apply to ``c`` with their points, in table order (zero-point hints left out)."""
+    out = []
+    for hint in HINTS:
+        points = hint.points(c)
+        if points:
+            out.append((hint, points))
+    return out
+
+
+def _score_of(applied: Iterable[tuple[Hint, float]]) -> float:
+    points = 0.0
+    for _, p in applied:
+        points += p
+    return round(max(0.01, min(points, 100.0)) / 100.0, 3)
 
 
 def score(c: LogoCandidate) -> float:
-    """Score in [0, 1]: kind and source first, then size, squareness, format and context hints."""
-    notes = set(c.notes)
-    points = _BASE[c.source]
-    if c.kind == "image" and c.source != "og:image":
-        points = _BASE["og:image"] + 4  # a JSON-LD organisation "image": a photo more often than a logo
-    if c.source in ("img", "svg"):
-        if "logo-word" in notes:
-            points += 16
-        if "home-link" in notes:
-            points += 12
-        if "header" in notes:
-            points += 6
-        if "name-match" in notes:
-            points += 6
-        if not notes & {"logo-word", "home-link"}:
-            points -= 26  # a header picture that is not marked as a logo: probably decoration
-        points -= min(c.order, 10) * 0.8  # the brand comes first in the header
-    elif "name-match" in notes:
-        points += 3
-    if c.source == "og:image" and "logo-word" in notes:
-        points += 46  # a share image named "logo" is the logo (small businesses do this)
-    if "variant" in notes:
-        points -= 4  # logo-white, logo-mobile, logo-sticky: the main rendering is better
-    if "secondary" in notes:
-        points -= 12  # e.g. a second Organization in JSON-LD (a brand or a partner)
-    if "footer" in notes:
-        points -= 30
-    if "monochrome" in notes:
-        points -= 8
-    if "placeholder" in notes:
-        points -= 40
+    """Score in [0, 1]: the sum of the hints' points (kind and source first, then context, size,
+    aspect and format), clamped to 1..100 and divided by 100."""
+    return _score_of(explain(c))
 
-    big = max(c.width or 0, c.height or 0)
-    if c.format == "svg" or "any-size" in notes:
-        points += 10  # vector: scales to any size, as good as a large bitmap
-        if c.kind == "icon" and not (c.width and c.height):
-            points += 4  # icons are square by definition
-    elif big >= 128:
-        points += 10 + 2 * min(big, 512) / 512  # bigger still helps a little, up to 512 px
-    elif big >= 64:
-        points += 4
-    elif big and big < 32:
-        points -= 20 if c.kind == "logo" else 8  # a 16 px "logo" is a flag or an icon
-    if c.width and c.height:
-        ratio = min(c.width, c.height) / max(c.width, c.height)
-        if c.kind == "icon":
-            points += 4 * ratio
-        elif ratio < 0.1:
-            points -= 10  # a banner strip, not a logo
-    points += _FORMAT_BONUS.get(c.format or "", 0.0)
-    return round(max(0.01, min(points, 100.0)) / 100.0, 3)
+
+def reasons(c: LogoCandidate) -> list[dict[str, Any]]:
+    """Why ``c`` scored what it did: ``{"hint", "points", "why"}`` per hint that applies, the hint
+    with the largest effect (either way) first, table order between equals."""
+    applied = sorted(explain(c), key=lambda hp: -abs(hp[1]))
+    return [{"hint": h.name, "points": round(float(p), 1), "why": h.why(c, p)} for h, p in applied]
 
 
 def rank(candidates: Iterable[LogoCandidate]) -> list[LogoCandidate]:

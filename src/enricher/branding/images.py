@@ -25,6 +25,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 from xml.etree.ElementTree import Element, ParseError
 
 from defusedxml import DefusedXmlException
@@ -281,9 +282,11 @@ class CheckedCandidate:
     info: ImageInfo
     score: float = 0.0
     notes: tuple[str, ...] = field(default=())
+    page_reasons: tuple[dict[str, Any], ...] = field(default=())  # the extraction's reasons for signal_score
 
     def to_contract(self) -> dict[str, object]:
-        """The candidate as DESIGN.md's ``brand`` JSON lists it, with the real size and format."""
+        """The candidate as DESIGN.md's ``brand`` JSON lists it, with the real size and format and the
+        ``reasons`` for its score (what the page said, then what the download showed)."""
         return {
             "url": self.url,
             "source": self.source,
@@ -292,12 +295,39 @@ class CheckedCandidate:
             "score": self.score,
             "format": self.info.format,
             "kind": self.kind,
+            "reasons": self.reasons(),
         }
 
+    def reasons(self) -> list[dict[str, Any]]:
+        """``{"hint", "points", "why"}`` per part of the final score (points out of 100), largest first."""
+        parts = _final_parts(self.kind, self.signal_score, self.info)
+        out = []
+        for name, value in sorted(parts, key=lambda nv: -abs(nv[1])):
+            if value:
+                out.append({"hint": name, "points": round(value * 100, 1), "why": self._why(name)})
+        return out
 
-def final_score(kind: str, signal: float, info: ImageInfo) -> float:
-    """Score in [0, 1]: extraction signal (0.45), kind (0.2), real size (0.15 + 0.02), squareness (0.08)
-    and format (0.12)."""
+    def _why(self, name: str) -> str:
+        info = self.info
+        size = f"{info.width}x{info.height}" if info.width and info.height else "of unknown size"
+        if name == "page":
+            said = "; ".join(f"{r['why'].rstrip('.')} ({r['points']:+g})" for r in self.page_reasons)
+            return f"What the page says about it scored {self.signal_score:.2f}" + (
+                f": {said}." if said else "."
+            )
+        if name == "kind":
+            return f"A {self.kind}: a logo beats an icon, an icon beats a photo."
+        if name == "size":
+            return "A vector image: any size." if info.format == "svg" else f"Downloaded {size} pixels."
+        if name == "square":
+            return f"Squareness of the real image ({size})."
+        if name == "large":
+            return f"Larger than 128 px ({size}): a little better still."
+        return f"{info.format.upper()} format, checked."
+
+
+def _final_parts(kind: str, signal: float, info: ImageInfo) -> list[tuple[str, float]]:
+    """The named parts of :func:`final_score`, in the order they are added."""
     size = 0.15
     w, h = info.width or 0, info.height or 0
     if info.format != "svg":
@@ -305,8 +335,22 @@ def final_score(kind: str, signal: float, info: ImageInfo) -> float:
     square = 0.08 * (min(w, h) / max(w, h)) if w and h else 0.04
     # Past 128 px more is only a tie-break (512 over 192 among a manifest's icons).
     extra = 0.02 * min(1.0, max(0, min(w, h) - 128) / 384) if info.format != "svg" and w and h else 0.0
-    total = 0.45 * max(0.0, min(signal, 1.0)) + _KIND.get(kind, 0.0) + size + square + extra
-    return round(total + _FORMAT.get(info.format, 0.0), 3)
+    return [
+        ("page", 0.45 * max(0.0, min(signal, 1.0))),
+        ("kind", _KIND.get(kind, 0.0)),
+        ("size", size),
+        ("square", square),
+        ("large", extra),
+        ("format", _FORMAT.get(info.format, 0.0)),
+    ]
+
+
+def final_score(kind: str, signal: float, info: ImageInfo) -> float:
+    """Score in [0, 1]: extraction signal (0.45), kind (0.2), real size (0.15 + 0.02), squareness (0.08)
+    and format (0.12)."""
+    parts = _final_parts(kind, signal, info)
+    total = parts[0][1] + parts[1][1] + parts[2][1] + parts[3][1] + parts[4][1]
+    return round(total + parts[5][1], 3)
 
 
 def rank_checked(items: Iterable[CheckedCandidate]) -> list[CheckedCandidate]:

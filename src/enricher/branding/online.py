@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from enricher.branding.candidates import LogoCandidate, decode_data_uri
+from enricher.branding.candidates import LogoCandidate, decode_data_uri, reasons
 from enricher.branding.extract import Extraction, extract
 from enricher.branding.fetch import SafeFetcher
 from enricher.branding.images import (
@@ -215,7 +215,13 @@ async def _check_one(c: LogoCandidate, fetcher: SafeFetcher, result: BrandResult
         result.rejected.append((c.url, str(exc).removesuffix(f": {c.url}")))
         return None
     return CheckedCandidate(
-        url=url, source=c.source, kind=c.kind, signal_score=c.score, info=info, notes=tuple(c.notes)
+        url=url,
+        source=c.source,
+        kind=c.kind,
+        signal_score=c.score,
+        info=info,
+        notes=tuple(c.notes),
+        page_reasons=tuple(reasons(c)),
     )
 
 
