@@ -18,7 +18,8 @@ from enricher.branding.names import compact, domain_display, registered_domain, 
         ("Willkommen bei Nordwind", "Nordwind"),
         ("Acme logo", "Acme"),
         ("Logo Tartak Nowak", "Tartak Nowak"),
-        ("ACME® Official Site", "ACME"),
+        ("ACME® Official Site", "ACME®"),  # the site's own spelling keeps its marks...
+        ("© ACME", "ACME"),  # ...but a copyright sign is not part of a name
         ("“Kestrel”", "Kestrel"),
         ("Home", None),
         ("Strona główna", None),

@@ -72,6 +72,7 @@ class Extraction:
     known_name: str | None = None
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (url, why) of refused candidates
     name_source: str | None = None  # the signal the display name came from (og:site_name, title, domain...)
+    home_page: bool = True  # the site's home page (not an article): its title may name the site alone
 
     @property
     def logo_url(self) -> str | None:
@@ -96,7 +97,7 @@ class Extraction:
         where = manifest_url or self.manifest_url or self.url
         icons = parse_manifest(json_text, where, own_domain=registered_domain(self.url))
         signals = [*self.name_signals, *manifest_names(json_text)]
-        name, source = page_name(signals, self.known_name, self.url)
+        name, source = page_name(signals, self.known_name, self.url, home=self.home_page)
         return replace(
             self,
             candidates=rank([*self.candidates, *icons]),
@@ -131,7 +132,8 @@ def extract(
     scan.add(favicon, "favicon.ico", "favicon", check_trap=False)
     ranked = _cap(rank(scan.candidates))
     scan.signals.extend(logo_alt_signals(ranked))
-    name, name_source = page_name(scan.signals, known_name, url)
+    home = scan.is_home_page()
+    name, name_source = page_name(scan.signals, known_name, url, home=home)
     return Extraction(
         url=url,
         display_name=name,
@@ -144,6 +146,7 @@ def extract(
         encoding=codec,
         known_name=known_name,
         dropped=scan.dropped,
+        home_page=home,
     )
 
 

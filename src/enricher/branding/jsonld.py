@@ -111,7 +111,7 @@ def read_json_ld(values: list[Any], scan: Scan) -> None:
         if types & _PUBLISHER_HOLDERS:
             if "website" in types:
                 for name in _strings(n.get("name")):
-                    scan.signal("json-ld:website", name, 0.7)
+                    scan.signal("json-ld:website", name, 1.0)
             for key in ("publisher", "copyrightHolder", "creator") if "website" in types else ("publisher",):
                 for p in _listed(n.get(key)):
                     p = deref(p)

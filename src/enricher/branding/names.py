@@ -9,6 +9,7 @@ and tagline-shaped values are discounted. So ``Home | ACME – best widgets sinc
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +30,7 @@ __all__ = [
     "choose_signal",
     "clean_name",
     "compact",
+    "declared_parts",
     "display_form",
     "domain_display",
     "domain_label",
@@ -89,9 +91,13 @@ def strip_legal_form(name: str) -> str:
         name = shorter
 
 
+_AND = re.compile(r"\s*[&+]\s*")
+
+
 def compact(name: str) -> str:
-    """Comparison key: ASCII, lower case, letters and digits only, legal form dropped."""
-    return re.sub(r"[^a-z0-9]+", "", anyascii(strip_legal_form(name)).lower())
+    """Comparison key: ASCII, lower case, letters and digits only, legal form dropped; ``&`` and ``+``
+    read as "and" (``Two Peas & Their Pod`` is ``Two Peas and Their Pod``)."""
+    return re.sub(r"[^a-z0-9]+", "", _AND.sub("and", anyascii(strip_legal_form(name)).lower()))
 
 
 # Words that are never a brand: page names and greetings, several languages.
@@ -126,25 +132,51 @@ _SUFFIXES = re.compile(
     r"\s+(?:logo(?:type)?|official\s+(?:site|website)|homepage|home\s+page|strona\s+główna)\s*$",
     re.IGNORECASE,
 )
-_MARKS = re.compile(r"[®™©℠]")
+_MARKS = re.compile(r"\s*©\s*")  # a copyright sign is no part of a name; ® and ™ are the site's spelling
 # Emoji, pictographs and dingbats (☎ ✆ ★ ✔ ...) that titles decorate names with.
 _SYMBOLS = re.compile(r"[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]")
 _PHONE_TAIL = re.compile(r"(?:\s*(?:tel\.?|phone|☎)?\s*[:.]?\s*\+?\(?\d[\d\s()/-]{6,}\d)\s*$", re.IGNORECASE)
 _FILE_NAME = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|ico|avif)$", re.IGNORECASE)
 
 
+_TAG = re.compile(r"<[^<>]{0,200}>")
+# A CMS that cuts a value to N characters may cut an entity in half: "Two Peas &amp;am" -> "Two Peas &am".
+_CUT_ENTITY = re.compile(r"\s+&(?:#x?[0-9a-f]{0,5}|[a-z]{1,7})?$", re.IGNORECASE)
+
+
+def decode_entities(text: str) -> str:
+    """Text without HTML entities or markup: a name never carries them, whatever the page did.
+
+    The parser decodes a page's entities once; a page that encoded twice (``Smith &amp;amp; Sons``)
+    or a JSON-LD plugin that encoded its strings (``Meathead&#039;s``) still leaves some, and a value
+    cut short may end in half an entity, which is dropped with the cut word's ``&``.
+    """
+    if "&" in text:
+        for _ in range(2):
+            decoded = html.unescape(text)
+            if decoded == text:
+                break
+            text = decoded
+        text = _CUT_ENTITY.sub("", text)
+    if "<" in text:
+        text = _TAG.sub(" ", text)
+    return text
+
+
 def clean_name(raw: str | None, *, max_len: int = 80) -> str | None:
     """A display-ready name, or None when the text is empty, generic or not a name."""
     if not raw:
         return None
-    text = _SYMBOLS.sub(" ", _MARKS.sub("", raw))
+    text = _SYMBOLS.sub(" ", _MARKS.sub(" ", decode_entities(raw)))
     text = _PHONE_TAIL.sub("", " ".join(text.split()))
     text = text.strip(" \t\"'“”„«»‹›|·•-–—:;,")
     if compact(text) in _GENERIC:
         return None  # before trimming: "Go to homepage" must not become "Go to"
     for _ in range(2):
-        text = _PREFIXES.sub("", text)
-        text = _SUFFIXES.sub("", text).strip(" \"'“”„«»|·•-–—:;,!")
+        unprefixed = _PREFIXES.sub("", text)
+        # "Welcome to ACME!" ends in the greeting's "!"; "Yahoo!" ends in the name's own.
+        ends = " \"'“”„«»|·•-–—:;,!" if unprefixed != text else " \"'“”„«»|·•-–—:;,"
+        text = _SUFFIXES.sub("", unprefixed).strip(ends)
     key = compact(text)
     if not key or key in _GENERIC or key.isdigit() or len(text) > max_len:
         return None
@@ -153,33 +185,101 @@ def clean_name(raw: str | None, *, max_len: int = 80) -> str | None:
     return text
 
 
-_TITLE_SPLIT = re.compile(r"\s*[|·•»«–—‒―]\s*|\s+[-:~/]\s+|:\s+|\s+-(?=\S)|(?<=\S)-\s+")
+_TITLE_SPLIT = re.compile(
+    r"\s*[|·•»«–—‒―]\s*|\s+[-:~/]\s+|:\s+|\s+-(?=\S)|(?<=\S)-\s+"
+    r"|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])"  # "_" between words of a CJK title ("…】_下厨房"), not in a_b
+)
+_OPEN, _CLOSE = "([{（【「『〔", ")]}）】」』〕"
+_WRAPPERS = "()[]{}（）【】「」『』〔〕"
+
+
+def _split_top_level(text: str, splitter: re.Pattern[str]) -> list[str]:
+    """``text`` split at the separators that sit outside brackets: "Pepper chicken (Yuringi: 유린기)
+    recipe" is one piece, and "【…_…】_Site" splits only before "Site"."""
+    depth, inside = 0, []
+    for ch in text:
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE and depth:
+            depth -= 1
+        inside.append(depth > 0)
+    pieces, start = [], 0
+    for m in splitter.finditer(text):
+        if m.start() < len(inside) and not inside[m.start()] and m.end() > m.start():
+            pieces.append(text[start : m.start()])
+            start = m.end()
+    pieces.append(text[start:])
+    return pieces
 
 
 def title_parts(title: str | None) -> list[str]:
-    """Pieces of a ``<title>`` split on the usual separators, cleaned, generic ones dropped."""
+    """Pieces of a ``<title>`` split on the usual separators (not inside brackets), cleaned,
+    generic ones dropped."""
     if not title:
         return []
     out = []
-    for piece in _TITLE_SPLIT.split(" ".join(title.split())):
+    for piece in _split_top_level(" ".join(title.split()), _TITLE_SPLIT):
+        piece = piece.strip()
+        if len(piece) > 2 and piece[0] in _OPEN and piece[-1] in _CLOSE and _closes(piece):
+            piece = piece[1:-1]  # a whole piece in brackets: 【…】
         cleaned = clean_name(piece)
         if cleaned:
             out.append(cleaned)
     return out
 
 
-def _tagline_factor(value: str) -> float:
-    """1.0 for name-shaped values; less for sentences and slogans (many words, lower case, years)."""
+_DECLARED_SPLIT = re.compile(r"\s+[|·•»–—‒―]\s+|\s+-\s+")
+
+
+def declared_parts(value: str | None) -> list[str]:
+    """A declared name (og:site_name, JSON-LD, application-name) cut at a spaced separator:
+    "Ambers Kitchen Cooks - tried and true recipes" states the name, then a tagline. Hyphens inside
+    words ("Coca-Cola") and separators inside brackets do not cut."""
+    if not value:
+        return []
+    if not _DECLARED_SPLIT.search(value):
+        cleaned = clean_name(value)
+        return [cleaned] if cleaned else []
+    out = []
+    for piece in _split_top_level(" ".join(value.split()), _DECLARED_SPLIT):
+        cleaned = clean_name(piece)
+        if cleaned:
+            out.append(cleaned)
+    return out
+
+
+def _closes(piece: str) -> bool:
+    """The piece's first bracket is closed by its last character (not "(a) b (c)")."""
+    depth = 0
+    for i, ch in enumerate(piece):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth -= 1
+            if depth == 0:
+                return i == len(piece) - 1
+    return False
+
+
+def _tagline_factor(value: str, declared: bool) -> float:
+    """1.0 for name-shaped values; less for sentences and slogans (many words, lower case, years).
+
+    Length or a final "!" alone do not discount a ``declared`` name (the site says it is its name):
+    "Just a Little Bit of Bacon" is long, "Get the Good Stuff!" exclaims, and a declared tagline
+    was already cut off by :func:`declared_parts`.
+    """
     words = value.split()
     factor = 1.0
-    if len(words) > 5:
+    if declared:
+        pass
+    elif len(words) > 5:
         factor *= 0.35
     elif len(words) > 4:
         factor *= 0.7
     lower_words = sum(1 for w in words if w[:1].islower() and len(w) > 3)
     if lower_words >= 2:
         factor *= 0.5
-    if re.search(r"\b(?:19|20)\d\d\b", value) or value.endswith(("!", "?", ".")):
+    if re.search(r"\b(?:19|20)\d\d\b", value) or (not declared and value.endswith(("!", "?", "."))):
         factor *= 0.5
     return factor
 
@@ -189,7 +289,7 @@ def _domain_agreement(key: str, label: str, value: str) -> float:
     if key == label:
         return 0.8
     if label in key:
-        return 0.4  # "ACME Widgets" on acme.com
+        return 0.8  # "ACME Widgets" on acme.com: the domain takes no side between "ACME" and it
     words = [compact(w) for w in re.split(r"[\s&+/-]+", value)]
     covered = sum(len(w) for w in words if len(w) >= 3 and w in label)
     return 0.5 * min(covered / len(label), 1.0)  # "Kancelaria Jan Kowalski" on adwokat-kowalski.pl
@@ -222,13 +322,30 @@ def display_form(value: str) -> str:
     return strip_legal_form(value) or value
 
 
+def name_key(value: str) -> str:
+    """:func:`compact`, with a name written as a domain read as the name: "AmazingRibs.com" is
+    "AmazingRibs", "Meathead's AmazingRibs.com" is "Meathead's AmazingRibs"."""
+    head, _, last = value.rpartition(" ")
+    if "." in last and not last.endswith("."):
+        ext = _EXTRACT(last)
+        if ext.suffix and ext.domain:
+            return compact(f"{head} {ext.domain}")
+    return compact(value)
+
+
 def choose_signal(
-    signals: Sequence[NameSignal], *, known_name: str | None = None, domain: str = ""
+    signals: Sequence[NameSignal], *, known_name: str | None = None, domain: str = "", home: bool = True
 ) -> NameSignal | None:
-    """The signal whose value the signals agree on most; its ``source`` is the name's provenance."""
+    """The signal whose value the signals agree on most; its ``source`` is the name's provenance.
+
+    ``home`` is False for a page deeper than the site's home page: its ``<title>`` names the
+    article ("Overloaded Cheese Toastie Recipe"), so a name that only the title states counts only
+    when something else agrees with it (another signal, the domain, the known name); with none,
+    None: no name rather than a wrong one.
+    """
     groups: dict[str, list[NameSignal]] = {}
     for s in signals:
-        key = compact(s.value)
+        key = name_key(s.value)
         if key:
             groups.setdefault(key, []).append(s)
     if not groups:
@@ -237,35 +354,79 @@ def choose_signal(
     known_clean = strip_legal_form(" ".join(known_name.split())) if known_name else ""
     known_key = compact(known_clean)
 
-    def support(key: str) -> float:
+    declared = {k: any(s.source not in _PAGE_SOURCES for s in ms) for k, ms in groups.items()}
+
+    def support(key: str) -> float | None:
         members = groups[key]
         own = sum(s.weight for s in members)
-        shape = max(_tagline_factor(s.value) for s in members)
+        shape = max(_tagline_factor(s.value, s.source not in _PAGE_SOURCES) for s in members)
         total = own * shape
+        agreed = any(s.source not in _PAGE_SOURCES for s in members)
         for other, others in groups.items():
-            if other != key and len(key) >= 3 and key in other:
+            if other == key:
+                continue
+            if len(key) >= 3 and key in other:
                 # "ACME" is supported by "ACME Widgets": half of that group's weight.
                 total += 0.5 * sum(s.weight for s in others) * shape
-            elif other != key and len(other) >= 3 and other in key:
-                total += 0.25 * sum(s.weight for s in others) * shape
+            elif len(other) >= 3 and other in key:
+                # "Jumbo Supermarkten" (declared) is supported by the shorter "Jumbo" as much; a name
+                # that only the page states around a shorter one ("Brightwave Digital Agency" in a
+                # title) is decoration around it, supported at half that.
+                share = 0.5 if declared[key] else 0.25
+                total += share * sum(s.weight for s in others) * shape
+            else:
+                continue
+            agreed = agreed or any(s.source not in _PAGE_SOURCES for s in others)
         if label and len(key) >= 3:
-            total += _domain_agreement(key, label, groups[key][0].value)
+            vouch = _domain_agreement(key, label, members[0].value)
+            total += vouch
+            agreed = agreed or vouch > 0
         if known_key:
-            total += 1.5 * max(_known_similarity(known_key, known_clean, s.value) for s in members)
+            similar = max(_known_similarity(known_key, known_clean, s.value) for s in members)
+            total += 1.5 * similar
+            agreed = agreed or similar > 0
+        if not (home or agreed):
+            return None
         return total
 
-    best_key = max(groups, key=lambda k: (support(k), -len(k)))
-    # Show the form of the weightiest statement of the winning group.
-    return max(groups[best_key], key=lambda s: (s.weight, -len(s.value)))
+    scored = [(total, -len(k), k) for k in groups if (total := support(k)) is not None]
+    if not scored:
+        return None
+    best_key = max(scored)[2]
+    return _spelling(groups[best_key])
+
+
+# Signals that describe the page rather than declare the site's name.
+_PAGE_SOURCES = frozenset({"title", "logo-alt"})
+
+
+def _spelling(members: Sequence[NameSignal]) -> NameSignal:
+    """The statement to show among those of one name: the spelling the site declares most, by weight
+    ("Kitchen Divas" of og:site_name and the WebSite over an Organization's "KitchenDivas").
+
+    Only declared names vote when there are any: titles and alt texts restyle a name (upper case,
+    "AmazingRibs.com" for "Meathead's AmazingRibs.com"), the site's declaration is its own spelling.
+    """
+    voters = [s for s in members if s.source not in _PAGE_SOURCES] or list(members)
+    votes: dict[str, float] = {}
+    for s in voters:
+        votes[s.value] = votes.get(s.value, 0.0) + s.weight
+    return max(voters, key=lambda s: (votes[s.value], -len(s.value), s.weight, -_RANK.get(s.source, 99)))
+
+
+# Among equal statements, the provenance shown: the organisation first, then how else a site declares it.
+_RANK = {"json-ld:name": 0, "json-ld:website": 1, "og:site_name": 2, "microdata:name": 3}
 
 
 def page_name(
-    signals: Sequence[NameSignal], known_name: str | None, url: str
+    signals: Sequence[NameSignal], known_name: str | None, url: str, *, home: bool = True
 ) -> tuple[str | None, str | None]:
-    """(display name, the signal source it came from) for a page; the domain when it names nothing."""
-    host = urlsplit(url).hostname or ""
-    label = domain_label(host)
-    best = choose_signal(signals, known_name=known_name, domain=label)
+    """(display name, the signal source it came from) for a page; the domain when it names nothing.
+
+    ``home``: the page is the site's home page (see :func:`choose_signal`).
+    """
+    label = domain_label(urlsplit(url).hostname or "")
+    best = choose_signal(signals, known_name=known_name, domain=label, home=home)
     if best is not None:
         return display_form(best.value), best.source
     fallback = domain_display(label) if label else None
@@ -273,9 +434,15 @@ def page_name(
 
 
 def logo_alt_signals(ranked: Sequence[LogoCandidate]) -> list[NameSignal]:
-    """The best on-page logo's alt text names the brand more often than not ("ACME - since 1990")."""
+    """The alt text of the page's logo names the brand more often than not ("ACME - since 1990").
+
+    Only the best on-page picture counts, and only when something marks it as the logo (a logo
+    class, a home link, itemprop=logo): any other picture's alt text describes the picture.
+    """
     for c in ranked:
-        if c.source in ("img", "svg", "itemprop") and c.alt:
+        if c.source in ("img", "svg", "itemprop"):
+            if not c.alt or not (c.source == "itemprop" or {"logo-word", "home-link"} & set(c.notes)):
+                return []
             parts = title_parts(c.alt)
             return [NameSignal("logo-alt", part, 0.5 if i == 0 else 0.3) for i, part in enumerate(parts)]
     return []

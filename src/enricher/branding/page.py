@@ -121,6 +121,10 @@ def _meta(el: Any, scan: Scan) -> None:
         return
     if key == "og:logo":
         scan.add(content, "og:logo", "logo")
+    elif key == "og:url":
+        scan.page_addresses.append(content)
+    elif key == "og:type":
+        scan.page_type = content.strip().lower()
     elif key in ("og:image", "og:image:url", "og:image:secure_url"):
         if key == "og:image" or scan.og_image_index is None:
             logo_named = "logo" in content.lower().rsplit("/", 1)[-1]
@@ -153,6 +157,9 @@ def _link(el: Any, scan: Scan) -> None:
     if "manifest" in rel:
         if scan.manifest_url is None:
             scan.manifest_url = resolve(scan.base, href)
+        return
+    if "canonical" in rel:
+        scan.page_addresses.append(href)
         return
     w, h = parse_sizes(el.get("sizes"))
     notes = ["any-size"] if (el.get("sizes") or "").strip().lower() == "any" else []

@@ -24,9 +24,10 @@ from enricher.branding.candidates import (
     resolve,
     trap_reason,
 )
-from enricher.branding.names import NameSignal, clean_name, compact
+from enricher.branding.names import NameSignal, compact, declared_parts
 
 __all__ = [
+    "HOME_PATH",
     "LOGO_RE",
     "NEAR_LEVELS",
     "Context",
@@ -56,7 +57,11 @@ _TRAP_CONTAINER_RE = re.compile(
     r"|(?<![a-z])lang(?![a-z])|language|wpml|(?<![a-z])flags?(?![a-z])"
     r"|fundusze|eu-?funds?|unia|nagrod|(?<![a-z])certs?(?![a-z])|gazel"
 )
-_HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
+HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
+
+
+# og:type values a site's front page carries; any other (article, product, recipe...) is one item's page.
+_SITE_TYPES = frozenset({"website", "blog", "company", "organization", "business.business"})
 
 
 @dataclass
@@ -78,6 +83,23 @@ class Scan:
     unmarked: int = 0  # header pictures kept without any logo hint (capped: mega-menu thumbnails)
     regions: dict[Any, Region] = field(default_factory=dict)
     home_links: dict[str, bool] = field(default_factory=dict)
+    page_addresses: list[str] = field(default_factory=list)  # what the page says it is: canonical, og:url
+    page_type: str | None = None  # og:type
+
+    def is_home_page(self) -> bool:
+        """Whether this is the site's home page: its URL, and the canonical/og:url it states for
+        itself, are the site's root (or /index.html, /en/...), and its og:type (if any) is a site's.
+
+        A saved page's URL may be the site's root while the page is a recipe: what the page says of
+        itself wins.
+        """
+        if self.page_type and self.page_type not in _SITE_TYPES:
+            return False
+        for address in (self.url, *self.page_addresses):
+            target = resolve(self.base, address)
+            if target is not None and not HOME_PATH.match(urlsplit(target).path or "/"):
+                return False
+        return True
 
     def add(
         self,
@@ -140,9 +162,9 @@ class Scan:
         return any(k and len(k) >= 3 and k in text for k in (self.label_key, self.known_key))
 
     def signal(self, source: str, raw: str | None, weight: float) -> None:
-        value = clean_name(raw)
-        if value:
-            self.signals.append(NameSignal(source, value, weight))
+        """A declared name: its first part at ``weight``, a tagline after a separator at half."""
+        for i, value in enumerate(declared_parts(raw)):
+            self.signals.append(NameSignal(source, value, weight if i == 0 else weight * 0.5))
 
 
 def text_of(el: Any) -> str:
@@ -288,7 +310,7 @@ def _is_home(href: str | None, scan: Scan) -> bool:
     core = href.strip().split("#", 1)[0].split("?", 1)[0]
     if core.startswith(("http://", "https://", "//")):
         core = "/" + core.split("//", 1)[1].partition("/")[2]
-    if not (_HOME_PATH.match(core) or core in (".", "./")):
+    if not (HOME_PATH.match(core) or core in (".", "./")):
         scan.home_links[href] = False
         return False
     target = resolve(scan.base, href)
@@ -297,7 +319,7 @@ def _is_home(href: str | None, scan: Scan) -> bool:
         parts = urlsplit(target)
         page_host = (urlsplit(scan.url).hostname or "").removeprefix("www.")
         answer = (parts.hostname or "").removeprefix("www.") == page_host and bool(
-            _HOME_PATH.match(parts.path)
+            HOME_PATH.match(parts.path)
         )
     scan.home_links[href] = answer
     return answer
