@@ -116,3 +116,17 @@ def test_brand_url_with_a_shared_fetcher(sites: SitesServer) -> None:
     out = asyncio.run(main())
     assert out["logoUrl"] == sites.url("svg-only", "/logo.svg")
     assert out["candidates"][0]["format"] == "svg"
+
+
+def test_hostile_content_costs_only_its_own_candidate_or_block(sites: SitesServer) -> None:
+    """Issue 11 defect 6: a 1e400 SVG, a 5,000-digit colour and a manifest nested 3,000 deep are each
+    dropped with a reason; the page's good logo and name are still used."""
+    result = brand(sites, "hostile")
+    assert result.error is None
+    assert result.display_name == "Hostile Widgets"
+    assert result.logo is not None and result.logo.url == sites.url("hostile", "/img/logo-240x80.png")
+    reasons = dict(result.rejected)
+    assert reasons[sites.url("hostile", "/img/wide.svg")] == "SVG size out of range"
+    assert reasons[sites.url("hostile", "/img/colour.svg")] == "SVG colour out of range"
+    assert reasons[sites.url("hostile", "/site.webmanifest")] == "web app manifest nested too deep to read"
+    assert all("reasons" in c for c in result.to_contract()["candidates"])

@@ -7,27 +7,55 @@ http-equiv, or XML declaration), UTF-8 when the bytes are valid UTF-8, else a st
 from __future__ import annotations
 
 import codecs
+from functools import lru_cache
 
 import charset_normalizer
+import webencodings
 from bs4.dammit import EncodingDetector
 
-__all__ = ["declared_charset", "decode_html", "guess_charset"]
-
-# WHATWG: these labels mean windows-1252 in browsers.
-_ALIASES = dict.fromkeys(
-    ("iso-8859-1", "latin1", "latin-1", "ascii", "us-ascii", "x-user-defined"), "windows-1252"
-)
+__all__ = ["declared_charset", "decode_html", "guess_charset", "web_codec"]
 
 
-def _codec(name: str | None) -> str | None:
-    if not name:
+def web_codec(label: str | None) -> str | None:
+    """The Python codec of a WHATWG encoding label (the only labels browsers honour), or None.
+
+    ``zlib``, ``rot13``, ``base64``, ``hex``, ``bz2``, ``uu``, ``idna``, ``undefined`` and every other
+    Python codec that is no web encoding give None, so the page falls back as a browser would. So
+    does the spec's "replacement" (ISO-2022-KR, HZ-GB-2312...: a browser shows the page as one U+FFFD).
+    The labels come from ``webencodings`` (the WHATWG Encoding Standard's table, maintained); Python
+    codec names of web encodings (``cp1250``, ``euc_kr``: what the fetcher passes on) are accepted too.
+    """
+    if not label:
         return None
-    label = name.strip().lower()
-    label = _ALIASES.get(label, label)
-    try:
-        return codecs.lookup(label).name
-    except LookupError:
+    text = label.strip().strip("\"'").strip().lower()
+    found = webencodings.lookup(text)
+    if found is None:
+        try:
+            python_name = codecs.lookup(text).name
+        except (LookupError, ValueError):
+            return None
+        return _web_codecs().get(python_name)
+    if found.name == "replacement":
         return None
+    if found.name == "x-user-defined":
+        return "cp1252"  # the HTML spec reads an x-user-defined declaration as windows-1252
+    return codecs.lookup(found.codec_info.name).name
+
+
+@lru_cache(maxsize=1)
+def _web_codecs() -> dict[str, str]:
+    """Python codec name -> the web codec it stands for, for every WHATWG label Python knows."""
+    out: dict[str, str] = {}
+    for label in webencodings.LABELS:
+        codec = web_codec(label)
+        if codec is None:
+            continue
+        try:
+            out.setdefault(codecs.lookup(label).name, codec)
+        except LookupError:
+            continue
+        out.setdefault(codec, codec)
+    return out
 
 
 def declared_charset(data: bytes) -> str | None:
@@ -37,19 +65,20 @@ def declared_charset(data: bytes) -> str | None:
     look at the first 16 KB: browsers read 1 KB, but real pages put scripts before the meta.
     """
     found = EncodingDetector.find_declared_encoding(data[:16384], is_html=True, search_entire_document=True)
-    return _codec(found) if found else None
+    return web_codec(found) if found else None
 
 
 def decode_html(data: str | bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, codec used): BOM, then the given encoding (HTTP header), then ``<meta charset>``/
-    http-equiv, then UTF-8 if the bytes are UTF-8, else a guess; undecodable bytes become U+FFFD."""
+    http-equiv, then UTF-8 if the bytes are UTF-8, else a guess; undecodable bytes become U+FFFD.
+    Only WHATWG encoding labels are honoured (:func:`web_codec`); any other label is ignored."""
     if isinstance(data, str):
         return data, "unicode"
     for bom, name in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"),
                       (codecs.BOM_UTF16_BE, "utf-16-be")):  # fmt: skip
         if data.startswith(bom):
             return data[len(bom) :].decode(name, "replace"), name
-    codec = _codec(encoding)
+    codec = web_codec(encoding)
     if codec is None:
         codec = declared_charset(data)
         if codec and codec.startswith("utf-16"):
@@ -69,4 +98,7 @@ def guess_charset(data: bytes) -> str | None:
     so its cost (milliseconds) does not touch the common UTF-8 case.
     """
     best = charset_normalizer.from_bytes(data[:65536]).best()
-    return _codec(best.encoding) if best is not None else None
+    if best is None:
+        return None
+    # A guess browsers could not make (EBCDIC, UTF-7...) is no guess: windows-1252, their own default.
+    return web_codec(best.encoding) or "cp1252"

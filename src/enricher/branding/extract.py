@@ -23,7 +23,13 @@ from urllib.parse import urlsplit, urlunsplit
 from enricher.branding.candidates import LogoCandidate, rank
 from enricher.branding.decoding import declared_charset, decode_html, guess_charset
 from enricher.branding.jsonld import load_json_ld
-from enricher.branding.manifest import manifest_names, parse_manifest
+from enricher.branding.manifest import (
+    manifest_icons,
+    manifest_name_signals,
+    manifest_names,
+    parse_manifest,
+    read_manifest,
+)
 from enricher.branding.names import (
     NameSignal,
     compact,
@@ -93,14 +99,18 @@ class Extraction:
         return replace(self, candidates=rank([*self.candidates, *extra]))
 
     def with_manifest(self, json_text: str | bytes, manifest_url: str | None = None) -> Extraction:
-        """A copy that also counts the fetched web app manifest's icons and names."""
+        """A copy that also counts the fetched web app manifest's icons and names; a manifest that
+        cannot be read (not JSON, nested too deep) is listed in ``dropped`` and changes nothing else."""
         where = manifest_url or self.manifest_url or self.url
-        icons = parse_manifest(json_text, where, own_domain=registered_domain(self.url))
-        signals = [*self.name_signals, *manifest_names(json_text)]
+        data, why = read_manifest(json_text)
+        if data is None:
+            return replace(self, dropped=[*self.dropped, (where, f"web app manifest {why}")])
+        icons = manifest_icons(data, where, own_domain=registered_domain(self.url))
+        signals = [*self.name_signals, *manifest_name_signals(data)]
         name, source = page_name(signals, self.known_name, self.url, home=self.home_page)
         return replace(
             self,
-            candidates=rank([*self.candidates, *icons]),
+            candidates=_cap(rank([*self.candidates, *icons])),
             name_signals=signals,
             display_name=name,
             name_source=source,

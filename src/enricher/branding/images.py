@@ -19,6 +19,7 @@ squareness and format (svg > png > webp > jpg > ico) on top of the extraction's 
 from __future__ import annotations
 
 import io
+import math
 import re
 import struct
 import warnings
@@ -190,6 +191,8 @@ _UNIT = {
     "ex": 8.0,
 }
 _DRAWING = {"path", "rect", "circle", "ellipse", "polygon", "polyline", "line", "text", "image", "use"}
+MAX_SVG_SIDE = 1_000_000.0
+"""Largest width, height or viewBox number believed; beyond it (1e400 is infinite) the SVG is refused."""
 _COLOUR = re.compile(r"#(?:[0-9a-f]{6}|[0-9a-f]{3})\b|rgb\(\s*\d+\s*,\s*\d+\s*,\s*\d+\s*\)", re.I)
 _COLOUR_ATTRS = ("fill", "stroke", "stop-color", "color", "style")
 
@@ -207,13 +210,16 @@ def _local(tag: object) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
 
 
-def _norm_colour(text: str) -> str | None:
+def _norm_colour(text: str, url: str) -> str | None:
     text = text.lower()
     if text.startswith("#"):
         if len(text) == 4:
             text = "#" + "".join(ch * 2 for ch in text[1:])
         return text
-    nums = [int(n) for n in re.findall(r"\d+", text)[:3]]
+    digits = re.findall(r"\d+", text)[:3]
+    if any(len(n) > 6 for n in digits):  # rgb(99999...9, 0, 0): 5,000 digits is an attack, not a colour
+        raise ImageRejectedError("SVG colour out of range", url=url)
+    nums = [int(n) for n in digits]
     return _hex((min(nums[0], 255), min(nums[1], 255), min(nums[2], 255))) if len(nums) == 3 else None
 
 
@@ -228,7 +234,9 @@ def check_svg(data: bytes, *, url: str = "") -> ImageInfo:
     if _local(root.tag) != "svg":
         raise ImageRejectedError(f"XML root is <{_local(root.tag) or '?'}>, not <svg>", url=url)
     width, height = _length(root.get("width")), _length(root.get("height"))
-    box = [float(v) for v in re.findall(r"-?[0-9]*\.?[0-9]+", root.get("viewBox") or "")]
+    box = [float(v) for v in re.findall(r"-?[0-9]*\.?[0-9]+(?:e[-+]?\d+)?", root.get("viewBox") or "", re.I)]
+    if any(not (math.isfinite(v) and abs(v) <= MAX_SVG_SIDE) for v in (*box, width or 0.0, height or 0.0)):
+        raise ImageRejectedError("SVG size out of range", url=url)
     if len(box) == 4 and box[2] > 0 and box[3] > 0:
         if width is None and height is None:
             width, height = box[2], box[3]
@@ -247,7 +255,7 @@ def check_svg(data: bytes, *, url: str = "") -> ImageInfo:
         drawn = drawn or name in _DRAWING
         for attr in _COLOUR_ATTRS:
             for m in _COLOUR.finditer(element.get(attr) or ""):
-                colour = _norm_colour(m.group(0))
+                colour = _norm_colour(m.group(0), url)
                 if colour:
                     colours[colour] += 1
     if not drawn:

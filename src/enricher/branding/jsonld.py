@@ -35,9 +35,22 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
-def load_json_ld(text: str) -> list[Any]:
+def load_json_ld(text: str, problems: list[str] | None = None) -> list[Any]:
     """Every JSON value in a JSON-LD script, tolerating the usual breakage (comments, CDATA,
-    trailing commas, raw newlines in strings, several objects back to back); [] if hopeless."""
+    trailing commas, raw newlines in strings, several objects back to back); [] if hopeless.
+
+    A value nested deeper than the JSON parser's recursion limit (``[[[[...]]]]`` 3,000 deep) is
+    dropped whole and why is appended to ``problems``: the page's other scripts are still read.
+    """
+    try:
+        return _load(text)
+    except RecursionError:
+        if problems is not None:
+            problems.append("nested too deep to read")
+        return []
+
+
+def _load(text: str) -> list[Any]:
     text = text.strip()
     text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$", "", text).strip()
     if not text:

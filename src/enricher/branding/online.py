@@ -159,7 +159,15 @@ async def _with_manifest(extraction: Extraction, fetcher: SafeFetcher, result: B
     except FetchError as exc:
         result.rejected.append((manifest_url, f"manifest: {exc}"))
         return extraction
-    return extraction.with_manifest(manifest.body, manifest.final_url)
+    before = len(extraction.dropped)
+    try:
+        extended = extraction.with_manifest(manifest.body, manifest.final_url)
+    except Exception as exc:  # a hostile manifest costs its own signals, never the page's
+        log.warning("manifest of %s not used", manifest.final_url, exc_info=True)
+        result.rejected.append((manifest.final_url, f"manifest: cannot read ({type(exc).__name__})"))
+        return extraction
+    result.rejected.extend(extended.dropped[before:])
+    return extended
 
 
 def _name_source(extraction: Extraction) -> str | None:
@@ -213,6 +221,10 @@ async def _check_one(c: LogoCandidate, fetcher: SafeFetcher, result: BrandResult
         return None
     except FetchError as exc:
         result.rejected.append((c.url, str(exc).removesuffix(f": {c.url}")))
+        return None
+    except Exception as exc:  # a hostile image costs its own candidate, never the page's other logos
+        log.warning("image check failed on %s", c.url[:200], exc_info=True)
+        result.rejected.append((c.url, f"image check failed ({type(exc).__name__})"))
         return None
     return CheckedCandidate(
         url=url,

@@ -75,7 +75,9 @@ def walk(root: Any, scan: Scan) -> None:
             _link(el, scan)
         elif tag == "script":
             if (el.get("type") or "").strip().lower() == "application/ld+json":
-                json_ld.extend(load_json_ld(el.text or ""))
+                problems: list[str] = []
+                json_ld.extend(load_json_ld(el.text or "", problems))
+                scan.dropped.extend(("JSON-LD block", why) for why in problems)
         elif tag == "img":
             _img(el, scan)
         elif tag == "svg":

@@ -8,7 +8,7 @@ sprite references so the ``data:`` URI stands alone.
 from __future__ import annotations
 
 import base64
-import contextlib
+import math
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
@@ -25,7 +25,7 @@ from enricher.branding.scan import (
     to_int,
 )
 
-__all__ = ["SVG_MAX_BYTES", "inline_svg", "serialise_svg"]
+__all__ = ["MAX_SIDE", "SVG_MAX_BYTES", "inline_svg", "serialise_svg", "svg_size"]
 
 #: Largest serialised inline ``<svg>`` turned into a ``data:`` logo URL.
 SVG_MAX_BYTES = 64 * 1024
@@ -61,20 +61,47 @@ def inline_svg(el: Any, scan: Scan) -> None:
     if why:
         scan.dropped.append(("inline svg", why))
         return
+    size = svg_size(el)
+    if size is None:
+        scan.dropped.append(("inline svg", "width/height out of range"))
+        return
     data = serialise_svg(el, scan)
     if data is None:
         return
-    width, height = to_int(el.get("width")), to_int(el.get("height"))
-    if width is None:
-        box = (el.get("viewbox") or "").replace(",", " ").split()
-        if len(box) == 4:
-            with contextlib.suppress(ValueError):
-                width, height = round(float(box[2])), round(float(box[3]))
+    width, height = size
     alt = (el.get("aria-label") or title_text or "").strip() or None
     uri = "data:image/svg+xml;base64," + base64.b64encode(data).decode("ascii")
-    if scan.add(uri, "svg", "logo", width=width or None, height=height or None, alt=alt,
+    if scan.add(uri, "svg", "logo", width=width, height=height, alt=alt,
                 notes=context_notes(ctx, own_logo), check_trap=False) is not None:  # fmt: skip
         scan.img_order += 1
+
+
+#: Largest width, height or viewBox side believed; beyond it (1e400, inf, NaN) the picture is hostile.
+MAX_SIDE = 1_000_000.0
+
+
+def _number(value: str | None) -> float | None:
+    """A length attribute's number ("120", "120px", "1e3"), None when absent or not a number."""
+    if not value:
+        return None
+    text = value.strip().lower().removesuffix("px").strip()
+    try:
+        return float(text)
+    except ValueError:
+        return None  # "100%", "auto": no size stated
+
+
+def svg_size(el: Any) -> tuple[int | None, int | None] | None:
+    """(width, height) an inline ``<svg>`` states (its viewBox when it has no width), or None when a
+    stated number is not finite or out of range (``width="1e400"``): such a picture is dropped."""
+    numbers = [_number(el.get("width")), _number(el.get("height"))]
+    box = [_number(v) for v in (el.get("viewbox") or "").replace(",", " ").split()]
+    if any(n is not None and not (math.isfinite(n) and abs(n) <= MAX_SIDE) for n in (*numbers, *box)):
+        return None
+    width, height = to_int(el.get("width")), to_int(el.get("height"))
+    if width is None and len(box) == 4 and box[2] is not None and box[3] is not None:
+        width, height = round(box[2]), round(box[3])
+    return (width or None, height or None)
 
 
 def serialise_svg(el: Any, scan: Scan | None = None) -> bytes | None:

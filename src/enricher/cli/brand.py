@@ -60,7 +60,13 @@ def run(args: argparse.Namespace) -> int:
         if args.batch is not None:
             return brand_batch(args.batch, out)
         if args.html is not None:
-            result = brand_file(args.html, args.url, known_name=args.name, encoding=args.encoding)
+            try:
+                result = brand_file(args.html, args.url, known_name=args.name, encoding=args.encoding)
+            except EnricherError:
+                raise
+            except Exception as exc:  # a bug on an odd page: one line, the trace only in the debug log
+                log.debug("brand: extraction failed on %s", args.html, exc_info=True)
+                raise EnricherError(f"cannot extract {args.html}: {type(exc).__name__}") from None
         else:
             result = _online(args.target, args.name)
         out.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
@@ -154,7 +160,8 @@ def _batch_line(line: str, lineno: int, folder: Path) -> dict[str, Any]:
     except RecordError as exc:
         return _failed(html, url, lineno, str(exc))
     except Exception as exc:  # a bug on one odd page must not cost the rest of the batch
-        log.exception("brand: extraction failed on line %d (%s)", lineno, html)
+        log.warning("brand: extraction failed on line %d (%s): %s", lineno, html, type(exc).__name__)
+        log.debug("brand: extraction failed on line %d", lineno, exc_info=True)
         return _failed(html, url, lineno, f"extraction failed ({type(exc).__name__})")
     return {"html": html, **result}
 
