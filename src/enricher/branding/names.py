@@ -147,12 +147,12 @@ _CUT_ENTITY = re.compile(r"\s+&(?:#x?[0-9a-f]{0,5}|[a-z]{1,7})?$", re.IGNORECASE
 def decode_entities(text: str) -> str:
     """Text without HTML entities or markup: a name never carries them, whatever the page did.
 
-    The parser decodes a page's entities once; a page that encoded twice (``Smith &amp;amp; Sons``)
+    The parser decodes a page's entities once; a page that encoded again (``Smith &amp;amp; Sons``)
     or a JSON-LD plugin that encoded its strings (``Meathead&#039;s``) still leaves some, and a value
     cut short may end in half an entity, which is dropped with the cut word's ``&``.
     """
     if "&" in text:
-        for _ in range(2):
+        for _ in range(5):
             decoded = html.unescape(text)
             if decoded == text:
                 break
