@@ -268,3 +268,25 @@ def test_names_guessed_from_the_domain_or_our_own_name_are_not_written() -> None
     assert _proposal(brand, ["displayName"]) == {
         "displayName": ("Acme", "https://acme.example/", "og:site_name")
     }
+
+
+def test_the_register_name_is_evidence_and_the_logo_choice_explains_itself(
+    sites: SitesServer, sandbox_factory: Callable[..., Sandbox]
+) -> None:
+    """A site declaring two brands equally: each record's own legal name (minus its form) decides.
+    The filled logo keeps its reasons in the run output."""
+    sandbox = sandbox_factory(
+        [
+            {"id": 1, "name": "ORBIS TOOLS SP. Z O.O.", "corporateWebsiteUrl": sites.url("two-brands")},
+            {"id": 2, "name": "Vectora S.A.", "corporateWebsiteUrl": sites.url("two-brands")},
+        ]
+    )
+    with FlowtlyClient(sandbox.api_url, token=sandbox.token, timeout=10.0, backoff=fast_backoff()) as client:
+        summary = run_all(client)
+    assert stored(sandbox, 1)["displayName"] == "Orbis Tools"
+    assert stored(sandbox, 2)["displayName"] == "Vectora"
+    logo = next(p for p in by_id(summary)[1].provenance if p.field == "logoUrl")
+    assert logo.reasons and logo.reasons[0]["hint"] == "page"
+    assert any(r["hint"] == "size" and "240x80" in r["why"] for r in logo.reasons)
+    record = json.loads(json.dumps(summary.to_dict()))["records"][0]
+    assert record["provenance"][0]["reasons"] or record["provenance"][1]["reasons"]

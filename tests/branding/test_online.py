@@ -76,6 +76,9 @@ def test_names_come_with_their_signal(sites: SitesServer) -> None:
     assert result.display_name == "Łódzka Spółdzielnia Mleczarska"
     assert result.name_source == "og:site_name"
     assert brand(sites, "jsonld-graph").name_source is not None
+    # Shown without its legal form, the name still says where it came from (not "domain").
+    result = brand(sites, "legal-form-name")
+    assert (result.display_name, result.name_source) == ("Mazur Logistyka", "og:site_name")
 
 
 def test_manifest_icons_are_fetched_and_the_largest_wins(sites: SitesServer) -> None:

@@ -21,6 +21,13 @@ PAGE = b"""<!doctype html><html><head><meta charset="utf-8">
 """
 
 
+# Two brands declared equally: only the register's known name can pick one.
+TWO_BRANDS = b"""<!doctype html><html><head><meta charset="utf-8"><title>Tools and design</title>
+<meta property="og:site_name" content="Vectora"><meta property="og:site_name" content="Orbis Tools">
+<link rel="apple-touch-icon" sizes="180x180" href="/logo.png"></head><body></body></html>
+"""
+
+
 def _logo() -> bytes:
     image = Image.new("RGB", (180, 180), (255, 255, 255))
     draw = ImageDraw.Draw(image)
@@ -52,6 +59,8 @@ class Site:
                     self._send(200, "text/plain", b"User-agent: *\nAllow: /\n")
                 elif path.endswith("/logo.png"):
                     self._send(200, "image/png", logo)
+                elif path == "/two-brands/":
+                    self._send(200, "text/html; charset=utf-8", TWO_BRANDS)
                 elif path in ("/", "/slow/") or path.startswith("/co/"):
                     if path == "/slow/":
                         site.slow_started.set()

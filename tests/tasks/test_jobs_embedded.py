@@ -78,6 +78,37 @@ def test_enrich_one_fills_once(
     assert site.hits["/"] == 1
 
 
+def test_enrich_one_passes_the_register_name_as_evidence(
+    embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A page declaring two brands equally: the job's known legal name (minus its form) decides."""
+    sandbox, site, _ = embedded
+    page = site.url + "two-brands/"
+    sandbox.store.counterparties.load(
+        [
+            {"id": 61, "name": "ORBIS TOOLS SP. Z O.O.", "corporateWebsiteUrl": page},
+            {"id": 62, "name": "Vectora S.A.", "corporateWebsiteUrl": page},
+        ]
+    )
+    run(capsys, "enrich-one", "61")
+    run(capsys, "enrich-one", "62")
+    assert sandbox.store.counterparties.get(61)["displayName"] == "Orbis Tools"
+    assert sandbox.store.counterparties.get(62)["displayName"] == "Vectora"
+
+
+def test_brand_url_passes_the_known_name_as_evidence(
+    embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, site, _ = embedded
+    page = site.url + "two-brands/"
+    assert main(["brand", page]) == 0
+    assert json.loads(capsys.readouterr().out)["displayName"] == "Vectora"
+    assert main(["brand", page, "--name", "ORBIS TOOLS SP. Z O.O."]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["displayName"] == "Orbis Tools"
+    assert out["candidates"] and all(c["reasons"] for c in out["candidates"])
+
+
 def test_worker_commands_need_redis(
     embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str]
 ) -> None:

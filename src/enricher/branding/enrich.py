@@ -70,6 +70,7 @@ class Provenance:
     source_url: str  # the logo's URL, or the page for a name
     signal: str  # json-ld, og:logo, img, manifest, favicon.ico... / og:site_name, title...
     at: str
+    reasons: tuple[dict[str, Any], ...] = ()  # why this logo won: {"hint", "points", "why"}, largest first
 
 
 @dataclass
@@ -235,7 +236,16 @@ async def _enrich(
     outcome.status, outcome.patch = "filled", changes
     page = brand.final_url or outcome.website
     outcome.provenance = [
-        Provenance(f, v, getattr(record, f), page, proposed[f][1], proposed[f][2], brand.fetched_at)
+        Provenance(
+            f,
+            v,
+            getattr(record, f),
+            page,
+            proposed[f][1],
+            proposed[f][2],
+            brand.fetched_at,
+            _reasons(brand, f, v),
+        )
         for f, v in changes.items()
     ]
     return outcome
@@ -266,6 +276,14 @@ def _proposal(brand: BrandResult, want: Iterable[str]) -> dict[str, tuple[str, s
         elif name == "displayName" and brand.display_name and brand.name_source not in _WEAK_NAME_SOURCES:
             out[name] = (brand.display_name, page, brand.name_source or "page")
     return out
+
+
+def _reasons(brand: BrandResult, field_name: str, value: str) -> tuple[dict[str, Any], ...]:
+    """The chosen logo's reasons (what the page said and what the download showed)."""
+    if field_name != "logoUrl":
+        return ()
+    chosen = next((c for c in brand.candidates if c.url == value), None)
+    return tuple(chosen.reasons()) if chosen is not None else ()
 
 
 def _nothing_found(brand: BrandResult, proposed: dict[str, Any], want: list[str]) -> tuple[Status, str]:

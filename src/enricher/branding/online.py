@@ -141,7 +141,7 @@ async def brand_page(url: str, fetcher: SafeFetcher, *, known_name: str | None =
     if extraction.manifest_url:
         extraction = await _with_manifest(extraction, fetcher, result)
     result.display_name = extraction.display_name
-    result.name_source = _name_source(extraction)
+    result.name_source = extraction.name_source
     accepted: list[CheckedCandidate] = []
     try:
         async with asyncio.timeout_at(deadline):
@@ -168,16 +168,6 @@ async def _with_manifest(extraction: Extraction, fetcher: SafeFetcher, result: B
         return extraction
     result.rejected.extend(extended.dropped[before:])
     return extended
-
-
-def _name_source(extraction: Extraction) -> str | None:
-    name = extraction.display_name
-    if not name:
-        return None
-    matching = [s for s in extraction.name_signals if s.value == name]
-    if matching:
-        return max(matching, key=lambda s: s.weight).source
-    return "domain" if name.casefold() not in (extraction.known_name or "").casefold() else "known-name"
 
 
 async def _check_candidates(
