@@ -58,6 +58,10 @@ def test_main_job_writes_report_and_enrichment(tmp_path: Path) -> None:
 
     html = (tmp_path / "out" / "review.html").read_text(encoding="utf-8")
     assert "<script" in html and "</html>" in html
+    # The report says why enrichment chose the logos it shows.
+    report = json.loads((tmp_path / "out" / "candidates.json").read_text(encoding="utf-8"))
+    why = report["branding"]["logoReasons"]
+    assert why and all(w["reasons"] and w["reasons"][0]["why"] for w in why.values())
     assert "duplicates:" in proc.stderr and "filled" in proc.stderr
 
 

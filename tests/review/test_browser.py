@@ -22,9 +22,10 @@ from enricher.cli import main
 from enricher.flowtly import Counterparty, FlowtlyClient, Sandbox
 from enricher.flowtly.testing import fast_backoff
 from enricher.matching import Judgement
-from enricher.review import apply_merges, branding_health, write_report
+from enricher.review import apply_merges, branding_health, logo_reasons, write_report
 from enricher.state.decisions import SqliteDecisionStore
 from review._data import CONTRACT, PIXEL, REGISTER, big, records
+from review.test_report import enrichment_with_logo_reasons
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -183,6 +184,25 @@ def test_filters_sort_decide_by_click_and_keyboard_export_and_apply(
         ]
         assert store.judgement(5, 6) is Judgement.REJECTED
     assert sandbox.store.merge_log == [(7, 1), (7, 9), (4, 3)]
+
+
+def test_a_record_logo_says_why_enrichment_chose_it(tmp_path: Path, page: Any) -> None:
+    recs = records()
+    summary = enrichment_with_logo_reasons(tmp_path / "enrichment.json", recs[7].logoUrl or "")
+    branding = {**branding_health(recs.values()), "logoReasons": logo_reasons(summary, recs.values())}
+    paths = write_report(CONTRACT, recs, tmp_path / "out", branding=branding)
+    open_report(page, paths.html)
+    head = page.locator("#list .item").first.locator('th[data-record="7"]')
+    why = head.locator(".logo-why")
+    assert why.count() == 1 and not why.locator("ol").is_visible()
+    why.locator("summary").click()
+    items = why.locator("li").all_inner_texts()
+    assert items == [
+        "+38.7 What the page says about it scored 0.86: marked as a logo (+16).",
+        "+15 Downloaded 240x80 pixels.",
+    ]
+    assert page.locator('th[data-record="1"] .logo-why').count() == 0
+    shot(page, "logo-reasons")
 
 
 def test_pair_decisions_inside_a_cluster_and_bulk_approval(tmp_path: Path, page: Any) -> None:

@@ -13,6 +13,7 @@ from enricher.review import (
     branding_health,
     build_report_data,
     fingerprint,
+    logo_reasons,
     read_enrichment_summary,
     write_report,
 )
@@ -226,3 +227,34 @@ def test_the_page_loads_nothing_from_the_network(tmp_path: Path) -> None:
     assert img == ["data:"], csp.group(1)
     for directive in csp.group(1).split(";"):
         assert "http" not in directive and "*" not in directive, directive
+
+
+def enrichment_with_logo_reasons(path: Path, logo: str) -> Path:
+    """An ``enrichment.json`` whose record 7 got ``logo`` with its reasons (and record 1 another logo)."""
+    reasons = [
+        {
+            "hint": "page",
+            "points": 38.7,
+            "why": "What the page says about it scored 0.86: marked as a logo (+16).",
+        },
+        {"hint": "size", "points": 15.0, "why": "Downloaded 240x80 pixels."},
+    ]
+    records = [
+        {"id": 7, "status": "filled", "applied": True, "patch": {"logoUrl": logo},
+         "provenance": [{"field": "logoUrl", "value": logo, "signal": "img", "page": "https://acme.example/",
+                         "reasons": reasons}]},
+        {"id": 1, "status": "filled", "applied": True, "patch": {"logoUrl": "https://x/l.png"},
+         "provenance": [{"field": "logoUrl", "value": "https://x/l.png", "reasons": reasons}]},
+    ]  # fmt: skip
+    path.write_text(json.dumps({"records": records}), encoding="utf-8")
+    return path
+
+
+def test_logo_reasons_only_for_logos_still_as_enrichment_left_them(tmp_path: Path) -> None:
+    recs = records()
+    logo = recs[7].logoUrl
+    assert logo
+    found = logo_reasons(enrichment_with_logo_reasons(tmp_path / "enrichment.json", logo), recs.values())
+    assert list(found) == ["7"]  # record 1's logo was changed (to none) since: not ours to explain
+    assert found["7"]["signal"] == "img" and found["7"]["reasons"][0]["points"] == 38.7
+    assert logo_reasons(tmp_path / "missing.json", recs.values()) == {}

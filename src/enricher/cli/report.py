@@ -91,7 +91,7 @@ def run_report(
 def report_records(settings: Settings, records: list[Counterparty], target: Path) -> tuple[Any, Any]:
     """Match ``records`` with the decision store and write the report into ``target``: (result, paths)."""
     from enricher.matching import match
-    from enricher.review import branding_health, read_enrichment_summary, write_report
+    from enricher.review import branding_health, logo_reasons, read_enrichment_summary, write_report
     from enricher.state.decisions import open_decision_store
 
     by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
@@ -104,6 +104,11 @@ def report_records(settings: Settings, records: list[Counterparty], target: Path
         )
     branding = branding_health(
         by_id.values(), last_enrichment=read_enrichment_summary(target / "enrichment.json")
+    )
+    # Why each logo shown in the report was chosen (only the records the report lists).
+    shown = {str(i) for c in result.candidates for i in (c.a, c.b)}
+    branding["logoReasons"] = logo_reasons(
+        target / "enrichment.json", (r for r in by_id.values() if str(r.id) in shown)
     )
     return result, write_report(result, by_id, target, branding=branding)
 

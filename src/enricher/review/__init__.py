@@ -12,7 +12,7 @@ from enricher.review.decisions_file import (
     load_decisions,
 )
 from enricher.review.fingerprint import IDENTITY_FIELDS, changed_fields, fingerprint, identity
-from enricher.review.health import branding_health, read_enrichment_summary
+from enricher.review.health import branding_health, logo_reasons, read_enrichment_summary
 from enricher.review.model import ReportData, build_report_data, pick_survivor
 from enricher.review.render import ReportPaths, render_csv, render_html, render_json, write_report
 
@@ -38,6 +38,7 @@ __all__ = [
     "fingerprint",
     "identity",
     "load_decisions",
+    "logo_reasons",
     "pick_survivor",
     "read_enrichment_summary",
     "render_csv",

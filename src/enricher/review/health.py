@@ -10,7 +10,7 @@ from typing import Any
 
 from enricher.flowtly.models import Counterparty
 
-__all__ = ["branding_health", "read_enrichment_summary"]
+__all__ = ["branding_health", "logo_reasons", "read_enrichment_summary"]
 
 
 def _has(value: str | None) -> bool:
@@ -86,3 +86,44 @@ def read_enrichment_summary(path: Path) -> dict[str, Any] | None:
                 flat if len(flat) == len(value) else {"count": len(value), **dict(list(flat.items())[:20])}
             )
     return summary
+
+
+#: Reasons kept per logo in the report (the largest effects come first).
+MAX_LOGO_REASONS = 8
+
+
+def logo_reasons(path: Path, records: Iterable[Counterparty]) -> dict[str, dict[str, Any]]:
+    """Why enrichment chose each of ``records``' logos, from the last run output (``enrichment.json``).
+
+    ``{str(id): {"logoUrl", "signal", "page", "reasons"}}`` for the records whose ``logoUrl`` still
+    holds what that run wrote (a logo set since by a person has no reasons of ours). A missing or
+    unreadable file gives {}.
+    """
+    current = {str(r.id): r.logoUrl for r in records if r.id is not None and _has(r.logoUrl)}
+    if not current:
+        return {}
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    outcomes = raw.get("records") if isinstance(raw, dict) else None
+    out: dict[str, dict[str, Any]] = {}
+    for outcome in outcomes if isinstance(outcomes, list) else []:
+        if not isinstance(outcome, dict) or str(outcome.get("id")) not in current:
+            continue
+        for prov in outcome.get("provenance") or []:
+            if not isinstance(prov, dict) or prov.get("field") != "logoUrl":
+                continue
+            reasons = prov.get("reasons")
+            if prov.get("value") == current[str(outcome.get("id"))] and isinstance(reasons, list) and reasons:
+                out[str(outcome["id"])] = {
+                    "logoUrl": prov["value"],
+                    "signal": prov.get("signal"),
+                    "page": prov.get("page"),
+                    "reasons": [
+                        {"points": r.get("points"), "why": str(r.get("why") or "")}
+                        for r in reasons[:MAX_LOGO_REASONS]
+                        if isinstance(r, dict)
+                    ],
+                }
+    return out

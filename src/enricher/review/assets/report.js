@@ -314,6 +314,19 @@
     return mono;
   }
 
+  // Why enrichment chose a record's logo (from the last enrichment run), as a small disclosure.
+  function logoWhy(rec) {
+    var lr = DATA.branding && DATA.branding.logoReasons, why = lr && lr[String(rec.id)];
+    if (!why || !why.reasons || !why.reasons.length) return null;
+    var list = el("ol");
+    why.reasons.forEach(function (r) {
+      var pts = typeof r.points === "number" ? (r.points > 0 ? "+" : "") + r.points + " " : "";
+      list.appendChild(el("li", { text: pts + r.why }));
+    });
+    return el("details", { cls: "logo-why", onclick: function (ev) { ev.stopPropagation(); } },
+      el("summary", { text: "why this logo" }), list);
+  }
+
   function renderRecords(it, sv, shownRecords) {
     var table = el("table", { cls: "records" }), head = el("tr", null, el("th", { cls: "field" }));
     shownRecords.forEach(function (ri) {
@@ -326,7 +339,8 @@
             el("span", { cls: "rid" }, "id " + rec.id + " · key " + (n + 1) + " ",
               isSv ? el("span", { cls: "badge sv-badge", text: "survivor" })
                 : el("button", { type: "button", cls: "make-sv", title: "Keep this record; merge the others into it (key: " + (n + 1) + ")",
-                  onclick: function (ev) { ev.stopPropagation(); setSurvivor(it, ri); } }, "make survivor"))))));
+                  onclick: function (ev) { ev.stopPropagation(); setSurvivor(it, ri); } }, "make survivor")),
+            logoWhy(rec)))));
     });
     table.appendChild(el("thead", null, head));
     var body = el("tbody");
