@@ -5,7 +5,12 @@ with ranked :class:`LogoCandidate` objects and the display name chosen from its
 :class:`NameSignal` objects; :func:`parse_manifest` turns a fetched web app manifest into more
 candidates. Online: :func:`brand_url` fetches a live site with the safe fetcher, extracts it and
 checks the images; :func:`enrich_all` writes ``logoUrl``/``displayName`` back to Flowtly.
+
+The online names load on first use: offline extraction (``enricher brand --html``) then starts
+without the HTTP client, the fetcher and the Flowtly models.
 """
+
+from typing import TYPE_CHECKING, Any
 
 from enricher.branding.candidates import (
     DATA_URI_MAX_BYTES,
@@ -15,10 +20,24 @@ from enricher.branding.candidates import (
     rank,
     trap_reason,
 )
-from enricher.branding.enrich import EnrichSummary, enrich_all
 from enricher.branding.extract import Extraction, decode_html, extract, parse_manifest
 from enricher.branding.names import NameSignal, choose_name, clean_name, title_parts
-from enricher.branding.online import brand_url
+
+if TYPE_CHECKING:
+    from enricher.branding.enrich import EnrichSummary, enrich_all
+    from enricher.branding.online import brand_url
+
+_LAZY = {"EnrichSummary": "enrich", "enrich_all": "enrich", "brand_url": "online"}
+
+
+def __getattr__(name: str) -> Any:
+    """``EnrichSummary``, ``enrich_all`` and ``brand_url``, imported when first asked for."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"enricher.branding.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DATA_URI_MAX_BYTES",

@@ -31,6 +31,10 @@ _ORG_TYPES = {
 _PUBLISHER_HOLDERS = {"website", "webpage", "aboutpage", "contactpage", "collectionpage", "article",
                       "newsarticle", "blogposting", "itempage", "searchresultspage"}  # fmt: skip
 
+# A script wrapped for old browsers: "<!--", "//<![CDATA[" ... "//]]>", "-->" (anchored: the text can be
+# hundreds of KB, an unanchored alternation would try every position).
+_WRAP_HEAD = re.compile(r"^(?://\s*)?<!\[CDATA\[|^<!--")
+_WRAP_TAIL = re.compile(r"(?://\s*)?\]\]>$|-->$")
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
@@ -52,7 +56,10 @@ def load_json_ld(text: str, problems: list[str] | None = None) -> list[Any]:
 
 def _load(text: str) -> list[Any]:
     text = text.strip()
-    text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$|^\s*<!--|-->\s*$", "", text).strip()
+    if text[:1] in ("/", "<"):  # only then can a CDATA or comment wrapper open the script
+        text = _WRAP_HEAD.sub("", text, count=1).strip()
+    if text[-1:] == ">":
+        text = _WRAP_TAIL.sub("", text, count=1).strip()
     if not text:
         return []
     for attempt in (text, _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", text))):
