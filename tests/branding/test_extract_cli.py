@@ -145,3 +145,18 @@ def test_online_mode_fetches_through_the_safe_fetcher(page_server: str) -> None:
     refused = enricher("brand", f"{page_server}/msapplication.html", env={"ENRICHER_FETCH_ALLOW_HOSTS": ""})
     blocked = json.loads(refused.stdout)
     assert blocked["logoUrl"] is None and blocked["candidates"] == [] and blocked.get("error")
+
+
+def test_offline_brand_loads_neither_matching_nor_the_online_half() -> None:
+    """Start-up is most of a one-page ``enricher brand``: it imports its own command module only."""
+    script = (
+        "import sys\nfrom enricher.cli import main\n"
+        f"main(['brand', '--html', {str(PAGES / 'og-logo.html')!r}, '--url', 'https://acme.pl/'])\n"
+        "heavy = ('enricher.matching', 'numpy', 'httpx', 'enricher.branding.online', 'enricher.cli.enrich')\n"
+        "print([m for m in heavy if m in sys.modules], file=sys.stderr)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0 and json.loads(proc.stdout)["logoUrl"]
+    assert proc.stderr.strip() == "[]"
+    help_text = enricher("--help").stdout
+    assert all(command in help_text for command in ("brand", "dedupe", "merges", "jobs"))
