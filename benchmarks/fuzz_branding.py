@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/fuzz_branding.py [--examples 2000] [--seed N]
 
-The same properties as the bounded suite tests (tests/branding/test_fuzz.py, strategies in
-tests/branding/fuzzing.py), with many more examples: no uncaught exception, a result or a clear
+The same properties as the bounded suite tests (tests/branding/test_fuzz_extract.py, strategies in
+tests/branding/branding_fuzzing.py), with many more examples: no uncaught exception, a result or a clear
 error, every call within the time bound. Prints examples run, failures and the slowest call per
 target; exit 1 on a failure, with Hypothesis's falsifying example (keep it as an ``@example``).
 """
@@ -24,7 +24,7 @@ from hypothesis import strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "branding"))
-from fuzzing import (  # noqa: E402
+from branding_fuzzing import (  # noqa: E402
     CHARSETS,
     JSON_TEXTS,
     TIME_BOUND,

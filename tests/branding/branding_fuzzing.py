@@ -1,7 +1,7 @@
 # ruff: noqa: E501 - tables of hostile values and markup read better unbroken
 """Hypothesis strategies for what a stranger's website controls: HTML, JSON-LD, the manifest, SVG.
 
-Shared by the bounded fuzz tests (tests/branding/test_fuzz.py) and the long runs of
+Shared by the bounded fuzz tests (tests/branding/test_fuzz_extract.py) and the long runs of
 ``benchmarks/fuzz_branding.py``. Pages are built from the pieces extraction reads (meta, link,
 img, inline svg, JSON-LD, microdata, CSS backgrounds) with hostile values mixed in: huge and
 non-finite numbers, deep nesting, odd charsets, broken entities and data: URIs, random bytes.

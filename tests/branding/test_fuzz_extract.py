@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from fuzzing import (
+from branding_fuzzing import (
     CHARSETS,
     JSON_TEXTS,
     URLS,
@@ -30,7 +30,7 @@ from enricher.branding.jsonld import load_json_ld
 
 BOUNDED = settings(
     max_examples=60,
-    deadline=None,  # the time bound is asserted per call (fuzzing.TIME_BOUND): a shared CI box is slow
+    deadline=None,  # the time bound is asserted per call (TIME_BOUND): a shared CI box is slow
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
