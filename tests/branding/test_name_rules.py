@@ -62,6 +62,17 @@ def test_ampersand_and_and_are_the_same_name() -> None:
     assert extract(html, "https://www.twopeas.pl/chicken/").display_name == "Two Peas & Their Pod"
 
 
+@pytest.mark.parametrize(
+    ("alt", "url"),
+    [("Cobalt & Finch", "https://cobaltfinch.co.uk/"), ("Garlic & Zest", "https://www.garlicandzest.com/")],
+)
+def test_an_ampersand_name_matches_a_domain_with_or_without_and(alt: str, url: str) -> None:
+    html = page("", f'<header><a href="/"><img class="logo" src="/l.png" alt="{alt}"></a></header>')
+    got = extract(html, url)
+    assert "name-match" in got.candidates[0].notes
+    assert got.display_name == alt
+
+
 # --- 2. the declared name beats weak signals; agreement decides ----------------------------------------
 
 

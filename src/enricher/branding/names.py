@@ -94,10 +94,11 @@ def strip_legal_form(name: str) -> str:
 _AND = re.compile(r"\s*[&+]\s*")
 
 
-def compact(name: str) -> str:
+def compact(name: str, *, ampersand: str = "and") -> str:
     """Comparison key: ASCII, lower case, letters and digits only, legal form dropped; ``&`` and ``+``
-    read as "and" (``Two Peas & Their Pod`` is ``Two Peas and Their Pod``)."""
-    return re.sub(r"[^a-z0-9]+", "", _AND.sub("and", anyascii(strip_legal_form(name)).lower()))
+    read as "and" (``Two Peas & Their Pod`` is ``Two Peas and Their Pod``). Domains often leave the
+    "and" out (``Cobalt & Finch`` on cobaltfinch.co.uk): ``ampersand=""`` gives that key."""
+    return re.sub(r"[^a-z0-9]+", "", _AND.sub(ampersand, anyascii(strip_legal_form(name)).lower()))
 
 
 # Words that are never a brand: page names and greetings, several languages.
@@ -378,7 +379,10 @@ def choose_signal(
                 continue
             agreed = agreed or any(s.source not in _PAGE_SOURCES for s in others)
         if label and len(key) >= 3:
-            vouch = _domain_agreement(key, label, members[0].value)
+            value = members[0].value
+            vouch = _domain_agreement(key, label, value)
+            if "&" in value or "+" in value:
+                vouch = max(vouch, _domain_agreement(compact(value, ampersand=""), label, value))
             total += vouch
             agreed = agreed or vouch > 0
         if known_key:

@@ -158,8 +158,10 @@ class Scan:
         return cand
 
     def _name_in(self, url: str, alt: str | None) -> bool:
-        text = compact((alt or "") + " " + ("" if url.startswith("data:") else urlsplit(url).path))
-        return any(k and len(k) >= 3 and k in text for k in (self.label_key, self.known_key))
+        raw = (alt or "") + " " + ("" if url.startswith("data:") else urlsplit(url).path)
+        texts = (compact(raw), compact(raw, ampersand="")) if "&" in raw or "+" in raw else (compact(raw),)
+        keys = [k for k in (self.label_key, self.known_key) if len(k) >= 3]
+        return any(k in text for k in keys for text in texts)
 
     def signal(self, source: str, raw: str | None, weight: float) -> None:
         """A declared name: its first part at ``weight``, a tagline after a separator at half."""
