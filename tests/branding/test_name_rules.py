@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from enricher.branding import NameSignal, choose_name, clean_name, extract, title_parts
-from enricher.branding.names import compact, declared_parts, name_key
+from enricher.branding.names import compact, copyright_name, declared_parts, name_key
 
 
 def page(head: str, body: str = "") -> str:
@@ -236,3 +236,47 @@ def test_known_name_counts_as_agreement_for_a_title_on_a_deep_page() -> None:
     assert extract(html, url).name_source == "domain"
     got = extract(html, url, known_name="Kowalski i Synowie Sp. z o.o.")
     assert got.display_name == "Kowalski i Synowie" and got.name_source == "title"
+
+
+# --- weak signals: the copyright line and the Twitter handle back a name, never are one ------------
+
+
+@pytest.mark.parametrize(
+    ("line", "holder"),
+    [
+        ("© 2024 ACME Sp. z o.o. Wszelkie prawa zastrzeżone.", "ACME Sp. z o.o"),
+        ("NORTHWIND FOODS COPYRIGHT © 2011-2025 ALL RIGHTS RESERVED", "NORTHWIND FOODS"),
+        ("©\xa02024\xa0by Northwind", "Northwind"),
+        ("Copyright © 2023 Baking Sense® | Trellis Framework by Mediavine", "Baking Sense®"),
+        ("Copyright © 2023 · Theme by Restored 316", None),
+        ("Copyright 2025", None),
+    ],
+)
+def test_copyright_line_holder(line: str, holder: str | None) -> None:
+    assert copyright_name(line) == holder
+
+
+def test_a_copyright_line_agrees_with_a_title_segment_on_a_deep_page() -> None:
+    html = page(
+        "<title>Cheese toastie | Northwind</title>",
+        "<footer><p>© 2024 Northwind Foods Ltd. All rights reserved.</p></footer>",
+    )
+    got = extract(html, "https://www.nw-shop.pl/recipes/toastie")
+    assert (got.display_name, got.name_source) == ("Northwind", "title")
+    assert (
+        extract(
+            page("<title>Cheese toastie | Northwind</title>"), "https://www.nw-shop.pl/recipes/t"
+        ).name_source
+        == "domain"
+    )
+
+
+def test_the_owner_in_the_copyright_line_never_replaces_the_declared_brand() -> None:
+    html = page(
+        '<meta property="og:site_name" content="Migusto"><meta name="twitter:site" content="@migros">',
+        "<footer>© Migros-Genossenschafts-Bund 2024</footer>",
+    )
+    got = extract(html, "https://migusto.migros.ch/de/rezepte/polenta")
+    assert got.display_name == "Migusto"
+    alone = page('<meta name="twitter:site" content="@northwindfoods">', "<footer>© Northwind Group</footer>")
+    assert extract(alone, "https://northwindfoods.pl/").name_source == "domain"

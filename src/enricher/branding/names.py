@@ -30,6 +30,7 @@ __all__ = [
     "choose_signal",
     "clean_name",
     "compact",
+    "copyright_name",
     "declared_parts",
     "display_form",
     "domain_display",
@@ -232,6 +233,40 @@ def title_parts(title: str | None) -> list[str]:
 _DECLARED_SPLIT = re.compile(r"\s+[|·•»–—‒―]\s+|\s+-\s+")
 
 
+_COPYRIGHT_MARK = re.compile(r"©|\(c\)|\bcopyright\b", re.IGNORECASE)
+_YEARS = re.compile(
+    r"(?<!\d)(?:19|20)\d\d(?:\s*[-–—]\s*(?:(?:19|20)\d\d|present|now|heute|dziś))?(?!\d)", re.IGNORECASE
+)
+_RIGHTS = re.compile(
+    r"all\s+rights\s+reserved|alle\s+rechte|wszelkie\s+prawa|tous\s+droits|todos\s+los\s+derechos"
+    r"|tutti\s+i\s+diritti|alle\s+rettigheder|alla\s+rättigheter|kaikki\s+oikeudet|všechna\s+práva",
+    re.IGNORECASE,
+)
+_COPYRIGHT_END = re.compile(r"\s[|·•–—]\s|\s-\s|[|·•\n]|\.\s+(?=[A-ZĄĆĘŁŃÓŚŹŻ][a-ząćęłńóśźż]+\s)")
+
+
+def copyright_name(text: str | None) -> str | None:
+    """The holder a copyright line names: "© 2024 ACME Sp. z o.o. All rights reserved." -> "ACME
+    Sp. z o.o.", "ADRIANA'S BEST RECIPES COPYRIGHT © 2011-2025" -> "ADRIANA'S BEST RECIPES"; None
+    when the line names nobody ("Copyright © 2023 · Theme by...")."""
+    if not text or len(text) > 300:
+        return None
+    text = " ".join(text.split())
+    mark = _COPYRIGHT_MARK.search(text)
+    if mark is None:
+        return None
+    rights = _RIGHTS.search(text)
+    end = rights.start() if rights else len(text)
+    before, after = text[: mark.start()], text[mark.end() : max(end, mark.end())]
+    after = _COPYRIGHT_MARK.sub(" ", after)
+    after = re.sub(r"^\s*(?:by|bei|przez|par|di)\s+", " ", _YEARS.sub(" ", after, count=1), flags=re.I)
+    holder = _COPYRIGHT_END.split(after.strip(), maxsplit=1)[0].strip(" .,:;")
+    if not holder and before.strip():
+        holder = _COPYRIGHT_END.split(before.strip())[-1].strip(" .,:;")
+    holder = _YEARS.sub(" ", holder).strip(" .,:;")
+    return clean_name(holder, max_len=60) if holder else None
+
+
 def declared_parts(value: str | None) -> list[str]:
     """A declared name (og:site_name, JSON-LD, application-name) cut at a spaced separator:
     "Ambers Kitchen Cooks - tried and true recipes" states the name, then a tagline. Hyphens inside
@@ -362,7 +397,7 @@ def choose_signal(
         own = sum(s.weight for s in members)
         shape = max(_tagline_factor(s.value, s.source not in _PAGE_SOURCES) for s in members)
         total = own * shape
-        agreed = any(s.source not in _PAGE_SOURCES for s in members)
+        kinds = {s.source for s in members}  # the independent signals that state this name
         for other, others in groups.items():
             if other == key:
                 continue
@@ -377,19 +412,25 @@ def choose_signal(
                 total += share * sum(s.weight for s in others) * shape
             else:
                 continue
-            agreed = agreed or any(s.source not in _PAGE_SOURCES for s in others)
+            kinds.update(s.source for s in others)
         if label and len(key) >= 3:
             value = members[0].value
             vouch = _domain_agreement(key, label, value)
             if "&" in value or "+" in value:
                 vouch = max(vouch, _domain_agreement(compact(value, ampersand=""), label, value))
             total += vouch
-            agreed = agreed or vouch > 0
+            if vouch > 0:
+                kinds.add("domain")
         if known_key:
             similar = max(_known_similarity(known_key, known_clean, s.value) for s in members)
             total += 1.5 * similar
-            agreed = agreed or similar > 0
-        if not (home or agreed):
+            if similar > 0:
+                kinds.add("known name")
+        if all(s.source in _SUPPORT_ONLY for s in members):
+            return None  # a Twitter handle or a copyright holder backs a name, it is never shown as one
+        # One declared name, or two independent signals, make a name; on a deep page a lone title
+        # segment (or a lone copyright line) is no name.
+        if not (home or kinds - _PAGE_SOURCES or len(kinds) >= 2):
             return None
         return total
 
@@ -400,8 +441,12 @@ def choose_signal(
     return _spelling(groups[best_key])
 
 
-# Signals that describe the page rather than declare the site's name.
-_PAGE_SOURCES = frozenset({"title", "logo-alt"})
+# Signals that mention the name rather than declare it: they support and agree, the declared
+# spelling is shown when there is one.
+_PAGE_SOURCES = frozenset({"title", "logo-alt", "copyright", "twitter:site"})
+# The copyright line names the owner (often a parent company: "Migros-Genossenschafts-Bund" on a
+# Migusto page), a Twitter handle is squeezed ("ambitiouskitch"): they back a name, never are one.
+_SUPPORT_ONLY = frozenset({"twitter:site", "copyright"})
 
 
 def _spelling(members: Sequence[NameSignal]) -> NameSignal:

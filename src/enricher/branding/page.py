@@ -18,7 +18,7 @@ from lxml import etree
 
 from enricher.branding.candidates import Source, parse_sizes, resolve
 from enricher.branding.jsonld import ORG_ITEMTYPE, load_json_ld, microdata_name, read_json_ld
-from enricher.branding.names import NameSignal, compact, title_parts
+from enricher.branding.names import NameSignal, compact, copyright_name, title_parts
 from enricher.branding.scan import (
     LOGO_RE,
     Scan,
@@ -85,6 +85,8 @@ def walk(root: Any, scan: Scan) -> None:
     if json_ld:
         # All scripts together: a WebSite in one may name its publisher defined in another.
         read_json_ld(json_ld, scan)
+    if all(s.source in ("title", "twitter:site") for s in scan.signals):
+        _copyright(root, scan)  # only needed when the site declares no name: it agrees or not
     # One more pass, in C: the attributes that may carry a signal (microdata, CSS backgrounds).
     # Selecting attribute nodes is several times faster in libxml2 than testing every element.
     for attr in root.xpath("//@itemscope | //@itemprop | //@style"):
@@ -98,6 +100,20 @@ def walk(root: Any, scan: Scan) -> None:
                 _itemprop_logo(el, scan)
         elif "url(" in attr and (el.get("class") or el.get("id")):
             _css_background(el, scan)
+
+
+def _copyright(root: Any, scan: Scan) -> None:
+    """The copyright line's holder, a weak signal that agrees or not (the last line naming one: the
+    footer's). libxml2 selects the text nodes; only short ones outside scripts are read."""
+    lines = root.xpath(
+        "//text()[contains(., '©') or contains(., 'opyright') or contains(., 'OPYRIGHT')]"
+        "[not(ancestor::script) and not(ancestor::style)][string-length(.) < 300]"
+    )
+    for line in reversed(lines[-6:]):
+        holder = copyright_name(str(line))
+        if holder:
+            scan.signals.append(NameSignal("copyright", holder, 0.2))
+            return
 
 
 def _itemprop_logo(el: Any, scan: Scan) -> None:
@@ -144,6 +160,10 @@ def _meta(el: Any, scan: Scan) -> None:
         scan.signal("application-name", content, 0.7)
     elif key == "apple-mobile-web-app-title":
         scan.signal("apple-mobile-web-app-title", content, 0.6)
+    elif key == "twitter:site":
+        handle = content.strip().lstrip("@")
+        if handle and " " not in handle:
+            scan.signals.append(NameSignal("twitter:site", handle, 0.2))
     elif key in _MS_TILES:
         w, h = parse_sizes(key)
         scan.add(content, "msapplication", "icon", width=w, height=h or w)
