@@ -38,7 +38,7 @@ from enricher.branding.names import (
     page_name,
     registered_domain,
 )
-from enricher.branding.page import MAX_UNMARKED, parse, walk
+from enricher.branding.page import MAX_UNMARKED, copyright_signal, parse, walk
 from enricher.branding.scan import NEAR_LEVELS, Scan
 from enricher.branding.svg import SVG_MAX_BYTES, serialise_svg
 from enricher.errors import RecordError
@@ -138,6 +138,8 @@ def extract(
     root = parse(text)
     if root is not None:
         walk(root, scan)
+        if all(s.source in ("title", "twitter:site") for s in scan.signals):
+            copyright_signal(text, scan)  # only needed when the site declares no name
     favicon = f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/favicon.ico"
     scan.add(favicon, "favicon.ico", "favicon", check_trap=False)
     ranked = _cap(rank(scan.candidates))
