@@ -7,7 +7,9 @@ second per core even on a busy machine; wall-clock figures are printed next to i
 are timed on the same generated homepages (~320 KB each, tests/fixtures/pages/homepages.py):
 BeautifulSoup(html, "lxml") parse alone, lxml.html parse alone, and the full ``extract``.
 Accuracy covers the saved fixture pages (tests/fixtures/pages/expected.json) and the generated
-homepages, grouped by the signal each page exercises.
+homepages, grouped by the signal each page exercises. When the shared folder sits beside the
+repository (``../shared``), the 200 real development pages are timed too (extract + the brand JSON,
+reasons included), without the process start-up that ``score_brand.py``'s pages/s includes.
 """
 
 from __future__ import annotations
@@ -86,6 +88,20 @@ def throughput(count: int, rounds: int) -> None:
     print(f"  target >= 50 pages/s per core: {verdict} ({len(pages) / full:.0f} pages/s per core, CPU time)")
 
 
+def real_pages(rounds: int) -> None:
+    """CPU time of extract + brand JSON on the shared real development pages, if present."""
+    dev = ROOT.parent / "shared" / "data" / "dev"
+    if not (dev / "brand-pages.json").is_file():
+        print("\nReal pages: ../shared/data/dev not found, skipped")
+        return
+    cases = json.loads((dev / "brand-pages.json").read_text("utf-8"))
+    pages = [((dev / "brand-pages" / c["case"] / "page.html").read_bytes(), c["url"]) for c in cases]
+    cpu, wall = timed(lambda: [json.dumps(extract(b, u).to_contract()) for b, u in pages], rounds)
+    print(f"\nReal pages: {len(pages)} development pages (../shared), extract + brand JSON, best of {rounds}")
+    print(f"  {cpu / len(pages) * 1000:.2f} ms/page, {len(pages) / cpu:.0f} pages/s per core "
+          f"({len(pages) / wall:.0f} wall)")  # fmt: skip
+
+
 def accuracy() -> int:
     table: list[dict[str, Any]] = json.loads((PAGES / "expected.json").read_text("utf-8"))["pages"]
     rows: list[tuple[str, str, bool, bool, bool]] = []  # (signal, page, logo ok, name ok, states name)
@@ -132,6 +148,7 @@ def main() -> int:
     args = parser.parse_args()
     warnings.simplefilter("ignore")  # bs4's parser-choice warnings are not the point here
     throughput(args.pages, args.rounds)
+    real_pages(args.rounds)
     return accuracy()
 
 
