@@ -122,8 +122,9 @@ def build_clusters(
             parent[x] = x
             nodes_of[x] = [x]
             sample[x] = [x]
-            tins[x] = {f"{r.tin_country}:{r.tin}" for r in records_of(x) if r.tin_valid}
-            vetoes[x] = {r.id for r in records_of(x) if r.id in refused}
+            node = nodes[x]  # a node's records share its values: its tax id is theirs
+            tins[x] = {f"{node.tin_country}:{node.tin}"} if node.tin_valid else set()
+            vetoes[x] = {r.id for r in records_of(x) if r.id in refused} if refused else set()
             reasons[x] = []
             named[x] = False
 

@@ -105,21 +105,17 @@ class Prepared:
     @property
     def filled(self) -> int:
         """How many identity fields are known: the survivor rule prefers complete records."""
-        return sum(
-            1
-            for value in (
-                self.core,
-                self.legal_form,
-                self.tin,
-                self.domain,
-                self.phone,
-                self.street,
-                self.house,
-                self.postcode,
-                self.city,
-                self.country,
-            )
-            if value
+        return (
+            bool(self.core)
+            + bool(self.legal_form)
+            + bool(self.tin)
+            + bool(self.domain)
+            + bool(self.phone)
+            + bool(self.street)
+            + bool(self.house)
+            + bool(self.postcode)
+            + bool(self.city)
+            + bool(self.country)
         )
 
 
