@@ -288,10 +288,10 @@ class Table:
         self.vocab: dict[str, dict[str, int]] = {}
         for name in _CODED:
             vocab: dict[str, int] = {}
+            setdefault = vocab.setdefault
+            values = [getattr(r, name) for r in records]
             column = np.fromiter(
-                (vocab.setdefault(v, len(vocab)) if v else -1 for v in (getattr(r, name) for r in records)),
-                dtype=np.int64,
-                count=len(records),
+                (setdefault(v, len(vocab)) if v else -1 for v in values), dtype=np.int64, count=len(records)
             )
             self.codes[name] = column
             self.vocab[name] = vocab
@@ -369,9 +369,8 @@ _NUMBER = re.compile(r"\d+")
 
 def name_numbers(core: str) -> str:
     """The numbers a name carries, in order of size ("apteka nr 12 1" -> "1 12"); "" when none."""
-    if not any(ch.isdigit() for ch in core):
-        return ""
-    return " ".join(sorted(_NUMBER.findall(core)))
+    found = _NUMBER.findall(core)
+    return " ".join(sorted(found)) if found else ""
 
 
 NAME_WORDS = 8
