@@ -40,8 +40,10 @@ LOOSE_CAP = 6
 NAME_ALIKE = 80
 """Similarity (rapidfuzz token_set_ratio of the sorted name words) from which two names in a large
 block are compared anyway: typos, reorderings and added words that sort apart."""
-PREFILTER_NEIGHBOURS = 16
-"""Most alike names each record meets through the prefilter, per block."""
+PREFILTER_NEIGHBOURS = 32
+"""Most alike names each record meets through the prefilter, per block (the heavier profiles first). 32
+lets a company typed in a hundred ways meet its variants (patstat blocking recall .988 -> .994) and
+costs nothing where names are not alike (100k generated: +0.1% pairs)."""
 PREFILTER_MAX = 2000
 """Largest block whose names are compared all-to-all by the prefilter (4M cells, ~0.3 s)."""
 PREFILTER_BUDGET_PER_RECORD = 30
