@@ -375,16 +375,14 @@ def _match(
         for a, b, m in answers
         if a in node_of and b in node_of
     }
-    unblocked = _not_compared(left, right, list(answered)) if answered else []
-    extra_left = np.asarray([a for a, _ in unblocked], dtype=np.int64)
-    extra_right = np.asarray([b for _, b in unblocked], dtype=np.int64)
-    left = np.concatenate((left, alone, extra_left))
-    right = np.concatenate((right, alone, extra_right))
+    left, right = np.concatenate((left, alone)), np.concatenate((right, alone))
+    asked = list(answered)
+    unblocked = [pair for pair, at in zip(asked, _positions(left, right, asked), strict=True) if at < 0]
+    left = np.concatenate((left, np.asarray([a for a, _ in unblocked], dtype=np.int64)))
+    right = np.concatenate((right, np.asarray([b for _, b in unblocked], dtype=np.int64)))
     known = np.full(len(left), np.nan)
     if answered:
-        position = {pair: k for k, pair in enumerate(zip(left.tolist(), right.tolist(), strict=True))}
-        for pair, value in answered.items():
-            known[position[pair]] = value
+        known[_positions(left, right, asked)] = list(answered.values())
     lap("block")
     scorer, levels = Scorer.fit(table, left, right, known)
     lap("compare_fit")
@@ -510,14 +508,19 @@ def _record_pair(
     return prepared[profiles.members[i][0]].id, prepared[profiles.members[j][0]].id
 
 
-def _not_compared(left: IntArray, right: IntArray, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
-    """Which of ``pairs`` (lower, higher) blocking did not produce (sorted codes, no set of millions)."""
+def _positions(left: IntArray, right: IntArray, pairs: Sequence[tuple[int, int]]) -> IntArray:
+    """Where each of ``pairs`` (lower, higher) is among the compared pairs, -1 where it is not: by
+    sorted codes, not a dict of millions of pairs."""
+    if not pairs:
+        return np.zeros(0, dtype=np.int64)
     size = int(max(left.max(initial=0), right.max(initial=0), *(b for _, b in pairs))) + 1
-    compared = np.sort(left * size + right)
+    codes = left * size + right
+    order = np.argsort(codes, kind="stable")
     wanted = np.asarray([a * size + b for a, b in pairs], dtype=np.int64)
-    at = np.minimum(np.searchsorted(compared, wanted), max(len(compared) - 1, 0))
-    found = (compared[at] == wanted) if len(compared) else np.zeros(len(wanted), dtype=bool)
-    return [pair for pair, hit in zip(pairs, found.tolist(), strict=True) if not hit]
+    at = np.minimum(np.searchsorted(codes[order], wanted), max(len(codes) - 1, 0))
+    if len(codes) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    return np.where(codes[order][at] == wanted, order[at], -1).astype(np.int64)
 
 
 def has_keys(nodes: Sequence[Prepared]) -> npt.NDArray[np.bool_]:
