@@ -65,3 +65,14 @@ def test_tf_adjustment_rewards_rare_and_penalises_common_exact_values() -> None:
 def test_describe_lists_every_level() -> None:
     described = default_model().describe()
     assert set(described["features"]) == set(NAMES)  # type: ignore[arg-type]
+
+
+def test_the_model_learns_from_a_seeded_sample_that_keeps_every_answer() -> None:
+    from enricher.matching.engine import fit_sample
+
+    assert fit_sample(10).tolist() == list(range(10))  # small: every pair
+    known = np.full(2000, np.nan)
+    known[[3, 1999]] = [1.0, 0.0]
+    rows = fit_sample(2000, known, size=100)
+    assert len(rows) in (100, 101, 102) and {3, 1999} <= set(rows.tolist())
+    assert rows.tolist() == fit_sample(2000, known, size=100).tolist()  # the same everywhere

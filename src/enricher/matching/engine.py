@@ -74,6 +74,24 @@ def compare_all(
     return out
 
 
+FIT_SAMPLE = 500_000
+"""Compared pairs the model is learnt from, at most (every answered pair besides): EM on half a
+million pairs estimates a few dozen parameters as well as on ten million, and a fanned-out run can
+compare just these before its workers start."""
+
+
+def fit_sample(pairs: int, known: FloatArray | None = None, size: int = FIT_SAMPLE) -> IntArray:
+    """Which of ``pairs`` compared pairs the model learns from: all of them up to ``size``, else a
+    seeded even sample of ``size`` plus every answered pair. The same for the same pairs, everywhere."""
+    if pairs <= size:
+        return np.arange(pairs, dtype=np.int64)
+    chosen = np.zeros(pairs, dtype=bool)
+    chosen[np.random.default_rng(0).choice(pairs, size=size, replace=False)] = True
+    if known is not None:
+        chosen |= ~np.isnan(known)
+    return np.flatnonzero(chosen).astype(np.int64)
+
+
 @dataclass(slots=True)
 class Scorer:
     """A fitted model bound to a table: scores arbitrary pairs of its records and explains them."""
@@ -87,12 +105,17 @@ class Scorer:
     def fit(
         cls, table: Table, left: IntArray, right: IntArray, known: FloatArray | None = None
     ) -> tuple[Scorer, LevelMatrix]:
-        """Compare the pairs and learn the model (``known``: answered pairs, 1/0; NaN elsewhere)."""
+        """Compare the pairs and learn the model (``known``: answered pairs, 1/0; NaN elsewhere).
+
+        The model is learnt from :func:`fit_sample` of the pairs, so that a run fanned out over workers
+        (which compare their own slices only) learns exactly the model a single process learns.
+        """
         levels = compare_all(table, left, right)
-        model = fit(levels, known=known)
+        rows = fit_sample(len(left), known)
+        model = fit(levels[rows], known=known[rows] if known is not None else None)
         frequencies = {name: table.frequency(field) for name, field in TF_FIELDS.items()}
         scorer = cls(table, model, frequencies)
-        fit_tf_reference(model, levels, scorer._pair_frequencies(left))
+        fit_tf_reference(model, levels[rows], scorer._pair_frequencies(left[rows]))
         return scorer, levels
 
     def _pair_frequencies(self, left: IntArray) -> dict[str, FloatArray]:
