@@ -72,7 +72,7 @@ def register(app: Celery) -> dict[str, Any]:
 
     @task("match_all")
     def match_all(self: EnricherTask, report: bool = True) -> str | None:
-        """One full match at a time: sync, split, fan out chunks; the last chunk starts the gather.
+        """One full match at a time: sync, plan, fan out slices of the pairs; the last part gathers.
 
         A request that finds a run in progress does not start another; if it wanted a report, the
         running one writes it when it gathers.
@@ -91,8 +91,8 @@ def register(app: Celery) -> dict[str, Any]:
         except LockBusy:
             log.info("a full match is being planned by another worker")
             return None
-        for part, ids in enumerate(plan.parts):
-            match_chunk.delay(plan.run_id, part, ids, report)
+        for part, (lo, hi) in enumerate(plan.parts):
+            match_chunk.delay(plan.run_id, part, lo, hi, report)
         log.info("full match %s: %d parts", plan.run_id, len(plan.parts))
         return plan.run_id
 
@@ -101,15 +101,16 @@ def register(app: Celery) -> dict[str, Any]:
     ) -> None:
         """Final failure of a chunk (retries spent): arrive anyway, so the run still gathers."""
         run_id, part = args[0], args[1]
-        report = args[3] if len(args) > 3 else kwargs.get("report", True)
+        report = args[4] if len(args) > 4 else kwargs.get("report", True)
         if jobs.match_chunk_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
             match_gather.delay(run_id, report)
 
     @task("match_chunk", on_failure=chunk_failed)
     def match_chunk(
-        self: EnricherTask, run_id: str, part: int, ids: list[RecordId], report: bool = True
+        self: EnricherTask, run_id: str, part: int, lo: int, hi: int, report: bool = True
     ) -> None:
-        if jobs.match_chunk(self.ctx, run_id, part, ids):
+        """Compare one slice of a planned full match's pairs."""
+        if jobs.match_chunk(self.ctx, run_id, part, lo, hi):
             match_gather.delay(run_id, report)
 
     @task("match_gather")

@@ -83,7 +83,9 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Deliveries of one task message before it is dropped as poison"
     )
     fetch_host_rps: float = Field(default=1.0, gt=0, description="Fetches/s per host, all workers")
-    match_chunk_size: int = Field(default=500, ge=1, description="Records scored per match-all chunk task")
+    match_chunk_pairs: int = Field(
+        default=1_000_000, ge=1, description="Compared pairs per match-all part task"
+    )
     dedupe_max_line_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Longest JSONL input line read; longer ones are skipped"
     )

@@ -5,7 +5,7 @@ embedded mode (no ``ENRICHER_REDIS_URL``: file state, no broker). Every job is i
 with late acknowledgement any of them may run twice after a crash:
 
 * ``sync`` replaces the register snapshot; ``match_one`` rewrites one record's candidates;
-  ``match_chunk`` results land in a set keyed by part; ``match_gather`` replaces all candidates.
+  ``match_chunk`` rewrites its part's file in the run folder; ``match_gather`` replaces all candidates.
 * ``enrich_one`` runs under a per-record lock and re-reads the record: a field it already filled is
   not patched again, so a redelivered enrichment changes nothing.
 * ``apply_merges`` skips merges the decision store records as applied.
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 import time
 import uuid
@@ -26,7 +27,7 @@ from typing import Any
 import httpx
 
 from enricher.config import Settings
-from enricher.errors import ConfigError, NotFoundError, TransientError
+from enricher.errors import ConfigError, NotFoundError, StateError, TransientError
 from enricher.flowtly.client import FlowtlyClient
 from enricher.flowtly.models import Counterparty, RecordId
 from enricher.state.backend import JobState, open_state
@@ -151,26 +152,41 @@ def sync(ctx: JobContext) -> SyncSummary:
 
 @dataclass
 class MatchPlan:
-    """A full match split in parts; ``parts[k]`` are the ids part ``k`` scores against everyone."""
+    """A full match split in parts; ``parts[k]`` is the ``[lo, hi)`` slice of pairs part ``k`` compares."""
 
     run_id: str
-    parts: list[list[RecordId]]
+    parts: list[tuple[int, int]]
+
+
+def _run_dir(ctx: JobContext, run_id: str) -> Path:
+    return ctx.settings.state_dir / "match-runs" / run_id
 
 
 def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
-    """Sync, then split the register into chunks and start the fan-out latch (Redis mode)."""
+    """Sync, then normalise, block and learn once, and split the pairs to compare into parts.
+
+    The plan's files go under the state dir (a volume every worker shares): the parts compare their
+    slices of the pairs against it, and the gather finishes exactly as a single process would.
+    """
+    from enricher.matching.fanout import plan, prune_runs
+
     if do_sync:
         sync(ctx)
     records = ctx.state.snapshot.records()
-    ids = [r.id for r in records if r.id is not None]
-    # The model is learnt once per run, from the register and the decisions, and every chunk uses it.
-    from enricher.matching import learn
-
-    with _decisions(ctx) as store:
-        store.save_model(learn(records, store).to_json())
-    size = ctx.settings.match_chunk_size
-    parts = [ids[i : i + size] for i in range(0, len(ids), size)] or [[]]
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    directory = _run_dir(ctx, run_id)
+    prune_runs(directory.parent, keep=2)
+    with _decisions(ctx) as store:
+        planned = plan(records, directory, decisions=store)
+    parts = planned.slices(ctx.settings.match_chunk_pairs)
+    (directory / "parts.json").write_text(json.dumps(parts))
+    log.info(
+        "match run %s planned in %.1f s: %d records, %d pairs to compare",
+        run_id,
+        planned.seconds,
+        planned.records,
+        planned.pairs,
+    )
     if ctx.state.redis is not None:
         FanOut(ctx.state.redis, ctx.state.keys, run_id).start(len(parts))
     return MatchPlan(run_id=run_id, parts=parts)
@@ -227,25 +243,14 @@ def _pair_key(pair: dict[str, Any]) -> tuple[str, str]:
     return a, b
 
 
-def match_chunk(ctx: JobContext, run_id: str, part: int, ids: Sequence[RecordId]) -> bool:
-    """Score the records ``ids`` against the whole snapshot; True when this was the last part to finish.
+def match_chunk(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bool:
+    """Compare pairs ``[lo, hi)`` of a planned run; True when this was the last part to finish."""
+    from enricher.matching.fanout import compare_part
 
-    Every part fits the same model on the same snapshot (EM is deterministic), so the parts agree.
-    """
-    records = ctx.state.snapshot.records()
-    with _decisions(ctx) as store:
-        index = _index(ctx, records, store, cache_key=None)
-        found: dict[tuple[str, str], dict[str, Any]] = {}
-        for rid in ids:
-            prepared = index.get(rid)
-            if prepared is None:
-                continue
-            for cand in index.candidates(prepared):
-                pair = candidate_dict(cand)
-                found[_pair_key(pair)] = pair
+    compared = compare_part(_run_dir(ctx, run_id), lo, hi)
     if ctx.state.redis is None:
         return True
-    return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, list(found.values()))
+    return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"pairs": compared})
 
 
 def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequence[Counterparty]) -> Any:
@@ -323,30 +328,44 @@ def match_chunk_failed(ctx: JobContext, run_id: str, part: int, reason: str) -> 
 
 
 def match_gather(ctx: JobContext, run_id: str) -> Any:
-    """Collect the parts of a full match, record every pair, and return the MatchResult.
+    """Finish a full match from its parts, record every pair and store the learnt model.
 
-    When a part failed, the pairs found are added but none is removed (the failed part's records
-    keep what the last good run found); ``stats["failed_parts"]`` says which parts and why.
+    A part that failed for good is compared here instead, so the result is always the whole
+    register's; ``stats["failed_parts"]`` says which parts failed and why. Idempotent: the run's
+    files stay until later runs prune them, so a redelivered gather finishes the same way.
     """
-    if ctx.state.redis is None:
-        raise RuntimeError("match_gather needs Redis")
-    fan = FanOut(ctx.state.redis, ctx.state.keys, run_id)
-    pairs: dict[tuple[str, str], dict[str, Any]] = {}
+    from enricher.matching.fanout import gather
+
+    directory = _run_dir(ctx, run_id)
     failed: dict[int, str] = {}
-    for part, found in sorted(fan.results().items()):
-        if isinstance(found, dict):
-            failed[part] = str(found.get("failed"))
-            continue
-        for pair in found:
-            pairs[_pair_key(pair)] = pair
-    if failed:
-        log.warning("full match %s: %d part(s) failed: %s", run_id, len(failed), failed)
-        kept = {_pair_key(p): p for p in ctx.state.candidates.all()}
-        pairs = {**kept, **pairs}
-    ctx.state.candidates.replace_all(pairs.values())
-    result = match_result(ctx, list(pairs.values()), ctx.state.snapshot.records())
+    if ctx.state.redis is not None:
+        fan = FanOut(ctx.state.redis, ctx.state.keys, run_id)
+        failed = {
+            part: str(found.get("failed"))
+            for part, found in fan.results().items()
+            if isinstance(found, dict) and "failed" in found
+        }
+    try:
+        parts = [tuple(p) for p in json.loads((directory / "parts.json").read_text())]
+    except (OSError, ValueError) as exc:
+        raise StateError(f"full match {run_id}: its plan is unreadable ({type(exc).__name__})") from exc
+    with _decisions(ctx) as store:
+        result, redone = gather(directory, parts, decisions=store)
+        if result.learned is not None:
+            result.learned.version = store.save_model(result.learned.to_json())
+    if failed or redone:
+        log.warning(
+            "full match %s: %d part(s) failed (%s); the gather compared %d part(s) itself",
+            run_id,
+            len(failed),
+            "; ".join(f"part {k}: {why}" for k, why in sorted(failed.items())) or "none",
+            len(redone),
+        )
+    ctx.state.candidates.replace_all(result.candidates)
     result.stats["failed_parts"] = failed
-    fan.clear()
+    result.stats["parts"] = len(parts)
+    if ctx.state.redis is not None:
+        FanOut(ctx.state.redis, ctx.state.keys, run_id).clear()
     return result
 
 

@@ -70,7 +70,7 @@ def stack(
             ENRICHER_TASK_MAX_RETRIES="20",
             ENRICHER_STATE_DIR=str(tmp_path / "state"),
             ENRICHER_OUT_DIR=str(tmp_path / "out"),
-            ENRICHER_MATCH_CHUNK_SIZE="2",
+            ENRICHER_MATCH_CHUNK_PAIRS="1",
         )
         port = free_port()
         receiver = f"http://127.0.0.1:{port}"

@@ -3,24 +3,38 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from worker_harness import Stack, wait_for
 
-from enricher.state import FanOut, Keys, RedisCandidateStore
+from enricher import jobs
+from enricher.config import Settings
+from enricher.flowtly.testing import SMALL_REGISTER
+from enricher.sample import generate
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
+def _larger_register() -> list[dict[str, Any]]:
+    """The small register and 60 generated records (ids 101..160, planted duplicates among them)."""
+    generated = [{**record, "id": record["id"] + 100} for record, _ in generate(60, seed=5)]
+    return [*SMALL_REGISTER, *generated]
+
+
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
 def test_match_all_fans_out_gathers_and_writes_the_report(stack: Stack) -> None:
     stack.start_worker()
     stack.send_task("enricher.match_all", report=True)
     out = Path(stack.env["ENRICHER_OUT_DIR"])
     wait_for(lambda: (out / "review.html").is_file(), timeout=90, what="the report")
     log = stack.procs.log("w1")
-    # 5 records in chunks of 2: three chunk tasks, one gather, one report.
-    assert log.count("Task enricher.match_chunk[") >= 3 * 2  # received + succeeded lines
+    # 5 records, parts of one pair each: a part task per compared pair, one gather, one report.
+    parts = int(re.search(r"full match \S+: (\d+) parts", log).group(1))  # type: ignore[union-attr]
+    assert parts >= 10
+    assert log.count("Task enricher.match_chunk[") == 2 * parts  # received + succeeded lines
     assert log.count("enricher.match_gather[") >= 2
     pair = stack.candidates(1)["2"]
     assert pair["band"] == "merge" and {pair["a"], pair["b"]} == {1, 2}
@@ -63,17 +77,29 @@ def test_weekly_reenrichment_fills_empty_branding_once(stack: Stack) -> None:
     assert ledger is not None and json.loads(ledger)["fields"]["logoUrl"] == f"{stack.site.url}logo.png"
 
 
-def test_a_failed_chunk_still_gathers_and_keeps_old_pairs(stack: Stack) -> None:
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_part_that_fails_for_good_is_compared_by_the_gather(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
     stack.start_worker()
     stack.send_task("enricher.sync")
-    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 5, timeout=60, what="the snapshot")
-    old = {"a": 4, "b": 5, "score": 0.6, "band": "review", "evidence": []}
-    RedisCandidateStore(stack.r, Keys("enricher")).record(4, [old])
-    FanOut(stack.r, Keys("enricher"), "run-x").start(2)
-    stack.send_task("enricher.match_chunk", "run-x", 0, [1, 2], False)
-    stack.send_task("enricher.match_chunk", "run-x", 1, 5, False)  # ids not a list: fails for good
+    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 65, timeout=60, what="the snapshot")
+    for name, value in stack.env.items():
+        if name.startswith("ENRICHER_"):
+            monkeypatch.setenv(name, value)
+    ctx = jobs.JobContext.open(Settings())
+    try:
+        plan = jobs.plan_match_all(ctx, do_sync=False)  # the plan the match_all task makes
+    finally:
+        ctx.close()
+    assert len(plan.parts) >= 2
+    (lo, hi), *rest = plan.parts
+    stack.send_task("enricher.match_chunk", plan.run_id, 0, lo, hi, False)
+    for part, _ in enumerate(rest, start=1):  # a slice that cannot be read: fails for good
+        stack.send_task("enricher.match_chunk", plan.run_id, part, "x", "y", False)
     wait_for(lambda: "part(s) failed" in stack.procs.log("w1"), timeout=60, what="the gather")
     wait_for(stack.idle, timeout=30, what="queues drained")
-    assert stack.candidates(1)["2"]["band"] == "merge"  # the good part's pairs are recorded
-    assert stack.candidates(4)["5"]["score"] == 0.6  # the failed part's old pairs are kept
-    assert not list(stack.r.scan_iter("enricher:run:run-x:*"))
+    assert f"the gather compared {len(rest)} part(s) itself" in stack.procs.log("w1")
+    pair = stack.candidates(1)["2"]  # compared by a part or by the gather: the whole register's result
+    assert pair["band"] == "merge"
+    assert not list(stack.r.scan_iter(f"enricher:run:{plan.run_id}:*"))

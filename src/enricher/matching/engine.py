@@ -112,11 +112,25 @@ class Scorer:
         """
         levels = compare_all(table, left, right)
         rows = fit_sample(len(left), known)
-        model = fit(levels[rows], known=known[rows] if known is not None else None)
+        return cls._fitted(
+            table, levels[rows], left[rows], known[rows] if known is not None else None
+        ), levels
+
+    @classmethod
+    def learn(cls, table: Table, left: IntArray, right: IntArray, known: FloatArray | None = None) -> Scorer:
+        """The model :meth:`fit` learns, comparing only the :func:`fit_sample` rows (a fanned-out run
+        learns before its workers compare the rest)."""
+        rows = fit_sample(len(left), known)
+        levels = compare_all(table, left[rows], right[rows])
+        return cls._fitted(table, levels, left[rows], known[rows] if known is not None else None)
+
+    @classmethod
+    def _fitted(cls, table: Table, levels: LevelMatrix, left: IntArray, known: FloatArray | None) -> Scorer:
+        model = fit(levels, known=known)
         frequencies = {name: table.frequency(field) for name, field in TF_FIELDS.items()}
         scorer = cls(table, model, frequencies)
-        fit_tf_reference(model, levels[rows], scorer._pair_frequencies(left[rows]))
-        return scorer, levels
+        fit_tf_reference(model, levels, scorer._pair_frequencies(left))
+        return scorer
 
     def _pair_frequencies(self, left: IntArray) -> dict[str, FloatArray]:
         return {name: freq[left] for name, freq in self.frequencies.items()}
@@ -346,28 +360,46 @@ class ScoredPair(NamedTuple):
     """A labels file's answer on this very pair, if any."""
 
 
-def _match(
+@dataclass(slots=True)
+class Blocked:
+    """A register normalised, grouped into profiles and blocked: the profile pairs to compare
+    (``left``/``right``, positions in ``profiles.representatives``) and what people answered."""
+
+    prepared: list[Prepared]
+    problems: list[str]
+    profiles: Profiles
+    left: IntArray
+    right: IntArray
+    known: FloatArray
+    """Per pair: 1/0 where a person answered, NaN elsewhere."""
+    answers: list[tuple[RecordId, RecordId, bool]]
+    taught: dict[tuple[RecordId, RecordId], bool]
+    """A labels file's answers, by pair key."""
+    apart: set[RecordId]
+    """Records some answer names (each is its own profile)."""
+    answered: int
+    """Answers whose two records are both in the input."""
+    unblocked: int
+    """Answered pairs blocking had not paired (compared anyway)."""
+    block_stats: dict[str, Any]
+    timings: dict[str, float]
+    started: float
+
+
+def block(
     records: Iterable[RawRecord],
     *,
     decisions: DecisionMemory | None,
     labels: Sequence[Label],
-    progress: Callable[[int], None] | None,
-    merge_threshold: float,
-    review_threshold: float,
-    cap: int,
-    window: int,
-) -> MatchResult:
+    progress: Callable[[int], None] | None = None,
+    cap: int = DEFAULT_CAP,
+    window: int = DEFAULT_WINDOW,
+) -> tuple[Blocked, Table]:
+    """Normalise, build profiles and list the pairs to compare (every answered pair among them)."""
     timings: dict[str, float] = {}
-    started = clock = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-
+    started = time.perf_counter()
     prepared, problems, (key_owner, key_code) = prepare_keyed(records, progress)
-    lap("normalise")
+    timings["normalise"] = round(time.perf_counter() - started, 3)
     decided = [(a, b, j is Judgement.APPROVED) for a, b, j in (decisions.pairs() if decisions else ())]
     # A label names records as its writer spelt the ids: 7 and "7" are the record the input calls 7.
     spelt = {str(p.id): p.id for p in prepared}
@@ -406,10 +438,86 @@ def _match(
     known = np.full(len(left), np.nan)
     if answered:
         known[_positions(left, right, asked)] = list(answered.values())
-    lap("block")
-    scorer, levels = Scorer.fit(table, left, right, known)
-    lap("compare_fit")
-    score = scorer.total(levels, left)
+    timings["block"] = round(time.perf_counter() - started - timings["normalise"], 3)
+    blocked = Blocked(
+        prepared,
+        problems,
+        profiles,
+        left,
+        right,
+        known,
+        answers,
+        taught,
+        apart,
+        len(answered),
+        len(unblocked),
+        block_stats,
+        timings,
+        started,
+    )
+    return blocked, table
+
+
+def _match(
+    records: Iterable[RawRecord],
+    *,
+    decisions: DecisionMemory | None,
+    labels: Sequence[Label],
+    progress: Callable[[int], None] | None,
+    merge_threshold: float,
+    review_threshold: float,
+    cap: int,
+    window: int,
+) -> MatchResult:
+    blocked, table = block(
+        records, decisions=decisions, labels=labels, progress=progress, cap=cap, window=window
+    )
+    clock = time.perf_counter()
+    scorer, levels = Scorer.fit(table, blocked.left, blocked.right, blocked.known)
+    blocked.timings["compare_fit"] = round(time.perf_counter() - clock, 3)
+    return finish(
+        blocked,
+        scorer,
+        levels,
+        decisions=decisions,
+        merge_threshold=merge_threshold,
+        review_threshold=review_threshold,
+    )
+
+
+def finish(
+    blocked: Blocked,
+    scorer: Scorer,
+    levels: LevelMatrix,
+    *,
+    decisions: DecisionMemory | None,
+    merge_threshold: float = MERGE_THRESHOLD,
+    review_threshold: float = REVIEW_THRESHOLD,
+    score: FloatArray | None = None,
+) -> MatchResult:
+    """Score, band, cluster and list the compared pairs (``levels``: one row per blocked pair, in
+    order; ``score``: their probabilities if already computed)."""
+    timings = blocked.timings
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
+    prepared, profiles, left, right, known = (
+        blocked.prepared,
+        blocked.profiles,
+        blocked.left,
+        blocked.right,
+        blocked.known,
+    )
+    answers, taught, apart = blocked.answers, blocked.taught, blocked.apart
+    nodes = profiles.representatives
+    table = scorer.table
+    if score is None:
+        score = scorer.total(levels, left)
     lap("score")
 
     features = scorer.model.features
@@ -443,12 +551,12 @@ def _match(
         )
     ]
     lap("candidates")
-    total = time.perf_counter() - started
+    total = time.perf_counter() - blocked.started
     stats: dict[str, Any] = {
         "records": len(prepared),
         "profiles": len(nodes),
-        "skipped": problems,
-        **block_stats,
+        "skipped": blocked.problems,
+        **blocked.block_stats,
         "candidates": len(candidates),
         "merge": sum(1 for c in candidates if c.band == "merge"),
         "review": sum(1 for c in candidates if c.band == "review"),
@@ -463,9 +571,9 @@ def _match(
         "learned": {
             **calibration.summary(),
             "labels": len(answers),
-            "labels_not_in_input": len(answers) - len(answered),
-            "labelled_pairs_blocking_missed": len(unblocked),
-            "weights_moved": weight_changes(fit(levels), scorer.model) if answered else [],
+            "labels_not_in_input": len(answers) - blocked.answered,
+            "labelled_pairs_blocking_missed": blocked.unblocked,
+            "weights_moved": weight_changes(fit(levels), scorer.model) if blocked.answered else [],
         },
     }
     notes = []
@@ -474,10 +582,10 @@ def _match(
             f"{cut} candidate pairs were not listed: at most {MAX_PARTNERS} candidates are listed per record "
             "(records entered many times); their clusters are complete."
         )
-    if block_stats.get("windowed_only_blocks"):
+    if blocked.block_stats.get("windowed_only_blocks"):
         notes.append(
-            f"{block_stats['windowed_only_blocks']} large blocks were compared by name order only (the "
-            "alike-name budget was spent): alike names that sort far apart in them were not compared."
+            f"{blocked.block_stats['windowed_only_blocks']} large blocks were compared by name order only "
+            "(the alike-name budget was spent): alike names that sort far apart in them were not compared."
         )
     if answers:
         notes.append(learned_sentence(stats["learned"]))

@@ -1,0 +1,137 @@
+"""A full match fanned out over slices of the pair space gives the single process's result exactly."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from enricher.matching import InMemoryDecisions, MatchResult, match
+from enricher.matching import engine as engine_module
+from enricher.matching.fanout import FanOutError, PairPlan, compare_part, gather, plan, prune_runs
+from enricher.sample import generate
+
+DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev"
+
+
+def register(count: int = 3000) -> list[dict[str, Any]]:
+    return [record for record, _ in generate(count, seed=11, near_names=0.2)]
+
+
+def content(result: MatchResult) -> dict[str, Any]:
+    """Everything a user sees of a result: pairs with band, score, evidence and note; clusters; questions."""
+    return {
+        "candidates": [
+            (
+                c.a,
+                c.b,
+                c.band,
+                round(c.score, 12),
+                [(e.feature, e.result, round(e.weight, 9)) for e in c.evidence],
+                c.note,
+            )
+            for c in result.candidates
+        ],
+        "clusters": [c.to_contract() for c in result.clusters],
+        "questions": result.questions,
+        "model": json.dumps(result.learned.to_json() if result.learned else None, sort_keys=True),
+    }
+
+
+def fanned(
+    records: list[dict[str, Any]], tmp_path: Path, size: int, **kwargs: Any
+) -> tuple[MatchResult, PairPlan]:
+    planned = plan(records, tmp_path / "run", **kwargs)
+    slices = planned.slices(size)
+    for lo, hi in reversed(slices):  # parts finish in any order
+        compare_part(planned.directory, lo, hi)
+    result, redone = gather(planned.directory, slices, decisions=kwargs.get("decisions"))
+    assert redone == []
+    return result, planned
+
+
+@pytest.fixture
+def small_fit_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Learn from a 400-pair sample, so the plan really compares only part of the pairs."""
+    monkeypatch.setattr(engine_module, "fit_sample", functools.partial(engine_module.fit_sample, size=400))
+
+
+def test_fanned_out_match_equals_the_single_process_one(tmp_path: Path, small_fit_sample: None) -> None:
+    records = register()
+    single = match(records)
+    result, planned = fanned(records, tmp_path, size=997)
+    assert planned.pairs > 5 * 997 and len(planned.slices(997)) > 5
+    assert content(result) == content(single)
+    assert {
+        k: v for k, v in result.stats.items() if k not in ("seconds", "records_per_second", "timings")
+    } == {k: v for k, v in single.stats.items() if k not in ("seconds", "records_per_second", "timings")}
+
+
+def test_answers_and_labels_give_the_same_result_fanned_out(tmp_path: Path, small_fit_sample: None) -> None:
+    records = register()
+    single = match(records)
+    merges = [c for c in single.candidates if c.band == "merge"][:6]
+    reviews = [c for c in single.candidates if c.band == "review"][:6]
+    decisions = InMemoryDecisions()
+    for c in merges[:3]:
+        decisions.reject(c.a, c.b)
+    for c in reviews[:3]:
+        decisions.approve(c.a, c.b)
+    labels = [(c.a, c.b, True) for c in reviews[3:]] + [(c.a, c.b, False) for c in merges[3:]]
+    taught = match(records, decisions=decisions, labels=labels)
+    result, _ = fanned(records, tmp_path, size=1500, decisions=decisions, labels=labels)
+    assert content(result) == content(taught)
+    assert result.stats["learned"] == taught.stats["learned"]
+
+
+@pytest.mark.skipif(not (DATA / "chicago.jsonl").is_file(), reason="../shared/data/dev not present")
+def test_real_register_fanned_out_equals_single_process(tmp_path: Path) -> None:
+    records = [json.loads(line) for line in (DATA / "chicago.jsonl").read_text().splitlines() if line.strip()]
+    result, _ = fanned(records, tmp_path, size=4000)
+    assert content(result) == content(match(records))
+
+
+def test_a_part_that_never_wrote_is_compared_by_the_gather(tmp_path: Path) -> None:
+    records = register(800)
+    planned = plan(records, tmp_path / "run")
+    slices = planned.slices(planned.pairs // 3 + 1)
+    assert len(slices) == 3
+    compare_part(planned.directory, *slices[0])  # parts 1 and 2 died before writing
+    result, redone = gather(planned.directory, slices)
+    assert redone == slices[1:]
+    assert content(result) == content(match(records))
+    again, redone = gather(planned.directory, slices)  # a redelivered gather finishes the same way
+    assert redone == [] and content(again) == content(result)
+
+
+def test_slices_cover_every_pair_once() -> None:
+    for pairs, size in ((0, 5), (1, 5), (10, 5), (11, 5), (1_000_001, 250_000)):
+        slices = PairPlan(Path("x"), pairs, 0, 0.0).slices(size)
+        assert slices[0][0] == 0 and slices[-1][1] == pairs
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(slices))
+        assert all(hi - lo <= size for lo, hi in slices)
+
+
+def test_a_missing_or_broken_run_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(FanOutError, match=r"plan\.pickle is missing"):
+        compare_part(tmp_path / "gone", 0, 10)
+    planned = plan(register(200), tmp_path / "run")
+    (planned.directory / "plan.pickle").write_bytes(pickle.dumps("x")[:5])
+    with pytest.raises(FanOutError, match="unreadable"):
+        gather(planned.directory, planned.slices(100))
+
+
+def test_old_runs_are_pruned_newest_kept(tmp_path: Path) -> None:
+    import os
+
+    for k in range(4):
+        (tmp_path / f"run-{k}").mkdir()
+        os.utime(tmp_path / f"run-{k}", (1000 + k, 1000 + k))
+    removed = prune_runs(tmp_path, keep=2)
+    assert sorted(p.name for p in removed) == ["run-0", "run-1"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run-2", "run-3"]
