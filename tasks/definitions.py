@@ -71,11 +71,11 @@ def register(app: Celery) -> dict[str, Any]:
         return jobs.sync(self.ctx).count
 
     @task("match_all")
-    def match_all(self: EnricherTask, report: bool = True) -> str | None:
+    def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str | None:
         """One full match at a time: sync, plan, fan out slices of the pairs; the last part gathers.
 
         A request that finds a run in progress does not start another; if it wanted a report, the
-        running one writes it when it gathers.
+        running one writes it when it gathers. ``sync=False`` matches the snapshot as it stands.
         """
         state = self.ctx.state
         r = _redis(self)
@@ -87,7 +87,7 @@ def register(app: Celery) -> dict[str, Any]:
                         r.set(state.keys.once(REPORT_WANTED), "1", ex=_run_window(self))
                     log.info("a full match is already running; not starting another")
                     return None
-                plan = jobs.plan_match_all(self.ctx)
+                plan = jobs.plan_match_all(self.ctx, do_sync=sync)
         except LockBusy:
             log.info("a full match is being planned by another worker")
             return None

@@ -172,7 +172,7 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
 
     if do_sync:
         sync(ctx)
-    records = ctx.state.snapshot.records()
+    records = ctx.state.snapshot.raw()
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     directory = _run_dir(ctx, run_id)
     prune_runs(directory.parent, keep=2)

@@ -45,6 +45,10 @@ class Snapshot(Protocol):
         """All stored records (empty when never synced)."""
         ...
 
+    def raw(self) -> list[bytes]:
+        """All stored records as their JSON (what matching reads: no model built per record)."""
+        ...
+
     def synced_at(self) -> float | None: ...
 
 
@@ -99,6 +103,13 @@ class RedisSnapshot:
             raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
         return [Counterparty.model_validate(json.loads(v)) for v in values]
 
+    def raw(self) -> list[bytes]:
+        try:
+            values = self._r.hvals(self._key)
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
+        return [v if isinstance(v, bytes) else v.encode() for v in values]
+
     def synced_at(self) -> float | None:
         value = self._r.hget(self._meta, "synced_at")
         return float(value) if value is not None else None
@@ -146,6 +157,11 @@ class FileSnapshot:
 
     def records(self) -> list[Counterparty]:
         return list(self._read().values())
+
+    def raw(self) -> list[bytes]:
+        if not self.path.exists():
+            return []
+        return [line for line in self.path.read_bytes().splitlines() if line.strip()]
 
     def synced_at(self) -> float | None:
         return self.path.stat().st_mtime if self.path.exists() else None

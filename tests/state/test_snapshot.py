@@ -1,0 +1,51 @@
+"""The register snapshot: replaced whole, updated per record, read as models or as the JSON matching reads."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from redis_prefix import rkeys  # noqa: F401 - fixture
+
+from enricher.flowtly.models import Counterparty
+from enricher.matching import match
+from enricher.state import FileSnapshot, RedisSnapshot, Snapshot
+
+RECORDS = [
+    Counterparty.model_validate(
+        {"id": 1, "name": "Acme Sp. z o.o.", "tin": "1234563218", "tinCountry": "PL"}
+    ),
+    Counterparty.model_validate({"id": 2, "name": "ACME sp.z.o.o", "vatNumber": "PL 123-456-32-18"}),
+    Counterparty.model_validate({"id": "crm-3", "name": "Żabka Polska", "addressCity": "Poznań"}),
+]
+
+
+@pytest.fixture(params=["redis", "file"])
+def snapshot(request: pytest.FixtureRequest, tmp_path: Path) -> Snapshot:
+    if request.param == "file":
+        return FileSnapshot(tmp_path)
+    request.applymarker(pytest.mark.integration)
+    client, keys = request.getfixturevalue("rkeys")
+    return RedisSnapshot(client, keys)
+
+
+def test_raw_records_are_the_stored_records_as_json(snapshot: Snapshot) -> None:
+    assert snapshot.raw() == []
+    assert snapshot.replace(RECORDS) == 3
+    raw = snapshot.raw()
+    assert all(isinstance(line, bytes) for line in raw)
+    assert sorted(str(json.loads(line)["id"]) for line in raw) == ["1", "2", "crm-3"]
+    assert [json.loads(line)["id"] for line in raw] == [r.id for r in snapshot.records()]
+    snapshot.remove(2)
+    assert sorted(str(json.loads(line)["id"]) for line in snapshot.raw()) == ["1", "crm-3"]
+
+
+def test_matching_the_raw_snapshot_equals_matching_its_models(snapshot: Snapshot) -> None:
+    snapshot.replace(RECORDS)
+    from_raw, from_models = match(snapshot.raw()), match(snapshot.records())
+    assert [(c.a, c.b, c.band, c.score) for c in from_raw.candidates] == [
+        (c.a, c.b, c.band, c.score) for c in from_models.candidates
+    ]
+    assert [c.to_contract() for c in from_raw.clusters] == [c.to_contract() for c in from_models.clusters]
+    assert from_raw.candidates and from_raw.candidates[0].band == "merge"
