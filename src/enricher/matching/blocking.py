@@ -150,7 +150,8 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     safe = np.maximum(ids, 0)
     count = words.uses[safe]
     length = np.asarray([len(w) for w in words.words] + [0], dtype=np.float64)[safe]
-    # Sort key per word: words no one else has last, then rarer first, then longer first.
+    # Sort key per word: words no one else has last, then rarer first, then longer first; ties stay
+    # alphabetical as in :func:`_rare_tokens` (a record's words are sorted, the sort is stable).
     score = np.where(count < 2, 1e12, 0.0) + count * 1e4 - np.minimum(length, 9999) + np.where(valid, 0, 1e15)
     chosen = np.argsort(score, axis=1, kind="stable")[:, :RARE_TOKENS]
     rows = np.repeat(np.arange(len(ids)), chosen.shape[1])
@@ -210,7 +211,11 @@ def _name_filtered(
     spent = 0
     skipped = 0
     spaceless: npt.NDArray[np.object_] | None = None
-    for k in np.argsort(sizes, kind="stable"):
+    # Smallest first; among equal sizes by the block's first two names (its position follows its key's
+    # hash, which differs between runs: the budget would fall on other blocks each time).
+    firsts = owner[starts] if len(starts) else np.zeros(0, dtype=np.int64)
+    seconds = owner[np.minimum(starts + 1, len(owner) - 1)] if len(starts) else np.zeros(0, dtype=np.int64)
+    for k in np.lexsort((seconds, firsts, sizes)):
         size, start = int(sizes[k]), int(starts[k])
         if size > PREFILTER_MAX or spent + size * size > budget:
             skipped += 1

@@ -412,7 +412,9 @@ def _name_words(records: Sequence[Prepared], words: Mapping[str, int] | None, po
     vocab: dict[str, int] = {}
     ids = np.full((len(records), NAME_WORDS), -1, dtype=np.int64)
     for row, record in enumerate(records):
-        tokens = [t for t in set(record.core.split()) if len(t) > 1]
+        # Sorted, not a set's order: that differs between runs (string hashing), and ties in the
+        # rare-word choice would fall on other words each time.
+        tokens = sorted({t for t in record.core.split() if len(t) > 1})
         if len(tokens) > NAME_WORDS:
             tokens = sorted(tokens, key=lambda t: (counts.get(t, 1), t))[:NAME_WORDS]
         for column, token in enumerate(tokens):
