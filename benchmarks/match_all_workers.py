@@ -1,0 +1,206 @@
+"""match-all across real Celery workers: the same run with 1 and with 2 worker processes.
+
+    .venv/bin/python benchmarks/match_all_workers.py                       # 200k generated records
+    .venv/bin/python benchmarks/match_all_workers.py --records 1000000 --near-names 0.3
+
+Starts its own redis-server on a free port (the shared one is never touched), loads a generated register
+into the worker's snapshot (the benchmark is about matching, not about paging through Flowtly: the task
+runs with ``sync=False``), and for each worker count starts ``enricher worker -c N`` (the prefork pool
+the product runs), sends ``enricher.match_all`` and waits for its gather. Prints per run: wall time
+from the request to the recorded candidates, the plan's own time (normalise, block, learn, written to
+the shared state dir), parts, pairs compared, each pool process's peak RSS, and a digest of every
+recorded pair (band, score) that must be the same for every worker count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+         "--dir", str(directory)],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    import redis
+
+    client = redis.Redis(port=port)
+    for _ in range(100):
+        try:
+            client.ping()
+            break
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    return proc, port
+
+
+def load_register(port: int, count: int, near_names: float) -> int:
+    import redis
+
+    from enricher.flowtly.models import Counterparty
+    from enricher.sample import generate
+    from enricher.state import Keys, RedisSnapshot
+
+    snapshot = RedisSnapshot(redis.Redis(port=port), Keys("enricher"))
+    models = (Counterparty.model_validate(r) for r, _ in generate(count, seed=42, near_names=near_names))
+    return snapshot.replace(models)
+
+
+def peak_rss_mib(pid: int) -> float:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def digest(port: int) -> tuple[str, int]:
+    import redis
+
+    from enricher.state import Keys, RedisCandidateStore
+
+    pairs = RedisCandidateStore(redis.Redis(port=port), Keys("enricher")).all()
+    lines = sorted(
+        json.dumps([sorted((str(p["a"]), str(p["b"]))), p["band"], round(float(p["score"]), 9)])
+        for p in pairs
+    )
+    return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16], len(lines)
+
+
+def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
+    import redis
+
+    from enricher.state import Keys
+
+    client = redis.Redis(port=port)
+    keys = Keys("enricher")
+    client.delete(keys.once("match-all:running"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ENRICHER_")}
+    env.update(
+        ENRICHER_REDIS_URL=f"redis://127.0.0.1:{port}/0",
+        ENRICHER_WEBHOOK_SECRET="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=",
+        ENRICHER_STATE_DIR=str(work / "state"),
+        ENRICHER_OUT_DIR=str(work / "out"),
+        PYTHONUNBUFFERED="1",
+    )
+    log_path = work / f"worker-{workers}.log"
+    with log_path.open("wb") as log:
+        worker = subprocess.Popen(
+            [str(VENV_BIN / "enricher"), "worker", "-c", str(workers), "-Q", "enricher.api",
+             "-n", f"bench{workers}@%h"],
+            env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while b"ready." not in log_path.read_bytes():
+            if time.monotonic() > deadline or worker.poll() is not None:
+                raise SystemExit(f"worker did not start; see {log_path}")
+            time.sleep(0.2)
+        from celery import Celery
+
+        app = Celery(broker=env["ENRICHER_REDIS_URL"])
+        started = time.monotonic()
+        app.send_task("enricher.match_all", kwargs={"report": False, "sync": False}, queue="enricher.api")
+        peaks: dict[int, float] = {}
+        while True:
+            for pid in children(worker.pid):
+                peaks[pid] = max(peaks.get(pid, 0.0), peak_rss_mib(pid))
+            text = log_path.read_text(errors="replace")
+            if "enricher.match_gather[" in text and re.search(
+                r"match_gather\[[^\]]+\] (succeeded|raised)", text
+            ):
+                break
+            if time.monotonic() - started > timeout or worker.poll() is not None:
+                raise SystemExit(f"match-all did not finish in {timeout:g} s; see {log_path}")
+            time.sleep(0.5)
+        wall = time.monotonic() - started
+        planned = re.search(r"planned in ([\d.]+) s: (\d+) records, (\d+) pairs", text)
+        parts = re.search(r"full match \S+: (\d+) parts", text)
+        pair_digest, recorded = digest(port)
+        return {
+            "workers": workers,
+            "wall_s": round(wall, 1),
+            "plan_s": float(planned.group(1)) if planned else None,
+            "records": int(planned.group(2)) if planned else None,
+            "pairs_compared": int(planned.group(3)) if planned else None,
+            "parts": int(parts.group(1)) if parts else None,
+            "peak_rss_mib": sorted(round(v) for v in peaks.values()),
+            "recorded_pairs": recorded,
+            "digest": pair_digest,
+        }
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--records", type=int, default=200_000)
+    parser.add_argument("--near-names", type=float, default=0.0)
+    parser.add_argument("--workers", default="1,2", help="worker process counts to run, comma separated")
+    parser.add_argument("--timeout", type=float, default=1800)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="match-all-workers-"))
+    redis_proc, port = start_redis(work)
+    try:
+        t = time.monotonic()
+        loaded = load_register(port, args.records, args.near_names)
+        took = time.monotonic() - t
+        print(f"register: {loaded} generated records (near names {args.near_names}), loaded in {took:.1f} s")
+        results = [run(port, int(n), work, args.timeout) for n in args.workers.split(",")]
+        for r in results:
+            print(json.dumps(r))
+        if len(results) > 1:
+            base = results[0]
+            for r in results[1:]:
+                same = r["digest"] == base["digest"] and r["pairs_compared"] == base["pairs_compared"]
+                print(
+                    f"{r['workers']} workers vs {base['workers']}: time x{r['wall_s'] / base['wall_s']:.2f}, "
+                    f"results {'identical' if same else 'DIFFERENT'}"
+                )
+    finally:
+        redis_proc.terminate()
+        redis_proc.wait(10)
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
