@@ -168,16 +168,16 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     The plan's files go under the state dir (a volume every worker shares): the parts compare their
     slices of the pairs against it, and the gather finishes exactly as a single process would.
     """
-    from enricher.matching.fanout import plan, prune_runs
+    from enricher.matching import fanout
 
     if do_sync:
         sync(ctx)
     records = ctx.state.snapshot.raw()
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     directory = _run_dir(ctx, run_id)
-    prune_runs(directory.parent, keep=2)
+    fanout.prune_runs(directory.parent, keep=2)
     with _decisions(ctx) as store:
-        planned = plan(records, directory, decisions=store)
+        planned = fanout.plan(records, directory, decisions=store)
     parts = planned.slices(ctx.settings.match_chunk_pairs)
     (directory / "parts.json").write_text(json.dumps(parts))
     log.info(
@@ -245,9 +245,9 @@ def _pair_key(pair: dict[str, Any]) -> tuple[str, str]:
 
 def match_chunk(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bool:
     """Compare pairs ``[lo, hi)`` of a planned run; True when this was the last part to finish."""
-    from enricher.matching.fanout import compare_part
+    from enricher.matching import fanout
 
-    compared = compare_part(_run_dir(ctx, run_id), lo, hi)
+    compared = fanout.compare_part(_run_dir(ctx, run_id), lo, hi)
     if ctx.state.redis is None:
         return True
     return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"pairs": compared})
@@ -334,7 +334,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     register's; ``stats["failed_parts"]`` says which parts failed and why. Idempotent: the run's
     files stay until later runs prune them, so a redelivered gather finishes the same way.
     """
-    from enricher.matching.fanout import gather
+    from enricher.matching import fanout
 
     directory = _run_dir(ctx, run_id)
     failed: dict[int, str] = {}
@@ -350,7 +350,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     except (OSError, ValueError) as exc:
         raise StateError(f"full match {run_id}: its plan is unreadable ({type(exc).__name__})") from exc
     with _decisions(ctx) as store:
-        result, redone = gather(directory, parts, decisions=store)
+        result, redone = fanout.gather(directory, parts, decisions=store)
         if result.learned is not None:
             result.learned.version = store.save_model(result.learned.to_json())
     if failed or redone:

@@ -3,10 +3,11 @@
 normalise (:mod:`.normalize`, :mod:`.records`) -> block (:mod:`.blocking`) -> compare
 (:mod:`.features`) -> score (:mod:`.scoring`, Fellegi–Sunter with EM-learnt weights) -> band and
 cluster (:mod:`.cluster`) -> band (:mod:`.bands`); people's answers teach it (:mod:`.learning`);
-:func:`match` runs it all, :class:`MatchIndex` answers for one record at a time.
+:func:`match` runs it all, :class:`MatchIndex` answers for one record at a time, :mod:`.fanout`
+splits a full match over processes by slices of its pairs.
 """
 
-from enricher.matching import decisions
+from enricher.matching import decisions, fanout
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
 from enricher.matching.engine import match
@@ -34,6 +35,7 @@ __all__ = [
     "Prepared",
     "check_labels",
     "decisions",
+    "fanout",
     "learn",
     "match",
     "pair_key",
