@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import redis
 from celery import Task
+from celery.exceptions import Reject
+from kombu.exceptions import OperationalError
 
 from enricher.config import Settings
 from enricher.errors import StateError, TransientError
@@ -33,6 +35,7 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     httpx.TransportError,
     redis.ConnectionError,
     redis.TimeoutError,
+    OperationalError,  # kombu could not publish (a fanned-out job) while Redis restarts
     StateError,
 )
 
@@ -68,6 +71,27 @@ class EnricherTask(Task):  # type: ignore[misc]
     def _deliveries(self) -> DeliveryCounter | None:
         client = self.ctx.state.redis
         return DeliveryCounter(client, self.ctx.state.keys, ttl=7 * 86400) if client is not None else None
+
+    def retry(self, *args: Any, **kwargs: Any) -> Any:
+        """Celery's retry, except that a retry that cannot be sent keeps the message.
+
+        Celery answers a failed publish (Redis down for longer than the publish retries) with
+        ``Reject(requeue=False)``, which deletes the job. Requeueing instead puts it back at once when
+        Redis answers again, or, while it is still down, leaves it in ``unacked`` for the visibility
+        timeout to restore.
+        """
+        try:
+            return super().retry(*args, **kwargs)
+        except Reject as exc:
+            if exc.requeue:
+                raise
+            log.warning(
+                "%s[%s] retry could not be sent (%r): message requeued",
+                self.name,
+                self.request.id,
+                exc.reason,
+            )
+            raise Reject(exc.reason, requeue=True) from None
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         request = self.request

@@ -11,8 +11,17 @@ Why these settings (Celery 5.7, Redis transport):
   and every hard time limit, or Redis would redeliver a message that a worker still holds. The app
   refuses to start when that is not so.
 * ``worker_prefetch_multiplier = 1``: long tasks do not queue up behind each other on one worker.
-* ``worker_cancel_long_running_tasks_on_connection_loss``: after a Redis restart a running late-ack
-  task could not be acknowledged anyway; it is cancelled and redelivered (Celery 6's default).
+* ``worker_cancel_long_running_tasks_on_connection_loss`` stays **off** (Celery 6 will turn it on):
+  on Redis it loses the running jobs. Cancelling terminates the prefork child first, then writes
+  "retry" to the result backend, which is the same Redis and is down: that raises, the request is
+  never marked cancelled, the terminated child is taken for a revoke, and the message is
+  acknowledged once Redis is back: gone, never run (celery/celery#7185 is the same write failing).
+  Nor is there anything to gain: a Redis ack is an HDEL on the shared ``unacked`` hash, valid from
+  any connection, so a task that keeps running acknowledges after the reconnect; one that ends while
+  Redis is still down cannot, and its message (safe in ``unacked``) comes back after the visibility
+  timeout. Tasks are idempotent, so that second run changes nothing.
+* ``task_publish_retry_policy``: sending a retry or a fanned-out job waits up to ~30 s for Redis to
+  come back instead of Celery's ~1 s, so a restart does not fail the task that was sending.
 """
 
 from __future__ import annotations
@@ -23,6 +32,7 @@ from kombu.entity import Queue
 
 from enricher.config import Settings, load_settings
 from enricher.errors import ConfigError
+from tasks import worker
 
 __all__ = ["API_QUEUE", "SCRAPE_QUEUE", "TIME_LIMITS", "make_app"]
 
@@ -52,6 +62,10 @@ ROUTES = {
     "enricher.enrich_all": {"queue": SCRAPE_QUEUE},
     "enricher.*": {"queue": API_QUEUE},
 }
+
+
+PUBLISH_RETRY_POLICY = {"max_retries": 12, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 3.0}
+"""About 30 s of attempts (0.5, 1, 1.5 ... 3 s apart): a Redis restart fits in it."""
 
 
 def _crontab(expr: str, variable: str) -> crontab:
@@ -121,7 +135,9 @@ def make_app(settings: Settings | None = None) -> Celery:
             name: {"soft_time_limit": s, "time_limit": h} for name, (s, h) in scaled_limits(settings).items()
         },
         worker_prefetch_multiplier=1,
-        worker_cancel_long_running_tasks_on_connection_loss=True,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
+        task_publish_retry=True,
+        task_publish_retry_policy=PUBLISH_RETRY_POLICY,
         worker_send_task_events=True,
         task_send_sent_event=False,
         timezone="UTC",
@@ -139,4 +155,5 @@ def make_app(settings: Settings | None = None) -> Celery:
         beat_scheduler="tasks.beat:SingleBeatScheduler",
     )
     app.conf.enricher_settings = settings
+    worker.install(app)
     return app

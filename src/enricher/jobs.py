@@ -490,7 +490,7 @@ async def _enrich_async(
         from enricher.state._redis import async_redis
         from enricher.state.ratelimit import AsyncRateLimitedTransport, RedisRateLimiter
 
-        aclient = async_redis(ctx.settings, max_connections=4)
+        aclient = async_redis(ctx.settings, max_connections=4, fail_fast=True)
         limiter = RedisRateLimiter(
             None, ctx.state.keys, rate=ctx.settings.fetch_host_rps, async_client=aclient
         )

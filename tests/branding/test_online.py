@@ -133,3 +133,54 @@ def test_hostile_content_costs_only_its_own_candidate_or_block(sites: SitesServe
     assert reasons[sites.url("hostile", "/img/colour.svg")] == "SVG colour out of range"
     assert reasons[sites.url("hostile", "/site.webmanifest")] == "web app manifest nested too deep to read"
     assert all("reasons" in c for c in result.to_contract()["candidates"])
+
+
+def test_our_rate_limit_failing_on_an_image_fails_the_page_instead_of_dropping_its_logo(
+    sites: SitesServer,
+) -> None:
+    """The shared limit's Redis going away mid-page is our outage, not a bad image: raised (the job
+    retries), never a result filled without its logo."""
+    import socket
+
+    import httpx
+
+    from enricher.config import Settings
+    from enricher.errors import StateError
+    from enricher.state._redis import Keys, async_redis
+    from enricher.state.ratelimit import AsyncRateLimitedTransport, RedisRateLimiter
+
+    with socket.socket() as s:  # a port nobody listens on: the limiter's Redis is down
+        s.bind(("127.0.0.1", 0))
+        dead_port = s.getsockname()[1]
+
+    async def main() -> BrandResult:
+        # The limiter's client as the worker builds it (fail fast, no reconnect back-off).
+        client = async_redis(Settings(redis_url=f"redis://127.0.0.1:{dead_port}/0"), fail_fast=True)
+        limiter = RedisRateLimiter(None, Keys("test"), rate=100, async_client=client)
+
+        class ImagesLimited(httpx.AsyncBaseTransport):
+            """Pages pass; images go through the (unreachable) shared limit, as after a Redis crash."""
+
+            def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+                self.inner = inner
+                self.limited = AsyncRateLimitedTransport(limiter, name="host", inner=inner)
+
+            async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+                if request.url.path.startswith("/img/"):
+                    return await self.limited.handle_async_request(request)
+                return await self.inner.handle_async_request(request)
+
+        try:
+            async with SafeFetcher(
+                allow_hosts=[".sites.test"],
+                resolver=sites_resolver,
+                timeout=1.5,
+                wrap_transport=ImagesLimited,
+            ) as f:
+                return await brand_page(sites.url("basic"), f, known_name=None)
+        finally:
+            await client.aclose()
+
+    with pytest.raises(StateError, match="unavailable"):
+        asyncio.run(main())
+    assert brand(sites, "basic").logo is not None  # the same page, limit reachable: a logo

@@ -26,7 +26,13 @@ def test_reliability_settings() -> None:
     # Every hard limit and the longest retry countdown stay under the visibility timeout.
     assert all(limits["time_limit"] < vt for limits in conf.task_annotations.values())
     assert all(limits["soft_time_limit"] < limits["time_limit"] for limits in conf.task_annotations.values())
-    assert conf.worker_cancel_long_running_tasks_on_connection_loss is True
+    # Cancelling on connection loss loses the running jobs on Redis (tasks.factory); a retry or a
+    # fan-out waits for a restarting Redis well beyond Celery's default ~1 s.
+    assert conf.worker_cancel_long_running_tasks_on_connection_loss is False
+    policy = conf.task_publish_retry_policy
+    waits = [min(policy["interval_start"] + i * policy["interval_step"], policy["interval_max"]) for i in
+             range(policy["max_retries"])]  # fmt: skip
+    assert conf.task_publish_retry and sum(waits) >= 20
 
 
 def test_routes_split_api_and_scraping() -> None:

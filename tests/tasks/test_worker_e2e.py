@@ -1,7 +1,8 @@
 """End to end through real processes: signed webhook -> receiver -> Redis -> Celery worker -> sandbox.
 
 Each test runs its own redis-server (AOF on), a sandbox in this process, a loopback website with a
-logo, the receiver (``enricher webhooks serve``) and solo-pool Celery workers, all killed at the end.
+logo, the receiver (``enricher webhooks serve``) and Celery workers (solo pool unless a test runs the
+product's prefork, or threads), all killed at the end.
 """
 
 from __future__ import annotations
@@ -144,3 +145,28 @@ def test_one_counterparty_is_never_enriched_twice_at_once(stack: Stack) -> None:
     assert "LockBusy" in logs
     assert stack.site.hits["/slow/"] == 1
     assert stack.stats()["patches_applied"] == 1
+
+
+@pytest.mark.parametrize("pool", ["prefork", "threads", "solo"])
+@pytest.mark.parametrize("how", ["shutdown", "sigkill"])
+def test_redis_down_mid_task_loses_nothing(stack: Stack, pool: str, how: str) -> None:
+    """Redis goes away (SHUTDOWN, or kill -9) for 3 s while a task runs, under every pool
+    ``enricher worker`` offers: every job is still done, and done once.
+
+    On Celery's cancel-on-connection-loss the prefork and threads pools lost the running job (its
+    message acknowledged after the reconnect); solo lost the logo (the image check swallowed the
+    rate limit's Redis error and the job succeeded without it).
+    """
+    stack.start_worker(pool=pool)
+    ids = [stack.create(f"{stack.site.url}co/{n}/", name=f"Firma Numer {n} S.A.", tin="") for n in range(3)]
+    slow = stack.create(stack.site.slow_url)
+    for n, rid in enumerate([*ids, slow]):
+        assert stack.post(created(rid), f"msg_down_{n}").status_code == 202
+    assert stack.site.slow_started.wait(60)
+    stack.redis.stop(signal.SIGTERM if how == "shutdown" else signal.SIGKILL)  # SIGTERM = SHUTDOWN
+    time.sleep(3.0)
+    stack.redis.start()
+    for rid in [*ids, slow]:
+        wait_for(lambda rid=rid: stack.record(rid)["logoUrl"], timeout=VISIBILITY + 60, what=f"logo of {rid}")
+    wait_for(stack.idle, timeout=60, what="queues drained")
+    assert stack.stats()["patches_applied"] == len(ids) + 1

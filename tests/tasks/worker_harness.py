@@ -202,11 +202,16 @@ class Stack:
     def r(self) -> redis.Redis:
         return self.redis.client()
 
-    def start_worker(self, name: str = "w1", *, cli: bool = False) -> subprocess.Popen[bytes]:
-        """A solo-pool worker: ``celery -A tasks worker``, or ``enricher worker`` with ``cli``."""
+    def start_worker(
+        self, name: str = "w1", *, cli: bool = False, pool: str = "solo", concurrency: int = 2
+    ) -> subprocess.Popen[bytes]:
+        """A worker: ``celery -A tasks worker`` (solo), or ``enricher worker`` with ``cli`` or any
+        pool other than solo (prefork is what the product runs)."""
         argv = celery_worker_argv(name=name)
-        if cli:
-            argv = [str(VENV_BIN / "enricher"), "worker", "--pool", "solo", "--hostname", f"{name}@%h"]
+        if cli or pool != "solo":
+            argv = [str(VENV_BIN / "enricher"), "worker", "--pool", pool, "--hostname", f"{name}@%h"]
+            if pool != "solo":
+                argv += ["--concurrency", str(concurrency)]
         proc = self.procs.start(name, argv, self.env)
         self.workers.append(proc)
         wait_for(lambda: "ready." in self.procs.log(name), timeout=60, what=f"worker {name} ready")

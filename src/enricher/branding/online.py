@@ -26,7 +26,7 @@ from enricher.branding.images import (
     check_image,
     rank_checked,
 )
-from enricher.errors import EnricherError, FetchError
+from enricher.errors import EnricherError, FetchError, StateError, TransientError
 
 if TYPE_CHECKING:
     from enricher.config import Settings
@@ -212,6 +212,11 @@ async def _check_one(c: LogoCandidate, fetcher: SafeFetcher, result: BrandResult
     except FetchError as exc:
         result.rejected.append((c.url, str(exc).removesuffix(f": {c.url}")))
         return None
+    except (StateError, TransientError):
+        # Our own infrastructure failed (the shared rate limit's Redis is down): not the image's
+        # fault. Dropping the candidate would fill the record without its logo for good; raising
+        # lets the job retry once Redis is back.
+        raise
     except Exception as exc:  # a hostile image costs its own candidate, never the page's other logos
         log.warning("image check failed on %s", c.url[:200], exc_info=True)
         result.rejected.append((c.url, f"image check failed ({type(exc).__name__})"))

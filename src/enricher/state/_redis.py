@@ -6,8 +6,12 @@ One prefix (``ENRICHER_REDIS_PREFIX``, default ``enricher``) keeps our keys apar
 
 from __future__ import annotations
 
+from typing import Any
+
 import redis
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
 
 from enricher.config import Settings
 from enricher.errors import ConfigError
@@ -76,11 +80,18 @@ def sync_redis(settings: Settings) -> redis.Redis:
     )
 
 
-def async_redis(settings: Settings, *, max_connections: int = 64) -> aioredis.Redis:
-    """An asyncio client for the webhook receiver (one pool shared by all requests)."""
+def async_redis(settings: Settings, *, max_connections: int = 64, fail_fast: bool = False) -> aioredis.Redis:
+    """An asyncio client for the webhook receiver (one pool shared by all requests).
+
+    ``fail_fast``: no reconnect retries (redis-py's default backs off for seconds). The fetchers'
+    shared rate limit uses it, so a Redis outage is a StateError (the job retries) well before the
+    fetch's own deadline would turn it into "the site was too slow" and drop the site's logo.
+    """
+    extra: dict[str, Any] = {"retry": AsyncRetry(NoBackoff(), 0)} if fail_fast else {}
     return aioredis.Redis.from_url(
         _require(settings),
         socket_timeout=2,
         socket_connect_timeout=1,
         max_connections=max_connections,
+        **extra,
     )
