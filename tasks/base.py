@@ -26,7 +26,7 @@ from enricher.jobs import JobContext
 from enricher.state.locks import LockBusy
 from enricher.state.runs import DeliveryCounter
 
-__all__ = ["RETRYABLE", "EnricherTask"]
+__all__ = ["RETRYABLE", "EnricherTask", "subject"]
 
 log = logging.getLogger("tasks")
 
@@ -38,6 +38,16 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     OperationalError,  # kombu could not publish (a fanned-out job) while Redis restarts
     StateError,
 )
+
+
+def subject(args: Any, kwargs: Any) -> str:
+    """What a job was about, for its log lines: ``record 42``, or its arguments."""
+    args, kwargs = list(args or ()), dict(kwargs or {})
+    rid = kwargs.get("record_id", args[0] if args else None)
+    if isinstance(rid, int | str) and (isinstance(rid, int) or rid.isdigit()):
+        return f"record {rid}"
+    shown = ", ".join([*(repr(a) for a in args), *(f"{k}={v!r}" for k, v in kwargs.items())])
+    return f"({shown[:200]})"
 
 
 class EnricherTask(Task):  # type: ignore[misc]
@@ -103,11 +113,17 @@ class EnricherTask(Task):  # type: ignore[misc]
                 starts = 1  # Redis is down: run anyway; the task's own Redis use will retry
             if starts > self.settings.max_deliveries:
                 log.error(
-                    "%s[%s] dropped: started %d times without finishing (poison message)",
-                    self.name, request.id, starts - 1,
+                    "%s[%s] dropped %s: started %d times without finishing (poison message)",
+                    self.name, request.id, subject(args, kwargs), starts - 1,
                 )  # fmt: skip
                 return None
         return super().__call__(*args, **kwargs)
+
+    def on_failure(self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any) -> None:
+        """The one ERROR line of a job given up (retries spent, or an error not worth retrying)."""
+        log.error(
+            "%s[%s] gave up on %s: %s: %s", self.name, task_id, subject(args, kwargs), type(exc).__name__, exc
+        )
 
     def after_return(
         self, status: str, retval: Any, task_id: str, args: Any, kwargs: Any, einfo: Any

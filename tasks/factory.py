@@ -106,6 +106,7 @@ def make_app(settings: Settings | None = None) -> Celery:
     app = Celery("enricher", set_as_current=True)
     app.conf.update(
         broker_url=settings.redis_url,
+        broker_transport="tasks.broker:Transport",  # kombu's Redis transport, truthful restore logs
         result_backend=settings.redis_url,
         broker_transport_options={
             "visibility_timeout": vt,

@@ -170,3 +170,21 @@ def test_redis_down_mid_task_loses_nothing(stack: Stack, pool: str, how: str) ->
         wait_for(lambda rid=rid: stack.record(rid)["logoUrl"], timeout=VISIBILITY + 60, what=f"logo of {rid}")
     wait_for(stack.idle, timeout=60, what="queues drained")
     assert stack.stats()["patches_applied"] == len(ids) + 1
+    log = stack.procs.log("w1")
+    if pool != "solo":  # solo finishes its task before it notices the loss: nothing held to restore
+        assert "Restoring" not in log  # kombu's line, written before a restore that then fails
+        assert "not restored now (Redis unreachable)" in log
+    assert "HTTP Request:" not in log  # httpx's per-request lines only at --loglevel DEBUG
+
+
+def test_a_job_given_up_is_one_error_line_naming_its_record(stack: Stack) -> None:
+    stack.env["ENRICHER_TASK_MAX_RETRIES"] = "1"
+    stack.start_worker(pool="prefork")
+    rid = stack.create(stack.site.url)
+    stack.sandbox.faults.update({"rate_500": 1.0})
+    stack.send_task("enricher.enrich_one", rid, queue="enricher.scrape")
+    wait_for(lambda: "gave up" in stack.procs.log("w1"), timeout=90, what="the job given up")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    errors = [line for line in stack.procs.log("w1").splitlines() if "ERROR/" in line]
+    assert len(errors) == 1, errors
+    assert "enricher.enrich_one[" in errors[0] and f"gave up on record {rid}: TransientError" in errors[0]
