@@ -15,8 +15,7 @@ from enricher.cli.dedupe import read_jsonl, read_jsonl_lines
 from enricher.matching import match
 from enricher.matching.engine import PARALLEL_CHUNK
 from enricher.sample import generate
-
-from ._register import REGISTER
+from matching._register import REGISTER
 
 
 def write_jsonl(path: Path, lines: list[str]) -> Path:
@@ -157,7 +156,7 @@ def test_cli_on_a_parallel_sized_input_equals_match_on_dicts(tmp_path: Path) -> 
 def test_labels_are_honoured_and_questions_come_back(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from .test_learning import register
+    from matching.test_learning import register
 
     records = register()
     source = write_jsonl(tmp_path / "in.jsonl", [json.dumps(r) for r in records])
