@@ -12,7 +12,7 @@ import time
 import tracemalloc
 from pathlib import Path
 
-from enricher.flowtly.models import Counterparty
+from enricher.records import Counterparty
 from enricher.review import branding_health, write_report
 from enricher.review.testing import synthetic_contract
 

@@ -15,7 +15,7 @@ from celery import Celery
 from redis import Redis
 
 from enricher import jobs
-from enricher.flowtly.models import RecordId
+from enricher.records import RecordId
 from enricher.state.locks import LockBusy
 from enricher.state.runs import once
 from tasks.base import EnricherTask

@@ -18,9 +18,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from enricher.cli.dedupe import InputError, read_jsonl_lines
-from enricher.ids import canonical_id
+from enricher.errors import InputError
 from enricher.matching.records import Prepared, prepare_many
+from enricher.records import canonical_id, read_jsonl_lines
 from enricher.review.decisions_file import DecisionsFile, DecisionsFileError, load_decisions
 from enricher.webhooks import CounterpartyEvent, PayloadError, SignatureError, WebhookVerifier, parse_event
 

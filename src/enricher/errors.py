@@ -3,6 +3,7 @@
     EnricherError                  base: catch this to catch everything we raise
     ├── ConfigError                a setting is missing or malformed (run-level: stop)
     ├── RecordError                one record is unusable (skip it, report it, go on)
+    ├── InputError                 an input file cannot be read at all (missing, binary, no permission)
     ├── FlowtlyError               anything the Flowtly API said or failed to say
     │   ├── AuthError              401/403: stop the run, retrying will not help
     │   ├── NotFoundError          404: the record is gone
@@ -31,6 +32,7 @@ __all__ = [
     "EnricherError",
     "FetchError",
     "FlowtlyError",
+    "InputError",
     "NotFoundError",
     "RecordError",
     "StateError",
@@ -60,6 +62,10 @@ class RecordError(EnricherError):
         super().__init__(prefix + message)
         self.where = where
         self.record_id = record_id
+
+
+class InputError(EnricherError):
+    """An input file cannot be read at all (missing, a directory, no permission, binary data)."""
 
 
 class FlowtlyError(EnricherError):

@@ -29,7 +29,7 @@ import httpx
 from enricher.config import Settings
 from enricher.errors import ConfigError, NotFoundError, StateError, TransientError
 from enricher.flowtly.client import FlowtlyClient
-from enricher.flowtly.models import Counterparty, RecordId
+from enricher.records import Counterparty, RecordId
 from enricher.state.backend import JobState, open_state
 from enricher.state.candidates import candidate_dict
 from enricher.state.ratelimit import RateLimitedTransport

@@ -61,8 +61,7 @@ from starlette.routing import Route
 
 from enricher.config import Settings
 from enricher.errors import ConfigError, EnricherError, StateError
-from enricher.flowtly.models import RecordId
-from enricher.ids import IdError, canonical_id
+from enricher.records import IdError, RecordId, canonical_id
 from enricher.state._redis import Keys, async_redis
 from enricher.state.inbox import WebhookInbox
 

@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 from enricher.cli import main
-from enricher.cli.dedupe import read_jsonl, read_jsonl_lines
 from enricher.matching import match
 from enricher.matching.engine import PARALLEL_CHUNK
+from enricher.records import read_jsonl, read_jsonl_lines
 from enricher.sample import generate
 from matching._register import REGISTER
 

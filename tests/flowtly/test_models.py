@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from enricher.flowtly.models import Client, Counterparty, iri_to_id, record_iri
+from enricher.flowtly.models import Client
+from enricher.records import Counterparty, iri_to_id, record_iri
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from enricher.flowtly.models import Counterparty
 from enricher.matching import InMemoryDecisions, Judgement, match
+from enricher.records import Counterparty
 
 from ._register import REGISTER, TRUE_PAIRS
 

@@ -9,8 +9,8 @@ import orjson
 import pytest
 
 from enricher.errors import RecordError
-from enricher.flowtly.models import Counterparty
 from enricher.matching.records import Prepared, prepare, prepare_many, record_id
+from enricher.records import Counterparty
 from enricher.sample import generate
 
 from ._register import REGISTER

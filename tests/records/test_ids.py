@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from enricher.ids import MAX_ID_LENGTH, IdError, canonical_id, same_id
+from enricher.records import MAX_ID_LENGTH, IdError, canonical_id, same_id
 
 
 @pytest.mark.parametrize(
@@ -54,8 +54,8 @@ def test_values_that_name_no_record_are_refused_with_a_reason(value: object, rea
 
 
 def test_the_module_does_not_pull_in_the_api_client() -> None:
-    code = "import json, sys, enricher.ids; print(json.dumps(sorted(sys.modules)))"
+    code = "import json, sys, enricher.records; print(json.dumps(sorted(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     loaded = json.loads(out)
-    assert "enricher.ids" in loaded
+    assert "enricher.records" in loaded
     assert not [m for m in loaded if m.startswith(("enricher.flowtly", "httpx"))]

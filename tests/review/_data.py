@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enricher.flowtly.models import Counterparty
+from enricher.records import Counterparty
 from enricher.review.testing import synthetic_contract
 
 PIXEL = (

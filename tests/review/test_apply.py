@@ -11,9 +11,9 @@ from typing import Any
 import pytest
 
 from enricher.flowtly import Counterparty, FlowtlyClient, Sandbox
-from enricher.flowtly.models import RecordId
 from enricher.flowtly.testing import fast_backoff
 from enricher.matching import Judgement, match
+from enricher.records import RecordId
 from enricher.review import AuditLog, apply_merges, fingerprint, identity
 from enricher.state.decisions import SqliteDecisionStore
 from review._data import REGISTER

@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
-from enricher.flowtly.models import Counterparty
 from enricher.matching import match
+from enricher.records import Counterparty
 from enricher.review import (
     branding_health,
     build_report_data,

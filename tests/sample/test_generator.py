@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 import phonenumbers
 import pytest
 
-from enricher.flowtly.models import Counterparty
+from enricher.records import Counterparty
 from enricher.sample import FIELD_VARIANTS, NAME_VARIANTS, SampleRecord, generate, iter_sample
 
 N = 4000

@@ -26,7 +26,7 @@ from enricher.branding.fetch import SafeFetcher
 from enricher.branding.images import CheckedCandidate
 from enricher.branding.online import BrandResult, brand_page, website_url
 from enricher.errors import AuthError, FlowtlyError, NotFoundError, RecordError
-from enricher.flowtly.models import Counterparty, RecordId
+from enricher.records import Counterparty, RecordId
 
 if TYPE_CHECKING:
     from enricher.config import Settings

@@ -10,174 +10,22 @@ import argparse
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import orjson
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from enricher.config import Settings, load_settings
-from enricher.errors import EnricherError
-from enricher.flowtly.models import Counterparty
-from enricher.ids import IdError, RecordId, canonical_id
+from enricher.errors import InputError
 from enricher.matching import LabelError, MatchResult, match
 from enricher.matching.engine import no_gc
+from enricher.records import BOM, IdError, canonical_id, read_jsonl_lines
 
-__all__ = ["read_jsonl", "read_jsonl_lines", "register", "run", "write_output"]
+__all__ = ["register", "run", "write_output"]
 
 _console = Console(stderr=True)
-
-
-class InputError(EnricherError):
-    """The input file cannot be read at all (missing, a directory, no permission, not JSON lines)."""
-
-
-_BOM = b"\xef\xbb\xbf"
-
-
-MAX_LINE_BYTES = 1024 * 1024
-MAX_FIELD_CHARS = 10_000
-"""Defaults of ``ENRICHER_DEDUPE_MAX_LINE_BYTES`` and ``ENRICHER_DEDUPE_MAX_FIELD_CHARS``: far beyond
-any real counterparty, and they keep one hostile line from costing seconds and gigabytes."""
-
-_MATCHED_FIELDS = (frozenset(Counterparty.model_fields) - {"iri"}) | {"@id", "phone", "website"}
-"""The fields matching reads (the API's names, plus the aliases it accepts): the field cap applies to
-these; others are carried along unread and are bounded by the line cap."""
-
-
-def read_jsonl(
-    path: Path,
-    problems: list[str],
-    advance: Callable[[int], None] | None = None,
-    *,
-    max_line_bytes: int = MAX_LINE_BYTES,
-    max_field_chars: int = MAX_FIELD_CHARS,
-) -> Iterator[dict[str, Any]]:
-    """Yield one record per good line; append "line N: why" to ``problems`` for each bad line.
-
-    A good line is at most ``max_line_bytes`` long, a JSON object whose fields that matching reads are
-    at most ``max_field_chars`` characters, with an ``id`` the API could read
-    (:func:`enricher.ids.canonical_id`), not seen before: ``1``, ``"1"``, ``" 1 "`` and
-    ``"/counterparties/1"`` are one record. Ids are echoed in the output as given.
-    """
-    for _, record in _checked_lines(path, problems, advance, max_line_bytes, max_field_chars):
-        yield record
-
-
-def read_jsonl_lines(
-    path: Path,
-    problems: list[str],
-    advance: Callable[[int], None] | None = None,
-    *,
-    max_line_bytes: int = MAX_LINE_BYTES,
-    max_field_chars: int = MAX_FIELD_CHARS,
-) -> Iterator[bytes]:
-    """The good lines of :func:`read_jsonl` as they are (bytes): ``match`` parses them again in its
-    normalising workers, which costs less than pickling each parsed dict over to them (1M records:
-    ~3 s of the parent's time)."""
-    for line, _ in _checked_lines(path, problems, advance, max_line_bytes, max_field_chars):
-        yield line
-
-
-PROGRESS_BYTES = 1 << 20
-"""Report reading progress every MiB, not every line (a progress update costs ~1 µs)."""
-
-
-def _bounded_lines(handle: BinaryIO, path: Path, cap: int) -> Iterator[tuple[bytes | None, int]]:
-    """(line, bytes read) per line; the line is None when longer than ``cap``.
-
-    An over-long line is read past in 64 KiB steps, never held whole, so memory stays bounded on any
-    input (``/dev/zero`` used to grow without limit). One holding a NUL byte is binary data, not JSON
-    lines: the file is unreadable (InputError) rather than skipped to an end that may never come.
-    """
-    number = 0
-    while raw := handle.readline(cap + 1):
-        number += 1
-        if raw.endswith(b"\n") or len(raw) <= cap:
-            yield raw, len(raw)
-            continue
-        size = len(raw)
-        while True:
-            if b"\0" in raw:
-                raise InputError(f"cannot read {path}: binary data (a NUL byte on line {number})")
-            if raw.endswith(b"\n"):
-                break
-            raw = handle.readline(1 << 16)
-            if not raw:
-                break
-            size += len(raw)
-        yield None, size
-
-
-def _checked_lines(
-    path: Path,
-    problems: list[str],
-    advance: Callable[[int], None] | None,
-    max_line_bytes: int = MAX_LINE_BYTES,
-    max_field_chars: int = MAX_FIELD_CHARS,
-) -> Iterator[tuple[bytes, dict[str, Any]]]:
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise InputError(f"cannot read {path}: {exc.strerror or exc}") from None
-    seen: set[RecordId] = set()
-    unreported = 0
-    with handle:
-        for number, (raw, size) in enumerate(_bounded_lines(handle, path, max_line_bytes), start=1):
-            if advance is not None:
-                unreported += size
-                if unreported >= PROGRESS_BYTES:
-                    advance(unreported)
-                    unreported = 0
-            if raw is None:
-                problems.append(
-                    f"line {number}: longer than {max_line_bytes} bytes (ENRICHER_DEDUPE_MAX_LINE_BYTES)"
-                )
-                continue
-            if number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]  # a UTF-8 BOM (spreadsheet exports): not part of the first record
-            if not raw.strip():
-                continue
-            try:
-                record = orjson.loads(raw)
-            except orjson.JSONDecodeError as exc:
-                problems.append(f"line {number}: not valid JSON ({exc.__class__.__name__}: {str(exc)[:80]})")
-                continue
-            if not isinstance(record, dict):
-                problems.append(f"line {number}: not a JSON object")
-                continue
-            too_long = _long_field(record, max_field_chars)
-            if too_long is not None:
-                problems.append(
-                    f"line {number}: field {too_long!r} is longer than {max_field_chars} characters "
-                    "(ENRICHER_DEDUPE_MAX_FIELD_CHARS)"
-                )
-                continue
-            try:
-                key = canonical_id(record.get("id"))
-            except IdError as exc:
-                problems.append(f"line {number}: no usable id ({exc})")
-                continue
-            if key in seen:
-                problems.append(f"line {number}: duplicate id {record['id']!r} (record {key!r} again)")
-                continue
-            seen.add(key)
-            yield raw, record
-    if advance is not None and unreported:
-        advance(unreported)
-
-
-def _long_field(record: dict[str, Any], limit: int) -> str | None:
-    """The first field matching reads whose value is longer than ``limit`` characters, if any."""
-    for key, value in record.items():
-        if key not in _MATCHED_FIELDS or value is None or isinstance(value, bool | int | float):
-            continue
-        # Matching reads a non-string value as its str() (a list of names, a nested object).
-        if len(value if isinstance(value, str) else str(value)) > limit:
-            return key
-    return None
 
 
 def write_output(result: MatchResult, path: Path) -> None:
@@ -218,8 +66,8 @@ def read_labels(path: Path, problems: list[str]) -> list[tuple[Any, Any, bool]]:
     out: list[tuple[Any, Any, bool]] = []
     with handle:
         for number, raw in enumerate(handle, start=1):
-            if number == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
+            if number == 1 and raw.startswith(BOM):
+                raw = raw[len(BOM) :]
             if not raw.strip():
                 continue
             try:
@@ -239,9 +87,11 @@ def read_labels(path: Path, problems: list[str]) -> list[tuple[Any, Any, bool]]:
 
 
 def _usable_id(value: Any) -> bool:
-    return not isinstance(value, bool) and (
-        isinstance(value, int) or (isinstance(value, str) and bool(value.strip()))
-    )
+    try:
+        canonical_id(value)
+    except IdError:
+        return False
+    return True
 
 
 def _from_file(path: Path, problems: list[str], settings: Settings, labels: list[Any]) -> MatchResult:

@@ -27,7 +27,7 @@ from enricher.branding.enrich import EnrichOutcome, EnrichSummary, enrich_all
 from enricher.branding.fetch import SafeFetcher
 from enricher.config import Settings, load_settings
 from enricher.flowtly import connect
-from enricher.flowtly.models import RecordId
+from enricher.records import RecordId
 
 __all__ = ["enrich_to_file", "register", "run"]
 

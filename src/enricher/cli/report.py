@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import sys
 from collections.abc import Iterator
@@ -12,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from enricher.config import Settings, load_settings
-from enricher.errors import RecordError
-from enricher.flowtly.models import Counterparty, RecordId
+from enricher.records import Counterparty, RecordId, read_lines
 
 __all__ = ["cmd_apply", "cmd_report", "register", "report_records", "run_report"]
 
@@ -58,22 +56,24 @@ def register(sub: Any) -> None:
     apply.set_defaults(func=cmd_apply)
 
 
-def _read_jsonl(path: Path) -> Iterator[Counterparty]:
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise RecordError(f"cannot read {path}: {exc.strerror or exc}") from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                yield Counterparty.model_validate(json.loads(line))
-            except (ValueError, TypeError) as exc:  # bad JSON, bad fields, an id that is a list...
-                print(
-                    f"enricher: {path}:{number}: skipped, not a counterparty: {str(exc).splitlines()[0]}",
-                    file=sys.stderr,
-                )
+def _read_jsonl(path: Path, settings: Settings) -> Iterator[Counterparty]:
+    """The counterparties of a JSON lines file (:func:`enricher.records.read_lines`); a bad line is one
+    stderr line naming it, then skipped."""
+
+    def skipped(number: int, reason: str) -> None:
+        print(f"enricher: {path}:{number}: skipped, {reason}", file=sys.stderr)
+
+    lines = read_lines(
+        path,
+        skipped,
+        max_line_bytes=settings.dedupe_max_line_bytes,
+        max_field_chars=settings.dedupe_max_field_chars,
+    )
+    for number, _, data in lines:
+        try:
+            yield Counterparty.model_validate(data)
+        except ValueError as exc:  # a field the model cannot take (a name that is an object...)
+            skipped(number, f"not a counterparty: {str(exc).splitlines()[0]}")
 
 
 def run_report(
@@ -115,7 +115,7 @@ def report_records(settings: Settings, records: list[Counterparty], target: Path
 
 def cmd_report(args: argparse.Namespace) -> int:
     settings = load_settings()
-    records = list(_read_jsonl(args.input)) if args.input else None
+    records = list(_read_jsonl(args.input, settings)) if args.input else None
     paths = run_report(settings, out_dir=args.out_dir, records=records)
     for path in paths:
         print(path)

@@ -23,7 +23,7 @@ from enricher.cli.enrich import enrich_to_file
 from enricher.cli.report import report_records
 from enricher.config import load_settings
 from enricher.flowtly import connect
-from enricher.flowtly.models import Counterparty
+from enricher.records import Counterparty
 
 __all__ = ["register", "run"]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enricher.flowtly.models import RecordId, iri_to_id
+from enricher.records import RecordId, iri_to_id
 
 __all__ = [
     "CLIENTS",

@@ -25,10 +25,10 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from enricher.flowtly.models import RecordId
 from enricher.matching.decisions import pair_key
 from enricher.matching.records import Prepared
 from enricher.matching.results import Cluster
+from enricher.records import RecordId
 
 __all__ = ["MIN_AVERAGE", "SAMPLE", "Link", "build_clusters", "survivor_key"]
 

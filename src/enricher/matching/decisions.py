@@ -10,7 +10,7 @@ import enum
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from enricher.flowtly.models import RecordId
+from enricher.records import RecordId
 
 __all__ = ["DecisionMemory", "InMemoryDecisions", "Judgement", "pair_key"]
 

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from enricher.flowtly.models import RecordId
 from enricher.matching.bands import (
     BY_IDENTIFIERS,
     MERGE_THRESHOLD,
@@ -53,6 +52,7 @@ from enricher.matching.scoring import (
     probability,
     tf_adjustment,
 )
+from enricher.records import RecordId
 
 __all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match", "no_gc", "prepare_all"]
 

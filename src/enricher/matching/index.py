@@ -16,7 +16,6 @@ from typing import Any
 
 import numpy as np
 
-from enricher.flowtly.models import Counterparty, RecordId
 from enricher.matching.bands import (
     MERGE_THRESHOLD,
     REVIEW_THRESHOLD,
@@ -32,6 +31,7 @@ from enricher.matching.learning import LEARNED, Calibration, LearnedModel, apply
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Band, Candidate
 from enricher.matching.scoring import TF_FIELDS, Model, default_model, pattern_codes
+from enricher.records import Counterparty, RecordId
 
 __all__ = ["MatchIndex", "learn"]
 

@@ -29,9 +29,9 @@ import numpy as np
 import numpy.typing as npt
 
 from enricher.errors import EnricherError
-from enricher.flowtly.models import RecordId
 from enricher.matching.decisions import pair_key
 from enricher.matching.scoring import Model
+from enricher.records import RecordId
 
 __all__ = [
     "CONFIRM",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from enricher.flowtly.models import RecordId
 from enricher.matching.records import Prepared
+from enricher.records import RecordId
 
 __all__ = ["Profiles", "build_profiles"]
 

@@ -1,6 +1,6 @@
 """Prepared records: every comparable value of a counterparty computed once, before any pair is scored.
 
-``prepare`` accepts a :class:`~enricher.flowtly.models.Counterparty` or a plain mapping with the API's
+``prepare`` accepts a :class:`~enricher.records.Counterparty` or a plain mapping with the API's
 field names (the CLI passes dicts: building a pydantic model per record costs more than matching it).
 :class:`Table` holds many prepared records column-wise so that comparisons run on whole pair arrays.
 """
@@ -18,8 +18,6 @@ import numpy.typing as npt
 import orjson
 
 from enricher.errors import RecordError
-from enricher.flowtly.models import Counterparty, RecordId, iri_to_id
-from enricher.ids import IdError, canonical_id
 from enricher.matching.normalize import (
     country_hint,
     normalize_city,
@@ -30,6 +28,8 @@ from enricher.matching.normalize import (
     normalize_tin,
     split_legal_form,
 )
+from enricher.records import Counterparty, IdError, RecordId
+from enricher.records import record_id as checked_id
 
 __all__ = ["NameWords", "Prepared", "RawRecord", "Table", "prepare", "prepare_many"]
 
@@ -128,20 +128,12 @@ def _get(record: Mapping[str, Any], name: str) -> str | None:
 
 
 def record_id(record: Counterparty | Mapping[str, Any]) -> RecordId:
-    """The record's id exactly as given (echoed in outputs); RecordError when the API could not read it
-    (:func:`enricher.ids.canonical_id`: blank, ``true``, a float, a list, over-long...)."""
-    if isinstance(record, Counterparty):
-        value: Any = record.id
-    else:
-        value = record.get("id")
-        if value is None and isinstance(record.get("@id"), str):
-            value = iri_to_id(record["@id"])  # an API member without "id": its IRI says it
+    """The record's id as given (:func:`enricher.records.record_id`); RecordError when the API could
+    not read it."""
     try:
-        canonical_id(value)
+        return checked_id(record)
     except IdError as exc:
         raise RecordError(f"record has no usable id ({exc})") from None
-    assert isinstance(value, int | str)  # canonical_id refuses everything else
-    return value
 
 
 def prepare(record: Counterparty | Mapping[str, Any]) -> Prepared:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from enricher.flowtly.models import RecordId
+from enricher.records import RecordId
 
 if TYPE_CHECKING:
     from enricher.matching.learning import LearnedModel

@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from enricher.errors import AuthError, FlowtlyError, NotFoundError
-from enricher.flowtly.models import Counterparty, RecordId
-from enricher.ids import IdError, same_id
+from enricher.records import Counterparty, IdError, RecordId, same_id
 from enricher.review.audit import AuditLog
 from enricher.review.decisions_file import DecisionsFile, RecordSnapshot, load_decisions
 from enricher.review.fingerprint import changed_fields, fingerprint

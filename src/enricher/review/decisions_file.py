@@ -27,7 +27,7 @@ The report's "Export decisions" button writes it; scripts may write it too. Shap
 * ``records[].fingerprint`` is :func:`enricher.review.fingerprint.fingerprint` of the record when the
   report was built; ``identity`` is the snapshot it was computed from, so ``apply`` can say which field
   changed. Every id of an ``approve`` decision must have a fingerprint: no merge without one.
-* Ids are read as the API reads them (:func:`enricher.ids.canonical_id`): ``7``, ``"7"``, ``" 7 "`` and
+* Ids are read as the API reads them (:func:`enricher.records.canonical_id`): ``7``, ``"7"``, ``" 7 "`` and
   ``"/counterparties/7"`` are one record. ``true``, ``""``, blanks, floats and lists are refused.
 * Refused at load time, naming the line of the decision: a record merged into itself (one record named
   twice), approvals that give records merged together different survivors (``[4, 5]`` kept as 5 and
@@ -48,7 +48,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictInt, m
 from pydantic import ValidationError as PydanticValidationError
 
 from enricher.errors import EnricherError
-from enricher.ids import IdError, RecordId, canonical_id
+from enricher.records import IdError, RecordId, canonical_id
 
 __all__ = [
     "DECISIONS_FORMAT",

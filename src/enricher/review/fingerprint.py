@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from enricher.flowtly.models import Counterparty
+from enricher.records import Counterparty
 
 __all__ = ["FINGERPRINT_VERSION", "IDENTITY_FIELDS", "changed_fields", "fingerprint", "identity"]
 

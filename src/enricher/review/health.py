@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from enricher.flowtly.models import Counterparty
+from enricher.records import Counterparty
 
 __all__ = ["branding_health", "logo_reasons", "read_enrichment_summary"]
 

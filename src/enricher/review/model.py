@@ -14,8 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from enricher.flowtly.models import Counterparty, RecordId
-from enricher.ids import IdError, canonical_id
+from enricher.records import Counterparty, IdError, RecordId, canonical_id
 from enricher.review.fingerprint import IDENTITY_FIELDS, fingerprint
 
 __all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportData", "build_report_data", "item_key", "pick_survivor"]

@@ -13,7 +13,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from enricher.flowtly.models import Counterparty, RecordId
+from enricher.records import Counterparty, RecordId
 from enricher.review.model import REPORT_FORMAT, REPORT_VERSION, ReportData, build_report_data
 
 __all__ = ["ContractSource", "ReportPaths", "render_csv", "render_html", "render_json", "write_report"]

@@ -24,7 +24,7 @@ from typing import Any, Protocol
 import redis
 
 from enricher.errors import StateError
-from enricher.flowtly.models import RecordId
+from enricher.records import RecordId
 from enricher.state._redis import Keys
 
 __all__ = ["CandidateStore", "FileCandidateStore", "RedisCandidateStore", "candidate_dict"]

@@ -15,7 +15,7 @@ from typing import Any
 import redis
 
 from enricher.errors import StateError
-from enricher.flowtly.models import RecordId
+from enricher.records import RecordId
 from enricher.state._redis import Keys
 
 __all__ = ["BrandingLedger", "DeliveryCounter", "FanOut", "once"]

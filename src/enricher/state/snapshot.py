@@ -18,7 +18,7 @@ from typing import Protocol
 import redis
 
 from enricher.errors import StateError
-from enricher.flowtly.models import Counterparty, RecordId
+from enricher.records import Counterparty, RecordId
 from enricher.state._redis import Keys
 
 __all__ = ["FileSnapshot", "RedisSnapshot", "Snapshot"]

@@ -13,8 +13,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from enricher.errors import ConfigError
+from enricher.errors import ConfigError, InputError
 from enricher.flowtly.hydra import members
+from enricher.records import read_lines
 
 __all__ = ["read_records", "write_records"]
 
@@ -58,23 +59,16 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
 
 
 def _read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
+    """The objects of a JSON lines file (:func:`enricher.records.read_lines`, ids left to the store)."""
+
+    def skipped(number: int, reason: str) -> None:
+        log.warning("%s:%d: %s; skipped", path, number, reason)
+
     try:
-        fh = path.open("r", encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError("--data", f"cannot read {path}: {exc.strerror or exc}") from None
-    with fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-            except json.JSONDecodeError as exc:
-                log.warning("%s:%d: not JSON (%s); skipped", path, number, exc.msg)
-                continue
-            if isinstance(item, dict):
-                yield item
-            else:
-                log.warning("%s:%d: not a JSON object; skipped", path, number)
+        for _, _, item in read_lines(path, skipped, max_field_chars=None, check_ids=False):
+            yield item
+    except InputError as exc:
+        raise ConfigError("--data", str(exc)) from None
 
 
 def write_records(path: Path, records: Iterable[Mapping[str, Any]]) -> int:

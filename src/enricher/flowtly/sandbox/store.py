@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from enricher.flowtly.contract import CLIENTS, COUNTERPARTIES
-from enricher.flowtly.models import RecordId, iri_to_id
+from enricher.records import IdError, RecordId, canonical_id
 
 __all__ = ["JSONLD_KEYS", "Collection", "SandboxStore", "normalize_id"]
 
@@ -24,11 +24,12 @@ JSONLD_KEYS = ("@id", "@type", "@context")
 
 
 def normalize_id(value: Any) -> RecordId | None:
-    """An id as the store keys it: ints stay ints, digit strings and IRIs become ints, others strings."""
-    rid = iri_to_id(value)
-    if isinstance(rid, str) and rid.isdigit():
-        return int(rid)
-    return rid
+    """An id as the store keys it: the API's reading (:func:`enricher.records.canonical_id`), None
+    for a value that names no record."""
+    try:
+        return canonical_id(value)
+    except IdError:
+        return None
 
 
 def _missing(value: Any) -> bool:

@@ -1,0 +1,50 @@
+"""The domain's vocabulary, on the ground floor: record ids and their one reading, the counterparty
+record, IRI helpers and the one JSON lines reader.
+
+Matching, branding, the report and the state read records through this package, never through the
+API client (``enricher.flowtly`` is an adapter that speaks this vocabulary). It depends only on
+``enricher.errors`` and pydantic.
+"""
+
+from enricher.records.ids import (
+    MAX_ID_LENGTH,
+    IdError,
+    RecordId,
+    canonical_id,
+    id_order,
+    iri_to_id,
+    pair_key,
+    record_iri,
+    same_id,
+)
+from enricher.records.jsonl import (
+    BOM,
+    MAX_FIELD_CHARS,
+    MAX_LINE_BYTES,
+    ProblemSink,
+    read_jsonl,
+    read_jsonl_lines,
+    read_lines,
+)
+from enricher.records.model import Counterparty, record_id
+
+__all__ = [
+    "BOM",
+    "MAX_FIELD_CHARS",
+    "MAX_ID_LENGTH",
+    "MAX_LINE_BYTES",
+    "Counterparty",
+    "IdError",
+    "ProblemSink",
+    "RecordId",
+    "canonical_id",
+    "id_order",
+    "iri_to_id",
+    "pair_key",
+    "read_jsonl",
+    "read_jsonl_lines",
+    "read_lines",
+    "record_id",
+    "record_iri",
+    "same_id",
+]
