@@ -238,11 +238,6 @@ def _index(ctx: JobContext, records: Sequence[Counterparty], decisions: Any, *, 
     return index
 
 
-def _pair_key(pair: dict[str, Any]) -> tuple[str, str]:
-    a, b = sorted((str(pair["a"]), str(pair["b"])))
-    return a, b
-
-
 def match_chunk(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bool:
     """Compare pairs ``[lo, hi)`` of a planned run; True when this was the last part to finish."""
     from enricher.matching import fanout
@@ -256,15 +251,14 @@ def match_chunk(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bo
 def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequence[Counterparty]) -> Any:
     """A MatchResult from recorded pairs: candidates best first, clusters by matching's own rules.
 
-    Clusters come from ``enricher.matching.cluster.build_clusters`` over the merge-band pairs and the
-    approvals in the decision store; the average-linkage check uses the recorded pair scores (a pair
-    that was never scored counts as 0, so a cluster may split where a full ``match`` would not).
+    Clusters come from matching's one rule (:func:`enricher.matching.cluster_links`) over the
+    merge-band pairs and the answers in the decision store; the average-linkage check uses the recorded
+    pair scores (a pair never scored counts as 0, so a cluster may split where a full ``match`` would not).
     """
     import numpy as np
 
     from enricher.errors import RecordError
-    from enricher.matching import Candidate, Evidence, Judgement, MatchResult, pair_key, prepare
-    from enricher.matching.cluster import build_clusters
+    from enricher.matching import Candidate, Evidence, Judgement, Link, MatchResult, cluster_links, prepare
 
     prepared = []
     for record in records:
@@ -289,27 +283,20 @@ def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequ
     ]
     candidates.sort(key=lambda c: (-c.score, str(c.a), str(c.b)))
     known: dict[tuple[int, int], float] = {}
-    edges: list[tuple[int, int, float, str]] = []
+    links: list[Link] = []
     for c in candidates:
         i, j = position[c.a], position[c.b]
-        known[(i, j)] = known[(j, i)] = c.score
+        known[(min(i, j), max(i, j))] = c.score
         if c.band == "merge":
             top = max(c.evidence, key=lambda e: e.weight, default=None)
-            edges.append((i, j, c.score, top.explanation.rstrip(".") if top else "strong match"))
-    rejected: set[tuple[RecordId, RecordId]] = set()
+            links.append(Link(i, j, c.score, top.explanation.rstrip(".") if top else "strong match"))
     with _decisions(ctx) as store:
-        for d in store.decisions():
-            if d.a in position and d.b in position:
-                if d.judgement is Judgement.APPROVED:
-                    edges.append((position[d.a], position[d.b], 1.0, "approved by a person"))
-                elif d.judgement is Judgement.REJECTED:
-                    rejected.add(pair_key(d.a, d.b))
-    edges.sort(key=lambda e: -e[2])
+        answers = [(d.a, d.b, d.judgement is Judgement.APPROVED) for d in store.decisions()]
 
-    def score_pairs(left: Any, right: Any) -> Any:
-        return np.asarray([known.get((int(x), int(y)), 0.0) for x, y in zip(left, right, strict=True)])
+    def unscored(left: Any, right: Any) -> Any:
+        return np.zeros(len(left))  # a pair never scored counts as 0
 
-    clusters = build_clusters(prepared, edges, score_pairs, rejected=rejected)
+    clusters = cluster_links(prepared, links, answers, unscored, known=known)
     stats = {
         "records": len(prepared),
         "candidates": len(candidates),

@@ -30,16 +30,17 @@ def test_items_are_clusters_and_loose_pairs_best_first() -> None:
     data = build_report_data(CONTRACT, records(), generated_at="2026-01-01T00:00:00Z")
     items = data.items
     ids = [[data.records[i]["id"] for i in it["r"]] for it in items]
-    # Survivor first, then the others by id; clusters hold their pairs; (8, 10) stands alone.
-    assert ids == [[7, 1, 9], [3, 4], [5, 6], [8, 10]]
+    # Survivor first, then the others by id; clusters hold their pairs; (8, 10) stands alone, with
+    # matching's survivor rule: 10 ("Umbrella SARL") also knows a legal form, so it is more complete.
+    assert ids == [[7, 1, 9], [3, 4], [5, 6], [10, 8]]
     assert [it["kind"] for it in items] == ["cluster", "pair", "pair", "pair"]
     assert [it["rank"] for it in items] == [1, 2, 3, 4]
     assert items[0]["score"] == 0.99 and items[0]["min"] == 0.97 and items[0]["band"] == "merge"
     assert items[2]["band"] == "review"
     assert len(items[0]["pairs"]) == 2
     assert items[0]["cc"] == ["PL"] and items[1]["cc"] == ["DE"]
-    # The loose pair's survivor is the more complete record, the lower id on a tie.
-    assert data.records[items[3]["sv"]]["id"] == 8
+    # The loose pair's survivor is the more complete record (matching's count: 10 names its legal form).
+    assert data.records[items[3]["sv"]]["id"] == 10
     # Evidence explanations are interned, weights kept.
     feature, result, weight, text = items[0]["pairs"][0]["ev"][0]
     assert (feature, result, weight, data.texts[text]) == (
@@ -258,3 +259,31 @@ def test_logo_reasons_only_for_logos_still_as_enrichment_left_them(tmp_path: Pat
     assert list(found) == ["7"]  # record 1's logo was changed (to none) since: not ours to explain
     assert found["7"]["signal"] == "img" and found["7"]["reasons"][0]["points"] == 38.7
     assert logo_reasons(tmp_path / "missing.json", recs.values()) == {}
+
+
+def test_the_report_proposes_the_survivor_matching_would() -> None:
+    """Issue 13: one survivor rule. A record with a valid tax id survives a more complete one without,
+    in the report's own choice (a pair without a cluster) exactly as in matching's clusters."""
+    from enricher.matching import prepare, survivor
+    from enricher.review import pick_survivor
+
+    with_tin = Counterparty(id=9, name="Acme Sp. z o.o.", tin="1234563218", tinCountry="PL")
+    complete = Counterparty(
+        id=2,
+        name="ACME sp. z o.o.",
+        addressStreetLine="Prosta 1",
+        addressPostCode="00-001",
+        addressCity="Warszawa",
+        country="PL",
+        addressPhoneNumber="+48 22 100 20 30",
+        corporateWebsiteUrl="https://acme.pl",
+        displayName="Acme",
+        logoUrl="https://acme.pl/logo.png",
+    )
+    records = {9: with_tin, 2: complete}
+    assert survivor([prepare(with_tin), prepare(complete)]) == 9
+    assert pick_survivor([2, 9], records) == 9
+    # Without a valid tax id on either side, the more complete record; among equals the lowest id.
+    plain = Counterparty(id=1, name="Acme")
+    assert pick_survivor([1, 2], {1: plain, 2: complete}) == 2
+    assert pick_survivor([5, "a", 4], {}) == 4

@@ -9,12 +9,14 @@ splits a full match over processes by slices of its pairs.
 
 from enricher.matching import decisions, fanout
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
-from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
+from enricher.matching.cluster import Link, cluster_links, survivor
+from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement
 from enricher.matching.engine import match
 from enricher.matching.index import MatchIndex, learn
 from enricher.matching.learning import Calibration, Label, LabelError, LearnedModel, check_labels
 from enricher.matching.records import Prepared, prepare
 from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
+from enricher.records import pair_key
 
 __all__ = [
     "MERGE_THRESHOLD",
@@ -30,14 +32,17 @@ __all__ = [
     "Label",
     "LabelError",
     "LearnedModel",
+    "Link",
     "MatchIndex",
     "MatchResult",
     "Prepared",
     "check_labels",
+    "cluster_links",
     "decisions",
     "fanout",
     "learn",
     "match",
     "pair_key",
     "prepare",
+    "survivor",
 ]

@@ -19,18 +19,26 @@ complete record (most identity fields known), then the lowest id (ints numerical
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from enricher.matching.decisions import pair_key
 from enricher.matching.records import Prepared
 from enricher.matching.results import Cluster
-from enricher.records import RecordId
+from enricher.records import RecordId, id_order, pair_key
 
-__all__ = ["MIN_AVERAGE", "SAMPLE", "Link", "build_clusters", "survivor_key"]
+__all__ = [
+    "MIN_AVERAGE",
+    "SAME_ANSWER",
+    "SAMPLE",
+    "Link",
+    "build_clusters",
+    "cluster_links",
+    "survivor",
+    "survivor_key",
+]
 
 
 class Link(NamedTuple):
@@ -51,11 +59,59 @@ SAMPLE = 16
 """Heaviest nodes per group that the average-linkage check compares (at most SAMPLE² cross pairs)."""
 
 
+SAME_ANSWER = "a person said they are the same"
+"""Why a pair a person approved links its records."""
+
+
 def survivor_key(record: Prepared) -> tuple[bool, int, tuple[int, int, str]]:
     """Sort key of the survivor rule: valid tax id, then completeness, then lowest id."""
-    rid = record.id
-    order = (0, rid, "") if isinstance(rid, int) else (1, 0, str(rid))
-    return (not record.tin_valid, -record.filled, order)
+    return (not record.tin_valid, -record.filled, id_order(record.id))
+
+
+def survivor(records: Iterable[Prepared]) -> RecordId:
+    """The record that keeps its id when ``records`` are merged: the survivor rule, wherever it is asked."""
+    return min(records, key=survivor_key).id
+
+
+def cluster_links(
+    nodes: Sequence[Prepared],
+    links: Iterable[Link],
+    answers: Iterable[tuple[RecordId, RecordId, bool]],
+    score_pairs: PairScorer,
+    *,
+    members: Sequence[Sequence[Prepared]] | None = None,
+    joined: Collection[int] = (),
+    known: Mapping[tuple[int, int], float] | None = None,
+    refusals: dict[tuple[int, int], str] | None = None,
+) -> list[Cluster]:
+    """Clusters from merge-band ``links`` and people's ``answers`` (a, b, same?): the one place where
+    scored pairs become clusters, for a full match and for pairs recorded by its chunk tasks alike.
+
+    A "same" answer links its records first (score 1.0); a "different" answer keeps their groups apart.
+    Answers name records; only records that are nodes of their own (not inside a larger profile: a
+    decided record always is) are looked up. Then :func:`build_clusters`, strongest link first.
+    """
+    node_of = {node.id: k for k, node in enumerate(nodes) if members is None or len(members[k]) == 1}
+    edges: list[Link] = []
+    rejected: set[tuple[RecordId, RecordId]] = set()
+    for a, b, same in answers:
+        if a in node_of and b in node_of:
+            if same:
+                edges.append(Link(node_of[a], node_of[b], 1.0, SAME_ANSWER))
+            else:
+                rejected.add(pair_key(a, b))
+    edges.extend(links)
+    edges.sort(key=lambda e: -e.score)  # stable: approvals first among equal scores
+    return build_clusters(
+        nodes,
+        edges,
+        score_pairs,
+        members=members,
+        joined=joined,
+        rejected=rejected,
+        known=known,
+        refusals=refusals,
+    )
 
 
 def _explain_survivor(chosen: Prepared, members: Sequence[Prepared]) -> str:

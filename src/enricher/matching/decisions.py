@@ -10,9 +10,9 @@ import enum
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from enricher.records import RecordId
+from enricher.records import RecordId, pair_key
 
-__all__ = ["DecisionMemory", "InMemoryDecisions", "Judgement", "pair_key"]
+__all__ = ["DecisionMemory", "InMemoryDecisions", "Judgement"]
 
 
 class Judgement(enum.Enum):
@@ -20,18 +20,6 @@ class Judgement(enum.Enum):
 
     APPROVED = "approved"
     REJECTED = "rejected"
-
-
-def _order(value: RecordId) -> tuple[int, int, str]:
-    # Ints sort numerically before strings, so (2, 10) stays (2, 10) and mixed ids never raise.
-    if isinstance(value, int):
-        return (0, value, "")
-    return (1, 0, str(value))
-
-
-def pair_key(a: RecordId, b: RecordId) -> tuple[RecordId, RecordId]:
-    """The canonical order of a pair, so (a, b) and (b, a) are stored once."""
-    return (a, b) if _order(a) <= _order(b) else (b, a)
 
 
 @runtime_checkable

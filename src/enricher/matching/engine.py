@@ -28,8 +28,8 @@ from enricher.matching.bands import (
     rare_names,
 )
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs, static_key_codes
-from enricher.matching.cluster import Link, build_clusters
-from enricher.matching.decisions import DecisionMemory, Judgement, pair_key
+from enricher.matching.cluster import Link, cluster_links
+from enricher.matching.decisions import DecisionMemory, Judgement
 from enricher.matching.features import FEATURES, NULL, Feature
 from enricher.matching.learning import (
     LEARNED,
@@ -52,7 +52,7 @@ from enricher.matching.scoring import (
     probability,
     tf_adjustment,
 )
-from enricher.records import RecordId
+from enricher.records import RecordId, pair_key
 
 __all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match", "no_gc", "prepare_all"]
 
@@ -673,16 +673,8 @@ def _clusters(
 ) -> list[Cluster]:
     """Clusters over profiles: merge-band links and "same" answers join; "different" answers and valid
     tax ids keep apart."""
-    node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1}
-    edges: list[Link] = []
+    links: list[Link] = []
     joined: list[int] = []
-    rejected: set[tuple[RecordId, RecordId]] = set()
-    for a, b, same in answers:
-        if a in node_of and b in node_of:
-            if same:
-                edges.append(Link(node_of[a], node_of[b], 1.0, "a person said they are the same"))
-            else:
-                rejected.add(pair_key(a, b))
     known: dict[tuple[int, int], float] = {}
     for pair in pairs:
         known[(pair.i, pair.j)] = pair.score
@@ -692,16 +684,14 @@ def _clusters(
             joined.append(pair.i)
             continue
         why = pair.why[0].upper() + pair.why[1:]
-        edges.append(Link(pair.i, pair.j, pair.score, why, identifiers_only=pair.reason == BY_IDENTIFIERS))
-    edges.sort(key=lambda e: -e[2])
-    members = [[prepared[r] for r in m] for m in profiles.members]
-    return build_clusters(
+        links.append(Link(pair.i, pair.j, pair.score, why, identifiers_only=pair.reason == BY_IDENTIFIERS))
+    return cluster_links(
         profiles.representatives,
-        edges,
+        links,
+        answers,
         scorer.score,
-        members=members,
+        members=[[prepared[r] for r in m] for m in profiles.members],
         joined=joined,
-        rejected=rejected,
         known=known,
         refusals=refusals,
     )

@@ -29,9 +29,8 @@ import numpy as np
 import numpy.typing as npt
 
 from enricher.errors import EnricherError
-from enricher.matching.decisions import pair_key
 from enricher.matching.scoring import Model
-from enricher.records import RecordId
+from enricher.records import RecordId, pair_key
 
 __all__ = [
     "CONFIRM",

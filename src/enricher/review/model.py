@@ -8,13 +8,16 @@ holds. The HTML, the CSV and the JSON export are all views of this one structure
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from enricher.records import Counterparty, IdError, RecordId, canonical_id
+from enricher.errors import RecordError
+from enricher.matching import Prepared, prepare, survivor
+from enricher.records import Counterparty, IdError, RecordId, canonical_id, id_order
 from enricher.review.fingerprint import IDENTITY_FIELDS, fingerprint
 
 __all__ = ["REPORT_FORMAT", "REPORT_VERSION", "ReportData", "build_report_data", "item_key", "pick_survivor"]
@@ -62,35 +65,30 @@ def _id_key(record_id: Any) -> RecordId:
         return f"\x00{record_id!r}"
 
 
-def _sort_key(record_id: RecordId) -> tuple[bool, int, str]:
-    return (isinstance(record_id, str), record_id if isinstance(record_id, int) else 0, str(record_id))
-
-
 def item_key(ids: list[RecordId]) -> str:
     """The item's key in the page (decisions are stored under it): its records' ids, sorted, as JSON.
 
     JSON quotes and escapes every id, so no two sets of ids share a key, whatever characters they hold
     (ids joined with "|" let ``p`` + ``q|s:r`` and ``p|s:q`` + ``r`` collide: one keypress decided both).
     """
-    keys = sorted((_id_key(i) for i in ids), key=_sort_key)
+    keys = sorted((_id_key(i) for i in ids), key=id_order)
     return json.dumps(keys, ensure_ascii=False, separators=(",", ":"))
 
 
-def _filled(record: Counterparty) -> int:
-    data = record.api_dict()
-    return sum(1 for name in (*IDENTITY_FIELDS, *_BRAND_FIELDS) if data.get(name) not in (None, ""))
-
-
 def pick_survivor(ids: list[RecordId], records: Mapping[RecordId, Counterparty]) -> RecordId:
-    """The record that keeps living when matching proposed none: the most complete, then the oldest id."""
-
-    def rank(record_id: RecordId) -> tuple[int, bool, int, str]:
+    """The record that keeps living when matching proposed none: matching's own survivor rule
+    (:func:`enricher.matching.survivor`: a valid tax id, then the most complete, then the lowest id),
+    so the report never proposes a survivor the engine would not. Ids the report holds no record of
+    come last."""
+    known: list[Prepared] = []
+    for record_id in ids:
         record = records.get(record_id)
-        filled = _filled(record) if record is not None else -1
-        numeric = int(record_id) if isinstance(record_id, int) else 0
-        return (-filled, isinstance(record_id, str), numeric, str(record_id))
-
-    return min(ids, key=rank)
+        if record is not None:
+            with contextlib.suppress(RecordError):  # an id matching refused: not a survivor
+                known.append(prepare(record))
+    if known:
+        return survivor(known)
+    return min(ids, key=lambda i: id_order(_id_key(i)))
 
 
 class _Texts:
@@ -262,7 +260,7 @@ def _item(
     out_records: list[dict[str, Any]],
 ) -> dict[str, Any]:
     # Survivor first, then the others by id: the eye reads left to right from the keeper.
-    rest = sorted((i for i in ids if _id_key(i) != _id_key(survivor)), key=lambda i: _sort_key(_id_key(i)))
+    rest = sorted((i for i in ids if _id_key(i) != _id_key(survivor)), key=lambda i: id_order(_id_key(i)))
     indexes = [record_index(i) for i in [survivor, *rest]]
     scores = [p["score"] for p in pairs] or [0.0]
     countries = sorted({out_records[i]["cc"] for i in indexes if "cc" in out_records[i]})
