@@ -28,12 +28,9 @@ import httpx
 
 from enricher.config import Settings
 from enricher.errors import ConfigError, NotFoundError, StateError, TransientError
-from enricher.flowtly.client import FlowtlyClient
+from enricher.flowtly import FlowtlyClient
 from enricher.records import Counterparty, RecordId
-from enricher.state.backend import JobState, open_state
-from enricher.state.candidates import candidate_dict
-from enricher.state.ratelimit import RateLimitedTransport
-from enricher.state.runs import FanOut
+from enricher.state import FanOut, JobState, RateLimitedTransport, candidate_dict, open_state
 
 __all__ = [
     "JOB_NAMES",
@@ -93,7 +90,7 @@ class JobContext:
             yield self.client
             return
         if self.settings.flowtly_url is None:
-            from enricher.flowtly.connect import connect
+            from enricher.flowtly import connect
 
             with connect(self.settings) as client:
                 yield client
@@ -199,7 +196,7 @@ _INDEX_MAX_AGE = 600.0
 
 
 def _decisions(ctx: JobContext) -> Any:
-    from enricher.state.decisions import open_decision_store
+    from enricher.state import open_decision_store
 
     return open_decision_store(ctx.settings)
 
@@ -415,9 +412,8 @@ def apply_merges(
 
     Same audit log and same one-applier lock as ``enricher merges apply``.
     """
+    from enricher.review import APPLY_LOCK, APPLY_LOCK_TTL, default_audit_path
     from enricher.review import apply_merges as apply
-    from enricher.review import default_audit_path
-    from enricher.review.apply import APPLY_LOCK, APPLY_LOCK_TTL
 
     # Below the visibility timeout, so a redelivered task is not locked out by its own dead run.
     ttl = min(APPLY_LOCK_TTL, ctx.settings.visibility_timeout * 0.9)
@@ -466,16 +462,19 @@ class _TransientWatch:
 async def _enrich_async(
     ctx: JobContext, client: _TransientWatch, record: Counterparty, overwrite: bool
 ) -> Any:
-    from enricher.branding.enrich import enrich_counterparty
-    from enricher.branding.fetch import GuardedTransport, SafeFetcher
-    from enricher.branding.guard import AddressGuard, system_resolver
+    from enricher.branding import (
+        AddressGuard,
+        GuardedTransport,
+        SafeFetcher,
+        enrich_counterparty,
+        system_resolver,
+    )
 
     transport: httpx.AsyncBaseTransport | None = None
     aclient = None
     if ctx.settings.redis_url is not None:
         # Page and image fetches share ENRICHER_FETCH_HOST_RPS per host with every other worker.
-        from enricher.state._redis import async_redis
-        from enricher.state.ratelimit import AsyncRateLimitedTransport, RedisRateLimiter
+        from enricher.state import AsyncRateLimitedTransport, RedisRateLimiter, async_redis
 
         aclient = async_redis(ctx.settings, max_connections=4, fail_fast=True)
         limiter = RedisRateLimiter(

@@ -62,8 +62,7 @@ from starlette.routing import Route
 from enricher.config import Settings
 from enricher.errors import ConfigError, EnricherError, StateError
 from enricher.records import IdError, RecordId, canonical_id
-from enricher.state._redis import Keys, async_redis
-from enricher.state.inbox import WebhookInbox
+from enricher.state import Keys, WebhookInbox, async_redis
 
 __all__ = [
     "MIN_SECRET_BYTES",

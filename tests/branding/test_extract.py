@@ -301,6 +301,9 @@ def test_public_api_of_the_package() -> None:
         "DATA_URI_MAX_BYTES", "SOURCES", "EnrichSummary", "Extraction", "LogoCandidate", "NameSignal",
         "brand_url", "choose_name", "clean_name", "decode_data_uri", "decode_html", "enrich_all", "extract",
         "parse_manifest", "rank", "title_parts", "trap_reason",
+        # the online half the CLI and the jobs use, loaded on first use (issue 13: imports through faces)
+        "AddressGuard", "EnrichOutcome", "GuardedTransport", "SafeFetcher", "demo_fetcher",
+        "enrich_counterparty", "system_resolver",
     }  # fmt: skip
     assert set(branding.__all__) == expected
     assert all(getattr(branding, name) is not None for name in expected)

@@ -24,14 +24,28 @@ from enricher.branding.extract import Extraction, decode_html, extract, parse_ma
 from enricher.branding.names import NameSignal, choose_name, clean_name, title_parts
 
 if TYPE_CHECKING:
-    from enricher.branding.enrich import EnrichSummary, enrich_all
+    from enricher.branding.demo_web import demo_fetcher
+    from enricher.branding.enrich import EnrichOutcome, EnrichSummary, enrich_all, enrich_counterparty
+    from enricher.branding.fetch import GuardedTransport, SafeFetcher
+    from enricher.branding.guard import AddressGuard, system_resolver
     from enricher.branding.online import brand_url
 
-_LAZY = {"EnrichSummary": "enrich", "enrich_all": "enrich", "brand_url": "online"}
+_LAZY = {
+    "AddressGuard": "guard",
+    "EnrichOutcome": "enrich",
+    "EnrichSummary": "enrich",
+    "GuardedTransport": "fetch",
+    "SafeFetcher": "fetch",
+    "brand_url": "online",
+    "demo_fetcher": "demo_web",
+    "enrich_all": "enrich",
+    "enrich_counterparty": "enrich",
+    "system_resolver": "guard",
+}
 
 
 def __getattr__(name: str) -> Any:
-    """``EnrichSummary``, ``enrich_all`` and ``brand_url``, imported when first asked for."""
+    """The online half (fetcher, guard, enrichment, the demo web), imported when first asked for."""
     if name in _LAZY:
         import importlib
 
@@ -42,19 +56,26 @@ def __getattr__(name: str) -> Any:
 __all__ = [
     "DATA_URI_MAX_BYTES",
     "SOURCES",
+    "AddressGuard",
+    "EnrichOutcome",
     "EnrichSummary",
     "Extraction",
+    "GuardedTransport",
     "LogoCandidate",
     "NameSignal",
+    "SafeFetcher",
     "brand_url",
     "choose_name",
     "clean_name",
     "decode_data_uri",
     "decode_html",
+    "demo_fetcher",
     "enrich_all",
+    "enrich_counterparty",
     "extract",
     "parse_manifest",
     "rank",
+    "system_resolver",
     "title_parts",
     "trap_reason",
 ]

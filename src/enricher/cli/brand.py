@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from enricher.branding.extract import extract
+from enricher.branding import extract
 from enricher.errors import EnricherError, RecordError
 
 __all__ = ["brand_batch", "brand_file", "register"]

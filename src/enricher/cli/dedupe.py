@@ -19,8 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from enricher.config import Settings, load_settings
 from enricher.errors import InputError
-from enricher.matching import LabelError, MatchResult, match
-from enricher.matching.engine import no_gc
+from enricher.matching import LabelError, MatchResult, match, no_gc
 from enricher.records import BOM, IdError, canonical_id, read_jsonl_lines
 
 __all__ = ["register", "run", "write_output"]

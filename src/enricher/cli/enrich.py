@@ -23,8 +23,7 @@ from typing import IO, Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from enricher.branding.enrich import EnrichOutcome, EnrichSummary, enrich_all
-from enricher.branding.fetch import SafeFetcher
+from enricher.branding import EnrichOutcome, EnrichSummary, SafeFetcher, enrich_all
 from enricher.config import Settings, load_settings
 from enricher.flowtly import connect
 from enricher.records import RecordId
@@ -119,7 +118,7 @@ async def _enrich(
     spool: IO[str],
 ) -> EnrichSummary:
     if settings.flowtly_url is None and args.demo_web:
-        from enricher.branding.demo_web import demo_fetcher
+        from enricher.branding import demo_fetcher
 
         err.print(
             "[yellow]embedded demo:[/] websites are simulated in-process by enricher.branding.demo_web "

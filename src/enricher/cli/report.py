@@ -92,7 +92,7 @@ def report_records(settings: Settings, records: list[Counterparty], target: Path
     """Match ``records`` with the decision store and write the report into ``target``: (result, paths)."""
     from enricher.matching import match
     from enricher.review import branding_health, logo_reasons, read_enrichment_summary, write_report
-    from enricher.state.decisions import open_decision_store
+    from enricher.state import open_decision_store
 
     by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
     with open_decision_store(settings) as store:
@@ -124,10 +124,15 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from enricher.flowtly import connect
-    from enricher.review import DecisionsFileError, apply_merges, default_audit_path, load_decisions
-    from enricher.review.apply import APPLY_LOCK, APPLY_LOCK_TTL
-    from enricher.state import LockBusy, open_state
-    from enricher.state.decisions import open_decision_store
+    from enricher.review import (
+        APPLY_LOCK,
+        APPLY_LOCK_TTL,
+        DecisionsFileError,
+        apply_merges,
+        default_audit_path,
+        load_decisions,
+    )
+    from enricher.state import LockBusy, open_decision_store, open_state
 
     settings = load_settings()
     try:

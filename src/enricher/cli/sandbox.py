@@ -65,9 +65,7 @@ def register(subparsers: Any) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for Starlette and uvicorn.
-    from enricher.flowtly.connect import bundled_records_path
-    from enricher.flowtly.sandbox import build_sandbox, serve_forever
-    from enricher.flowtly.sandbox.server import DEFAULT_TOKEN
+    from enricher.flowtly.sandbox import DEFAULT_TOKEN, build_sandbox, bundled_records_path, serve_forever
 
     settings = load_settings()
     token = args.token

@@ -3,34 +3,18 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 from enricher.config import Settings
-from enricher.errors import ConfigError
 from enricher.flowtly.client import FlowtlyClient
-from enricher.flowtly.sandbox import running_sandbox
+from enricher.flowtly.sandbox import bundled_records_path, running_sandbox
 
-__all__ = ["bundled_records_path", "connect"]
+__all__ = ["connect"]
 
 log = logging.getLogger(__name__)
-
-
-def bundled_records_path() -> Path:
-    """The bundled sample register (looked up when needed, so this module loads without it)."""
-    try:
-        sample = importlib.import_module("enricher.sample")
-        path = Path(sample.bundled_sample_path())
-    except (ImportError, AttributeError) as exc:
-        raise ConfigError(
-            "ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample is not available ({exc})"
-        ) from None
-    if not path.is_file():
-        raise ConfigError("ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample {path} is missing")
-    return path
 
 
 @contextlib.contextmanager

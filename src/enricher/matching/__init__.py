@@ -11,7 +11,7 @@ from enricher.matching import decisions, fanout
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from enricher.matching.cluster import Link, cluster_links, survivor
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement
-from enricher.matching.engine import match
+from enricher.matching.engine import match, no_gc
 from enricher.matching.index import MatchIndex, learn
 from enricher.matching.learning import Calibration, Label, LabelError, LearnedModel, check_labels
 from enricher.matching.records import Prepared, prepare
@@ -42,6 +42,7 @@ __all__ = [
     "fanout",
     "learn",
     "match",
+    "no_gc",
     "pair_key",
     "prepare",
     "survivor",

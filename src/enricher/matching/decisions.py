@@ -6,20 +6,12 @@ in ``enricher.state.decisions`` and satisfies the same protocol.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Iterable
 from typing import Protocol, runtime_checkable
 
-from enricher.records import RecordId, pair_key
+from enricher.records import Judgement, RecordId, pair_key
 
 __all__ = ["DecisionMemory", "InMemoryDecisions", "Judgement"]
-
-
-class Judgement(enum.Enum):
-    """What a person said about a pair."""
-
-    APPROVED = "approved"
-    REJECTED = "rejected"
 
 
 @runtime_checkable

@@ -1,5 +1,5 @@
 """The domain's vocabulary, on the ground floor: record ids and their one reading, the counterparty
-record, IRI helpers and the one JSON lines reader.
+record, IRI helpers, the one JSON lines reader, and what a person said about a pair.
 
 Matching, branding, the report and the state read records through this package, never through the
 API client (``enricher.flowtly`` is an adapter that speaks this vocabulary). It depends only on
@@ -26,6 +26,7 @@ from enricher.records.jsonl import (
     read_jsonl_lines,
     read_lines,
 )
+from enricher.records.judgement import Judgement
 from enricher.records.model import Counterparty, record_id
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "MAX_LINE_BYTES",
     "Counterparty",
     "IdError",
+    "Judgement",
     "ProblemSink",
     "RecordId",
     "canonical_id",

@@ -1,6 +1,13 @@
 """The review step: the report a person decides on, the decisions file, and applying merges (audited)."""
 
-from enricher.review.apply import ApplySummary, MergeClient, MergeOutcome, apply_merges
+from enricher.review.apply import (
+    APPLY_LOCK,
+    APPLY_LOCK_TTL,
+    ApplySummary,
+    MergeClient,
+    MergeOutcome,
+    apply_merges,
+)
 from enricher.review.audit import AuditLog, default_audit_path
 from enricher.review.decisions_file import (
     DECISIONS_FORMAT,
@@ -17,6 +24,8 @@ from enricher.review.model import ReportData, build_report_data, pick_survivor
 from enricher.review.render import ReportPaths, render_csv, render_html, render_json, write_report
 
 __all__ = [
+    "APPLY_LOCK",
+    "APPLY_LOCK_TTL",
     "DECISIONS_FORMAT",
     "DECISIONS_VERSION",
     "IDENTITY_FIELDS",

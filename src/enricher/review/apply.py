@@ -27,7 +27,7 @@ from enricher.records import Counterparty, IdError, RecordId, same_id
 from enricher.review.audit import AuditLog
 from enricher.review.decisions_file import DecisionsFile, RecordSnapshot, load_decisions
 from enricher.review.fingerprint import changed_fields, fingerprint
-from enricher.state.decisions import DecisionStore
+from enricher.state import DecisionStore
 
 __all__ = [
     "APPLY_LOCK",

@@ -40,8 +40,7 @@ import redis
 
 from enricher.config import Settings
 from enricher.errors import StateError
-from enricher.matching.decisions import Judgement
-from enricher.records import RecordId, pair_key
+from enricher.records import Judgement, RecordId, pair_key
 from enricher.state._redis import Keys, sync_redis
 
 __all__ = [

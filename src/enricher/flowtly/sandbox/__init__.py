@@ -2,8 +2,9 @@
 
 from enricher.flowtly.sandbox.app import SandboxApp, build_app
 from enricher.flowtly.sandbox.faults import Faults
-from enricher.flowtly.sandbox.loader import read_records, write_records
+from enricher.flowtly.sandbox.loader import bundled_records_path, read_records, write_records
 from enricher.flowtly.sandbox.server import (
+    DEFAULT_TOKEN,
     RecordSource,
     Sandbox,
     build_sandbox,
@@ -13,6 +14,7 @@ from enricher.flowtly.sandbox.server import (
 from enricher.flowtly.sandbox.store import Collection, SandboxStore
 
 __all__ = [
+    "DEFAULT_TOKEN",
     "Collection",
     "Faults",
     "RecordSource",
@@ -21,6 +23,7 @@ __all__ = [
     "SandboxStore",
     "build_app",
     "build_sandbox",
+    "bundled_records_path",
     "read_records",
     "running_sandbox",
     "serve_forever",

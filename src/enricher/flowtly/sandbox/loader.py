@@ -6,6 +6,7 @@ is not a JSON object is skipped with a warning naming where it was; an unreadabl
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import os
@@ -17,11 +18,25 @@ from enricher.errors import ConfigError, InputError
 from enricher.flowtly.hydra import members
 from enricher.records import read_lines
 
-__all__ = ["read_records", "write_records"]
+__all__ = ["bundled_records_path", "read_records", "write_records"]
 
 log = logging.getLogger(__name__)
 
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
+
+
+def bundled_records_path() -> Path:
+    """The bundled sample register (looked up when needed, so this module loads without it)."""
+    try:
+        sample = importlib.import_module("enricher.sample")
+        path = Path(sample.bundled_sample_path())
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(
+            "ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample is not available ({exc})"
+        ) from None
+    if not path.is_file():
+        raise ConfigError("ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample {path} is missing")
+    return path
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:
