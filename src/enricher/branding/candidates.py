@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any, Literal, get_args
 from urllib.parse import unquote_to_bytes, urljoin, urlsplit
@@ -28,7 +28,6 @@ __all__ = [
     "explain",
     "format_of",
     "image_size",
-    "merge",
     "parse_sizes",
     "rank",
     "reasons",
@@ -521,11 +520,6 @@ def rank(candidates: Iterable[LogoCandidate]) -> list[LogoCandidate]:
     # below the favicon (a penalised trap, a broken data: URI) is worse than that guess, and says so.
     ordered = sorted(best.values(), key=lambda c: (-c.score, c.source == "favicon.ico"))
     return ordered
-
-
-def merge(existing: Sequence[LogoCandidate], extra: Iterable[LogoCandidate]) -> list[LogoCandidate]:
-    """Rank two candidate lists together (e.g. the page's and its web app manifest's)."""
-    return rank([*existing, *extra])
 
 
 def resolve(base: str, ref: str | None) -> str | None:

@@ -88,11 +88,6 @@ def _scores(
 # ----------------------------------------------------------------------------------------------- name
 
 
-def _prefixes(a: str, b: str) -> bool:
-    """One word starts the other and is at least three letters long."""
-    return (len(a) >= 3 and b.startswith(a)) or (len(b) >= 3 and a.startswith(b))
-
-
 def abbreviates(a: str, b: str) -> bool:
     """True when every word of the shorter name is a word of the other or its start (3+ letters), at
     least one of them whole: "arts deli" / "arts delicatessen", "intl paper" / "international paper"."""
