@@ -12,6 +12,16 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from stdnum import luhn
+from stdnum.at import uid as at_uid
+from stdnum.cz import dic as cz_dic
+from stdnum.es import cif as es_cif
+from stdnum.es import dni as es_dni
+from stdnum.gb import vat as gb_vat
+from stdnum.iso7064 import mod_11_10
+from stdnum.nl import bsn as nl_bsn
+from stdnum.pl import nip as pl_nip
+
 __all__ = ["PERSON_TAX_SCHEMES", "TAX_SCHEMES", "Scrambler", "TaxId", "TaxScheme"]
 
 
@@ -46,80 +56,51 @@ class Scrambler:
         return f"{(self._a2 * flipped + self._b2) % mod:0{self._digits}d}"
 
 
-def _luhn_digit(digits: str) -> str:
-    """The Luhn check digit to append to ``digits``."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 0:  # these positions are doubled once the check digit is appended
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return str((10 - total % 10) % 10)
-
-
-def _luhn_sum(digits: str) -> int:
-    """The Luhn checksum of ``digits`` as they stand (0 means valid)."""
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value *= 2
-            if value > 9:
-                value -= 9
-        total += value
-    return total % 10
-
-
 # ---- per-country constructors: body digits in, compact national id out (None: body unusable) ----
+# Check digits come from python-stdnum (the same library that validates them in matching): its
+# calc_check_digit functions where it has one, else its checksum of the body with a zero appended.
 
 
 def _pl_nip(body: str) -> str | None:
     if body[0] == "0":
         return None
-    check = sum(w * int(d) for w, d in zip((6, 5, 7, 2, 3, 4, 5, 6, 7), body, strict=True)) % 11
+    check = pl_nip.checksum(body + "0")  # weights 6,5,7,2,3,4,5,6,7 mod 11
     return None if check == 10 else body + str(check)
 
 
 def _de_ustid(body: str) -> str | None:
     if body[0] == "0":
         return None
-    check = 5  # ISO 7064 MOD 11,10
-    for char in body:
-        check = (((check or 10) * 2) % 11 + int(char)) % 10
-    return body + str((11 - (check or 10) * 2 % 11) % 10)
+    return body + mod_11_10.calc_check_digit(body)
 
 
 def _nl_btw(body: str) -> str | None:
     if body[0] == "0":
         return None
-    check = sum((9 - i) * int(d) for i, d in enumerate(body)) % 11
+    check = nl_bsn.checksum(body + "0")  # the BSN's eleven-test
     return None if check == 10 else f"{body}{check}B0{1 + int(body[-1]) % 3}"
 
 
 def _gb_vat(body: str) -> str | None:
     if body[0] == "0":
         return None
-    total = sum(w * int(d) for w, d in zip((8, 7, 6, 5, 4, 3, 2), body, strict=True))
-    return f"{body}{(97 - total % 97) % 97:02d}"
+    return f"{body}{-gb_vat.checksum(body + '00') % 97:02d}"
 
 
 def _fr_siren(body: str) -> str | None:
     if body[0] in "012":
         return None
-    return body + _luhn_digit(body)
+    return body + luhn.calc_check_digit(body)
 
 
 def _cz_ico(body: str) -> str | None:
     if body[0] == "9":
         return None
-    check = (11 - sum((8 - i) * int(d) for i, d in enumerate(body))) % 11
-    return body + str((check or 1) % 10)
+    return body + cz_dic.calc_check_digit_legal(body)
 
 
 def _at_uid(body: str) -> str | None:
-    return f"U{body}{(6 - _luhn_sum(body)) % 10}"
+    return f"U{body}{at_uid.calc_check_digit('U' + body)}"
 
 
 def _es_cif(body: str) -> str | None:
@@ -127,12 +108,12 @@ def _es_cif(body: str) -> str | None:
     if body[:2] == "00":
         return None
     kind = "A" if body[-1] in "01" else "B"
-    return kind + body + _luhn_digit(body)
+    return kind + body + es_cif.calc_check_digits(kind + body)[0]  # A/B take the digit
 
 
 def _es_dni(body: str) -> str | None:
     # A Spanish sole trader's NIF is the owner's DNI: 8 digits and a check letter (mod 23).
-    return body + "TRWAGMYFPDXBNJZSQVHLCKE"[int(body) % 23]
+    return body + es_dni.calc_check_digit(body)
 
 
 def _it_piva(body: str) -> str | None:
@@ -141,12 +122,12 @@ def _it_piva(body: str) -> str | None:
         return None
     office = f"{1 + int(body[7:9]):03d}"
     digits = body[:7] + office
-    return digits + _luhn_digit(digits)
+    return digits + luhn.calc_check_digit(digits)
 
 
 def _se_orgnr(body: str) -> str | None:
     digits = "55" + body  # 55x...: the aktiebolag range
-    return digits + _luhn_digit(digits)
+    return digits + luhn.calc_check_digit(digits)
 
 
 # ---- written forms ----

@@ -8,14 +8,12 @@ a live holder) and stay below the broker's visibility timeout (so the redelivere
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+import filelock
 import redis
 
 from enricher.errors import StateError
@@ -71,7 +69,8 @@ class RedisLocks:
 
 
 class FileLocks:
-    """Embedded mode: ``flock`` on one file per name under ``directory`` (released when the process dies)."""
+    """Embedded mode: an OS file lock per name under ``directory`` (filelock: ``flock`` on POSIX),
+    released when the process dies."""
 
     def __init__(self, directory: Path) -> None:
         self._dir = directory / "locks"
@@ -80,23 +79,12 @@ class FileLocks:
     def hold(self, name: str, *, ttl: float, wait: float = 0.0) -> Iterator[None]:
         del ttl  # the kernel drops a flock with its process: nothing can outlive the holder
         self._dir.mkdir(parents=True, exist_ok=True)
-        path = self._dir / f"{_SAFE.sub('_', name)}.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        lock = filelock.FileLock(self._dir / f"{_SAFE.sub('_', name)}.lock", timeout=wait, mode=0o600)
         try:
-            if not _flock(fd, wait):
-                raise LockBusy(name)
+            lock.acquire()
+        except filelock.Timeout:
+            raise LockBusy(name) from None
+        try:
             yield
         finally:
-            os.close(fd)
-
-
-def _flock(fd: int, wait: float) -> bool:
-    deadline = time.monotonic() + wait
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return True
-        except BlockingIOError:
-            if time.monotonic() >= deadline:
-                return False
-            time.sleep(0.05)
+            lock.release()
