@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple, TypeVar
 
-from enricher.sample._locales import LOCALES, City, LegalForm, Locale, NamePattern
+from enricher.sample._locales import City, LegalForm, Locale, NamePattern, locales
 from enricher.sample._perturb import change_case, slug, strip_diacritics, swap_words, typo
 from enricher.sample._phones import PHONE_STYLES, PhoneTemplate, format_phone
 from enricher.sample._taxids import PERSON_TAX_SCHEMES, Scrambler, TaxScheme
@@ -296,8 +296,8 @@ class _Generator:
         self.rng = random.Random(seed)
         self.random = self.rng.random
         self.duplicate_rate = duplicate_rate
-        self.countries = [_Country(locale, self.rng) for locale in LOCALES]
-        self.country_pick = _Weighted(self.countries, [loc.weight for loc in LOCALES])
+        self.countries = [_Country(locale, self.rng) for locale in locales()]
+        self.country_pick = _Weighted(self.countries, [loc.weight for loc in locales()])
         self.phone_pools: dict[tuple[str, str], _PhonePool] = {}
         self.entity_counter = 0
         # Different companies must not share a domain, a page or a mailbox, and rarely a name.
