@@ -61,7 +61,7 @@ def start_redis(directory: Path) -> tuple[subprocess.Popen[bytes], int]:
 def load_register(port: int, count: int, near_names: float) -> int:
     import redis
 
-    from enricher.flowtly.models import Counterparty
+    from enricher.records import Counterparty
     from enricher.sample import generate
     from enricher.state import Keys, RedisSnapshot
 

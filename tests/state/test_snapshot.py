@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from redis_prefix import rkeys  # noqa: F401 - fixture
 
-from enricher.flowtly.models import Counterparty
 from enricher.matching import match
+from enricher.records import Counterparty
 from enricher.state import FileSnapshot, RedisSnapshot, Snapshot
 
 RECORDS = [
