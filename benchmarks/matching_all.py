@@ -85,8 +85,8 @@ def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
     """Generate ``count`` records, run the real CLI on them, score its output against the truth; then
     build a MatchIndex on the same records and time single-record upserts."""
     from enricher.matching import MatchIndex
+    from enricher.matching.batches import prepare_all
     from enricher.matching.blocking import candidate_pairs
-    from enricher.matching.engine import prepare_all
 
     def key(a: Any, b: Any) -> tuple[int, int]:
         return (a, b) if a < b else (b, a)

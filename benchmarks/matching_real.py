@@ -47,8 +47,8 @@ def blocking(records: list[dict[str, Any]], truth: set[tuple[str, str]]) -> tupl
     Matching compares profiles (records with identical normalised values): two records meet when
     their profiles do, or when they share one.
     """
+    from enricher.matching.batches import prepare_all
     from enricher.matching.blocking import candidate_pairs
-    from enricher.matching.engine import prepare_all
     from enricher.matching.profiles import build_profiles
 
     prepared, _ = prepare_all(records, workers=1)

@@ -12,7 +12,7 @@ import pytest
 
 from enricher.cli import main
 from enricher.matching import match
-from enricher.matching.engine import PARALLEL_CHUNK
+from enricher.matching.batches import PARALLEL_CHUNK
 from enricher.records import read_jsonl, read_jsonl_lines
 from enricher.sample import generate
 from matching._register import REGISTER

@@ -84,6 +84,16 @@ def test_bad_records_are_skipped_and_reported() -> None:
     assert len(result.stats["skipped"]) == 2
 
 
+def test_an_id_repeated_in_another_spelling_is_one_record() -> None:
+    """Issue 13: matching reads ids as the API does (1, "1", " 1 ", "/counterparties/1" are one record),
+    so a record can never be proposed for a merge into itself."""
+    spellings = [1, "1", " 1 ", "/counterparties/1"]
+    result = match([{"id": rid, "name": "Acme Sp. z o.o.", "tin": "1234563218"} for rid in spellings])
+    assert result.stats["records"] == 1
+    assert len(result.stats["skipped"]) == 3 and all("duplicate id" in s for s in result.stats["skipped"])
+    assert result.candidates == [] and result.clusters == []
+
+
 def test_rejected_pairs_are_never_proposed_and_approved_not_reproposed() -> None:
     decisions = InMemoryDecisions([(4, 5, Judgement.REJECTED), (15, 14, Judgement.APPROVED)])
     result = match(REGISTER, decisions=decisions)
@@ -105,7 +115,7 @@ def test_empty_and_single_inputs() -> None:
 
 
 def test_parallel_normalising_gives_the_same_result() -> None:
-    from enricher.matching.engine import prepare_all
+    from enricher.matching.batches import prepare_all
 
     many = [dict(r, id=f"{k}-{r['id']}") for k in range(700) for r in REGISTER]  # > 2 chunks
     one, _ = prepare_all(many, workers=1)

@@ -9,9 +9,10 @@ splits a full match over processes by slices of its pairs.
 
 from enricher.matching import decisions, fanout
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
+from enricher.matching.batches import no_gc
 from enricher.matching.cluster import Link, cluster_links, survivor
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement
-from enricher.matching.engine import match, no_gc
+from enricher.matching.engine import match
 from enricher.matching.index import MatchIndex, learn
 from enricher.matching.learning import Calibration, Label, LabelError, LearnedModel, check_labels
 from enricher.matching.records import Prepared, prepare

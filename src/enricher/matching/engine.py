@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import itertools
-import multiprocessing
-import os
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -27,7 +21,8 @@ from enricher.matching.bands import (
     merge_reasons,
     rare_names,
 )
-from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs, static_key_codes
+from enricher.matching.batches import no_gc, prepare_keyed
+from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
 from enricher.matching.cluster import Link, cluster_links
 from enricher.matching.decisions import DecisionMemory, Judgement
 from enricher.matching.features import FEATURES, NULL, Feature
@@ -41,7 +36,7 @@ from enricher.matching.learning import (
     choose_questions,
 )
 from enricher.matching.profiles import Profiles, build_profiles
-from enricher.matching.records import Prepared, RawRecord, Table, prepare_many
+from enricher.matching.records import Prepared, RawRecord, Table
 from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
 from enricher.matching.scoring import (
     TF_FIELDS,
@@ -54,14 +49,11 @@ from enricher.matching.scoring import (
 )
 from enricher.records import RecordId, pair_key
 
-__all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match", "no_gc", "prepare_all"]
+__all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match"]
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 LevelMatrix = npt.NDArray[np.int8]
-
-PARALLEL_CHUNK = 5000
-"""Records per normalising task (and per progress update)."""
 
 
 def compare_all(
@@ -167,145 +159,6 @@ class Scorer:
             for f, level, weight in zip(self.model.features, levels, weights, strict=True)
             if level != NULL
         ]
-
-
-Chunk = tuple[list[Prepared | str], IntArray, IntArray]
-"""Prepared records (or error messages) of a chunk, and their static blocking keys: (index in the
-chunk, key code)."""
-
-
-def _prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
-    """Normalise a chunk; a record that cannot be used becomes its error message. With ``keys``, also
-    the static blocking keys (in the worker, where they cost no time of the process that waits)."""
-    items = prepare_many(chunk)
-    if not keys:
-        empty = np.zeros(0, dtype=np.int64)
-        return items, empty, empty
-    good = [k for k, item in enumerate(items) if not isinstance(item, str)]
-    owner, code = static_key_codes([items[k] for k in good])  # type: ignore[misc]
-    return items, np.asarray(good, dtype=np.int64)[owner] if len(owner) else owner, code
-
-
-def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    chunk: list[Any] = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def default_workers() -> int:
-    """Processes for normalising: the CPUs this process may use, at most 4."""
-    try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        available = os.cpu_count() or 1
-    return max(1, min(4, available))
-
-
-def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = False) -> Iterator[Chunk]:
-    """Chunks of prepared records in input order; large inputs are normalised by ``workers`` processes.
-
-    The pool only starts once a second chunk exists (small inputs pay nothing), keeps a bounded number
-    of chunks in flight (memory stays flat on a million records), and uses fork so that workers
-    start warm (rigour's and phonenumbers' tables are already loaded).
-    """
-    chunks = _chunks(records, PARALLEL_CHUNK)
-    first = next(chunks, None)
-    if first is None:
-        return
-    second = next(chunks, None)
-    parallel = (
-        workers > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon  # e.g. inside a Celery prefork worker
-    )
-    if second is None or not parallel:
-        yield _prepare_chunk(first, keys)
-        if second is not None:
-            yield _prepare_chunk(second, keys)
-            for chunk in chunks:
-                yield _prepare_chunk(chunk, keys)
-        return
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        pending: deque[Future[Chunk]] = deque()
-        for chunk in itertools.chain((first, second), chunks):
-            pending.append(pool.submit(_prepare_chunk, chunk, keys))
-            if len(pending) >= 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
-
-
-def prepare_all(
-    records: Iterable[RawRecord],
-    progress: Callable[[int], None] | None = None,
-    *,
-    workers: int | None = None,
-) -> tuple[list[Prepared], list[str]]:
-    """Normalise every record; records without id or with a repeated id are skipped and reported."""
-    prepared, problems, _ = prepare_keyed(records, progress, workers=workers, keys=False)
-    return prepared, problems
-
-
-def prepare_keyed(
-    records: Iterable[RawRecord],
-    progress: Callable[[int], None] | None = None,
-    *,
-    workers: int | None = None,
-    keys: bool = True,
-) -> tuple[list[Prepared], list[str], tuple[IntArray, IntArray]]:
-    """:func:`prepare_all`, and every kept record's static blocking keys as (position, key code)."""
-    prepared: list[Prepared] = []
-    problems: list[str] = []
-    seen: set[RecordId] = set()
-    owners: list[IntArray] = []
-    codes: list[IntArray] = []
-    position = 0
-    for items, owner, code in _prepared_chunks(
-        records, default_workers() if workers is None else workers, keys
-    ):
-        kept = np.full(len(items), -1, dtype=np.int64)
-        for k, item in enumerate(items):
-            position += 1
-            if isinstance(item, str):
-                problems.append(f"record {position}: {item}")
-            elif item.id in seen:
-                problems.append(f"record {position}: duplicate id {item.id!r}, skipped")
-            else:
-                seen.add(item.id)
-                kept[k] = len(prepared)
-                prepared.append(item)
-        if len(owner):
-            mapped = kept[owner]
-            owners.append(mapped[mapped >= 0])
-            codes.append(code[mapped >= 0])
-        if progress is not None:
-            progress(len(items))
-    empty = np.zeros(0, dtype=np.int64)
-    return (
-        prepared,
-        problems,
-        (np.concatenate(owners) if owners else empty, np.concatenate(codes) if codes else empty),
-    )
-
-
-@contextlib.contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector: matching allocates millions of small acyclic objects
-    (records, evidence), and every full collection would walk all of them again (-40% in the
-    clustering stage at 300k records). Reference counting still frees everything as usual."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def match(

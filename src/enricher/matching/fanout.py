@@ -27,9 +27,10 @@ import numpy as np
 
 from enricher.errors import EnricherError
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
+from enricher.matching.batches import no_gc
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW
 from enricher.matching.decisions import DecisionMemory
-from enricher.matching.engine import Blocked, Scorer, block, compare_all, finish, no_gc
+from enricher.matching.engine import Blocked, Scorer, block, compare_all, finish
 from enricher.matching.learning import check_labels
 from enricher.matching.records import RawRecord
 from enricher.matching.results import MatchResult

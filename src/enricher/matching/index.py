@@ -24,9 +24,10 @@ from enricher.matching.bands import (
     merge_reasons,
     rare_names,
 )
+from enricher.matching.batches import no_gc, prepare_all
 from enricher.matching.blocking import DEFAULT_CAP, block_keys, candidate_pairs
 from enricher.matching.decisions import DecisionMemory, Judgement
-from enricher.matching.engine import TIN_COLUMN, Scorer, compare_all, no_gc, prepare_all
+from enricher.matching.engine import TIN_COLUMN, Scorer, compare_all
 from enricher.matching.learning import LEARNED, Calibration, LearnedModel, apply_verdicts, calibrate
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Band, Candidate
