@@ -162,7 +162,12 @@ def decode_data_uri(uri: str, max_bytes: int = DATA_URI_MAX_BYTES) -> tuple[str,
 
 
 def image_size(data: bytes) -> tuple[int | None, int | None]:
-    """Pixel size read from a PNG or GIF header (enough for data: URIs without decoding them)."""
+    """Pixel size read from a PNG or GIF header (enough for data: URIs without decoding them).
+
+    By hand on purpose: both formats state the size at a fixed offset, and that is all a ranking hint
+    needs. Pillow's ``Image.open`` wants the whole IHDR chunk with its CRC, reads every format it knows
+    (more than the hint is meant for) and warns or raises on bomb-sized headers, which the online image
+    check (:mod:`.images`) handles where an image is really decoded."""
     if data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) >= 24:
         return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
     if data[:6] in (b"GIF87a", b"GIF89a") and len(data) >= 10:
