@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from enricher.records import RecordId, iri_to_id
+from enricher.records import IdError, RecordId, canonical_id
 
 __all__ = [
     "CLIENTS",
@@ -73,6 +73,7 @@ def merge_source(body: Any) -> RecordId | None:
     value = body.get(MERGE_SOURCE_KEY)
     if isinstance(value, dict):  # an embedded object with its own @id
         value = value.get("@id", value.get("id"))
-    if isinstance(value, bool) or not isinstance(value, int | str):
+    try:
+        return canonical_id(value)  # the one reading of an id: "/counterparties/7", " 7 " and 7 alike
+    except IdError:
         return None
-    return iri_to_id(value)
