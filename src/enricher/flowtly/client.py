@@ -47,9 +47,8 @@ from enricher.flowtly.contract import (
     merge_path,
 )
 from enricher.flowtly.hydra import members, next_link, total_items
-from enricher.flowtly.models import Client
 from enricher.flowtly.retry import Backoff, parse_retry_after
-from enricher.records import Counterparty, IdError, RecordId, canonical_id
+from enricher.records import Client, Counterparty, IdError, RecordId, canonical_id
 
 __all__ = ["ClientStats", "FlowtlyClient"]
 

@@ -27,17 +27,19 @@ from enricher.records.jsonl import (
     read_lines,
 )
 from enricher.records.judgement import Judgement
-from enricher.records.model import Counterparty, record_id
+from enricher.records.model import Client, Counterparty, Record, record_id
 
 __all__ = [
     "BOM",
     "MAX_FIELD_CHARS",
     "MAX_ID_LENGTH",
     "MAX_LINE_BYTES",
+    "Client",
     "Counterparty",
     "IdError",
     "Judgement",
     "ProblemSink",
+    "Record",
     "RecordId",
     "canonical_id",
     "id_order",

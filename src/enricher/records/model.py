@@ -1,4 +1,5 @@
-"""The counterparty record: the domain's vocabulary, read by matching, branding, the report and the client.
+"""The records: the domain's vocabulary (counterparties, clients), read by matching, branding, the report
+and the API client.
 
 Field names are the API's own (camelCase) so a record maps 1:1 to its JSON. Every field is optional,
 nulls are accepted, unknown fields are kept (``extra="allow"``) and written back untouched.
@@ -16,10 +17,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from enricher.records.ids import RecordId, canonical_id, iri_to_id
 
-__all__ = ["Counterparty", "record_id"]
+__all__ = ["Client", "Counterparty", "Record", "record_id"]
 
 
-class _Record(BaseModel):
+class Record(BaseModel):
+    """Any API record: an ``id`` (from ``@id`` when only the IRI is given), unknown fields kept."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True, coerce_numbers_to_str=True)
 
     id: RecordId | None = None
@@ -51,7 +54,7 @@ class _Record(BaseModel):
         return data
 
 
-class Counterparty(_Record):
+class Counterparty(Record):
     """A supplier, contractor or client that invoices and costs point at."""
 
     type: str | None = None
@@ -92,6 +95,10 @@ class Counterparty(_Record):
             if value and len(value.strip()) == 2:
                 return value.strip().upper()
         return None
+
+
+class Client(Counterparty):
+    """A Flowtly client record: the same identity fields as a counterparty."""
 
 
 def record_id(record: Counterparty | Mapping[str, Any]) -> RecordId:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from enricher.flowtly.models import Client
-from enricher.records import Counterparty, iri_to_id, record_iri
+from enricher.records import Client, Counterparty, iri_to_id, record_iri
 
 
 @pytest.mark.parametrize(
