@@ -1,0 +1,53 @@
+"""The background jobs as plain functions: they take ids and settings, build clients, call the engines.
+
+One module per domain (:mod:`.sync`, :mod:`.matching`, :mod:`.review`, :mod:`.branding`) on what every
+job shares (:mod:`.context`). Celery tasks in ``tasks/`` are one-line wrappers around these; the CLI
+calls them directly in embedded mode (no ``ENRICHER_REDIS_URL``: file state, no broker). Every job is
+idempotent, because with late acknowledgement any of them may run twice after a crash:
+
+* ``sync`` replaces the register snapshot; ``match_one`` rewrites one record's candidates;
+  ``match_chunk`` rewrites its part's file in the run folder; ``match_gather`` replaces all candidates.
+* ``enrich_one`` runs under a per-record lock and re-reads the record: a field it already filled is
+  not patched again, so a redelivered enrichment changes nothing.
+* ``apply_merges`` skips merges the decision store records as applied.
+"""
+
+from enricher.jobs.branding import ENRICH_LOCK, enrich_all_targets, enrich_one
+from enricher.jobs.context import JOB_NAMES, JobContext, event_jobs
+from enricher.jobs.matching import (
+    MATCH_ALL_LOCK,
+    MatchPlan,
+    match_all_inline,
+    match_chunk,
+    match_chunk_failed,
+    match_gather,
+    match_one,
+    match_result,
+    plan_match_all,
+    stored_model,
+)
+from enricher.jobs.review import apply_merges, build_report
+from enricher.jobs.sync import SyncSummary, sync
+
+__all__ = [
+    "ENRICH_LOCK",
+    "JOB_NAMES",
+    "MATCH_ALL_LOCK",
+    "JobContext",
+    "MatchPlan",
+    "SyncSummary",
+    "apply_merges",
+    "build_report",
+    "enrich_all_targets",
+    "enrich_one",
+    "event_jobs",
+    "match_all_inline",
+    "match_chunk",
+    "match_chunk_failed",
+    "match_gather",
+    "match_one",
+    "match_result",
+    "plan_match_all",
+    "stored_model",
+    "sync",
+]

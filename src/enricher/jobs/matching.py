@@ -1,0 +1,278 @@
+"""Matching's jobs: a full match planned, compared in parts and gathered (or inline), one record at a time.
+
+Idempotent, as every job: ``match_one`` rewrites one record's candidates, ``match_chunk`` rewrites its
+part's file in the run folder, ``match_gather`` replaces all candidates.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from enricher.errors import NotFoundError, StateError
+from enricher.jobs.context import JobContext
+from enricher.jobs.context import decisions as _decisions
+from enricher.jobs.sync import sync
+from enricher.records import Counterparty, RecordId
+from enricher.state import FanOut, candidate_dict
+
+__all__ = [
+    "MATCH_ALL_LOCK",
+    "MatchPlan",
+    "match_all_inline",
+    "match_chunk",
+    "match_chunk_failed",
+    "match_gather",
+    "match_one",
+    "match_result",
+    "plan_match_all",
+    "stored_model",
+]
+
+log = logging.getLogger("enricher.jobs")
+
+MATCH_ALL_LOCK = "match-all"
+
+
+@dataclass
+class MatchPlan:
+    """A full match split in parts; ``parts[k]`` is the ``[lo, hi)`` slice of pairs part ``k`` compares."""
+
+    run_id: str
+    parts: list[tuple[int, int]]
+
+
+def _run_dir(ctx: JobContext, run_id: str) -> Path:
+    return ctx.settings.state_dir / "match-runs" / run_id
+
+
+def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
+    """Sync, then normalise, block and learn once, and split the pairs to compare into parts.
+
+    The plan's files go under the state dir (a volume every worker shares): the parts compare their
+    slices of the pairs against it, and the gather finishes exactly as a single process would.
+    """
+    from enricher.matching import fanout
+
+    if do_sync:
+        sync(ctx)
+    records = ctx.state.snapshot.raw()
+    run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    directory = _run_dir(ctx, run_id)
+    fanout.prune_runs(directory.parent, keep=2)
+    with _decisions(ctx) as store:
+        planned = fanout.plan(records, directory, decisions=store)
+    parts = planned.slices(ctx.settings.match_chunk_pairs)
+    (directory / "parts.json").write_text(json.dumps(parts))
+    log.info(
+        "match run %s planned in %.1f s: %d records, %d pairs to compare",
+        run_id,
+        planned.seconds,
+        planned.records,
+        planned.pairs,
+    )
+    if ctx.state.redis is not None:
+        FanOut(ctx.state.redis, ctx.state.keys, run_id).start(len(parts))
+    return MatchPlan(run_id=run_id, parts=parts)
+
+
+_INDEX_CACHE: dict[str, Any] = {}
+"""Per worker process: the match index of the current snapshot, kept current by match-one's upserts,
+so a webhook does not refit the model on the whole register each time."""
+_INDEX_MAX_AGE = 600.0
+
+
+def stored_model(decisions: Any) -> Any:
+    """The model the last full match stored with the decision store (None: none yet, or unreadable)."""
+    from enricher.matching import LearnedModel
+
+    document = decisions.load_model()
+    if document is None:
+        return None
+    try:
+        return LearnedModel.from_json(document)
+    except (ValueError, KeyError, TypeError) as exc:
+        log.warning("stored match model unreadable, learning afresh: %s", exc)
+        return None
+
+
+def _index(ctx: JobContext, records: Sequence[Counterparty], decisions: Any, *, cache_key: str | None) -> Any:
+    from enricher.matching import MatchIndex
+
+    learned = stored_model(decisions)
+    if cache_key is not None:
+        cache_key = f"{cache_key}:model-{learned.version if learned is not None else 0}"
+        cached = _INDEX_CACHE.get("index")
+        if cached is not None and cached[0] == cache_key and time.monotonic() - cached[1] < _INDEX_MAX_AGE:
+            cached[2].decisions = decisions
+            return cached[2]
+    index = MatchIndex.build(records, decisions=decisions, learned=learned)
+    if learned is not None:
+        log.info(
+            "match index uses the stored model version %d (%d answers)", learned.version, learned.answers
+        )
+    if cache_key is not None:
+        _INDEX_CACHE["index"] = (cache_key, time.monotonic(), index)
+    return index
+
+
+def match_chunk(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bool:
+    """Compare pairs ``[lo, hi)`` of a planned run; True when this was the last part to finish."""
+    from enricher.matching import fanout
+
+    compared = fanout.compare_part(_run_dir(ctx, run_id), lo, hi)
+    if ctx.state.redis is None:
+        return True
+    return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"pairs": compared})
+
+
+def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequence[Counterparty]) -> Any:
+    """A MatchResult from recorded pairs: candidates best first, clusters by matching's own rules.
+
+    Clusters come from matching's one rule (:func:`enricher.matching.cluster_links`) over the
+    merge-band pairs and the answers in the decision store; the average-linkage check uses the recorded
+    pair scores (a pair never scored counts as 0, so a cluster may split where a full ``match`` would not).
+    """
+    import numpy as np
+
+    from enricher.errors import RecordError
+    from enricher.matching import Candidate, Evidence, Judgement, Link, MatchResult, cluster_links, prepare
+
+    prepared = []
+    for record in records:
+        try:
+            prepared.append(prepare(record))
+        except RecordError as exc:
+            log.warning("record skipped: %s", exc)
+    position = {p.id: k for k, p in enumerate(prepared)}
+    candidates = [
+        Candidate(
+            p["a"],
+            p["b"],
+            float(p["score"]),
+            p["band"],
+            [
+                Evidence(e["feature"], e["result"], float(e["weight"]), e.get("explanation", ""))
+                for e in p.get("evidence", [])
+            ],
+        )
+        for p in pairs
+        if p["a"] in position and p["b"] in position
+    ]
+    candidates.sort(key=lambda c: (-c.score, str(c.a), str(c.b)))
+    known: dict[tuple[int, int], float] = {}
+    links: list[Link] = []
+    for c in candidates:
+        i, j = position[c.a], position[c.b]
+        known[(min(i, j), max(i, j))] = c.score
+        if c.band == "merge":
+            top = max(c.evidence, key=lambda e: e.weight, default=None)
+            links.append(Link(i, j, c.score, top.explanation.rstrip(".") if top else "strong match"))
+    with _decisions(ctx) as store:
+        answers = [(d.a, d.b, d.judgement is Judgement.APPROVED) for d in store.decisions()]
+
+    def unscored(left: Any, right: Any) -> Any:
+        return np.zeros(len(left))  # a pair never scored counts as 0
+
+    clusters = cluster_links(prepared, links, answers, unscored, known=known)
+    stats = {
+        "records": len(prepared),
+        "candidates": len(candidates),
+        "merge": sum(1 for c in candidates if c.band == "merge"),
+        "review": sum(1 for c in candidates if c.band == "review"),
+        "clusters": len(clusters),
+    }
+    return MatchResult(candidates, clusters, stats)
+
+
+def match_chunk_failed(ctx: JobContext, run_id: str, part: int, reason: str) -> bool:
+    """A part failed for good: it still arrives (with its reason), so the gather runs and reports it."""
+    if ctx.state.redis is None:
+        return False
+    return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"failed": reason})
+
+
+def match_gather(ctx: JobContext, run_id: str) -> Any:
+    """Finish a full match from its parts, record every pair and store the learnt model.
+
+    A part that failed for good is compared here instead, so the result is always the whole
+    register's; ``stats["failed_parts"]`` says which parts failed and why. Idempotent: the run's
+    files stay until later runs prune them, so a redelivered gather finishes the same way.
+    """
+    from enricher.matching import fanout
+
+    directory = _run_dir(ctx, run_id)
+    failed: dict[int, str] = {}
+    if ctx.state.redis is not None:
+        fan = FanOut(ctx.state.redis, ctx.state.keys, run_id)
+        failed = {
+            part: str(found.get("failed"))
+            for part, found in fan.results().items()
+            if isinstance(found, dict) and "failed" in found
+        }
+    try:
+        parts = [tuple(p) for p in json.loads((directory / "parts.json").read_text())]
+    except (OSError, ValueError) as exc:
+        raise StateError(f"full match {run_id}: its plan is unreadable ({type(exc).__name__})") from exc
+    with _decisions(ctx) as store:
+        result, redone = fanout.gather(directory, parts, decisions=store)
+        if result.learned is not None:
+            result.learned.version = store.save_model(result.learned.to_json())
+    if failed or redone:
+        log.warning(
+            "full match %s: %d part(s) failed (%s); the gather compared %d part(s) itself",
+            run_id,
+            len(failed),
+            "; ".join(f"part {k}: {why}" for k, why in sorted(failed.items())) or "none",
+            len(redone),
+        )
+    ctx.state.candidates.replace_all(result.candidates)
+    result.stats["failed_parts"] = failed
+    result.stats["parts"] = len(parts)
+    if ctx.state.redis is not None:
+        FanOut(ctx.state.redis, ctx.state.keys, run_id).clear()
+    return result
+
+
+def match_all_inline(ctx: JobContext) -> Any:
+    """Embedded mode: sync, match everything in this process, record the pairs; the MatchResult."""
+    from enricher.matching import match
+
+    sync(ctx)
+    records = ctx.state.snapshot.records()
+    with _decisions(ctx) as store:
+        result = match(records, decisions=store)
+        if result.learned is not None:
+            result.learned.version = store.save_model(result.learned.to_json())
+    ctx.state.candidates.replace_all(result.candidates)
+    return result
+
+
+def match_one(ctx: JobContext, record_id: RecordId) -> list[dict[str, Any]]:
+    """Re-read one counterparty, find its duplicate candidates, record them; [] if it is gone."""
+    with ctx.flowtly() as client:
+        try:
+            record = client.get_counterparty(record_id)
+        except NotFoundError:
+            ctx.state.snapshot.remove(record_id)
+            ctx.state.candidates.record(record_id, [])
+            cached = _INDEX_CACHE.get("index")
+            if cached is not None:
+                cached[2].remove(record_id)
+            return []
+    if ctx.state.snapshot.synced_at() is None:  # never synced: one full pass, to compare against
+        sync(ctx)
+    synced = ctx.state.snapshot.synced_at()
+    with _decisions(ctx) as store:
+        records = ctx.state.snapshot.records()
+        index = _index(ctx, records, store, cache_key=f"{synced}")
+        candidates = [candidate_dict(c) for c in index.upsert(record)]
+    ctx.state.snapshot.put(record)
+    ctx.state.candidates.record(record.id if record.id is not None else record_id, candidates)
+    return candidates
