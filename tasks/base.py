@@ -23,8 +23,7 @@ from kombu.exceptions import OperationalError
 from enricher.config import Settings
 from enricher.errors import StateError, TransientError
 from enricher.jobs import JobContext
-from enricher.state.locks import LockBusy
-from enricher.state.runs import DeliveryCounter
+from enricher.state import DeliveryCounter, LockBusy
 
 __all__ = ["RETRYABLE", "EnricherTask", "subject"]
 

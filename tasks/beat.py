@@ -15,7 +15,7 @@ from typing import Any
 
 from celery.beat import PersistentScheduler
 
-from enricher.state._redis import Keys, sync_redis
+from enricher.state import Keys, sync_redis
 
 __all__ = ["LEASE", "SingleBeatScheduler"]
 

@@ -1,7 +1,9 @@
-"""The tasks: each takes ids, calls one job in ``enricher.jobs``, and fans out by sending more tasks.
+"""The tasks: one per job of the registry (``enricher.jobs.JOBS``), each a module-level function that
+takes ids, calls its job in ``enricher.jobs`` and fans out by sending more tasks.
 
-Names are stable strings (``enricher.<job>``) so routes, time limits and ``send_task`` do not depend
-on module paths. All tasks are idempotent (see ``enricher.jobs``); retries are in ``tasks.base``.
+Names (``enricher.<job>``), queues, time limits and the retry when a job's lock is busy all come from the
+registry; :func:`register` binds :data:`BODIES` to an app and refuses a job without a body or a body
+without a job. All tasks are idempotent (see ``enricher.jobs``); retries are in ``tasks.base``.
 """
 
 from __future__ import annotations
@@ -9,22 +11,19 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from celery import Celery
 from redis import Redis
 
 from enricher import jobs
 from enricher.records import RecordId
-from enricher.state.locks import LockBusy
-from enricher.state.runs import once
+from enricher.state import LockBusy, once
 from tasks.base import EnricherTask
 
-__all__ = ["register"]
+__all__ = ["BODIES", "register"]
 
 log = logging.getLogger("tasks")
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 RUNNING = "match-all:running"
 """Marker held by a full match from its planning to its gather (expires with the visibility timeout)."""
@@ -32,164 +31,184 @@ REPORT_WANTED = "match-all:report-wanted"
 """Set when a report was asked for while a run without one was in progress."""
 
 
+def send(task: EnricherTask, job: str, *args: Any, **kwargs: Any) -> Any:
+    """Queue ``job`` (a short name of the registry) from inside a task, on the same app."""
+    return task.app.tasks[jobs.JOBS[job].task].delay(*args, **kwargs)
+
+
+def dispatch(self: EnricherTask, events: list[dict[str, Any]]) -> int:
+    """Counterparties were created or changed: queue match-one and enrich-one for each id.
+
+    One message carries a batch of webhook events (the receiver's relay sends a batch per round
+    trip), so the receiver's cost per event stays far below one Celery publish.
+    """
+    wanted = jobs.event_jobs(self.settings)
+    ids = list(dict.fromkeys(rid for event in events for rid in event.get("ids", [])))
+    sent = 0
+    for rid in ids:
+        if "match" in wanted:
+            send(self, "match_one", rid)
+            sent += 1
+        if "enrich" in wanted:
+            send(self, "enrich_one", rid)
+            sent += 1
+    _redis(self).incrby(self.ctx.state.keys.counter("events_dispatched"), len(events))
+    log.info("%d webhook event(s), %d record(s): %d jobs queued", len(events), len(ids), sent)
+    return sent
+
+
+def sync(self: EnricherTask) -> int:
+    return jobs.sync(self.ctx).count
+
+
+def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str | None:
+    """One full match at a time: sync, plan, fan out slices of the pairs; the last part gathers.
+
+    A request that finds a run in progress does not start another; if it wanted a report, the
+    running one writes it when it gathers. ``sync=False`` matches the snapshot as it stands.
+    """
+    state = self.ctx.state
+    r = _redis(self)
+    try:
+        with state.locks.hold(jobs.MATCH_ALL_LOCK, ttl=60):
+            # The short lock serialises planning; the run itself holds a marker until its gather.
+            if not once(r, state.keys, RUNNING, window=_run_window(self)):
+                if report:
+                    r.set(state.keys.once(REPORT_WANTED), "1", ex=_run_window(self))
+                log.info("a full match is already running; not starting another")
+                return None
+            plan = jobs.plan_match_all(self.ctx, do_sync=sync)
+    except LockBusy:
+        log.info("a full match is being planned by another worker")
+        return None
+    for part, (lo, hi) in enumerate(plan.parts):
+        send(self, "match_chunk", plan.run_id, part, lo, hi, report)
+    log.info("full match %s: %d parts", plan.run_id, len(plan.parts))
+    return plan.run_id
+
+
+def chunk_failed(
+    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """Final failure of a chunk (retries spent): arrive anyway, so the run still gathers."""
+    run_id, part = args[0], args[1]
+    report = args[4] if len(args) > 4 else kwargs.get("report", True)
+    if jobs.match_chunk_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
+        send(self, "match_gather", run_id, report)
+
+
+def match_chunk(self: EnricherTask, run_id: str, part: int, lo: int, hi: int, report: bool = True) -> None:
+    """Compare one slice of a planned full match's pairs."""
+    if jobs.match_chunk(self.ctx, run_id, part, lo, hi):
+        send(self, "match_gather", run_id, report)
+
+
+def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
+    r = _redis(self)
+    keys = self.ctx.state.keys
+    try:
+        result = jobs.match_gather(self.ctx, run_id)
+    finally:
+        r.delete(keys.once(RUNNING))
+    if r.delete(keys.once(REPORT_WANTED)) or report:
+        send(self, "build_report")
+    return len(result.candidates)
+
+
+def match_one(self: EnricherTask, record_id: RecordId) -> int:
+    return len(jobs.match_one(self.ctx, record_id))
+
+
+def build_report(self: EnricherTask) -> str:
+    paths = jobs.build_report(self.ctx)
+    return str(getattr(paths, "html", paths))
+
+
+def enrich_one(
+    self: EnricherTask, record_id: RecordId, overwrite: bool = False, refresh: bool = False
+) -> None:
+    try:
+        jobs.enrich_one(self.ctx, record_id, overwrite=overwrite, refresh=refresh)
+    except LockBusy as exc:
+        # Someone enriches this record right now; come back once they are done (the record may
+        # have changed again since they read it).
+        raise self.retry(exc=exc, countdown=_busy_countdown(self, "enrich_one")) from exc
+
+
+def enrich_all(self: EnricherTask, stale_days: int | None = None, do_sync: bool = True) -> int:
+    """Fan out enrich-one over every record worth (re-)enriching."""
+    if do_sync:
+        jobs.sync(self.ctx)
+    targets = jobs.enrich_all_targets(self.ctx, stale_days=stale_days)
+    for rid in targets:
+        send(self, "enrich_one", rid, refresh=stale_days is not None)
+    return len(targets)
+
+
+def apply_merges(self: EnricherTask, decisions_path: str, execute: bool = False) -> Any:
+    try:
+        summary = jobs.apply_merges(self.ctx, Path(decisions_path), execute=execute)
+    except LockBusy as exc:
+        # Another applier (CLI or worker) is merging; applied merges are skipped on the re-run.
+        raise self.retry(exc=exc, countdown=_busy_countdown(self, "apply_merges")) from exc
+    return str(summary)
+
+
+def nightly(self: EnricherTask) -> None:
+    """Beat's nightly entry: once per 20 h, whatever the number of beat processes."""
+    if once(_redis(self), self.ctx.state.keys, "schedule:nightly", window=20 * 3600):
+        send(self, "match_all", report=True)
+
+
+def weekly_reenrich(self: EnricherTask) -> None:
+    """Beat's weekly entry: re-enrich empty and stale branding, once per 6 days."""
+    if once(_redis(self), self.ctx.state.keys, "schedule:weekly-reenrich", window=6 * 86400):
+        send(self, "enrich_all", stale_days=self.settings.enrich_stale_days)
+
+
+BODIES: dict[str, Callable[..., Any]] = {
+    "dispatch": dispatch,
+    "sync": sync,
+    "match_all": match_all,
+    "match_chunk": match_chunk,
+    "match_gather": match_gather,
+    "match_one": match_one,
+    "build_report": build_report,
+    "enrich_one": enrich_one,
+    "enrich_all": enrich_all,
+    "apply_merges": apply_merges,
+    "nightly": nightly,
+    "weekly_reenrich": weekly_reenrich,
+}
+"""The body of each job of the registry, by short name."""
+
+FAILURE_HOOKS: dict[str, Callable[..., None]] = {"match_chunk": chunk_failed}
+"""Jobs that do more than log when they give up."""
+
+
 def register(app: Celery) -> dict[str, Any]:
-    """Define every task on ``app``; returns them by short name."""
+    """Define every job of the registry as a task on ``app``; returns them by short name."""
+    if set(BODIES) != set(jobs.JOBS):
+        raise RuntimeError(f"tasks and jobs differ: {sorted(set(BODIES) ^ set(jobs.JOBS))}")
     settings = app.conf.enricher_settings
-    options: dict[str, Any] = {
-        "base": EnricherTask,
-        "bind": True,
-        "retry_backoff_max": settings.retry_backoff_max,
-        "max_retries": settings.task_max_retries,
-    }
+    found: dict[str, Any] = {}
+    for name, spec in jobs.JOBS.items():
+        extra = {"on_failure": FAILURE_HOOKS[name]} if name in FAILURE_HOOKS else {}
+        found[name] = app.task(
+            name=spec.task,
+            base=EnricherTask,
+            bind=True,
+            retry_backoff_max=settings.retry_backoff_max,
+            max_retries=settings.task_max_retries,
+            **extra,
+        )(BODIES[name])
+    return found
 
-    def task(name: str, **extra: Any) -> Callable[[F], Any]:
-        return app.task(name=f"enricher.{name}", **{**options, **extra})  # type: ignore[no-any-return]
 
-    @task("dispatch")
-    def dispatch(self: EnricherTask, events: list[dict[str, Any]]) -> int:
-        """Counterparties were created or changed: queue match-one and enrich-one for each id.
-
-        One message carries a batch of webhook events (the receiver's relay sends a batch per round
-        trip), so the receiver's cost per event stays far below one Celery publish.
-        """
-        wanted = jobs.event_jobs(self.settings)
-        ids = list(dict.fromkeys(rid for event in events for rid in event.get("ids", [])))
-        sent = 0
-        for rid in ids:
-            if "match" in wanted:
-                match_one.delay(rid)
-                sent += 1
-            if "enrich" in wanted:
-                enrich_one.delay(rid)
-                sent += 1
-        _redis(self).incrby(self.ctx.state.keys.counter("events_dispatched"), len(events))
-        log.info("%d webhook event(s), %d record(s): %d jobs queued", len(events), len(ids), sent)
-        return sent
-
-    @task("sync")
-    def sync(self: EnricherTask) -> int:
-        return jobs.sync(self.ctx).count
-
-    @task("match_all")
-    def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str | None:
-        """One full match at a time: sync, plan, fan out slices of the pairs; the last part gathers.
-
-        A request that finds a run in progress does not start another; if it wanted a report, the
-        running one writes it when it gathers. ``sync=False`` matches the snapshot as it stands.
-        """
-        state = self.ctx.state
-        r = _redis(self)
-        try:
-            with state.locks.hold(jobs.MATCH_ALL_LOCK, ttl=60):
-                # The short lock serialises planning; the run itself holds a marker until its gather.
-                if not once(r, state.keys, RUNNING, window=_run_window(self)):
-                    if report:
-                        r.set(state.keys.once(REPORT_WANTED), "1", ex=_run_window(self))
-                    log.info("a full match is already running; not starting another")
-                    return None
-                plan = jobs.plan_match_all(self.ctx, do_sync=sync)
-        except LockBusy:
-            log.info("a full match is being planned by another worker")
-            return None
-        for part, (lo, hi) in enumerate(plan.parts):
-            match_chunk.delay(plan.run_id, part, lo, hi, report)
-        log.info("full match %s: %d parts", plan.run_id, len(plan.parts))
-        return plan.run_id
-
-    def chunk_failed(
-        self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
-    ) -> None:
-        """Final failure of a chunk (retries spent): arrive anyway, so the run still gathers."""
-        run_id, part = args[0], args[1]
-        report = args[4] if len(args) > 4 else kwargs.get("report", True)
-        if jobs.match_chunk_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
-            match_gather.delay(run_id, report)
-
-    @task("match_chunk", on_failure=chunk_failed)
-    def match_chunk(
-        self: EnricherTask, run_id: str, part: int, lo: int, hi: int, report: bool = True
-    ) -> None:
-        """Compare one slice of a planned full match's pairs."""
-        if jobs.match_chunk(self.ctx, run_id, part, lo, hi):
-            match_gather.delay(run_id, report)
-
-    @task("match_gather")
-    def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
-        r = _redis(self)
-        keys = self.ctx.state.keys
-        try:
-            result = jobs.match_gather(self.ctx, run_id)
-        finally:
-            r.delete(keys.once(RUNNING))
-        if r.delete(keys.once(REPORT_WANTED)) or report:
-            build_report.delay()
-        return len(result.candidates)
-
-    @task("match_one")
-    def match_one(self: EnricherTask, record_id: RecordId) -> int:
-        return len(jobs.match_one(self.ctx, record_id))
-
-    @task("build_report")
-    def build_report(self: EnricherTask) -> str:
-        paths = jobs.build_report(self.ctx)
-        return str(getattr(paths, "html", paths))
-
-    @task("enrich_one")
-    def enrich_one(
-        self: EnricherTask, record_id: RecordId, overwrite: bool = False, refresh: bool = False
-    ) -> None:
-        try:
-            jobs.enrich_one(self.ctx, record_id, overwrite=overwrite, refresh=refresh)
-        except LockBusy as exc:
-            # Someone enriches this record right now; come back once they are done (the record may
-            # have changed again since they read it).
-            raise self.retry(exc=exc, countdown=min(30, self.settings.retry_backoff_max)) from exc
-
-    @task("enrich_all")
-    def enrich_all(self: EnricherTask, stale_days: int | None = None, do_sync: bool = True) -> int:
-        """Fan out enrich-one over every record worth (re-)enriching."""
-        if do_sync:
-            jobs.sync(self.ctx)
-        targets = jobs.enrich_all_targets(self.ctx, stale_days=stale_days)
-        for rid in targets:
-            enrich_one.delay(rid, refresh=stale_days is not None)
-        return len(targets)
-
-    @task("apply_merges")
-    def apply_merges(self: EnricherTask, decisions_path: str, execute: bool = False) -> Any:
-        try:
-            summary = jobs.apply_merges(self.ctx, Path(decisions_path), execute=execute)
-        except LockBusy as exc:
-            # Another applier (CLI or worker) is merging; applied merges are skipped on the re-run.
-            raise self.retry(exc=exc, countdown=min(60, self.settings.retry_backoff_max)) from exc
-        return str(summary)
-
-    @task("nightly")
-    def nightly(self: EnricherTask) -> None:
-        """Beat's nightly entry: once per 20 h, whatever the number of beat processes."""
-        if once(_redis(self), self.ctx.state.keys, "schedule:nightly", window=20 * 3600):
-            match_all.delay(report=True)
-
-    @task("weekly_reenrich")
-    def weekly_reenrich(self: EnricherTask) -> None:
-        """Beat's weekly entry: re-enrich empty and stale branding, once per 6 days."""
-        if once(_redis(self), self.ctx.state.keys, "schedule:weekly-reenrich", window=6 * 86400):
-            enrich_all.delay(stale_days=self.settings.enrich_stale_days)
-
-    return {
-        "dispatch": dispatch,
-        "sync": sync,
-        "match_all": match_all,
-        "match_chunk": match_chunk,
-        "match_gather": match_gather,
-        "match_one": match_one,
-        "build_report": build_report,
-        "enrich_one": enrich_one,
-        "enrich_all": enrich_all,
-        "apply_merges": apply_merges,
-        "nightly": nightly,
-        "weekly_reenrich": weekly_reenrich,
-    }
+def _busy_countdown(task: EnricherTask, job: str) -> int:
+    """Seconds until a job whose lock was busy tries again: its registry wait, within the backoff cap."""
+    wait = jobs.JOBS[job].busy_retry or 30
+    return min(wait, task.settings.retry_backoff_max)
 
 
 def _run_window(task: EnricherTask) -> int:

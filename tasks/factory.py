@@ -32,36 +32,18 @@ from kombu.entity import Queue
 
 from enricher.config import Settings, load_settings
 from enricher.errors import ConfigError
+from enricher.jobs import API_QUEUE, JOBS, QUEUES, SCRAPE_QUEUE
 from tasks import worker
 
 __all__ = ["API_QUEUE", "SCRAPE_QUEUE", "TIME_LIMITS", "make_app"]
 
-API_QUEUE = "enricher.api"
-"""Work that talks to the Flowtly API (or only to Redis): sync, match, report, merges, dispatch."""
-SCRAPE_QUEUE = "enricher.scrape"
-"""Work that fetches counterparties' websites: enrich-one, enrich-all."""
-
 TIME_LIMITS: dict[str, tuple[int, int]] = {
-    # task name: (soft, hard) seconds. Hard limits stay below the visibility timeout (checked).
-    "enricher.dispatch": (20, 30),
-    "enricher.sync": (600, 660),
-    "enricher.match_all": (900, 960),
-    "enricher.match_chunk": (900, 960),
-    "enricher.match_gather": (900, 960),
-    "enricher.match_one": (60, 90),
-    "enricher.build_report": (600, 660),
-    "enricher.enrich_one": (90, 120),
-    "enricher.enrich_all": (300, 360),
-    "enricher.apply_merges": (1800, 1860),
-    "enricher.nightly": (60, 90),
-    "enricher.weekly_reenrich": (60, 90),
+    spec.task: (spec.soft_limit, spec.hard_limit) for spec in JOBS.values()
 }
+"""Task name: (soft, hard) seconds, from the job registry. Hard limits stay below the visibility timeout."""
 
-ROUTES = {
-    "enricher.enrich_one": {"queue": SCRAPE_QUEUE},
-    "enricher.enrich_all": {"queue": SCRAPE_QUEUE},
-    "enricher.*": {"queue": API_QUEUE},
-}
+ROUTES = {spec.task: {"queue": spec.queue} for spec in JOBS.values()}
+"""Each task to its job's queue (``enricher.jobs.JOBS``); anything else goes to the default, the API queue."""
 
 
 PUBLISH_RETRY_POLICY = {"max_retries": 12, "interval_start": 0.5, "interval_step": 0.5, "interval_max": 3.0}
@@ -130,7 +112,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         task_reject_on_worker_lost=True,
         task_track_started=False,
         task_default_queue=API_QUEUE,
-        task_queues=[Queue(API_QUEUE), Queue(SCRAPE_QUEUE)],  # type: ignore[no-untyped-call]
+        task_queues=[Queue(queue) for queue in QUEUES],  # type: ignore[no-untyped-call]
         task_routes=ROUTES,
         task_annotations={
             name: {"soft_time_limit": s, "time_limit": h} for name, (s, h) in scaled_limits(settings).items()
@@ -145,11 +127,11 @@ def make_app(settings: Settings | None = None) -> Celery:
         enable_utc=True,
         beat_schedule={
             "nightly-match-and-report": {
-                "task": "enricher.nightly",
+                "task": JOBS["nightly"].task,
                 "schedule": _crontab(settings.schedule_match, "ENRICHER_SCHEDULE_MATCH"),
             },
             "weekly-reenrich": {
-                "task": "enricher.weekly_reenrich",
+                "task": JOBS["weekly_reenrich"].task,
                 "schedule": _crontab(settings.schedule_reenrich, "ENRICHER_SCHEDULE_REENRICH"),
             },
         },

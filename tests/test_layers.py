@@ -20,15 +20,6 @@ ROOT = Path(__file__).resolve().parent.parent
 FACES = {"enricher.flowtly.sandbox"}
 """Inner packages that are faces of their own (their ``__init__`` has an ``__all__``)."""
 
-NOT_YET: set[tuple[str, str]] = {
-    # tasks/ is rewritten with its one job registry (issue 13 item 3); until then these remain.
-    ("tasks.base", "enricher.state.locks"),
-    ("tasks.base", "enricher.state.runs"),
-    ("tasks.beat", "enricher.state._redis"),
-    ("tasks.definitions", "enricher.state.locks"),
-    ("tasks.definitions", "enricher.state.runs"),
-}
-
 
 def _part(module: str, root: str) -> str:
     """The package a module belongs to: ``enricher.state.locks`` -> ``enricher.state``."""
@@ -65,7 +56,7 @@ def test_the_layer_contract_holds() -> None:
 
 def test_packages_import_each_other_through_their_faces() -> None:
     graph = grimp.build_graph("enricher", "tasks")
-    assert inner_imports(graph) - NOT_YET == set()
+    assert inner_imports(graph) == set()
 
 
 def test_the_face_check_sees_an_import_into_an_inner_module(tmp_path: Path) -> None:

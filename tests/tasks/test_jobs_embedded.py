@@ -114,3 +114,13 @@ def test_worker_commands_need_redis(
 ) -> None:
     assert main(["worker"]) == 2
     assert "ENRICHER_REDIS_URL" in capsys.readouterr().err
+
+
+def test_job_ids_are_read_as_the_api_reads_them(
+    embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 13: one reading of ids, also on the command line (was its own digits-only parse)."""
+    out = run(capsys, "match-one", "/counterparties/2")
+    assert [(p["a"], p["b"]) for p in out["2"]] == [(2, 1)]
+    assert main(["jobs", "run", "match-one", " "]) == 2
+    assert "ID" in capsys.readouterr().err

@@ -19,27 +19,20 @@ from typing import Any
 
 from enricher.config import Settings, load_settings
 from enricher.errors import ConfigError
+from enricher.jobs import COMMANDS, JobRequest
+from enricher.jobs import QUEUES as JOB_QUEUES
+from enricher.records import IdError, canonical_id
 
 __all__ = ["register"]
 
-QUEUES = "enricher.api,enricher.scrape"
+QUEUES = ",".join(JOB_QUEUES)
 
 
 def _tasks(settings: Settings) -> ModuleType:
-    """The Celery package ``tasks`` (installed next to ``enricher``, or beside ``src/`` in a checkout)."""
+    """The Celery package ``tasks`` (installed with ``enricher``), imported by name so that this module,
+    and every other command, stays free of Celery."""
     if settings.redis_url is None:
         raise ConfigError("ENRICHER_REDIS_URL", "the worker, beat and webhook receiver need Redis")
-    try:
-        return importlib.import_module("tasks")
-    except ModuleNotFoundError as exc:
-        if exc.name != "tasks":
-            raise
-    # An editable install may expose only src/: fall back to the checkout's root.
-    root = Path(__file__).resolve().parents[3]
-    if not (root / "tasks" / "__init__.py").is_file():
-        raise ConfigError("ENRICHER_REDIS_URL", "the Celery package 'tasks' is not installed")
-    sys.path.insert(0, str(root))
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))
     return importlib.import_module("tasks")
 
 
@@ -111,59 +104,35 @@ def _webhooks_serve(args: argparse.Namespace) -> int:
 
 # --- enricher jobs run ------------------------------------------------------------------------
 
-JOBS = ("sync", "match-all", "match-one", "report", "enrich-one", "enrich-all", "apply-merges")
 
-
-def _parse_id(text: str) -> int | str:
-    return int(text) if text.isdigit() else text
+def _request(args: argparse.Namespace) -> JobRequest:
+    try:
+        ids = [canonical_id(i) for i in args.ids]  # the API's reading: "007" is 7, "/counterparties/7" too
+    except IdError as exc:
+        raise ConfigError("ID", str(exc)) from None
+    if COMMANDS[args.job].per_id and not ids:
+        raise ConfigError("ID", f"{args.job} needs at least one counterparty id")
+    return JobRequest(ids=ids, overwrite=args.overwrite, decisions=args.decisions, execute=args.execute)
 
 
 def _enqueue(tasks: ModuleType, args: argparse.Namespace) -> dict[str, Any]:
-    ids = [_parse_id(i) for i in args.ids]
-    sent: list[str] = []
-    if args.job in ("match-one", "enrich-one") and not ids:
-        raise ConfigError("ID", f"{args.job} needs at least one counterparty id")
-    if args.job == "sync":
-        sent.append(tasks.sync.delay().id)
-    elif args.job == "match-all":
-        sent.append(tasks.match_all.delay(report=True).id)
-    elif args.job == "match-one":
-        sent += [tasks.match_one.delay(i).id for i in ids]
-    elif args.job == "report":
-        sent.append(tasks.build_report.delay().id)
-    elif args.job == "enrich-one":
-        sent += [tasks.enrich_one.delay(i, overwrite=args.overwrite).id for i in ids]
-    elif args.job == "enrich-all":
-        sent.append(tasks.enrich_all.delay().id)
-    elif args.job == "apply-merges":
-        sent.append(tasks.apply_merges.delay(str(args.decisions), execute=args.execute).id)
+    spec = COMMANDS[args.job]
+    task = tasks.app.tasks[spec.task]
+    sent = [task.apply_async(a, k).id for a, k in spec.messages(_request(args))]
     return {"queued": args.job, "task_ids": sent}
 
 
 def _run_inline(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
-    from enricher import jobs
+    from enricher.jobs import JobContext
 
-    ids = [_parse_id(i) for i in args.ids]
-    ctx = jobs.JobContext.open(settings)
+    spec = COMMANDS[args.job]
+    assert spec.inline is not None  # every command runs inline
+    request = _request(args)
+    ctx = JobContext.open(settings)
     try:
         with ctx.flowtly() as client:
             ctx.client = client  # one client (one embedded sandbox) for the whole job
-            if args.job == "sync":
-                return {"synced": jobs.sync(ctx).count}
-            if args.job == "match-all":
-                result = jobs.match_all_inline(ctx)
-                return {"candidates": len(result.candidates), "clusters": len(result.clusters)}
-            if args.job == "match-one":
-                return {str(i): jobs.match_one(ctx, i) for i in ids}
-            if args.job == "report":
-                return {"report": str(jobs.build_report(ctx))}
-            if args.job == "enrich-one":
-                return {str(i): str(jobs.enrich_one(ctx, i, overwrite=args.overwrite)) for i in ids}
-            if args.job == "enrich-all":
-                jobs.sync(ctx)
-                targets = jobs.enrich_all_targets(ctx)
-                return {str(i): str(jobs.enrich_one(ctx, i)) for i in targets}
-            return {"merges": str(jobs.apply_merges(ctx, Path(args.decisions), execute=args.execute))}
+            return spec.inline(ctx, request)
     finally:
         ctx.close()
 
@@ -217,7 +186,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("jobs", help="run or queue one background job")
     jsub = p.add_subparsers(dest="jobs_command", required=True, metavar="COMMAND")
     r = jsub.add_parser("run", help="queue a job (with Redis) or run it here (embedded mode)")
-    r.add_argument("job", choices=JOBS)
+    r.add_argument("job", choices=list(COMMANDS))
     r.add_argument("ids", nargs="*", help="counterparty ids (match-one, enrich-one)")
     r.add_argument("--inline", action="store_true", help="run in this process even when Redis is set")
     r.add_argument("--overwrite", action="store_true", help="enrich-one: replace existing branding")

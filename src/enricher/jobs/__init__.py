@@ -1,9 +1,11 @@
 """The background jobs as plain functions: they take ids and settings, build clients, call the engines.
 
 One module per domain (:mod:`.sync`, :mod:`.matching`, :mod:`.review`, :mod:`.branding`) on what every
-job shares (:mod:`.context`). Celery tasks in ``tasks/`` are one-line wrappers around these; the CLI
-calls them directly in embedded mode (no ``ENRICHER_REDIS_URL``: file state, no broker). Every job is
-idempotent, because with late acknowledgement any of them may run twice after a crash:
+job shares (:mod:`.context`); :mod:`.registry` is the one table of them (queue, time limits, retry when
+busy, the CLI's name) that the CLI and the Celery tasks both read. Celery tasks in ``tasks/`` are
+one-line wrappers around these; the CLI calls them directly in embedded mode (no ``ENRICHER_REDIS_URL``:
+file state, no broker). Every job is idempotent, because with late acknowledgement any of them may run
+twice after a crash:
 
 * ``sync`` replaces the register snapshot; ``match_one`` rewrites one record's candidates;
   ``match_chunk`` rewrites its part's file in the run folder; ``match_gather`` replaces all candidates.
@@ -26,14 +28,22 @@ from enricher.jobs.matching import (
     plan_match_all,
     stored_model,
 )
+from enricher.jobs.registry import API_QUEUE, COMMANDS, JOBS, QUEUES, SCRAPE_QUEUE, JobRequest, JobSpec
 from enricher.jobs.review import apply_merges, build_report
 from enricher.jobs.sync import SyncSummary, sync
 
 __all__ = [
+    "API_QUEUE",
+    "COMMANDS",
     "ENRICH_LOCK",
+    "JOBS",
     "JOB_NAMES",
     "MATCH_ALL_LOCK",
+    "QUEUES",
+    "SCRAPE_QUEUE",
     "JobContext",
+    "JobRequest",
+    "JobSpec",
     "MatchPlan",
     "SyncSummary",
     "apply_merges",
