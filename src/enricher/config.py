@@ -37,6 +37,12 @@ class Settings(BaseSettings):
     flowtly_retries: int = Field(default=5, ge=0, le=20, description="Retries of 429/5xx/network errors")
     flowtly_page_size: int = Field(default=100, ge=1, le=1000, description="itemsPerPage asked for")
     flowtly_rps: float = Field(default=20.0, gt=0, description="Requests per second to Flowtly, all workers")
+    flowtly_legacy_writes: bool = Field(
+        default=False, description="Create/patch counterparties through the legacy /counterparty endpoints"
+    )
+    flowtly_employee: str | None = Field(
+        default=None, description="Employee IRI client notes are written as, e.g. /employees/7"
+    )
     sandbox_data: Path | None = Field(
         default=None, description="Records the embedded sandbox serves when no Flowtly URL is set"
     )

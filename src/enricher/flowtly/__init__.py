@@ -3,13 +3,23 @@
 from enricher.flowtly.client import ClientStats, FlowtlyClient
 from enricher.flowtly.connect import connect
 from enricher.flowtly.hydra import HydraKeys, members, next_link, total_items
-from enricher.flowtly.models import Client, Counterparty, RecordId, iri_to_id, record_iri
+from enricher.flowtly.models import (
+    Client,
+    ClientContact,
+    ClientNote,
+    Counterparty,
+    RecordId,
+    iri_to_id,
+    record_iri,
+)
 from enricher.flowtly.retry import Backoff, parse_retry_after
 from enricher.flowtly.sandbox import Faults, Sandbox, build_sandbox, running_sandbox
 
 __all__ = [
     "Backoff",
     "Client",
+    "ClientContact",
+    "ClientNote",
     "ClientStats",
     "Counterparty",
     "Faults",
