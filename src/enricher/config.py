@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     sandbox_data: Path | None = Field(
         default=None, description="Records the embedded sandbox serves when no Flowtly URL is set"
     )
+    sandbox_clients: Path | None = Field(
+        default=None,
+        description="Clients the embedded sandbox serves (default: the bundled sample's, with the bundled "
+        "counterparties)",
+    )
+    report_clients: bool = Field(
+        default=True, description="Also match clients (with their contacts) in the report, when there are any"
+    )
 
     # Redis. Unset: embedded mode, everything in-process, state in a local file.
     redis_url: str | None = Field(default=None, description="Redis URL for Celery and shared state")
@@ -134,6 +142,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("flowtly_employee")
+    @classmethod
+    def _employee(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith("/") or value.rstrip("/") == "" or any(c.isspace() for c in value):
+            raise ValueError("expected an employee IRI such as /employees/7")
+        return value
 
     @field_validator("redis_url")
     @classmethod

@@ -30,7 +30,12 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="counterparties: JSON list, Hydra collection or JSONL (default: the bundled sample)",
     )
-    serve.add_argument("--clients", type=Path, help="clients, in the same formats (default: none)")
+    serve.add_argument(
+        "--clients",
+        type=Path,
+        help="clients (contacts embedded under clientContacts), in the same formats (default: the bundled "
+        "sample's clients when --data is not given, else none)",
+    )
     serve.add_argument(
         "--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port; default 8000)"
     )
@@ -65,7 +70,7 @@ def register(subparsers: Any) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for Starlette and uvicorn.
-    from enricher.flowtly.connect import bundled_records_path
+    from enricher.flowtly.connect import bundled_clients_path, bundled_records_path
     from enricher.flowtly.sandbox import build_sandbox, serve_forever
     from enricher.flowtly.sandbox.server import DEFAULT_TOKEN
 
@@ -80,6 +85,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
         token = DEFAULT_TOKEN
     data: Path = args.data if args.data is not None else bundled_records_path()
+    if args.clients is None and args.data is None:
+        args.clients = bundled_clients_path()
     for path, flag in ((data, "--data"), (args.clients, "--clients")):
         if path is not None and not path.is_file():
             raise ConfigError(flag, f"no such file: {path}")

@@ -14,7 +14,7 @@ from enricher.errors import ConfigError
 from enricher.flowtly.client import FlowtlyClient
 from enricher.flowtly.sandbox import running_sandbox
 
-__all__ = ["bundled_records_path", "connect"]
+__all__ = ["bundled_clients_path", "bundled_records_path", "connect"]
 
 log = logging.getLogger(__name__)
 
@@ -33,17 +33,28 @@ def bundled_records_path() -> Path:
     return path
 
 
+def bundled_clients_path() -> Path | None:
+    """The bundled sample's clients (with contacts), or None when this build has none."""
+    try:
+        path = Path(importlib.import_module("enricher.sample").bundled_clients_path())
+    except (ImportError, AttributeError):
+        return None
+    return path if path.is_file() else None
+
+
 @contextlib.contextmanager
 def connect(settings: Settings) -> Iterator[FlowtlyClient]:
     """A client for ``settings``; with ``ENRICHER_FLOWTLY_URL`` unset, an embedded sandbox on the
-    bundled sample (or ``ENRICHER_SANDBOX_DATA``) runs for the duration of the ``with`` block."""
+    bundled sample and its clients (or ``ENRICHER_SANDBOX_DATA`` and ``ENRICHER_SANDBOX_CLIENTS``) runs
+    for the duration of the ``with`` block."""
     if settings.flowtly_url is not None:
         with FlowtlyClient.from_settings(settings) as client:
             yield client
         return
     data = settings.sandbox_data or bundled_records_path()
+    clients = settings.sandbox_clients or (bundled_clients_path() if settings.sandbox_data is None else None)
     token = secrets.token_urlsafe(24)
-    with running_sandbox(Path(data), token=token) as sandbox:
+    with running_sandbox(Path(data), clients=clients, token=token) as sandbox:
         log.info("no ENRICHER_FLOWTLY_URL: serving %s from an embedded sandbox at %s", data, sandbox.api_url)
         with FlowtlyClient(
             sandbox.api_url,
@@ -51,5 +62,6 @@ def connect(settings: Settings) -> Iterator[FlowtlyClient]:
             timeout=settings.flowtly_timeout,
             retries=settings.flowtly_retries,
             page_size=settings.flowtly_page_size,
+            legacy_writes=settings.flowtly_legacy_writes,
         ) as client:
             yield client

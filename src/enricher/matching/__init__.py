@@ -9,6 +9,14 @@ splits a full match over processes by slices of its pairs.
 
 from enricher.matching import decisions, fanout
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
+from enricher.matching.contacts import (
+    ClientLink,
+    ContactKeys,
+    contact_keys,
+    is_free_mail,
+    link_clients,
+    match_clients,
+)
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement, pair_key
 from enricher.matching.engine import match
 from enricher.matching.index import MatchIndex, learn
@@ -22,7 +30,9 @@ __all__ = [
     "Band",
     "Calibration",
     "Candidate",
+    "ClientLink",
     "Cluster",
+    "ContactKeys",
     "DecisionMemory",
     "Evidence",
     "InMemoryDecisions",
@@ -34,10 +44,14 @@ __all__ = [
     "MatchResult",
     "Prepared",
     "check_labels",
+    "contact_keys",
     "decisions",
     "fanout",
+    "is_free_mail",
     "learn",
+    "link_clients",
     "match",
+    "match_clients",
     "pair_key",
     "prepare",
 ]
