@@ -7,6 +7,7 @@ into :class:`~enricher.errors.ConfigError` naming the variable and what was expe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -111,6 +112,11 @@ class Settings(BaseSettings):
     )
     match_review_threshold: float = Field(
         default=0.2, gt=0, le=1, description="Match probability from which a pair is listed for review"
+    )
+    enrich_provider: Literal["ours", "flowtly-ai", "auto"] = Field(
+        default="ours",
+        description="Who finds logos and names: ours (the safe fetcher), flowtly-ai (Flowtly's AI branding "
+        "endpoint) or auto (ours, then Flowtly's where ours found nothing)",
     )
     enrich_stale_days: int = Field(
         default=30, ge=1, description="Branding we filled this many days ago is refreshed weekly"

@@ -114,3 +114,17 @@ def test_worker_commands_need_redis(
 ) -> None:
     assert main(["worker"]) == 2
     assert "ENRICHER_REDIS_URL" in capsys.readouterr().err
+
+
+def test_enrich_one_with_the_flowtly_ai_provider_setting(
+    embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, site, _ = embedded
+    monkeypatch.setenv("ENRICHER_ENRICH_PROVIDER", "flowtly-ai")
+    sandbox.store.counterparties.load(
+        [{"id": 51, "name": "Acme Widgets Ltd", "corporateWebsiteUrl": site.url}]
+    )
+    run(capsys, "enrich-one", "51")
+    assert sandbox.store.ai_enriched[51] == 1
+    assert site.hits.get("/", 0) == 0  # our fetcher was not used
+    assert sandbox.store.counterparties.get(51)["displayName"] == "Acme Widgets"  # type: ignore[index]
