@@ -97,6 +97,12 @@ class Settings(BaseSettings):
     max_deliveries: int = Field(
         default=5, ge=1, description="Deliveries of one task message before it is dropped as poison"
     )
+    worker_metrics_port: int = Field(
+        default=9808, ge=0, le=65535, description="Port of the worker's Prometheus /metrics (0: off)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text or as JSON objects (one a line)"
+    )
     fetch_host_rps: float = Field(default=1.0, gt=0, description="Fetches/s per host, all workers")
     match_chunk_pairs: int = Field(
         default=1_000_000, ge=1, description="Compared pairs per match-all part task"

@@ -366,6 +366,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     result.stats["parts"] = len(parts)
     if ctx.state.redis is not None:
         FanOut(ctx.state.redis, ctx.state.keys, run_id).clear()
+    _count_candidates("match-all", result.candidates)
     return result
 
 
@@ -380,7 +381,18 @@ def match_all_inline(ctx: JobContext) -> Any:
         if result.learned is not None:
             result.learned.version = store.save_model(result.learned.to_json())
     ctx.state.candidates.replace_all(result.candidates)
+    _count_candidates("match-all", result.candidates)
     return result
+
+
+def _count_candidates(job: str, candidates: Sequence[Any]) -> None:
+    """Match outcomes for /metrics: candidates found, by band."""
+    from enricher.metrics import MATCH_CANDIDATES
+
+    for band in ("merge", "review"):
+        found = sum(1 for c in candidates if (c.get("band") if isinstance(c, dict) else c.band) == band)
+        if found:
+            MATCH_CANDIDATES.labels(job, band).inc(found)
 
 
 def match_one(ctx: JobContext, record_id: RecordId) -> list[dict[str, Any]]:
@@ -404,6 +416,7 @@ def match_one(ctx: JobContext, record_id: RecordId) -> list[dict[str, Any]]:
         candidates = [candidate_dict(c) for c in index.upsert(record)]
     ctx.state.snapshot.put(record)
     ctx.state.candidates.record(record.id if record.id is not None else record_id, candidates)
+    _count_candidates("match-one", candidates)
     return candidates
 
 
@@ -541,6 +554,9 @@ def enrich_one(
     if ctx.state.branding is not None and getattr(outcome, "applied", False) and outcome.patch:
         ctx.state.branding.wrote(record_id, dict(outcome.patch))
     log.info("enrich %s: %s (%s)", record_id, outcome.status, outcome.reason or ", ".join(outcome.patch))
+    from enricher.metrics import ENRICH_OUTCOMES
+
+    ENRICH_OUTCOMES.labels(outcome.status, ctx.settings.enrich_provider).inc()
     return outcome
 
 

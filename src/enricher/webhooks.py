@@ -63,6 +63,10 @@ from enricher.config import Settings
 from enricher.errors import ConfigError, EnricherError, StateError
 from enricher.flowtly.models import RecordId
 from enricher.ids import IdError, canonical_id
+from enricher.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from enricher.metrics import WEBHOOK_DELIVERIES
+from enricher.metrics import registry as metrics_registry
+from enricher.metrics import render as render_metrics
 from enricher.state._redis import Keys, async_redis
 from enricher.state.inbox import WebhookInbox
 
@@ -378,6 +382,11 @@ def create_app(
     busy = 0
 
     async def receive(request: Request) -> Response:
+        response = await _receive(request)
+        WEBHOOK_DELIVERIES.labels(str(response.status_code)).inc()
+        return response
+
+    async def _receive(request: Request) -> Response:
         nonlocal busy
         try:
             body = await _read_capped(request, limit)
@@ -443,6 +452,13 @@ def create_app(
             {"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503
         )
 
+    scrape = metrics_registry(settings)
+
+    async def metrics(request: Request) -> Response:
+        # Reading Redis for the queue depths blocks: off the event loop.
+        body = await anyio.to_thread.run_sync(render_metrics, scrape)
+        return Response(body, media_type=METRICS_CONTENT_TYPE)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
@@ -459,6 +475,7 @@ def create_app(
         routes=[
             Route("/webhooks/flowtly", receive, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

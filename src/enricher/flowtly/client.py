@@ -60,6 +60,7 @@ from enricher.flowtly.hydra import members, next_link, total_items
 from enricher.flowtly.models import Client, ClientContact, ClientNote, Counterparty, RecordId
 from enricher.flowtly.retry import Backoff, parse_retry_after
 from enricher.ids import IdError, canonical_id
+from enricher.metrics import FLOWTLY_REQUESTS, FLOWTLY_RETRIES
 
 __all__ = ["ClientStats", "FlowtlyClient"]
 
@@ -323,6 +324,7 @@ class FlowtlyClient:
                 )
             except httpx.TransportError as exc:
                 self.stats.network_errors += 1
+                FLOWTLY_REQUESTS.labels(method, "network").inc()
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if (idempotent or isinstance(exc, _CONNECT_PHASE)) and attempt < self.backoff.retries:
                     self._pause(method, url, attempt, reason, None)
@@ -334,6 +336,7 @@ class FlowtlyClient:
             status = response.status_code
             log.debug("%s %s -> %d", method, url, status)
             self.stats.count(status)
+            FLOWTLY_REQUESTS.labels(method, str(status)).inc()
             if status < 300:
                 return response
             if status < 400:  # redirects are not followed: the token must not travel to a new place
@@ -368,6 +371,7 @@ class FlowtlyClient:
 
     def _pause(self, method: str, url: str, attempt: int, reason: str, retry_after: float | None) -> None:
         self.stats.retries += 1
+        FLOWTLY_RETRIES.labels(reason if reason.startswith("HTTP ") else "network").inc()
         seconds = self.backoff.delay(attempt, retry_after)
         log.info(
             "%s %s failed (%s); retry %d/%d in %.2fs",
