@@ -40,6 +40,11 @@ def register(subparsers: Any) -> None:
         "--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port; default 8000)"
     )
     serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 in a container, so other containers reach it)",
+    )
+    serve.add_argument(
         "--token", help="bearer token to accept (default: ENRICHER_FLOWTLY_TOKEN, else 'sandbox-token')"
     )
     serve.add_argument(
@@ -128,7 +133,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, _quiet)
     try:
-        serve_forever(app, args.port, ready=lambda url: print(f"sandbox listening on {url}", flush=True))
+        serve_forever(
+            app, args.port, host=args.host, ready=lambda url: print(f"sandbox listening on {url}", flush=True)
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     print("sandbox stopped", file=sys.stderr)

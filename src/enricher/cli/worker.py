@@ -112,6 +112,8 @@ def _webhooks_serve(args: argparse.Namespace) -> int:
         # The app (built by the tasks.webhooks factory, also in --workers children) reads it from here.
         os.environ["ENRICHER_WEBHOOK_CONCURRENCY"] = str(args.limit_concurrency)
     settings = load_settings()
+    if args.workers > 1:  # each uvicorn worker counts its own deliveries: /metrics merges them
+        _metrics_dir(settings)
     _tasks(settings)  # fail here, with a clear message, rather than inside uvicorn
     if settings.webhook_secret is None:
         raise ConfigError("ENRICHER_WEBHOOK_SECRET", "the receiver needs the signing secret (whsec_...)")

@@ -135,17 +135,17 @@ def build_sandbox(
     )
 
 
-def _bind(port: int) -> socket.socket:
+def _bind(port: int, host: str = _HOST) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted sockets inherit this: without it, a response written in two parts (head, body) waits
     # out the peer's delayed ACK, about 40 ms per request.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((_HOST, port))
+        sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise EnricherError(f"sandbox cannot listen on {_HOST}:{port}: {exc.strerror or exc}") from None
+        raise EnricherError(f"sandbox cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
     return sock
 
@@ -209,14 +209,14 @@ def running_sandbox(
         sock.close()
 
 
-def serve_forever(app: SandboxApp, port: int, *, ready: Callable[[str], None]) -> None:
+def serve_forever(app: SandboxApp, port: int, *, ready: Callable[[str], None], host: str = _HOST) -> None:
     """Serve in the foreground until SIGTERM/SIGINT; ``ready(url)`` is called once connections are taken.
 
     The write-back (if configured) runs in the app's shutdown, before this returns.
     """
-    sock = _bind(port)
+    sock = _bind(port, host)
     server = _server(app)
-    url = f"http://{_HOST}:{sock.getsockname()[1]}"
+    url = f"http://{host}:{sock.getsockname()[1]}"
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))
