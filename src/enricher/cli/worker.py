@@ -67,11 +67,19 @@ def _metrics_dir(settings: Settings) -> Path:
 
 def _worker(args: argparse.Namespace) -> int:
     settings = load_settings()
+    if settings.redis_url is None:
+        raise ConfigError("ENRICHER_REDIS_URL", "the worker, beat and webhook receiver need Redis")
     port = settings.worker_metrics_port if args.metrics_port is None else args.metrics_port
     if port:
         if "prometheus_client" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-            raise ConfigError("ENRICHER_WORKER_METRICS_PORT", "prometheus_client was loaded too early")
-        _metrics_dir(settings)
+            # Only when the worker is started from inside another Python program that loaded it.
+            print(
+                "enricher: warning: prometheus_client was loaded before the worker set "
+                "PROMETHEUS_MULTIPROC_DIR; /metrics shows only the main process",
+                file=sys.stderr,
+            )
+        else:
+            _metrics_dir(settings)
     tasks = _tasks(settings)
     if port:
         from enricher.metrics import serve
