@@ -154,3 +154,23 @@ def test_the_embedded_demo_reports_the_bundled_clients(
     right = sum(1 for a, b in found if truth[a] == truth[b])
     assert len(found) >= 10 and right / len(found) >= 0.8, (right, len(found))
     assert len(section["links"]) >= 10
+
+
+def test_a_rejected_client_pair_is_not_proposed_again(
+    world: Sandbox, tmp_path: Path, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ENRICHER_FLOWTLY_EMPLOYEE", "/employees/7")
+    path = decisions(tmp_path / "d.json", [{"a": 1, "b": 2, "decision": "reject"}])
+    assert main(["clients", "notes", "--decisions", str(path)]) == 0  # a dry run remembers nothing
+    assert main(["report"]) == 0
+    assert json.loads((tmp_path / "out" / "candidates.json").read_text("utf-8"))["clients"]["pairs"]
+    assert main(["clients", "notes", "--decisions", str(path), "--execute"]) == 0
+    assert len(world.store.notes) == 0  # a rejection writes nothing to Flowtly
+    assert (tmp_path / "state" / "client-decisions.sqlite3").is_file()
+    from enricher.state.decisions import SqliteDecisionStore
+
+    with SqliteDecisionStore(tmp_path / "state" / "decisions.sqlite3") as counterparties:
+        assert counterparties.pairs() == []  # client ids never land among the counterparties' decisions
+    capsys.readouterr()
+    assert main(["report"]) == 0
+    assert json.loads((tmp_path / "out" / "candidates.json").read_text("utf-8"))["clients"]["pairs"] == []

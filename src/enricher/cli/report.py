@@ -130,7 +130,7 @@ def report_records(
     from enricher.matching import match
     from enricher.review import branding_health, logo_reasons, read_enrichment_summary, write_report
     from enricher.review.clients import build_client_section
-    from enricher.state.decisions import open_decision_store
+    from enricher.state.decisions import open_client_decision_store, open_decision_store
 
     by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
     with open_decision_store(settings) as store:
@@ -150,12 +150,14 @@ def report_records(
     )
     section = None
     if clients is not None:
-        section = build_client_section(
-            clients,
-            by_id,
-            merge_threshold=settings.match_merge_threshold,
-            review_threshold=settings.match_review_threshold,
-        )
+        with open_client_decision_store(settings) as client_store:
+            section = build_client_section(
+                clients,
+                by_id,
+                decisions=client_store,
+                merge_threshold=settings.match_merge_threshold,
+                review_threshold=settings.match_review_threshold,
+            )
     return result, write_report(result, by_id, target, branding=branding, clients=section)
 
 
@@ -241,10 +243,17 @@ def cmd_client_notes(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from enricher.state.decisions import open_client_decision_store
+
     audit = args.audit_log or default_audit_path(settings)
-    with connect(settings) as client:
+    with open_client_decision_store(settings) as store, connect(settings) as client:
         summary = leave_client_notes(
-            client, args.decisions, employee=settings.flowtly_employee, execute=args.execute, audit_path=audit
+            client,
+            args.decisions,
+            employee=settings.flowtly_employee,
+            execute=args.execute,
+            audit_path=audit,
+            store=store,
         )
     for line in summary.lines():
         print(line)

@@ -5,7 +5,8 @@ Flowtly has no client merge, so the report proposes and the decisions file recor
 report's client section and ignored by ``merges apply``). :func:`leave_client_notes` leaves, for
 each approved pair, a note on both clients naming the other (``POST /client-notes``), once: a note
 carries a marker that a rerun finds, so running again writes nothing new. Every note is audited like
-a merge (``client-note.attempt`` / ``.applied`` / ``.failed`` / ``.skipped``).
+a merge (``client-note.attempt`` / ``.applied`` / ``.failed`` / ``.skipped``), and the decisions are
+remembered in the client decision store, so a rejected pair is not proposed again.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from enricher.flowtly.contract import note_text
 from enricher.flowtly.models import Client, ClientContact, ClientNote, Counterparty, RecordId
 from enricher.ids import IdError, canonical_id
 from enricher.matching.contacts import ClientLink, link_clients, match_clients
+from enricher.matching.decisions import DecisionMemory, Judgement
 from enricher.review.audit import AuditLog
 from enricher.review.decisions_file import DecisionsFileError
 
@@ -149,12 +151,18 @@ def build_client_section(
     data: ClientData,
     counterparties: Mapping[RecordId, Counterparty],
     *,
+    decisions: DecisionMemory | None = None,
     merge_threshold: float | None = None,
     review_threshold: float | None = None,
 ) -> dict[str, Any]:
-    """Match the clients (with contact evidence), link them to counterparties, and shape the section."""
+    """Match the clients (with contact evidence), link them to counterparties, and shape the section.
+    ``decisions``: people's earlier answers on client pairs (a rejected pair is not proposed again)."""
     result = match_clients(
-        data.clients, data.contacts, merge_threshold=merge_threshold, review_threshold=review_threshold
+        data.clients,
+        data.contacts,
+        decisions=decisions,
+        merge_threshold=merge_threshold,
+        review_threshold=review_threshold,
     )
     links = link_clients(data.clients, list(counterparties.values()))
     return client_section(result, data.clients, data.contacts, links, counterparties)
@@ -266,6 +274,12 @@ class NotesSummary:
         return [head, *detail]
 
 
+class JudgementStore(Protocol):
+    """Where client decisions are remembered (a :class:`~enricher.state.decisions.DecisionStore`)."""
+
+    def record(self, a: RecordId, b: RecordId, judgement: Judgement, *, source: str | None = None) -> Any: ...
+
+
 def leave_client_notes(
     client: ClientNoteApi,
     decisions_path: Path,
@@ -273,15 +287,27 @@ def leave_client_notes(
     employee: str | None,
     execute: bool,
     audit_path: Path,
+    store: JudgementStore | None = None,
 ) -> NotesSummary:
-    """For each approved client pair, a note on both clients naming the other (once; audited)."""
+    """For each approved client pair, a note on both clients naming the other (once; audited).
+
+    With ``execute`` and a ``store``, every approval and rejection is remembered there, so the next
+    report does not propose a rejected pair again (and learns from both)."""
     if execute and not employee:
         from enricher.errors import ConfigError
 
         raise ConfigError("ENRICHER_FLOWTLY_EMPLOYEE", "the employee IRI notes are written as is not set")
     summary = NotesSummary(execute=execute)
     audit = AuditLog(audit_path)
-    approved = [(a, b) for a, b, d in load_client_decisions(decisions_path) if d == "approve"]
+    decided = load_client_decisions(decisions_path)
+    if execute and store is not None:
+        source = f"clients-notes:{Path(decisions_path).name}"
+        for a, b, d in decided:
+            if d != "skip":
+                store.record(
+                    a, b, Judgement.APPROVED if d == "approve" else Judgement.REJECTED, source=source
+                )
+    approved = [(a, b) for a, b, d in decided if d == "approve"]
     seen: set[tuple[RecordId, RecordId]] = set()
     for a, b in approved:
         if _key(a, b) in seen:
