@@ -58,7 +58,7 @@ def test_main_job_writes_report_and_enrichment(tmp_path: Path) -> None:
     assert correct / len(merge) >= 0.98
 
     # The bundled clients are matched too: their duplicates and the clients that are also counterparties.
-    assert "clients: 150 with 190 contacts; 43 duplicate pairs, 22 also counterparties" in proc.stderr
+    assert "clients: 150 with 184 contacts; 46 duplicate pairs, 24 also counterparties" in proc.stderr
 
     html = (tmp_path / "out" / "review.html").read_text(encoding="utf-8")
     assert "<script" in html and "</html>" in html

@@ -5,7 +5,8 @@ Clients come from the same generator as counterparties (other seed), so they car
 names, tax ids and addresses and the same planted duplicates. Each client gets one or two contacts:
 a person at the company's own e-mail domain (or, for small firms, at a free-mail provider), with a
 phone. A duplicate client keeps the company's mailbox domain and, usually, the same contact person,
-which is the evidence contact matching finds. A share ``overlap`` of clients are copies of given
+which is the evidence contact matching finds (a duplicate is typed in with less: half lack the tax id,
+half the phone, some the street). A share ``overlap`` of clients are copies of given
 counterparties (the same company on both sides, as finance teams have), for client<->counterparty links.
 """
 
@@ -53,6 +54,14 @@ _FIRST = ("Anna", "Jan", "Maria", "Piotr", "Eva", "Lukas", "Sofia", "Tomas", "Em
 _LAST = ("Nowak", "Müller", "Rossi", "Dubois", "Svoboda", "Jansen", "Kowalska", "García", "Berg", "Novák")
 _FREE_MAIL = ("gmail.com", "outlook.com", "wp.pl", "web.de", "yahoo.com", "seznam.cz")
 _ROLES = (("billing", "Accounts payable"), ("main", "CFO"), ("billing", "Bookkeeper"), ("main", "Owner"))
+
+
+_DROPPED = (
+    (("tin", "tinType", "vatNumber"), 0.5),
+    (("addressPhoneNumber",), 0.5),
+    (("addressStreetLine", "addressBuildingNumber", "addressPostCode"), 0.4),
+)
+"""Fields a duplicate client lacks, and how often."""
 
 
 def _mailbox(person: str) -> str:
@@ -118,6 +127,8 @@ def generate_clients(
         if rng.random() < 0.3:
             contacts.append(_contact(rng, _person(rng), domain, None))
         client["clientContacts"] = contacts
-        if known is not None and rng.random() < 0.5:
-            client["addressPhoneNumber"] = None  # duplicates are typed in with less
+        if known is not None:  # a duplicate is typed in with less: often no tax id, phone or street
+            for group, share in _DROPPED:
+                if rng.random() < share:
+                    client.update(dict.fromkeys(group))
         yield client, entity
