@@ -176,3 +176,17 @@ def test_embedded_contacts_are_written_back_embedded(tmp_path: Path, sandbox_fac
     back = {c["id"]: c for c in json.loads(path.read_text(encoding="utf-8"))}
     assert [c.get("name") for c in back[5]["clientContacts"]] == [None, "Jan Nowak"]
     assert back[1]["clientContacts"][0]["email"] == "invoices@northwind.pl"
+
+
+def test_ai_branding_and_notes_under_rate_limits(box: Sandbox) -> None:
+    """The AI calls are retried through 429s (running twice fills nothing new); a note is retried on a
+    429 too (the server surely did nothing), so each lands exactly once."""
+    with box.client(backoff=fast_backoff(retries=3)) as client:
+        box.faults.update({"burst_429": 2, "retry_after": 0})
+        client.enrich_branding_ai_bulk([1, 3])
+        assert client.get_counterparty(1).displayName == "Acme"
+        box.faults.update({"burst_429": 1})
+        client.create_client_note(1, "/employees/7", "once")
+    assert box.store.faults_injected["429"] == 3
+    assert box.store.ai_enriched == {1: 1, 3: 1}
+    assert [n["note"] for n in box.store.notes] == ["once"]

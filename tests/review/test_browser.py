@@ -530,3 +530,28 @@ def test_client_section_decides_exports_and_the_notes_follow(
         )
     assert summary.ok and [o.status for o in summary.outcomes] == ["written", "written"]
     assert sorted(n["client"] for n in sandbox.store.notes) == ["/clients/1", "/clients/2"]
+
+
+def test_a_long_client_section_shows_its_first_rows_until_asked(tmp_path: Path, page: Any) -> None:
+    records = [{"id": i, "f": {"name": f"Client {i}"}} for i in range(1, 501)]
+    pairs = [
+        {"key": f"{2 * n + 1}+{2 * n + 2}", "a": 2 * n, "b": 2 * n + 1, "score": 0.9, "band": "review",
+         "ev": [["contact", "same-person", 2.0, "Both list the contact person Jan Nowak."]]}
+        for n in range(250)
+    ]  # fmt: skip
+    links = [
+        {"client": i, "counterparty": i, "reason": "the same valid tax id", "score": 1.0,
+         "clientName": f"Client {i}", "counterpartyName": f"Party {i}"}
+        for i in range(1, 231)
+    ]  # fmt: skip
+    section = {"records": records, "pairs": pairs, "clusters": [], "links": links, "stats": {}}
+    paths = write_report({"candidates": [], "clusters": []}, {}, tmp_path / "out", clients=section)
+    open_report(page, paths.html)
+    assert page.locator("#client-pairs tr[data-key]").count() == 200
+    assert page.locator("#client-links tr").count() == 201  # header + 200
+    page.click("#clients-all")
+    assert page.locator("#client-pairs tr[data-key]").count() == 250
+    assert page.locator("#client-links tr").count() == 231
+    page.locator("#client-pairs tr[data-key='499+500'] button[data-decision=reject]").click()
+    exported = export(page, tmp_path / "d.json")
+    assert exported["clientDecisions"] == [{"a": 499, "b": 500, "decision": "reject", "score": 0.9}]

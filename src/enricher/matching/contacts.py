@@ -132,13 +132,16 @@ def _explain(
     from_contacts = lent.get(cand.a, set()) | lent.get(cand.b, set())
     evidence: list[Evidence] = []
     for ev in cand.evidence:
-        if ev.feature == "domain" and "corporateWebsiteUrl" in from_contacts and ev.result == "equal":
-            shared = sorted(ka.domains & kb.domains) or ["the same domain"]
-            ev = replace(
-                ev,
-                explanation=f"Their contacts' e-mail addresses share the company domain {shared[0]} "
-                "(not a free-mail provider).",
-            )
+        if ev.feature == "domain" and "corporateWebsiteUrl" in from_contacts:
+            shared = sorted(ka.domains & kb.domains)
+            if ev.result == "equal" and shared:
+                text = (
+                    f"Their contacts' e-mail addresses share the company domain {shared[0]} "
+                    "(not a free-mail provider)."
+                )
+            else:
+                text = f"{ev.explanation} (a domain from the contacts' e-mail addresses)"
+            ev = replace(ev, explanation=text)
         elif ev.feature == "phone" and "addressPhoneNumber" in from_contacts and ev.result != "different":
             ev = replace(ev, explanation=f"{ev.explanation} (a contact's phone)")
         evidence.append(ev)

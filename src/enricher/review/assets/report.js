@@ -488,7 +488,7 @@
   // ---------- clients ----------
   // Flowtly has no client merge: a decision here is recorded in the export (clientDecisions) and, once
   // approved, "enricher clients notes" leaves a note on both clients naming the other.
-  var CLIENTS = DATA.clients, CLIENT_KEY = STORE_KEY + ":clients";
+  var CLIENTS = DATA.clients, CLIENT_KEY = STORE_KEY + ":clients", CLIENT_ROWS = 200, clientsAll = false;
   var clientDecisions = (function () {
     try { var raw = window.localStorage.getItem(CLIENT_KEY); return raw ? JSON.parse(raw) : {}; } catch (e) { return {}; }
   })();
@@ -510,7 +510,8 @@
     nodes.push(el("div", { cls: "muted", text: "Matched like counterparties, plus what their contacts share (a company e-mail domain, a phone, a contact person). Flowtly cannot merge clients: approve to have enricher clients notes leave a note on both." }));
     var table = el("table", { id: "client-pairs" });
     table.appendChild(el("tr", null, el("th", { text: "Client" }), el("th", { text: "Duplicate of" }), el("th", { text: "Score" }), el("th", { text: "Evidence" }), el("th", { text: "Decision" })));
-    CLIENTS.pairs.forEach(function (p) {
+    var shown = clientsAll ? CLIENTS.pairs : CLIENTS.pairs.slice(0, CLIENT_ROWS);
+    shown.forEach(function (p) {
       var d = clientDecisions[p.key], ev = el("ul", { cls: "ev" });
       p.ev.forEach(function (e) { if (e[3]) ev.appendChild(el("li", { text: e[3] + " (" + (e[2] >= 0 ? "+" : "") + Number(e[2]).toFixed(2) + ")" })); });
       var buttons = el("td", null);
@@ -525,11 +526,16 @@
         el("td", null, el("b", { text: Number(p.score).toFixed(3) }), el("div", { cls: "muted", text: p.band })), el("td", null, ev), buttons));
     });
     nodes.push(table);
+    if (shown.length < CLIENTS.pairs.length || (!clientsAll && CLIENTS.links.length > CLIENT_ROWS)) {
+      // Only the first rows are in the page until asked: thousands of rows would slow every click.
+      nodes.push(el("button", { type: "button", id: "clients-all", text: "Show all " + fmt(CLIENTS.pairs.length) + " client pairs and " + fmt(CLIENTS.links.length) + " links",
+        onclick: function () { clientsAll = true; renderClients(); } }));
+    }
     nodes.push(el("h2", { text: "Clients that are also counterparties (" + fmt(CLIENTS.links.length) + ")" }));
     nodes.push(el("div", { cls: "muted", text: "The same company on both sides: net and reconcile them." }));
     var links = el("table", { id: "client-links" });
     links.appendChild(el("tr", null, el("th", { text: "Client" }), el("th", { text: "Counterparty" }), el("th", { text: "Why" })));
-    CLIENTS.links.forEach(function (l) {
+    (clientsAll ? CLIENTS.links : CLIENTS.links.slice(0, CLIENT_ROWS)).forEach(function (l) {
       links.appendChild(el("tr", null, el("td", { text: (l.clientName || "") + " (client " + l.client + ")" }),
         el("td", { text: (l.counterpartyName || "") + " (counterparty " + l.counterparty + ")" }), el("td", { text: l.reason })));
     });
