@@ -90,6 +90,7 @@ class Status:
     retrying: dict[str, dict[str, Any]] = field(default_factory=dict)
     decisions: int = 0
     applied_merges: int = 0
+    client_decisions: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +99,7 @@ class Status:
             "retrying": self.retrying,
             "decisions": self.decisions,
             "appliedMerges": self.applied_merges,
+            "clientDecisions": self.client_decisions,
         }
 
 

@@ -173,7 +173,7 @@ def _status(args: argparse.Namespace) -> int:
 
     from enricher.errors import StateError
     from enricher.state._redis import Keys, sync_redis
-    from enricher.state.decisions import open_decision_store
+    from enricher.state.decisions import open_client_decision_store, open_decision_store
     from enricher.status import Status, read_status
 
     settings = load_settings()
@@ -189,6 +189,8 @@ def _status(args: argparse.Namespace) -> int:
     with open_decision_store(settings) as store:
         status.decisions = len(store.decisions())
         status.applied_merges = len(store.applied_merges())
+    with open_client_decision_store(settings) as store:
+        status.client_decisions = len(store.decisions())
     if args.json:
         print(json.dumps(status.to_dict(), indent=2, sort_keys=True))
         return 0
@@ -222,6 +224,7 @@ def _status(args: argparse.Namespace) -> int:
     store_table.add_column("count", justify="right")
     store_table.add_row("decided pairs", str(status.decisions))
     store_table.add_row("applied merges", str(status.applied_merges))
+    store_table.add_row("decided client pairs", str(status.client_decisions))
     console.print(store_table)
     return 0
 
