@@ -174,3 +174,20 @@ def test_a_rejected_client_pair_is_not_proposed_again(
     capsys.readouterr()
     assert main(["report"]) == 0
     assert json.loads((tmp_path / "out" / "candidates.json").read_text("utf-8"))["clients"]["pairs"] == []
+
+
+def test_contacts_embedded_by_the_api_count_once() -> None:
+    from enricher.flowtly import Client, ClientContact
+    from enricher.review import fetch_clients
+
+    class Api:
+        def iter_clients(self) -> list[Client]:
+            listed = {"id": 1, "name": "A", "clientContacts": [{"id": 9, "email": "x@a.pl"}]}
+            only_here = {"id": 2, "name": "B", "clientContacts": [{"email": "y@b.pl"}, "/client-contacts/3"]}
+            return [Client.model_validate(listed), Client.model_validate(only_here)]
+
+        def iter_client_contacts(self) -> list[ClientContact]:
+            return [ClientContact.model_validate({"id": 9, "client": "/clients/1", "email": "x@a.pl"})]
+
+    data = fetch_clients(Api())
+    assert sorted((c.client, c.email) for c in data.contacts) == [(1, "x@a.pl"), (2, "y@b.pl")]

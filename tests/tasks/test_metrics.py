@@ -163,3 +163,13 @@ def test_cli_log_lines_are_json_when_asked(tmp_path: Any) -> None:
     lines = [json.loads(line) for line in out.stderr.splitlines() if line.startswith("{")]
     assert any("embedded sandbox" in line["message"] and line["level"] == "INFO" for line in lines)
     assert {"time", "level", "logger", "message"} <= set(lines[0])
+
+
+def test_status_names_a_redis_it_cannot_reach(tmp_path: Any) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ENRICHER_STATE_DIR": str(tmp_path / "state")}
+    env["ENRICHER_REDIS_URL"] = f"redis://127.0.0.1:{free_port()}/0"
+    out = subprocess.run(
+        [str(VENV_BIN / "enricher"), "status"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 1
+    assert out.stderr.strip().splitlines() == ["enricher: Redis is unreachable: ConnectionError"]

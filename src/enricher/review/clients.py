@@ -143,8 +143,19 @@ class ClientData:
 
 
 def fetch_clients(api: Any) -> ClientData:
-    """Every client and every client contact (two paged reads)."""
-    return ClientData(list(api.iter_clients()), list(api.iter_client_contacts()))
+    """Every client and every client contact (two paged reads). Contacts a client embeds as objects
+    (``clientContacts``; the sandbox gives IRIs) count too, unless the listing already had them."""
+    clients = list(api.iter_clients())
+    contacts = list(api.iter_client_contacts())
+    listed = {canonical_id(c.id) for c in contacts if c.id is not None}
+    for client in clients:
+        for embedded in client.clientContacts or []:
+            if not isinstance(embedded, dict) or client.id is None:
+                continue
+            contact = ClientContact.model_validate({**embedded, "client": client.id})
+            if contact.id is None or canonical_id(contact.id) not in listed:
+                contacts.append(contact)
+    return ClientData(clients, contacts)
 
 
 def build_client_section(
