@@ -36,10 +36,8 @@ def _load() -> dict[str, Any]:
     if not _loaded:
         from tasks.definitions import register
         from tasks.factory import make_app
-        from tasks.metrics import connect as connect_metrics
 
         celery_app = make_app()
-        connect_metrics()
         found = register(celery_app)
         _loaded.update(found, app=celery_app)
     return _loaded

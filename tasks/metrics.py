@@ -1,6 +1,6 @@
 """Task counts, latencies and last runs for ``/metrics`` and ``enricher status``, from Celery's signals.
 
-Connected once when the app is built (``tasks.__init__``). Each handler is a few lines calling
+Connected once when the app is built (``tasks.factory.make_app``). Each handler is a few lines calling
 ``enricher.metrics`` and ``enricher.status``; a Redis hiccup never fails a task.
 """
 
@@ -65,23 +65,11 @@ def _retry(sender: Any = None, request: Any = None, reason: Any = None, **_: Any
         log.debug("retry not recorded for %s: %s", task_id, exc)
 
 
-def _json_logs(logger: Any = None, **_: Any) -> None:
-    """ENRICHER_LOG_FORMAT=json: Celery's own handlers write JSON lines too."""
-    from enricher.logs import formatter, log_format
-
-    if log_format() != "json" or logger is None:
-        return
-    for handler in logger.handlers:
-        handler.setFormatter(formatter("json"))
-
-
 def connect() -> None:
     """Connect the handlers (once per process)."""
     global _connected
     if _connected:
         return
-    signals.after_setup_logger.connect(_json_logs, weak=False)
-    signals.after_setup_task_logger.connect(_json_logs, weak=False)
     signals.task_prerun.connect(_prerun, weak=False)
     signals.task_postrun.connect(_postrun, weak=False)
     signals.task_retry.connect(_retry, weak=False)
