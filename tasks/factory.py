@@ -33,7 +33,7 @@ from kombu.entity import Queue
 from enricher.config import Settings, load_settings
 from enricher.errors import ConfigError
 from enricher.jobs import API_QUEUE, JOBS, QUEUES, SCRAPE_QUEUE
-from tasks import worker
+from tasks import metrics, worker
 
 __all__ = ["API_QUEUE", "SCRAPE_QUEUE", "TIME_LIMITS", "make_app"]
 
@@ -139,4 +139,5 @@ def make_app(settings: Settings | None = None) -> Celery:
     )
     app.conf.enricher_settings = settings
     worker.install(app)
+    metrics.connect()
     return app

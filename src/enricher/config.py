@@ -7,6 +7,7 @@ into :class:`~enricher.errors.ConfigError` naming the variable and what was expe
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -37,8 +38,22 @@ class Settings(BaseSettings):
     flowtly_retries: int = Field(default=5, ge=0, le=20, description="Retries of 429/5xx/network errors")
     flowtly_page_size: int = Field(default=100, ge=1, le=1000, description="itemsPerPage asked for")
     flowtly_rps: float = Field(default=20.0, gt=0, description="Requests per second to Flowtly, all workers")
+    flowtly_legacy_writes: bool = Field(
+        default=False, description="Create/patch counterparties through the legacy /counterparty endpoints"
+    )
+    flowtly_employee: str | None = Field(
+        default=None, description="Employee IRI client notes are written as, e.g. /employees/7"
+    )
     sandbox_data: Path | None = Field(
         default=None, description="Records the embedded sandbox serves when no Flowtly URL is set"
+    )
+    sandbox_clients: Path | None = Field(
+        default=None,
+        description="Clients the embedded sandbox serves (default: the bundled sample's, with the bundled "
+        "counterparties)",
+    )
+    report_clients: bool = Field(
+        default=True, description="Also match clients (with their contacts) in the report, when there are any"
     )
 
     # Redis. Unset: embedded mode, everything in-process, state in a local file.
@@ -82,6 +97,12 @@ class Settings(BaseSettings):
     max_deliveries: int = Field(
         default=5, ge=1, description="Deliveries of one task message before it is dropped as poison"
     )
+    worker_metrics_port: int = Field(
+        default=9808, ge=0, le=65535, description="Port of the worker's Prometheus /metrics (0: off)"
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text", description="Log lines as text or as JSON objects (one a line)"
+    )
     fetch_host_rps: float = Field(default=1.0, gt=0, description="Fetches/s per host, all workers")
     match_chunk_pairs: int = Field(
         default=1_000_000, ge=1, description="Compared pairs per match-all part task"
@@ -97,6 +118,11 @@ class Settings(BaseSettings):
     )
     match_review_threshold: float = Field(
         default=0.2, gt=0, le=1, description="Match probability from which a pair is listed for review"
+    )
+    enrich_provider: Literal["ours", "flowtly-ai", "auto"] = Field(
+        default="ours",
+        description="Who finds logos and names: ours (the safe fetcher), flowtly-ai (Flowtly's AI branding "
+        "endpoint) or auto (ours, then Flowtly's where ours found nothing)",
     )
     enrich_stale_days: int = Field(
         default=30, ge=1, description="Branding we filled this many days ago is refreshed weekly"
@@ -128,6 +154,15 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("flowtly_employee")
+    @classmethod
+    def _employee(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith("/") or value.rstrip("/") == "" or any(c.isspace() for c in value):
+            raise ValueError("expected an employee IRI such as /employees/7")
+        return value
 
     @field_validator("redis_url")
     @classmethod

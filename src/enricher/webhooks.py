@@ -61,8 +61,13 @@ from starlette.routing import Route
 
 from enricher.config import Settings
 from enricher.errors import ConfigError, EnricherError, StateError
+from enricher.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from enricher.metrics import WEBHOOK_DELIVERIES
+from enricher.metrics import registry as metrics_registry
+from enricher.metrics import render as render_metrics
 from enricher.records import IdError, RecordId, canonical_id
 from enricher.state import Keys, WebhookInbox, async_redis
+from enricher.status import QueueCollector
 
 __all__ = [
     "MIN_SECRET_BYTES",
@@ -376,6 +381,11 @@ def create_app(
     busy = 0
 
     async def receive(request: Request) -> Response:
+        response = await _receive(request)
+        WEBHOOK_DELIVERIES.labels(str(response.status_code)).inc()
+        return response
+
+    async def _receive(request: Request) -> Response:
         nonlocal busy
         try:
             body = await _read_capped(request, limit)
@@ -441,6 +451,13 @@ def create_app(
             {"status": "ok" if healthy else "degraded", **report}, status_code=200 if healthy else 503
         )
 
+    scrape = metrics_registry(QueueCollector(settings))
+
+    async def metrics(request: Request) -> Response:
+        # Reading Redis for the queue depths blocks: off the event loop.
+        body = await anyio.to_thread.run_sync(render_metrics, scrape)
+        return Response(body, media_type=METRICS_CONTENT_TYPE)
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as group:
@@ -457,6 +474,7 @@ def create_app(
         routes=[
             Route("/webhooks/flowtly", receive, methods=["POST"]),
             Route("/healthz", healthz, methods=["GET"]),
+            Route("/metrics", metrics, methods=["GET"]),
         ],
         lifespan=lifespan,
     )

@@ -36,6 +36,7 @@ def test_main_job_writes_report_and_enrichment(tmp_path: Path) -> None:
         "candidates.csv",
         "candidates.json",
         "enrichment.json",
+        "clients.csv",
     ]
     for path in printed:
         assert (tmp_path / path).is_file()
@@ -56,6 +57,9 @@ def test_main_job_writes_report_and_enrichment(tmp_path: Path) -> None:
     correct = sum(truth[str(c["a"])] == truth[str(c["b"])] for c in merge)
     assert correct / len(merge) >= 0.98
 
+    # The bundled clients are matched too: their duplicates and the clients that are also counterparties.
+    assert "clients: 150 with 184 contacts; 46 duplicate pairs, 24 also counterparties" in proc.stderr
+
     html = (tmp_path / "out" / "review.html").read_text(encoding="utf-8")
     assert "<script" in html and "</html>" in html
     # The report says why enrichment chose the logos it shows.
@@ -65,7 +69,7 @@ def test_main_job_writes_report_and_enrichment(tmp_path: Path) -> None:
     assert "duplicates:" in proc.stderr and "filled" in proc.stderr
 
 
-def test_main_job_without_enrichment_prints_three_paths(tmp_path: Path) -> None:
+def test_main_job_without_enrichment_prints_the_report_paths(tmp_path: Path) -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "enricher", "run", "--no-enrich", "--out-dir", "reports"],
         cwd=tmp_path,
@@ -75,7 +79,8 @@ def test_main_job_without_enrichment_prints_three_paths(tmp_path: Path) -> None:
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert [Path(p).name for p in proc.stdout.split()] == ["review.html", "candidates.csv", "candidates.json"]
+    names = [Path(p).name for p in proc.stdout.split()]
+    assert names == ["review.html", "candidates.csv", "candidates.json", "clients.csv"]
     assert not (tmp_path / "reports" / "enrichment.json").exists()
 
 
@@ -86,5 +91,17 @@ def test_console_script_and_module_agree() -> None:
         [sys.executable, "-m", "enricher", "--help"], capture_output=True, text=True, timeout=60
     )
     assert by_script.returncode == by_module.returncode == 0
-    for command in ("run", "dedupe", "brand", "enrich", "report", "merges", "sandbox", "worker", "webhooks"):
+    commands = (
+        "run",
+        "dedupe",
+        "brand",
+        "enrich",
+        "report",
+        "merges",
+        "clients",
+        "sandbox",
+        "worker",
+        "webhooks",
+    )
+    for command in commands:
         assert command in by_module.stdout

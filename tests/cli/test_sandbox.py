@@ -52,7 +52,8 @@ def start(args: list[str], cwd: Path, **env: str) -> Served:
     reader = threading.Thread(target=lambda: line.append(proc.stdout.readline() if proc.stdout else ""))
     reader.start()
     reader.join(30)
-    if not line or not line[0].startswith("sandbox listening on http://127.0.0.1:"):
+    host = args[args.index("--host") + 1] if "--host" in args else "127.0.0.1"
+    if not line or not line[0].startswith(f"sandbox listening on http://{host}:"):
         proc.kill()
         _, err = proc.communicate(timeout=10)
         raise AssertionError(f"no ready line: {line!r}; stderr: {err}")
@@ -130,6 +131,19 @@ def test_bundled_sample_by_default(tmp_path: Path, cleanup: list[Served]) -> Non
     with FlowtlyClient(served.url, token="t", backoff=fast_backoff()) as client:
         count = client.count_counterparties()
     assert count == len([line for line in sample.read_text().splitlines() if line.strip()])
+    with FlowtlyClient(served.url, token="t", backoff=fast_backoff()) as client:
+        assert len(list(client.iter_clients())) == 150  # the bundled sample's clients come along
+        assert len(list(client.iter_client_contacts())) > 150
+    assert served.stop()[0] == 0
+
+
+def test_host_for_a_container_network(tmp_path: Path, data_file: Path, cleanup: list[Served]) -> None:
+    served = start(["--data", str(data_file), "--token", "t", "--host", "0.0.0.0"], tmp_path)
+    cleanup.append(served)
+    port = served.url.rsplit(":", 1)[1]
+    with FlowtlyClient(f"http://127.0.0.1:{port}", token="t", backoff=fast_backoff()) as client:
+        assert client.count_counterparties() == len(SMALL_REGISTER)
+        assert list(client.iter_clients()) == []  # --data given without --clients: no clients
     assert served.stop()[0] == 0
 
 

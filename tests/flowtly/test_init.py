@@ -8,6 +8,8 @@ import enricher.flowtly.sandbox as sandbox
 PUBLIC = {
     "Backoff",
     "Client",
+    "ClientContact",
+    "ClientNote",
     "ClientStats",
     "Counterparty",
     "Faults",

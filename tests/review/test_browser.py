@@ -483,3 +483,75 @@ def test_opening_the_report_fetches_no_remote_logo(tmp_path: Path, page: Any) ->
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_client_section_decides_exports_and_the_notes_follow(
+    tmp_path: Path, page: Any, sandbox_factory: Any
+) -> None:
+    import copy
+
+    from enricher.flowtly.testing import SMALL_CLIENTS, SMALL_REGISTER
+    from enricher.review import build_client_section, fetch_clients, leave_client_notes
+
+    sandbox: Sandbox = sandbox_factory(copy.deepcopy(SMALL_REGISTER), clients=copy.deepcopy(SMALL_CLIENTS))
+    with sandbox.client() as client:
+        parties = {r.id: r for r in client.iter_counterparties()}
+        section = build_client_section(fetch_clients(client), parties)
+    paths = write_report({"candidates": [], "clusters": []}, parties, tmp_path / "out", clients=section)
+    open_report(page, paths.html)
+    box = page.locator("#clients")
+    assert box.is_visible()
+    assert "Duplicate clients (1)" in box.inner_text()
+    row = page.locator("#client-pairs tr[data-key='1+2']")
+    assert "Northwind Traders Sp. z o.o." in row.inner_text() and "Nortwind Trading" in row.inner_text()
+    assert "Both list the contact person Anna Nowak." in row.inner_text()
+    assert "a.nowak@northwind.pl" in row.inner_text()  # the contacts are shown beside the client
+    links = page.locator("#client-links").inner_text()
+    assert "Clients that are also counterparties (2)" in box.inner_text()
+    assert "the same valid tax id" in links and "counterparty 1" in links
+    shot(page, "10-clients", full=True)
+    row.locator("button[data-decision=approve]").click()
+    assert "approve" in (page.locator("#client-pairs tr[data-key='1+2']").get_attribute("class") or "")
+    page.reload()  # kept in the browser until exported
+    page.wait_for_selector("html[data-ready=true]")
+    assert "approve" in (page.locator("#client-pairs tr[data-key='1+2']").get_attribute("class") or "")
+    exported = export(page, tmp_path / "decisions.json")
+    assert exported["clientDecisions"] == [
+        {"a": 1, "b": 2, "decision": "approve", "score": section["pairs"][0]["score"]}
+    ]
+    assert exported["decisions"] == []
+    with sandbox.client() as client:
+        summary = leave_client_notes(
+            client,
+            tmp_path / "decisions.json",
+            employee="/employees/3",
+            execute=True,
+            audit_path=tmp_path / "a.jsonl",
+        )
+    assert summary.ok and [o.status for o in summary.outcomes] == ["written", "written"]
+    assert sorted(n["client"] for n in sandbox.store.notes) == ["/clients/1", "/clients/2"]
+
+
+def test_a_long_client_section_shows_its_first_rows_until_asked(tmp_path: Path, page: Any) -> None:
+    records = [{"id": i, "f": {"name": f"Client {i}"}} for i in range(1, 501)]
+    pairs = [
+        {"key": f"{2 * n + 1}+{2 * n + 2}", "a": 2 * n, "b": 2 * n + 1, "score": 0.9, "band": "review",
+         "ev": [["contact", "same-person", 2.0, "Both list the contact person Jan Nowak."]]}
+        for n in range(250)
+    ]  # fmt: skip
+    links = [
+        {"client": i, "counterparty": i, "reason": "the same valid tax id", "score": 1.0,
+         "clientName": f"Client {i}", "counterpartyName": f"Party {i}"}
+        for i in range(1, 231)
+    ]  # fmt: skip
+    section = {"records": records, "pairs": pairs, "clusters": [], "links": links, "stats": {}}
+    paths = write_report({"candidates": [], "clusters": []}, {}, tmp_path / "out", clients=section)
+    open_report(page, paths.html)
+    assert page.locator("#client-pairs tr[data-key]").count() == 200
+    assert page.locator("#client-links tr").count() == 201  # header + 200
+    page.click("#clients-all")
+    assert page.locator("#client-pairs tr[data-key]").count() == 250
+    assert page.locator("#client-links tr").count() == 231
+    page.locator("#client-pairs tr[data-key='499+500'] button[data-decision=reject]").click()
+    exported = export(page, tmp_path / "d.json")
+    assert exported["clientDecisions"] == [{"a": 499, "b": 500, "decision": "reject", "score": 0.9}]

@@ -8,6 +8,7 @@ import enricher.sample as sample
 def test_public_names() -> None:
     assert sorted(sample.__all__) == sorted(
         [
+            "BUNDLED_CLIENTS",
             "BUNDLED_COUNT",
             "BUNDLED_DUPLICATE_RATE",
             "BUNDLED_SEED",
@@ -15,10 +16,13 @@ def test_public_names() -> None:
             "NAME_VARIANTS",
             "TAX_SCHEMES",
             "SampleRecord",
+            "bundled_clients_path",
             "bundled_sample_path",
             "bundled_truth_path",
             "generate",
+            "generate_clients",
             "iter_sample",
+            "write_clients",
             "write_sample",
         ]
     )

@@ -38,19 +38,53 @@ def _compose_cli() -> list[str] | None:
     return [legacy] if legacy else None
 
 
-def test_docker_compose_config_accepts_it() -> None:
+@pytest.mark.parametrize("profile", [None, "demo"], ids=["production", "demo"])
+def test_docker_compose_config_accepts_both_shapes(profile: str | None) -> None:
     cli = _compose_cli()
     if cli is None:
         pytest.skip("no docker compose here (checked: `docker compose version`, `docker-compose`)")
     env = {**os.environ, "ENRICHER_WEBHOOK_SECRET": "whsec_dGVzdA=="}
+    chosen = ["--profile", profile] if profile else []
     result = subprocess.run(
-        [*cli, "-f", str(COMPOSE), "config", "--quiet"], capture_output=True, text=True, env=env
+        [*cli, "-f", str(COMPOSE), *chosen, "config"], capture_output=True, text=True, env=env
     )
     assert result.returncode == 0, result.stderr
+    resolved = yaml.safe_load(result.stdout)
+    # What `up` starts: services without a profile, and those of the chosen one (Compose v1 lists
+    # every service in `config`, v2 only the active ones: both are read the same way here).
+    running = {
+        name
+        for name, svc in resolved["services"].items()
+        if not svc.get("profiles") or profile in svc["profiles"]
+    }
+    assert running >= {"redis", "worker", "worker-scrape", "beat", "webhooks", "flower"}
+    assert ("sandbox" in running) == (profile == "demo")
+    for name in running:
+        assert "network_mode" not in resolved["services"][name], name
+        assert "backend" in resolved["services"][name]["networks"], name
 
 
 def test_services_present(compose: dict[str, Any]) -> None:
     assert set(compose["services"]) >= NEEDED
+
+
+def test_production_shape_does_not_live_in_the_sandbox(compose: dict[str, Any]) -> None:
+    """Only demo services sit under a profile; nothing shares or waits for the sandbox."""
+    services = compose["services"]
+    assert services["sandbox"]["profiles"] == ["demo"]
+    command = services["sandbox"]["command"]
+    assert command[command.index("--host") + 1] == "0.0.0.0"  # reachable on the compose network
+    for name, svc in services.items():
+        assert "network_mode" not in svc, name
+        assert "sandbox" not in (svc.get("depends_on") or {}), name
+        assert "backend" in (svc.get("networks") or []), name
+        if name != "sandbox":
+            assert "profiles" not in svc, name
+    assert "127.0.0.1:8080:8080" in services["webhooks"]["ports"]
+    assert (
+        services["worker"]["environment"]["ENRICHER_FLOWTLY_URL"]
+        == "${ENRICHER_FLOWTLY_URL:-http://sandbox:8000}"
+    )
 
 
 def test_references_resolve(compose: dict[str, Any]) -> None:

@@ -124,3 +124,37 @@ def test_job_ids_are_read_as_the_api_reads_them(
     assert [(p["a"], p["b"]) for p in out["2"]] == [(2, 1)]
     assert main(["jobs", "run", "match-one", " "]) == 2
     assert "ID" in capsys.readouterr().err
+
+
+def test_enrich_one_with_the_flowtly_ai_provider_setting(
+    embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox, site, _ = embedded
+    monkeypatch.setenv("ENRICHER_ENRICH_PROVIDER", "flowtly-ai")
+    sandbox.store.counterparties.load(
+        [{"id": 51, "name": "Acme Widgets Ltd", "corporateWebsiteUrl": site.url}]
+    )
+    run(capsys, "enrich-one", "51")
+    assert sandbox.store.ai_enriched[51] == 1
+    assert site.hits.get("/", 0) == 0  # our fetcher was not used
+    assert sandbox.store.counterparties.get(51)["displayName"] == "Acme Widgets"  # type: ignore[index]
+
+
+def test_the_report_job_has_the_client_section(
+    embedded: tuple[Sandbox, Site, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from enricher.flowtly.testing import SMALL_CLIENTS
+
+    sandbox, _, tmp = embedded
+    for client in copy.deepcopy(SMALL_CLIENTS):
+        contacts = client.pop("clientContacts")
+        sandbox.store.clients.load([client])
+        sandbox.store.contacts.load({**c, "client": f"/clients/{client['id']}"} for c in contacts)
+    run(capsys, "match-all")
+    run(capsys, "report")
+    section = json.loads((tmp / "out" / "candidates.json").read_text())["clients"]
+    assert section["stats"]["pairs"] == 1 and section["stats"]["links"] == 2
+    assert (tmp / "out" / "clients.csv").is_file()
+    sandbox.faults.update({"rate_500": 1.0})  # the clients cannot be read: the report is written without them
+    run(capsys, "report")
+    assert json.loads((tmp / "out" / "candidates.json").read_text())["clients"] is None

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from enricher.branding.fetch import SafeFetcher
 from enricher.branding.images import CheckedCandidate
@@ -71,6 +71,7 @@ class Provenance:
     signal: str  # json-ld, og:logo, img, manifest, favicon.ico... / og:site_name, title...
     at: str
     reasons: tuple[dict[str, Any], ...] = ()  # why this logo won: {"hint", "points", "why"}, largest first
+    provider: str = "ours"  # who found it: "ours" (the fetcher) or "flowtly-ai" (Flowtly's AI branding)
 
 
 @dataclass
@@ -110,6 +111,7 @@ class EnrichSummary:
     dry_run: bool = False
     overwrite: bool = False
     keep_outcomes: bool = True
+    provider: str = "ours"
     started_at: str = field(default_factory=_now)
     finished_at: str | None = None
     outcomes: list[EnrichOutcome] = field(default_factory=list)
@@ -156,6 +158,7 @@ class EnrichSummary:
         return {
             "dryRun": self.dry_run,
             "overwrite": self.overwrite,
+            "provider": self.provider,
             "startedAt": self.started_at,
             "finishedAt": self.finished_at,
             "counts": self.counts(),
@@ -185,12 +188,51 @@ async def enrich_counterparty(
     overwrite: bool = False,
     dry_run: bool = False,
     fetcher: SafeFetcher | None = None,
+    provider: str | None = None,
 ) -> EnrichOutcome:
-    """Enrich one record: fetch its website's brand, patch the empty fields (all with ``overwrite``)."""
+    """Enrich one record: fetch its website's brand, patch the empty fields (all with ``overwrite``).
+
+    ``provider`` (default ``ENRICHER_ENRICH_PROVIDER``): ``ours``, ``flowtly-ai`` (Flowtly's AI branding
+    endpoint) or ``auto`` (ours, then Flowtly's where ours found nothing).
+    """
+    chosen = provider or settings.enrich_provider
+    if chosen == "flowtly-ai":
+        return await _flowtly_ai(client, counterparty, dry_run)
     if fetcher is None:
         async with SafeFetcher.from_settings(settings) as own:
-            return await _enrich(client, counterparty, own, overwrite=overwrite, dry_run=dry_run)
-    return await _enrich(client, counterparty, fetcher, overwrite=overwrite, dry_run=dry_run)
+            outcome = await _enrich(client, counterparty, own, overwrite=overwrite, dry_run=dry_run)
+    else:
+        outcome = await _enrich(client, counterparty, fetcher, overwrite=overwrite, dry_run=dry_run)
+    if chosen == "auto":
+        return await _fallback(client, counterparty, outcome, dry_run)
+    return outcome
+
+
+async def _flowtly_ai(client: CounterpartyApi, record: Counterparty, dry_run: bool) -> EnrichOutcome:
+    from enricher.branding.flowtly_ai import brand_with_flowtly_ai
+
+    found = await asyncio.to_thread(
+        brand_with_flowtly_ai, cast(Any, client), [record], dry_run=dry_run, bulk=False
+    )
+    return cast(EnrichOutcome, found[0])
+
+
+async def _fallback(
+    client: CounterpartyApi, record: Counterparty, ours: EnrichOutcome, dry_run: bool
+) -> EnrichOutcome:
+    """``auto``: where our fetcher filled nothing, ask Flowtly's AI (its outcome says what ours found)."""
+    if ours.status == "filled" or dry_run or record.id is None or ours.reason == "record no longer exists":
+        return ours
+    try:
+        current = await asyncio.to_thread(client.get_counterparty, record.id)
+    except NotFoundError:
+        return ours
+    theirs = await _flowtly_ai(client, current, dry_run)
+    if theirs.status == "filled":
+        theirs.reason = f"our fetcher: {ours.reason}"
+        return theirs
+    ours.reason = f"{ours.reason}; Flowtly's AI: {theirs.reason}"
+    return ours
 
 
 async def _enrich(
@@ -308,6 +350,7 @@ async def enrich_all(
     progress: Callable[[EnrichOutcome], None] | None = None,
     fetcher: SafeFetcher | None = None,
     keep_outcomes: bool = True,
+    provider: str | None = None,
 ) -> EnrichSummary:
     """Enrich every counterparty (or those in ``ids``) with bounded concurrency and flat memory.
 
@@ -315,11 +358,15 @@ async def enrich_all(
     summary only counts, and ``progress`` is where the outcomes go (the CLI streams them to disk).
     """
     summary = EnrichSummary(dry_run=dry_run, overwrite=overwrite, keep_outcomes=keep_outcomes)
-    if fetcher is None:
+    chosen = provider or settings.enrich_provider
+    summary.provider = chosen
+    if chosen == "flowtly-ai":
+        await _run_all_ai(client, summary, dry_run, ids, progress)
+    elif fetcher is None:
         async with SafeFetcher.from_settings(settings) as own:
-            await _run_all(client, settings, own, summary, overwrite, dry_run, ids, progress)
+            await _run_all(client, settings, own, summary, overwrite, dry_run, ids, progress, chosen)
     else:
-        await _run_all(client, settings, fetcher, summary, overwrite, dry_run, ids, progress)
+        await _run_all(client, settings, fetcher, summary, overwrite, dry_run, ids, progress, chosen)
     summary.finished_at = _now()
     return summary
 
@@ -333,6 +380,7 @@ async def _run_all(
     dry_run: bool,
     ids: Iterable[RecordId] | None,
     progress: Callable[[EnrichOutcome], None] | None,
+    provider: str = "ours",
 ) -> None:
     def record(outcome: EnrichOutcome) -> None:
         summary.add(outcome)
@@ -341,7 +389,10 @@ async def _run_all(
 
     async def one(item: Counterparty) -> None:
         try:
-            record(await _enrich(client, item, fetcher, overwrite=overwrite, dry_run=dry_run))
+            outcome = await _enrich(client, item, fetcher, overwrite=overwrite, dry_run=dry_run)
+            if provider == "auto":
+                outcome = await _fallback(client, item, outcome, dry_run)
+            record(outcome)
         except AuthError:
             raise
         except Exception as exc:  # one bad record must not end the run: report it and go on
@@ -365,6 +416,37 @@ async def _run_all(
             task.cancel()
         if running:
             await asyncio.gather(*running, return_exceptions=True)
+
+
+async def _run_all_ai(
+    client: CounterpartyApi,
+    summary: EnrichSummary,
+    dry_run: bool,
+    ids: Iterable[RecordId] | None,
+    progress: Callable[[EnrichOutcome], None] | None,
+) -> None:
+    """``flowtly-ai`` for many records: one bulk request per batch of records the API takes at once."""
+    from enricher.branding.flowtly_ai import brand_with_flowtly_ai
+    from enricher.flowtly.contract import BULK_ENRICH_MAX
+
+    def record(outcome: EnrichOutcome) -> None:
+        summary.add(outcome)
+        if progress is not None:
+            progress(outcome)
+
+    async def flush(batch: list[Counterparty]) -> None:
+        found = await asyncio.to_thread(brand_with_flowtly_ai, cast(Any, client), batch, dry_run=dry_run)
+        for outcome in found:
+            record(outcome)
+
+    batch: list[Counterparty] = []
+    async for item in _records(client, ids, record):
+        batch.append(item)
+        if len(batch) >= BULK_ENRICH_MAX:
+            await flush(batch)
+            batch = []
+    if batch:
+        await flush(batch)
 
 
 async def _records(

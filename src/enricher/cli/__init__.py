@@ -51,11 +51,9 @@ def _own_module(argv: Sequence[str]) -> str | None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser(_own_module(sys.argv[1:] if argv is None else argv))
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=[logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)],
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    from enricher.logs import configure
+
+    configure([logging.WARNING, logging.INFO, logging.DEBUG][min(args.verbose, 2)])
     try:
         code = args.func(args)
     except ConfigError as exc:

@@ -51,6 +51,13 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--output", type=Path, metavar="FILE", help="run output (default: out/enrichment.json)")
     p.add_argument(
+        "--provider",
+        choices=("ours", "flowtly-ai", "auto"),
+        default=None,
+        help="ours: the safe fetcher; flowtly-ai: Flowtly's AI branding endpoint (bulk, then re-read); "
+        "auto: ours, then Flowtly's where ours found nothing (default: ENRICHER_ENRICH_PROVIDER, ours)",
+    )
+    p.add_argument(
         "--no-demo-web",
         dest="demo_web",
         action="store_false",
@@ -117,7 +124,8 @@ async def _enrich(
     err: Console,
     spool: IO[str],
 ) -> EnrichSummary:
-    if settings.flowtly_url is None and args.demo_web:
+    provider = getattr(args, "provider", None) or settings.enrich_provider
+    if settings.flowtly_url is None and args.demo_web and provider != "flowtly-ai":
         from enricher.branding import demo_fetcher
 
         err.print(
@@ -161,6 +169,7 @@ async def _enrich(
                 progress=advance,
                 fetcher=fetcher,
                 keep_outcomes=False,
+                provider=getattr(args, "provider", None),
             )
 
 
@@ -176,7 +185,8 @@ def _print_summary(summary: EnrichSummary, err: Console, output: Path) -> None:
     counts = summary.counts()
     verb = "would fill" if summary.dry_run else "filled"
     err.print(
-        f"[bold]{counts['total']}[/] counterparties: [green]{verb} {counts['filled']}[/], "
+        f"[bold]{counts['total']}[/] counterparties ({summary.provider}): "
+        f"[green]{verb} {counts['filled']}[/], "
         f"unchanged {counts['unchanged']}, [red]failed {counts['failed']}[/]"
     )
     for title, reasons in (

@@ -13,7 +13,7 @@ from typing import Any
 from enricher.config import Settings, load_settings
 from enricher.records import Counterparty, RecordId, read_lines
 
-__all__ = ["cmd_apply", "cmd_report", "register", "report_records", "run_report"]
+__all__ = ["cmd_apply", "cmd_client_notes", "cmd_report", "register", "report_records", "run_report"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,28 @@ def register(sub: Any) -> None:
     )
     apply.set_defaults(func=cmd_apply)
 
+    clients = sub.add_parser("clients", help="act on the client duplicates a person approved in the report")
+    clients_sub = clients.add_subparsers(dest="clients_command", metavar="ACTION", required=True)
+    notes = clients_sub.add_parser(
+        "notes",
+        help="leave a note on both clients of each approved duplicate (dry run unless --execute)",
+        description="Flowtly has no client merge. For each client pair approved in the report "
+        "(clientDecisions of the decisions file), leave a note on both clients naming the other, written "
+        "as ENRICHER_FLOWTLY_EMPLOYEE. Notes already left are found and not written again; each note is "
+        "audited. Nothing else is written.",
+    )
+    notes.add_argument(
+        "--decisions", type=Path, required=True, help="the decisions file exported from the report"
+    )
+    notes.add_argument("--execute", action="store_true", help="really write the notes (default: dry run)")
+    notes.add_argument(
+        "--audit-log",
+        type=Path,
+        default=None,
+        help="JSON-lines audit log (default: <ENRICHER_STATE_DIR>/merge-audit.jsonl)",
+    )
+    notes.set_defaults(func=cmd_client_notes)
+
 
 def _read_jsonl(path: Path, settings: Settings) -> Iterator[Counterparty]:
     """The counterparties of a JSON lines file (:func:`enricher.records.read_lines`); a bad line is one
@@ -82,17 +104,38 @@ def run_report(
     """Fetch (unless ``records`` are given), match with the decision store, write the report; its paths."""
     from enricher.flowtly import connect
 
+    clients = None
     if records is None:
         with connect(settings) as client:
             records = list(client.iter_counterparties())
-    return report_records(settings, records, Path(out_dir or settings.out_dir))[1]
+            clients = fetch_report_clients(settings, client)
+    return report_records(settings, records, Path(out_dir or settings.out_dir), clients=clients)[1]
 
 
-def report_records(settings: Settings, records: list[Counterparty], target: Path) -> tuple[Any, Any]:
-    """Match ``records`` with the decision store and write the report into ``target``: (result, paths)."""
+def fetch_report_clients(settings: Settings, client: Any) -> Any:
+    """The clients and contacts the report's client section needs (None when turned off or none)."""
+    from enricher.review import fetch_clients
+
+    if not settings.report_clients:
+        return None
+    data = fetch_clients(client)
+    return data if data.clients else None
+
+
+def report_records(
+    settings: Settings, records: list[Counterparty], target: Path, *, clients: Any = None
+) -> tuple[Any, Any]:
+    """Match ``records`` with the decision store and write the report into ``target``: (result, paths).
+    ``clients`` (:class:`enricher.review.clients.ClientData`) adds the client section."""
     from enricher.matching import match
-    from enricher.review import branding_health, logo_reasons, read_enrichment_summary, write_report
-    from enricher.state import open_decision_store
+    from enricher.review import (
+        branding_health,
+        build_client_section,
+        logo_reasons,
+        read_enrichment_summary,
+        write_report,
+    )
+    from enricher.state import open_client_decision_store, open_decision_store
 
     by_id: dict[RecordId, Counterparty] = {r.id: r for r in records if r.id is not None}
     with open_decision_store(settings) as store:
@@ -110,7 +153,26 @@ def report_records(settings: Settings, records: list[Counterparty], target: Path
     branding["logoReasons"] = logo_reasons(
         target / "enrichment.json", (r for r in by_id.values() if str(r.id) in shown)
     )
-    return result, write_report(result, by_id, target, branding=branding)
+    section = None
+    if clients is not None:
+        with open_client_decision_store(settings) as client_store:
+            section = build_client_section(
+                clients,
+                by_id,
+                decisions=client_store,
+                merge_threshold=settings.match_merge_threshold,
+                review_threshold=settings.match_review_threshold,
+            )
+    return result, write_report(result, by_id, target, branding=branding, clients=section)
+
+
+def print_clients_csv(paths: Any) -> None:
+    """Print the client export's path when the report wrote one."""
+    from enricher.review import CLIENTS_CSV
+
+    clients_csv = Path(paths.html).parent / CLIENTS_CSV
+    if clients_csv.is_file():
+        print(clients_csv)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -119,6 +181,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     paths = run_report(settings, out_dir=args.out_dir, records=records)
     for path in paths:
         print(path)
+    print_clients_csv(paths)
     return 0
 
 
@@ -161,6 +224,47 @@ def cmd_apply(args: argparse.Namespace) -> int:
         return 1
     finally:
         state.close()
+    for line in summary.lines():
+        print(line)
+    if args.execute:
+        print(f"audit log: {Path(audit).resolve()}")
+    return 0 if summary.ok else 1
+
+
+def cmd_client_notes(args: argparse.Namespace) -> int:
+    from enricher.flowtly import connect
+    from enricher.review import (
+        DecisionsFileError,
+        default_audit_path,
+        leave_client_notes,
+        load_client_decisions,
+    )
+
+    settings = load_settings()
+    try:
+        load_client_decisions(args.decisions)  # refuse a bad file before connecting to anything
+    except DecisionsFileError as exc:
+        print(f"enricher: {exc}", file=sys.stderr)
+        return 2
+    if args.execute and not settings.flowtly_employee:
+        print(
+            "enricher: configuration error: ENRICHER_FLOWTLY_EMPLOYEE: set the employee IRI notes are "
+            "written as (e.g. /employees/7)",
+            file=sys.stderr,
+        )
+        return 2
+    from enricher.state import open_client_decision_store
+
+    audit = args.audit_log or default_audit_path(settings)
+    with open_client_decision_store(settings) as store, connect(settings) as client:
+        summary = leave_client_notes(
+            client,
+            args.decisions,
+            employee=settings.flowtly_employee,
+            execute=args.execute,
+            audit_path=audit,
+            store=store,
+        )
     for line in summary.lines():
         print(line)
     if args.execute:

@@ -12,6 +12,7 @@ what the enrichment filled. In production the same steps run as Celery tasks (``
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from collections import Counter
 from pathlib import Path
@@ -20,7 +21,7 @@ from typing import Any
 from rich.console import Console
 
 from enricher.cli.enrich import enrich_to_file
-from enricher.cli.report import report_records
+from enricher.cli.report import fetch_report_clients, print_clients_csv, report_records
 from enricher.config import load_settings
 from enricher.flowtly import connect
 from enricher.records import Counterparty
@@ -77,8 +78,10 @@ def run(args: argparse.Namespace) -> int:
             enrich_to_file(client, settings, enrich_args, ids=None, output=enrichment_path, err=err)
             records = _fetch(client, err)
             err.print("after:  " + register_summary(records), markup=False, highlight=False)
+        with err.status("fetching clients ..."):
+            clients = fetch_report_clients(settings, client)
     with err.status("matching ..."):
-        result, paths = report_records(settings, records, out_dir)
+        result, paths = report_records(settings, records, out_dir, clients=clients)
     bands = Counter(c.band for c in result.candidates)
     err.print(
         f"duplicates: {bands['merge']} pairs safe to merge, {bands['review']} to review, "
@@ -91,4 +94,14 @@ def run(args: argparse.Namespace) -> int:
         outputs.append(enrichment_path)
     for path in outputs:
         print(path)
+    print_clients_csv(paths)
+    if clients is not None:
+        section = json.loads(paths.json.read_text(encoding="utf-8")).get("clients") or {}
+        stats = section.get("stats", {})
+        err.print(
+            f"clients: {stats.get('clients', 0)} with {stats.get('contacts', 0)} contacts; "
+            f"{stats.get('pairs', 0)} duplicate pairs, {stats.get('links', 0)} also counterparties",
+            markup=False,
+            highlight=False,
+        )
     return 0

@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from enricher.sample import write_sample
+from enricher.sample import write_clients, write_sample
 
 __all__ = ["register"]
 
@@ -60,7 +60,19 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="share of companies that get a near namesake: another company whose name is one letter away "
         "(default 0; the flag alone: 0.3)",
     )
+    gen.add_argument(
+        "--clients",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="also write N clients with their contacts to FILE.clients.jsonl (truth: TRUTH.clients.csv); "
+        "a tenth of them are copies of the generated counterparties",
+    )
     gen.set_defaults(func=_generate)
+
+
+def _clients_path(path: Path) -> Path:
+    return path.with_name(f"{path.stem}.clients{path.suffix}")
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -68,6 +80,21 @@ def _generate(args: argparse.Namespace) -> int:
         if path is not None and not path.parent.is_dir():
             print(f"enricher: directory does not exist: {path.parent}", file=sys.stderr)
             return 2
+    code = _generate_records(args)
+    if args.clients:
+        target = _clients_path(args.output)
+        write_clients(
+            target,
+            args.clients,
+            seed=args.seed,
+            truth_path=_clients_path(args.truth) if args.truth else None,
+            counterparties=args.output,
+        )
+        print(f"enricher: {args.clients} clients written to {target}", file=sys.stderr)
+    return code
+
+
+def _generate_records(args: argparse.Namespace) -> int:
     if args.count < _PROGRESS_FROM:
         write_sample(
             args.output,

@@ -30,9 +30,19 @@ def register(subparsers: Any) -> None:
         type=Path,
         help="counterparties: JSON list, Hydra collection or JSONL (default: the bundled sample)",
     )
-    serve.add_argument("--clients", type=Path, help="clients, in the same formats (default: none)")
+    serve.add_argument(
+        "--clients",
+        type=Path,
+        help="clients (contacts embedded under clientContacts), in the same formats (default: the bundled "
+        "sample's clients when --data is not given, else none)",
+    )
     serve.add_argument(
         "--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free port; default 8000)"
+    )
+    serve.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0 in a container, so other containers reach it)",
     )
     serve.add_argument(
         "--token", help="bearer token to accept (default: ENRICHER_FLOWTLY_TOKEN, else 'sandbox-token')"
@@ -65,7 +75,13 @@ def register(subparsers: Any) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     # Imported here so other commands do not pay for Starlette and uvicorn.
-    from enricher.flowtly.sandbox import DEFAULT_TOKEN, build_sandbox, bundled_records_path, serve_forever
+    from enricher.flowtly.sandbox import (
+        DEFAULT_TOKEN,
+        build_sandbox,
+        bundled_clients_path,
+        bundled_records_path,
+        serve_forever,
+    )
 
     settings = load_settings()
     token = args.token
@@ -78,6 +94,8 @@ def _serve(args: argparse.Namespace) -> int:
         )
         token = DEFAULT_TOKEN
     data: Path = args.data if args.data is not None else bundled_records_path()
+    if args.clients is None and args.data is None:
+        args.clients = bundled_clients_path()
     for path, flag in ((data, "--data"), (args.clients, "--clients")):
         if path is not None and not path.is_file():
             raise ConfigError(flag, f"no such file: {path}")
@@ -119,7 +137,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     previous = signal.signal(signal.SIGTERM, _quiet)
     try:
-        serve_forever(app, args.port, ready=lambda url: print(f"sandbox listening on {url}", flush=True))
+        serve_forever(
+            app, args.port, host=args.host, ready=lambda url: print(f"sandbox listening on {url}", flush=True)
+        )
     finally:
         signal.signal(signal.SIGTERM, previous)
     print("sandbox stopped", file=sys.stderr)

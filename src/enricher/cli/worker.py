@@ -36,8 +36,49 @@ def _tasks(settings: Settings) -> ModuleType:
     return importlib.import_module("tasks")
 
 
+def _metrics_dir(settings: Settings) -> Path:
+    """An empty ``PROMETHEUS_MULTIPROC_DIR`` for this worker and its prefork children.
+
+    Set here, before anything imports ``prometheus_client`` (which picks its value store at import):
+    the children's counters then land in files the main process merges for ``/metrics``. A folder
+    given in the environment is emptied (old values would be counted again)."""
+    import tempfile
+
+    given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if given:
+        path = Path(given)
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("*.db"):
+            old.unlink(missing_ok=True)
+        return path
+    parent = Path(settings.state_dir)
+    parent.mkdir(parents=True, exist_ok=True)
+    path = Path(tempfile.mkdtemp(prefix="metrics-", dir=parent))
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    return path
+
+
 def _worker(args: argparse.Namespace) -> int:
-    tasks = _tasks(load_settings())
+    settings = load_settings()
+    if settings.redis_url is None:
+        raise ConfigError("ENRICHER_REDIS_URL", "the worker, beat and webhook receiver need Redis")
+    port = settings.worker_metrics_port if args.metrics_port is None else args.metrics_port
+    if port:
+        if "prometheus_client" in sys.modules and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            # Only when the worker is started from inside another Python program that loaded it.
+            print(
+                "enricher: warning: prometheus_client was loaded before the worker set "
+                "PROMETHEUS_MULTIPROC_DIR; /metrics shows only the main process",
+                file=sys.stderr,
+            )
+        else:
+            _metrics_dir(settings)
+    tasks = _tasks(settings)
+    if port:
+        from enricher.metrics import serve
+        from enricher.status import QueueCollector
+
+        serve(port, QueueCollector(settings))
     argv = [
         "worker",
         f"--queues={args.queues}",
@@ -73,12 +114,16 @@ def _webhooks_serve(args: argparse.Namespace) -> int:
         # The app (built by the tasks.webhooks factory, also in --workers children) reads it from here.
         os.environ["ENRICHER_WEBHOOK_CONCURRENCY"] = str(args.limit_concurrency)
     settings = load_settings()
+    if args.workers > 1:  # each uvicorn worker counts its own deliveries: /metrics merges them
+        _metrics_dir(settings)
     _tasks(settings)  # fail here, with a clear message, rather than inside uvicorn
     if settings.webhook_secret is None:
         raise ConfigError("ENRICHER_WEBHOOK_SECRET", "the receiver needs the signing secret (whsec_...)")
     parse_secrets(settings.webhook_secret.get_secret_value())  # a weak secret is a config error, here
     # The receiver's own lines (timeouts, disconnects, relay) go out like uvicorn's, at the same level.
-    log_config = copy.deepcopy(LOGGING_CONFIG)
+    from enricher.logs import uvicorn_formatters
+
+    log_config = uvicorn_formatters(copy.deepcopy(LOGGING_CONFIG))
     log_config["loggers"]["enricher"] = {
         "handlers": ["default"],
         "level": args.loglevel.upper(),
@@ -99,6 +144,81 @@ def _webhooks_serve(args: argparse.Namespace) -> int:
         limit_concurrency=None,
         timeout_keep_alive=10,
     )
+    return 0
+
+
+# --- enricher status --------------------------------------------------------------------------
+
+
+def _ago(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s ago"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min ago"
+    return f"{seconds / 3600:.1f} h ago"
+
+
+def _status(args: argparse.Namespace) -> int:
+    import time
+
+    import redis
+    from rich.console import Console
+    from rich.table import Table
+
+    from enricher.errors import StateError
+    from enricher.state import Keys, open_client_decision_store, open_decision_store, sync_redis
+    from enricher.status import Status, read_status
+
+    settings = load_settings()
+    status = Status()
+    if settings.redis_url is not None:
+        client = sync_redis(settings)
+        try:
+            status = read_status(client, Keys(settings.redis_prefix))
+        except redis.RedisError as exc:
+            raise StateError(f"Redis is unreachable: {type(exc).__name__}") from None
+        finally:
+            client.close()
+    with open_decision_store(settings) as store:
+        status.decisions = len(store.decisions())
+        status.applied_merges = len(store.applied_merges())
+    with open_client_decision_store(settings) as store:
+        status.client_decisions = len(store.decisions())
+    if args.json:
+        print(json.dumps(status.to_dict(), indent=2, sort_keys=True))
+        return 0
+    console = Console(width=max(100, Console().width))
+    if settings.redis_url is None:
+        console.print("embedded mode (no ENRICHER_REDIS_URL): no queues; jobs run in-process")
+    else:
+        queues = Table(title="Queues")
+        queues.add_column("queue")
+        queues.add_column("waiting", justify="right")
+        for name, count in status.queues.items():
+            queues.add_row(name, str(count))
+        console.print(queues)
+        now = time.time()
+        runs = Table(title="Last runs")
+        for column in ("task", "outcome", "seconds", "when"):
+            runs.add_column(column)
+        for name, entry in sorted(status.last_runs.items()):
+            at = float(entry.get("at", now))
+            runs.add_row(name, str(entry.get("outcome")), f"{entry.get('seconds', 0):.2f}", _ago(now - at))
+        console.print(runs)
+        retry = Table(title=f"Failures waiting for retry ({len(status.retrying)})")
+        for column in ("task", "id", "reason", "since"):
+            retry.add_column(column)
+        for task_id, entry in sorted(status.retrying.items(), key=lambda kv: kv[1].get("at", 0)):
+            since = _ago(now - float(entry.get("at", now)))
+            retry.add_row(str(entry.get("task")), task_id, str(entry.get("reason")), since)
+        console.print(retry)
+    store_table = Table(title="Decision store")
+    store_table.add_column("what")
+    store_table.add_column("count", justify="right")
+    store_table.add_row("decided pairs", str(status.decisions))
+    store_table.add_row("applied merges", str(status.applied_merges))
+    store_table.add_row("decided client pairs", str(status.client_decisions))
+    console.print(store_table)
     return 0
 
 
@@ -153,6 +273,12 @@ def _jobs_run(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add the worker, beat, webhooks and jobs commands."""
     p = sub.add_parser("worker", help="run a Celery worker on ENRICHER_REDIS_URL")
+    p.add_argument(
+        "--metrics-port",
+        type=int,
+        default=None,
+        help="serve Prometheus /metrics on this port (default: ENRICHER_WORKER_METRICS_PORT, 9808; 0: off)",
+    )
     p.add_argument("--queues", "-Q", default=QUEUES, help=f"queues to consume (default {QUEUES})")
     p.add_argument("--concurrency", "-c", type=int, default=0, help="worker processes (default: CPUs)")
     p.add_argument("--pool", "-P", default="prefork", choices=["prefork", "solo", "threads"])
@@ -160,6 +286,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--loglevel", "-l", default="INFO")
     p.set_defaults(func=_worker)
 
+    p = sub.add_parser(
+        "status", help="queue depths, last runs, failures waiting for retry and the decision store, as tables"
+    )
+    p.add_argument("--json", action="store_true", help="print the same as JSON")
+    p.set_defaults(func=_status)
     p = sub.add_parser("beat", help="run the scheduler (nightly match + report, weekly re-enrichment)")
     p.add_argument(
         "--schedule", "-s", default="", help="beat state file (default: STATE_DIR/celerybeat-schedule)"

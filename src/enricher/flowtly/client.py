@@ -36,19 +36,30 @@ from enricher.errors import (
     Violation,
 )
 from enricher.flowtly.contract import (
+    BULK_ENRICH_MAX,
+    CLIENT_CONTACTS,
+    CLIENT_NOTES,
+    CLIENT_SEARCH_PARAM,
     CLIENTS,
     COUNTERPARTIES,
     LD_JSON,
+    LEGACY_PATCH_JSON,
     LOGIN_PATH,
     LOGIN_TOKEN_KEY,
     MERGE_PATCH_JSON,
+    bulk_enrich_body,
+    bulk_enrich_path,
+    client_note_body,
+    enrich_branding_path,
+    legacy_path,
     login_body,
     merge_body,
     merge_path,
 )
 from enricher.flowtly.hydra import members, next_link, total_items
 from enricher.flowtly.retry import Backoff, parse_retry_after
-from enricher.records import Client, Counterparty, IdError, RecordId, canonical_id
+from enricher.metrics import FLOWTLY_REQUESTS, FLOWTLY_RETRIES
+from enricher.records import Client, ClientContact, ClientNote, Counterparty, IdError, RecordId, canonical_id
 
 __all__ = ["ClientStats", "FlowtlyClient"]
 
@@ -152,6 +163,7 @@ class FlowtlyClient:
         page_size: int = 100,
         http: httpx.Client | None = None,
         backoff: Backoff | None = None,
+        legacy_writes: bool = False,
     ) -> None:
         parts = urlsplit(base_url.strip())
         if parts.username is not None or parts.password is not None:
@@ -167,6 +179,8 @@ class FlowtlyClient:
         self.prefix = parts.path.rstrip("/")
         self.base_url = self.origin + self.prefix
         self.page_size = page_size
+        self.legacy_writes = legacy_writes
+        """Create and patch counterparties through the legacy ``/counterparty`` endpoints."""
         self.timeout = httpx.Timeout(timeout)
         self.backoff = backoff if backoff is not None else Backoff(retries=retries)
         self.login_url = urljoin(self.origin, login_path)
@@ -195,6 +209,7 @@ class FlowtlyClient:
             retries=settings.flowtly_retries,
             page_size=settings.flowtly_page_size,
             http=http,
+            legacy_writes=settings.flowtly_legacy_writes,
         )
 
     def __repr__(self) -> str:
@@ -308,6 +323,7 @@ class FlowtlyClient:
                 )
             except httpx.TransportError as exc:
                 self.stats.network_errors += 1
+                FLOWTLY_REQUESTS.labels(method, "network").inc()
                 reason = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
                 if (idempotent or isinstance(exc, _CONNECT_PHASE)) and attempt < self.backoff.retries:
                     self._pause(method, url, attempt, reason, None)
@@ -319,6 +335,7 @@ class FlowtlyClient:
             status = response.status_code
             log.debug("%s %s -> %d", method, url, status)
             self.stats.count(status)
+            FLOWTLY_REQUESTS.labels(method, str(status)).inc()
             if status < 300:
                 return response
             if status < 400:  # redirects are not followed: the token must not travel to a new place
@@ -353,6 +370,7 @@ class FlowtlyClient:
 
     def _pause(self, method: str, url: str, attempt: int, reason: str, retry_after: float | None) -> None:
         self.stats.retries += 1
+        FLOWTLY_RETRIES.labels(reason if reason.startswith("HTTP ") else "network").inc()
         seconds = self.backoff.delay(attempt, retry_after)
         log.info(
             "%s %s failed (%s); retry %d/%d in %.2fs",
@@ -403,9 +421,9 @@ class FlowtlyClient:
             self._send("POST", self.url(path), body=dict(data), content_type=LD_JSON, idempotent=idempotent)
         )
 
-    def patch(self, path: str, patch: Mapping[str, Any]) -> Any:
+    def patch(self, path: str, patch: Mapping[str, Any], *, content_type: str = MERGE_PATCH_JSON) -> Any:
         """PATCH with ``application/merge-patch+json`` (idempotent, so retried)."""
-        response = self._send("PATCH", self.url(path), body=dict(patch), content_type=MERGE_PATCH_JSON)
+        response = self._send("PATCH", self.url(path), body=dict(patch), content_type=content_type)
         return self._json(response)
 
     def delete(self, path: str) -> None:
@@ -502,14 +520,100 @@ class FlowtlyClient:
         return self._counterparty(self.get(path), "GET", path)
 
     def create_counterparty(self, data: Mapping[str, Any]) -> Counterparty:
-        """Create a counterparty; the created record (with its new id)."""
-        path = f"/{COUNTERPARTIES}"
+        """Create a counterparty; the created record (with its new id). Legacy endpoint when configured."""
+        path = legacy_path() if self.legacy_writes else f"/{COUNTERPARTIES}"
         return self._counterparty(self.post(path, data), "POST", path)
 
     def patch_counterparty(self, record_id: RecordId, patch: Mapping[str, Any]) -> Counterparty:
-        """Merge-patch a counterparty (only the given fields change); the record after the change."""
+        """Merge-patch a counterparty (only the given fields change); the record after the change.
+        With ``legacy_writes`` it goes to ``PATCH /counterparty/{id}`` as plain JSON (contract.py)."""
+        if self.legacy_writes:
+            path = legacy_path(quote(str(self._id(record_id)), safe=""))
+            return self._counterparty(self.patch(path, patch, content_type=LEGACY_PATCH_JSON), "PATCH", path)
         path = self._record_path(COUNTERPARTIES, record_id)
         return self._counterparty(self.patch(path, patch), "PATCH", path)
+
+    # ------------------------------------------------------------------ Flowtly's AI branding
+
+    def enrich_branding_ai(self, record_id: RecordId) -> Counterparty:
+        """Ask Flowtly's AI to brand one counterparty, then re-read it (the answer's shape is a guess)."""
+        path = enrich_branding_path(quote(str(self._id(record_id)), safe=""))
+        # Branding twice fills nothing new, so the call is retried like an idempotent one.
+        self.post(path, {}, idempotent=True)
+        return self.get_counterparty(record_id)
+
+    def enrich_branding_ai_bulk(self, record_ids: list[RecordId]) -> None:
+        """Ask Flowtly's AI to brand many counterparties, :data:`BULK_ENRICH_MAX` per request.
+        The caller re-reads the records to see what changed."""
+        ids = [self._id(i) for i in record_ids]
+        for start in range(0, len(ids), BULK_ENRICH_MAX):
+            batch = ids[start : start + BULK_ENRICH_MAX]
+            self.post(bulk_enrich_path(), bulk_enrich_body(batch, prefix=self.prefix), idempotent=True)
+
+    # ------------------------------------------------------------------ clients
+
+    def _model(self, model: type[M], data: Any, method: str, path: str) -> M:
+        try:
+            return model.model_validate(data)
+        except PydanticValidationError as exc:
+            what = model.__name__
+            raise FlowtlyError(
+                f"unreadable {what} in the response: {exc.errors()[0]['msg']}", method=method, url=path
+            ) from None
+
+    def get_client(self, record_id: RecordId) -> Client:
+        """One client; NotFoundError when it does not exist."""
+        path = self._record_path(CLIENTS, record_id)
+        return self._model(Client, self.get(path), "GET", path)
+
+    def create_client(self, data: Mapping[str, Any]) -> Client:
+        """Create a client; the created record."""
+        path = f"/{CLIENTS}"
+        return self._model(Client, self.post(path, data), "POST", path)
+
+    def patch_client(self, record_id: RecordId, patch: Mapping[str, Any]) -> Client:
+        """Merge-patch a client; the record after the change."""
+        path = self._record_path(CLIENTS, record_id)
+        return self._model(Client, self.patch(path, patch), "PATCH", path)
+
+    def search_clients(self, text: str) -> Iterator[Client]:
+        """Clients the API's search finds for ``text`` (``GET /clients/search``; parameter in contract.py)."""
+        for item in self.iter_collection(f"/{CLIENTS}/search", {CLIENT_SEARCH_PARAM: text}):
+            yield self._model(Client, item, "GET", f"/{CLIENTS}/search")
+
+    def iter_client_documents(self, record_id: RecordId) -> Iterator[dict[str, Any]]:
+        """The documents of one client, as the API gives them (not read by enricher so far)."""
+        return self.iter_collection(f"{self._record_path(CLIENTS, record_id)}/documents")
+
+    def iter_client_contacts(
+        self, *, on_error: Callable[[RecordError], None] | None = None, **params: Any
+    ) -> Iterator[ClientContact]:
+        """All client contacts (``client="/clients/3"`` narrows to one client), lazily."""
+        return self._iter_models(CLIENT_CONTACTS, ClientContact, params, on_error)
+
+    def create_client_contact(self, data: Mapping[str, Any]) -> ClientContact:
+        """Create a contact (``client`` as an IRI or id)."""
+        body = dict(data)
+        if body.get("client") is not None and not str(body["client"]).startswith("/"):
+            body["client"] = f"{self.prefix}/{CLIENTS}/{self._id(body['client'])}"
+        path = f"/{CLIENT_CONTACTS}"
+        return self._model(ClientContact, self.post(path, body), "POST", path)
+
+    def iter_client_notes(
+        self, *, on_error: Callable[[RecordError], None] | None = None, **params: Any
+    ) -> Iterator[ClientNote]:
+        """Client notes (``client="/clients/3"`` narrows to one client), lazily."""
+        return self._iter_models(CLIENT_NOTES, ClientNote, params, on_error)
+
+    def create_client_note(self, client_id: RecordId, employee: str, note: str) -> ClientNote:
+        """Leave a note on a client. Not retried once the server may have taken it (no double notes)."""
+        path = f"/{CLIENT_NOTES}"
+        body = client_note_body(self._id(client_id), employee, note, prefix=self.prefix)
+        return self._model(ClientNote, self.post(path, body), "POST", path)
+
+    def client_iri(self, client_id: RecordId) -> str:
+        """The IRI the API uses for a client (with the base URL's prefix), e.g. for filters."""
+        return f"{self.prefix}/{CLIENTS}/{self._id(client_id)}"
 
     def delete_counterparty(self, record_id: RecordId) -> None:
         """Delete a counterparty; NotFoundError when it was not there."""

@@ -11,19 +11,34 @@ from typing import Any
 from enricher.records import IdError, RecordId, canonical_id
 
 __all__ = [
+    "AI_FIELDS",
+    "BULK_ENRICH_KEY",
+    "BULK_ENRICH_MAX",
     "CLIENTS",
+    "CLIENT_CONTACTS",
+    "CLIENT_NOTES",
+    "CLIENT_SEARCH_PARAM",
     "COUNTERPARTIES",
     "DEFAULT_PAGE_SIZE",
     "LD_JSON",
+    "LEGACY_COUNTERPARTY",
+    "LEGACY_PATCH_JSON",
     "LOGIN_PATH",
     "LOGIN_TOKEN_KEY",
     "MAX_PAGE_SIZE",
     "MERGE_PATCH_JSON",
     "MERGE_SOURCE_KEY",
+    "bulk_enrich_body",
+    "bulk_enrich_ids",
+    "bulk_enrich_path",
+    "client_note_body",
+    "enrich_branding_path",
+    "legacy_path",
     "login_body",
     "merge_body",
     "merge_path",
     "merge_source",
+    "note_text",
 ]
 
 LD_JSON = "application/ld+json"
@@ -34,6 +49,10 @@ MERGE_PATCH_JSON = "application/merge-patch+json"
 
 COUNTERPARTIES = "counterparties"
 CLIENTS = "clients"
+CLIENT_CONTACTS = "client-contacts"
+"""Documented: ``client``, ``type``, ``email``, ``name``, ``phone``, ``title``, ``position``."""
+CLIENT_NOTES = "client-notes"
+"""Documented: ``POST /client-notes`` with ``client`` (IRI), ``employee`` (IRI) and ``note`` (text)."""
 
 DEFAULT_PAGE_SIZE = 30
 """API Platform's default ``itemsPerPage``."""
@@ -77,3 +96,75 @@ def merge_source(body: Any) -> RecordId | None:
         return canonical_id(value)  # the one reading of an id: "/counterparties/7", " 7 " and 7 alike
     except IdError:
         return None
+
+
+# ASSUMPTION (documented path, undocumented parameter): ``GET /clients/search?query=TEXT`` is a Hydra
+# collection of the clients whose name, tin or VAT number contains TEXT. The sandbox matches the text
+# case-insensitively as a substring of ``name``, ``tin`` and ``vatNumber``; a blank query is a 400.
+CLIENT_SEARCH_PARAM = "query"
+
+
+def client_note_body(client_id: RecordId, employee: str, note: str, *, prefix: str = "") -> dict[str, str]:
+    """The documented client-note body; ``employee`` is an IRI (``/employees/7``) from the settings."""
+    return {"client": f"{prefix}/{CLIENTS}/{client_id}", "employee": employee, "note": note}
+
+
+def note_text(other_id: RecordId, other_name: str | None, marker: str) -> str:
+    """The note naming a client's approved duplicate; ``marker`` lets a rerun find it (idempotence)."""
+    name = f" ({other_name})" if other_name else ""
+    return f"Possible duplicate of client {other_id}{name}, approved in the duplicate review. [{marker}]"
+
+
+# ASSUMPTION (undocumented bodies): ``POST /counterparties/{id}/enrich-branding-ai`` takes an empty JSON
+# object and answers the counterparty after Flowtly's AI filled what it found (200); the bulk
+# ``POST /counterparties/enrich-branding-ai`` takes ``{"counterparties": [IRI, ...]}`` and answers 202
+# with ``{"counterparties": [IRI, ...]}`` (the records it took). Neither body is relied on: the client
+# re-reads each record afterwards and records what changed. The sandbox fills only empty fields, and
+# only for records with a website: ``logoUrl`` = ``https://logos.flowtly-ai.invalid/<domain>.png``,
+# ``displayName`` = the name without its legal form, deterministically.
+BULK_ENRICH_KEY = "counterparties"
+BULK_ENRICH_MAX = 100
+"""Records per bulk request (ASSUMPTION: the sandbox refuses more with a 422; the client splits)."""
+AI_FIELDS = ("logoUrl", "displayName")
+"""The fields Flowtly's AI branding is assumed to fill."""
+
+
+def enrich_branding_path(record_id: RecordId) -> str:
+    """Path of the per-record AI branding operation."""
+    return f"/{COUNTERPARTIES}/{record_id}/enrich-branding-ai"
+
+
+def bulk_enrich_path() -> str:
+    """Path of the bulk AI branding operation."""
+    return f"/{COUNTERPARTIES}/enrich-branding-ai"
+
+
+def bulk_enrich_body(ids: list[RecordId], *, prefix: str = "") -> dict[str, list[str]]:
+    """Body of the bulk AI branding request: the records as IRIs."""
+    return {BULK_ENRICH_KEY: [f"{prefix}/{COUNTERPARTIES}/{i}" for i in ids]}
+
+
+def bulk_enrich_ids(body: Any) -> list[RecordId] | None:
+    """The ids named by a bulk body (the sandbox's reading of :func:`bulk_enrich_body`), or None."""
+    if not isinstance(body, dict) or not isinstance(body.get(BULK_ENRICH_KEY), list):
+        return None
+    found: list[RecordId] = []
+    for value in body[BULK_ENRICH_KEY]:
+        try:
+            found.append(canonical_id(value))  # the one reading of an id, as merge_source
+        except IdError:
+            return None
+    return found
+
+
+# ASSUMPTION (documented paths, undocumented behaviour): the legacy ``POST /counterparty`` and
+# ``PATCH /counterparty/{id}`` act on the same records as ``/counterparties``, take plain
+# ``application/json`` (the PATCH as a merge of the given fields) and answer the record. Used only when
+# ``ENRICHER_FLOWTLY_LEGACY_WRITES`` is on (accounts whose API predates ``/counterparties`` writes).
+LEGACY_COUNTERPARTY = "counterparty"
+LEGACY_PATCH_JSON = "application/json"
+
+
+def legacy_path(record_id: RecordId | None = None) -> str:
+    """``/counterparty`` or ``/counterparty/{id}``."""
+    return f"/{LEGACY_COUNTERPARTY}" if record_id is None else f"/{LEGACY_COUNTERPARTY}/{record_id}"

@@ -11,7 +11,7 @@ from typing import Any
 
 from enricher.flowtly.retry import Backoff
 
-__all__ = ["SMALL_REGISTER", "bundled_sample", "fast_backoff", "make_records"]
+__all__ = ["SMALL_CLIENTS", "SMALL_REGISTER", "bundled_sample", "fast_backoff", "make_records"]
 
 SMALL_REGISTER: list[dict[str, Any]] = [
     {
@@ -46,6 +46,59 @@ SMALL_REGISTER: list[dict[str, Any]] = [
 ]
 """A tiny register with one obvious duplicate pair (1, 2), for tests that need known contents.
 Copy it before changing it (``copy.deepcopy``); the sandbox copies what it loads."""
+
+
+SMALL_CLIENTS: list[dict[str, Any]] = [
+    {
+        "id": 1,
+        "name": "Northwind Traders Sp. z o.o.",
+        "tin": "7740001454",
+        "tinCountry": "PL",
+        "addressCity": "Poznań",
+        "currency": "PLN",
+        "status": "active",
+        "clientContacts": [
+            {
+                "type": "billing",
+                "email": "invoices@northwind.pl",
+                "name": "Anna Nowak",
+                "phone": "+48 61 555 01 01",
+            }
+        ],
+    },
+    {
+        "id": 2,
+        "name": "Nortwind Trading",
+        "addressCity": "Poznan",
+        "status": "active",
+        "clientContacts": [
+            {"type": "billing", "email": "a.nowak@northwind.pl", "name": "Anna Nowak", "position": "CFO"}
+        ],
+    },
+    {
+        "id": 3,
+        "name": "Blue Harbor Ltd",
+        "country": "GB",
+        "clientContacts": [{"email": "ops@gmail.com", "name": "Tom Reed"}],
+    },
+    {
+        "id": 4,
+        "name": "Harbour Blue Consulting",
+        "country": "GB",
+        "clientContacts": [{"email": "tom.reed.1970@gmail.com", "name": "Sarah Lee"}],
+    },
+    {
+        "id": 5,
+        "name": "ACME Spółka z o.o.",
+        "tin": "PL 526-025-02-74",
+        "tinCountry": "PL",
+        "addressCity": "Warszawa",
+        "clientContacts": [{"email": "finance@acme.example", "phone": "+48 22 123 45 67"}],
+    },
+]
+"""Clients with embedded contacts: 1 and 2 are one company (shared contact domain and person, a typo'd
+name); 3 and 4 only share a free-mail provider (not evidence); 5 is counterparty 1 of SMALL_REGISTER
+(the same tax id). Copy before changing."""
 
 
 def make_records(count: int, *, start: int = 1) -> list[dict[str, Any]]:

@@ -48,6 +48,12 @@ class _TransientWatch:
     def patch_counterparty(self, record_id: RecordId, patch: dict[str, Any]) -> Counterparty:
         return self._watch(self._client.patch_counterparty, record_id, patch)  # type: ignore[no-any-return]
 
+    def enrich_branding_ai(self, record_id: RecordId) -> Counterparty:
+        return self._watch(self._client.enrich_branding_ai, record_id)  # type: ignore[no-any-return]
+
+    def enrich_branding_ai_bulk(self, record_ids: list[RecordId]) -> None:
+        self._watch(self._client.enrich_branding_ai_bulk, record_ids)
+
 
 async def _enrich_async(
     ctx: JobContext, client: _TransientWatch, record: Counterparty, overwrite: bool
@@ -111,6 +117,9 @@ def enrich_one(
     if ctx.state.branding is not None and getattr(outcome, "applied", False) and outcome.patch:
         ctx.state.branding.wrote(record_id, dict(outcome.patch))
     log.info("enrich %s: %s (%s)", record_id, outcome.status, outcome.reason or ", ".join(outcome.patch))
+    from enricher.metrics import ENRICH_OUTCOMES
+
+    ENRICH_OUTCOMES.labels(outcome.status, ctx.settings.enrich_provider).inc()
     return outcome
 
 

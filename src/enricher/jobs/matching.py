@@ -237,6 +237,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     result.stats["parts"] = len(parts)
     if ctx.state.redis is not None:
         FanOut(ctx.state.redis, ctx.state.keys, run_id).clear()
+    _count_candidates("match-all", result.candidates)
     return result
 
 
@@ -251,7 +252,18 @@ def match_all_inline(ctx: JobContext) -> Any:
         if result.learned is not None:
             result.learned.version = store.save_model(result.learned.to_json())
     ctx.state.candidates.replace_all(result.candidates)
+    _count_candidates("match-all", result.candidates)
     return result
+
+
+def _count_candidates(job: str, candidates: Sequence[Any]) -> None:
+    """Match outcomes for /metrics: candidates found, by band."""
+    from enricher.metrics import MATCH_CANDIDATES
+
+    for band in ("merge", "review"):
+        found = sum(1 for c in candidates if (c.get("band") if isinstance(c, dict) else c.band) == band)
+        if found:
+            MATCH_CANDIDATES.labels(job, band).inc(found)
 
 
 def match_one(ctx: JobContext, record_id: RecordId) -> list[dict[str, Any]]:
@@ -275,4 +287,5 @@ def match_one(ctx: JobContext, record_id: RecordId) -> list[dict[str, Any]]:
         candidates = [candidate_dict(c) for c in index.upsert(record)]
     ctx.state.snapshot.put(record)
     ctx.state.candidates.record(record.id if record.id is not None else record_id, candidates)
+    _count_candidates("match-one", candidates)
     return candidates

@@ -3,25 +3,58 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 from pathlib import Path
 from typing import Any
 
+from enricher.errors import AuthError, FlowtlyError
 from enricher.jobs.context import JobContext
 from enricher.jobs.context import decisions as _decisions
 from enricher.jobs.matching import match_result
+from enricher.records import Counterparty, RecordId
 
 __all__ = ["apply_merges", "build_report"]
 
+log = logging.getLogger("enricher.jobs")
+
 
 def build_report(ctx: JobContext, *, out_dir: Path | None = None) -> Any:
-    """Write the review report from the recorded candidates and the snapshot (no API call)."""
+    """Write the review report from the recorded candidates and the snapshot; the client section
+    (``ENRICHER_REPORT_CLIENTS``) reads the clients from the API."""
     from enricher.review import write_report
 
     records = ctx.state.snapshot.records()
     result = match_result(ctx, ctx.state.candidates.all(), records)
-    return write_report(
-        result, {r.id: r for r in records if r.id is not None}, out_dir or ctx.settings.out_dir
-    )
+    by_id = {r.id: r for r in records if r.id is not None}
+    return write_report(result, by_id, out_dir or ctx.settings.out_dir, clients=_client_section(ctx, by_id))
+
+
+def _client_section(ctx: JobContext, by_id: dict[RecordId, Counterparty]) -> dict[str, Any] | None:
+    """The report's client section, or None (turned off, no clients, or the API failed: the
+    counterparty report is written anyway and the log says why the section is missing)."""
+    if not ctx.settings.report_clients:
+        return None
+    from enricher.review import build_client_section, fetch_clients
+    from enricher.state import open_client_decision_store
+
+    try:
+        with ctx.flowtly() as client:
+            data = fetch_clients(client)
+    except AuthError:
+        raise
+    except FlowtlyError as exc:
+        log.warning("report: no client section, the clients could not be read: %s", exc)
+        return None
+    if not data.clients:
+        return None
+    with open_client_decision_store(ctx.settings) as store:
+        return build_client_section(
+            data,
+            by_id,
+            decisions=store,
+            merge_threshold=ctx.settings.match_merge_threshold,
+            review_threshold=ctx.settings.match_review_threshold,
+        )
 
 
 def apply_merges(

@@ -11,6 +11,14 @@ from enricher.matching import decisions, fanout
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
 from enricher.matching.batches import no_gc
 from enricher.matching.cluster import Link, cluster_links, survivor
+from enricher.matching.contacts import (
+    ClientLink,
+    ContactKeys,
+    contact_keys,
+    is_free_mail,
+    link_clients,
+    match_clients,
+)
 from enricher.matching.decisions import DecisionMemory, InMemoryDecisions, Judgement
 from enricher.matching.engine import match
 from enricher.matching.index import MatchIndex, learn
@@ -25,7 +33,9 @@ __all__ = [
     "Band",
     "Calibration",
     "Candidate",
+    "ClientLink",
     "Cluster",
+    "ContactKeys",
     "DecisionMemory",
     "Evidence",
     "InMemoryDecisions",
@@ -39,10 +49,14 @@ __all__ = [
     "Prepared",
     "check_labels",
     "cluster_links",
+    "contact_keys",
     "decisions",
     "fanout",
+    "is_free_mail",
     "learn",
+    "link_clients",
     "match",
+    "match_clients",
     "no_gc",
     "pair_key",
     "prepare",

@@ -27,7 +27,7 @@ from enricher.records.jsonl import (
     read_lines,
 )
 from enricher.records.judgement import Judgement
-from enricher.records.model import Client, Counterparty, Record, record_id
+from enricher.records.model import Client, ClientContact, ClientNote, Counterparty, Record, record_id
 
 __all__ = [
     "BOM",
@@ -35,6 +35,8 @@ __all__ = [
     "MAX_ID_LENGTH",
     "MAX_LINE_BYTES",
     "Client",
+    "ClientContact",
+    "ClientNote",
     "Counterparty",
     "IdError",
     "Judgement",

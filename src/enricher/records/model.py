@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from enricher.records.ids import RecordId, canonical_id, iri_to_id
 
-__all__ = ["Client", "Counterparty", "Record", "record_id"]
+__all__ = ["Client", "ClientContact", "ClientNote", "Counterparty", "Record", "record_id"]
 
 
 class Record(BaseModel):
@@ -98,7 +98,53 @@ class Counterparty(Record):
 
 
 class Client(Counterparty):
-    """A Flowtly client record: the same identity fields as a counterparty."""
+    """A Flowtly client record: the same identity fields as a counterparty, plus its contacts."""
+
+    currency: str | None = None
+    status: str | None = None
+    clientContacts: list[Any] | None = None
+    """IRIs (or embedded contacts) of the client's contact people, as the API gives them."""
+
+
+class ClientContact(Record):
+    """A person or mailbox at a client (``/client-contacts``); ``client`` is the client's id."""
+
+    client: RecordId | None = None
+    type: str | None = None
+    email: str | None = None
+    name: str | None = None
+    phone: str | None = None
+    title: str | None = None
+    position: str | None = None
+
+    @field_validator("client", mode="before")
+    @classmethod
+    def _client(cls, value: Any) -> RecordId | None:
+        if isinstance(value, dict):  # embedded client
+            value = value.get("@id", value.get("id"))
+        return iri_to_id(value)
+
+
+class ClientNote(Record):
+    """A note on a client (``/client-notes``): ``client`` is an id, ``employee`` the author's IRI."""
+
+    client: RecordId | None = None
+    employee: str | None = None
+    note: str | None = None
+
+    @field_validator("client", mode="before")
+    @classmethod
+    def _client(cls, value: Any) -> RecordId | None:
+        if isinstance(value, dict):
+            value = value.get("@id", value.get("id"))
+        return iri_to_id(value)
+
+    @field_validator("employee", mode="before")
+    @classmethod
+    def _employee(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return value.get("@id")
+        return value
 
 
 def record_id(record: Counterparty | Mapping[str, Any]) -> RecordId:

@@ -40,6 +40,8 @@ class ReportData:
     texts: list[str]
     branding: dict[str, Any] | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    clients: dict[str, Any] | None = None
+    """The client section (:func:`enricher.review.clients.client_section`), when clients were matched."""
 
     def to_json(self) -> dict[str, Any]:
         """The object embedded in the HTML (compact: evidence explanations interned in ``texts``)."""
@@ -54,6 +56,7 @@ class ReportData:
             "texts": self.texts,
             "branding": self.branding,
             "stats": self.stats,
+            "clients": self.clients,
         }
 
 

@@ -16,7 +16,15 @@ from typing import Any, NamedTuple, Protocol
 from enricher.records import Counterparty, RecordId
 from enricher.review.model import REPORT_FORMAT, REPORT_VERSION, ReportData, build_report_data
 
-__all__ = ["ContractSource", "ReportPaths", "render_csv", "render_html", "render_json", "write_report"]
+__all__ = [
+    "CLIENTS_CSV",
+    "ContractSource",
+    "ReportPaths",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "write_report",
+]
 
 
 class ContractSource(Protocol):
@@ -26,11 +34,15 @@ class ContractSource(Protocol):
 
 
 class ReportPaths(NamedTuple):
-    """Where ``write_report`` put its three files."""
+    """Where ``write_report`` put its three files (and :data:`CLIENTS_CSV` beside them with clients)."""
 
     html: Path
     csv: Path
     json: Path
+
+
+CLIENTS_CSV = "clients.csv"
+"""The client section's export, written beside the report when clients were matched."""
 
 
 def _asset(name: str) -> str:
@@ -161,6 +173,7 @@ def render_json(report: ReportData, contract: Mapping[str, Any]) -> dict[str, An
         "records": records,
         "branding": report.branding,
         "stats": report.stats,
+        "clients": report.clients,
     }
 
 
@@ -185,16 +198,26 @@ def write_report(
     *,
     branding: dict[str, Any] | None = None,
     generated_at: str | None = None,
+    clients: dict[str, Any] | None = None,
 ) -> ReportPaths:
     """Write ``review.html``, ``candidates.csv`` and ``candidates.json`` into ``out_dir``.
 
     ``result`` is a ``MatchResult`` (anything with ``to_contract()``) or the contract dict itself.
+    ``clients`` (:func:`enricher.review.clients.client_section`) adds the client section to the page and
+    the JSON, and writes ``clients.csv``.
     """
     contract = dict(result) if isinstance(result, Mapping) else result.to_contract()
     when = generated_at or datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     report = build_report_data(contract, records, generated_at=when, branding=branding)
+    report.clients = clients
     out = Path(out_dir)
     paths = ReportPaths(html=out / "review.html", csv=out / "candidates.csv", json=out / "candidates.json")
+    if clients is not None:
+        from enricher.review.clients import render_clients_csv
+
+        _atomic_write(out / CLIENTS_CSV, render_clients_csv(clients), encoding="utf-8-sig")
+    else:  # an export from an earlier run must not sit beside a report that has no client section
+        (out / CLIENTS_CSV).unlink(missing_ok=True)
     _atomic_write(paths.json, json.dumps(render_json(report, contract), ensure_ascii=False, indent=1) + "\n")
     _atomic_write(paths.csv, render_csv(report), encoding="utf-8-sig")
     _atomic_write(paths.html, render_html(report))

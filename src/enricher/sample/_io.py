@@ -5,18 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import orjson
 
+from enricher.sample._clients import generate_clients
 from enricher.sample._generator import generate
 
 __all__ = [
+    "BUNDLED_CLIENTS",
     "BUNDLED_COUNT",
     "BUNDLED_DUPLICATE_RATE",
     "BUNDLED_SEED",
+    "bundled_clients_path",
     "bundled_sample_path",
     "bundled_truth_path",
+    "write_clients",
     "write_sample",
 ]
 
@@ -24,6 +28,46 @@ BUNDLED_COUNT = 400
 BUNDLED_SEED = 7
 BUNDLED_DUPLICATE_RATE = 0.25
 """The parameters of ``enricher/data/sample.jsonl``; a test regenerates it to prove it has not drifted."""
+
+BUNDLED_CLIENTS = 150
+"""Clients in ``enricher/data/sample_clients.jsonl`` (seed 7, overlapping the bundled counterparties)."""
+
+OVERLAP_FROM = 10_000
+"""Clients copy counterparties from the first this many records of the counterparty file."""
+
+
+def write_clients(
+    path: str | Path,
+    count: int,
+    *,
+    seed: int = 7,
+    truth_path: str | Path | None = None,
+    counterparties: str | Path | None = None,
+    overlap: float = 0.1,
+) -> int:
+    """Write ``count`` clients (contacts embedded) as JSON lines, and optionally their truth CSV;
+    a share ``overlap`` copy records of the ``counterparties`` file (their truth key names it)."""
+    sources: list[dict[str, Any]] = []
+    if counterparties is not None:
+        with Path(counterparties).open("rb") as handle:
+            for number, line in enumerate(handle):
+                if number >= OVERLAP_FROM:
+                    break
+                if line.strip():
+                    sources.append(orjson.loads(line))
+    keys: list[str] = []
+    with Path(path).open("wb") as out:
+        for client, entity in generate_clients(count, seed=seed, counterparties=sources, overlap=overlap):
+            out.write(orjson.dumps(client, option=orjson.OPT_APPEND_NEWLINE))
+            keys.append(f"{client['id']},{entity}")
+    if truth_path is not None:
+        Path(truth_path).write_text("id,entity\n" + "".join(k + "\n" for k in keys), encoding="utf-8")
+    return len(keys)
+
+
+def bundled_clients_path() -> Path:
+    """The demo clients shipped in the package: ``enricher/data/sample_clients.jsonl``."""
+    return Path(str(resources.files("enricher") / "data" / "sample_clients.jsonl"))
 
 
 def write_sample(

@@ -7,7 +7,12 @@ is documented in each module; every key starts with ``ENRICHER_REDIS_PREFIX`` (`
 from enricher.state._redis import Keys, async_redis, sync_redis
 from enricher.state.backend import JobState, open_state
 from enricher.state.candidates import CandidateStore, FileCandidateStore, RedisCandidateStore, candidate_dict
-from enricher.state.decisions import AppliedMerge, DecisionStore, open_decision_store
+from enricher.state.decisions import (
+    AppliedMerge,
+    DecisionStore,
+    open_client_decision_store,
+    open_decision_store,
+)
 from enricher.state.inbox import WebhookInbox
 from enricher.state.locks import FileLocks, LockBusy, Locks, RedisLocks
 from enricher.state.ratelimit import AsyncRateLimitedTransport, RateLimitedTransport, RedisRateLimiter
@@ -39,6 +44,7 @@ __all__ = [
     "async_redis",
     "candidate_dict",
     "once",
+    "open_client_decision_store",
     "open_decision_store",
     "open_state",
     "sync_redis",

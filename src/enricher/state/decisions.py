@@ -49,6 +49,7 @@ __all__ = [
     "PairDecision",
     "RedisDecisionStore",
     "SqliteDecisionStore",
+    "open_client_decision_store",
     "open_decision_store",
 ]
 
@@ -402,3 +403,12 @@ def open_decision_store(settings: Settings) -> DecisionStore:
     if settings.redis_url is None:
         return SqliteDecisionStore(Path(settings.state_dir) / "decisions.sqlite3")
     return RedisDecisionStore(sync_redis(settings), Keys(settings.redis_prefix), owns_client=True)
+
+
+def open_client_decision_store(settings: Settings) -> DecisionStore:
+    """People's decisions on client pairs, kept apart from the counterparties' (ids of the two registers
+    overlap): ``<state_dir>/client-decisions.sqlite3``, or Redis keys under ``<prefix>:clients:``."""
+    if settings.redis_url is None:
+        return SqliteDecisionStore(Path(settings.state_dir) / "client-decisions.sqlite3")
+    keys = Keys(f"{settings.redis_prefix}:clients")
+    return RedisDecisionStore(sync_redis(settings), keys, owns_client=True)

@@ -355,7 +355,7 @@ def test_faults_admin_endpoints(small: Sandbox, http: httpx.Client) -> None:
     assert stats["faults_injected"] == {"429": 1}
     assert stats["requests"]["GET /counterparties/{id}"] == 2
     assert stats["requests"]["PUT /_sandbox/faults"] == 1
-    assert stats["records"] == {"counterparties": 5, "clients": 0}
+    assert stats["records"] == {"counterparties": 5, "clients": 0, "client-contacts": 0, "client-notes": 0}
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,12 @@
 
 from enricher.flowtly.sandbox.app import SandboxApp, build_app
 from enricher.flowtly.sandbox.faults import Faults
-from enricher.flowtly.sandbox.loader import bundled_records_path, read_records, write_records
+from enricher.flowtly.sandbox.loader import (
+    bundled_clients_path,
+    bundled_records_path,
+    read_records,
+    write_records,
+)
 from enricher.flowtly.sandbox.server import (
     DEFAULT_TOKEN,
     RecordSource,
@@ -23,6 +28,7 @@ __all__ = [
     "SandboxStore",
     "build_app",
     "build_sandbox",
+    "bundled_clients_path",
     "bundled_records_path",
     "read_records",
     "running_sandbox",

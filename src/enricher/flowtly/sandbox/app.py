@@ -29,21 +29,37 @@ from starlette.routing import Route
 
 from enricher.errors import Violation
 from enricher.flowtly.contract import (
+    BULK_ENRICH_MAX,
+    CLIENT_CONTACTS,
+    CLIENT_NOTES,
+    CLIENT_SEARCH_PARAM,
     CLIENTS,
     COUNTERPARTIES,
     DEFAULT_PAGE_SIZE,
     LD_JSON,
+    LEGACY_COUNTERPARTY,
     LOGIN_PATH,
     LOGIN_TOKEN_KEY,
     MAX_PAGE_SIZE,
     MERGE_PATCH_JSON,
+    bulk_enrich_body,
+    bulk_enrich_ids,
+    bulk_enrich_path,
+    enrich_branding_path,
     merge_source,
 )
 from enricher.flowtly.hydra import HydraKeys
 from enricher.flowtly.sandbox.faults import Faults
 from enricher.flowtly.sandbox.loader import write_records
+from enricher.flowtly.sandbox.simulate import ai_branding
 from enricher.flowtly.sandbox.store import Collection, SandboxStore, normalize_id
-from enricher.flowtly.sandbox.validation import DEFAULT_TYPES, validate_record
+from enricher.flowtly.sandbox.validation import (
+    BLANK,
+    DEFAULT_TYPES,
+    validate_contact,
+    validate_note,
+    validate_record,
+)
 
 __all__ = ["SandboxApp", "build_app"]
 
@@ -51,7 +67,12 @@ log = logging.getLogger(__name__)
 
 Endpoint = Callable[[Request], Awaitable[Response]]
 
-_TYPES = {COUNTERPARTIES: "Counterparty", CLIENTS: "Client"}
+_TYPES = {
+    COUNTERPARTIES: "Counterparty",
+    CLIENTS: "Client",
+    CLIENT_CONTACTS: "ClientContact",
+    CLIENT_NOTES: "ClientNote",
+}
 _PAGING = ("page", "itemsPerPage", "pagination")
 _JSON_TYPES = (LD_JSON, "application/json")
 
@@ -81,6 +102,8 @@ class SandboxApp:
     types: set[str] = field(default_factory=lambda: set(DEFAULT_TYPES))
 
     def __post_init__(self) -> None:
+        self._contacts_of: dict[Any, list[Any]] = {}
+        self._contacts_generation = -1
         self.keys = HydraKeys(self.hydra_prefix)
         self.prefix = "/" + self.prefix.strip("/") if self.prefix.strip("/") else ""
         for coll in self.store.collections.values():
@@ -97,7 +120,38 @@ class SandboxApp:
             head["@context"] = f"{self.prefix}/contexts/{_TYPES[collection]}"
         head["@id"] = self.iri(collection, record["id"])
         head["@type"] = _TYPES[collection]
+        if collection == CLIENTS:  # the contacts point at the client; the client lists them as IRIs
+            contacts = self.contacts_of().get(normalize_id(record["id"]), [])
+            record = record | {"clientContacts": [self.iri(CLIENT_CONTACTS, c) for c in contacts]}
         return head | record
+
+    def contacts_of(self) -> dict[Any, list[Any]]:
+        """Client id -> its contacts' ids, rebuilt only after a contact was written."""
+        contacts = self.store.contacts
+        if contacts.generation != self._contacts_generation:
+            index: dict[Any, list[Any]] = {}
+            for contact in contacts:
+                index.setdefault(normalize_id(contact.get("client")), []).append(contact["id"])
+            self._contacts_of, self._contacts_generation = index, contacts.generation
+        return self._contacts_of
+
+    def client_with_contacts(self, client: dict[str, Any]) -> dict[str, Any]:
+        contacts = self.contacts_of().get(normalize_id(client["id"]), [])
+        if not contacts:
+            return client
+        embedded = []
+        for cid in contacts:
+            contact = self.store.contacts.get(cid)
+            if contact is not None:
+                embedded.append({k: v for k, v in contact.items() if k != "client"})
+        return client | {"clientContacts": embedded}
+
+    def client_exists(self, value: Any) -> bool:
+        if isinstance(value, str) and value.startswith("/"):
+            return value.removeprefix(self.prefix).startswith(f"/{CLIENTS}/") and (
+                normalize_id(value) in self.store.clients
+            )
+        return normalize_id(value) in self.store.clients
 
     def error(self, status: int, detail: str, violations: list[Violation] | None = None) -> JSONResponse:
         k = self.keys.key
@@ -177,11 +231,6 @@ class SandboxApp:
             raise _HttpError(400, "The body must be a JSON object.")
         return data
 
-    def check(self, body: Mapping[str, Any]) -> None:
-        violations = validate_record(body, types=self.types)
-        if violations:
-            raise _HttpError(422, "; ".join(str(v) for v in violations), violations)
-
     @staticmethod
     def _int(request: Request, name: str, default: int, *, low: int = 1) -> int:
         raw = request.query_params.get(name)
@@ -199,16 +248,28 @@ class SandboxApp:
 
     async def list_records(self, request: Request) -> Response:
         coll = self.collection(request)
+        return self.hydra_page(request, coll, f"{self.prefix}/{coll.name}")
+
+    def hydra_page(
+        self,
+        request: Request,
+        coll: Collection,
+        path: str,
+        rows_of: Callable[[int, int], tuple[int, list[dict[str, Any]]]] | None = None,
+    ) -> Response:
+        """One page of ``coll`` (or of what ``rows_of(offset, limit)`` selects) as a Hydra collection."""
         page = self._int(request, "page", 1)
         size = min(self._int(request, "itemsPerPage", DEFAULT_PAGE_SIZE, low=0), MAX_PAGE_SIZE)
-        filters = {k: v for k, v in request.query_params.items() if k not in _PAGING}
         offset = (page - 1) * size
-        if filters:
-            total, rows = coll.filtered(filters, offset, size)
+        if rows_of is not None:
+            total, rows = rows_of(offset, size)
         else:
-            total, rows = len(coll), coll.page(offset, size)
+            filters = {k: v for k, v in request.query_params.items() if k not in _PAGING}
+            if filters:
+                total, rows = coll.filtered(filters, offset, size)
+            else:
+                total, rows = len(coll), coll.page(offset, size)
         k = self.keys.key
-        path = f"{self.prefix}/{coll.name}"
         body: dict[str, Any] = {
             "@context": f"{self.prefix}/contexts/{_TYPES[coll.name]}",
             "@id": path,
@@ -233,11 +294,26 @@ class SandboxApp:
             body[k("view")] = view
         return self.ld(body)
 
+    def check_for(self, coll: Collection, body: Mapping[str, Any], *, creating: bool) -> dict[str, Any]:
+        """Validate a body for ``coll``; the body as stored (a contact's or note's client as an IRI)."""
+        data = {k: v for k, v in body.items() if not k.startswith("@")}
+        if coll.name == CLIENT_CONTACTS:
+            violations = validate_contact(data, client_exists=self.client_exists, creating=creating)
+        elif coll.name == CLIENT_NOTES:
+            violations = validate_note(data, client_exists=self.client_exists)
+        else:
+            violations = validate_record(data, types=self.types)
+            data.pop("clientContacts", None)  # computed from the contacts, never stored
+        if violations:
+            raise _HttpError(422, "; ".join(str(v) for v in violations), violations)
+        if "client" in data:
+            data["client"] = self.iri(CLIENTS, normalize_id(data["client"]))
+        return data
+
     async def create_record(self, request: Request) -> Response:
         coll = self.collection(request)
-        data = await self.body(request, allowed=_JSON_TYPES)
-        self.check(data)
-        record = coll.create({k: v for k, v in data.items() if not k.startswith("@")})
+        data = self.check_for(coll, await self.body(request, allowed=_JSON_TYPES), creating=True)
+        record = coll.create(data)
         self.store.creates_applied += 1
         return self.ld(self.item(coll.name, record), 201)
 
@@ -255,8 +331,7 @@ class SandboxApp:
         coll = self.collection(request)
         rid = request.path_params["id"]
         self._get_or_404(coll, rid)
-        data = await self.body(request, allowed=(MERGE_PATCH_JSON,))
-        self.check(data)
+        data = self.check_for(coll, await self.body(request, allowed=(MERGE_PATCH_JSON,)), creating=False)
         record = coll.patch(rid, data)
         if record is None:
             raise _HttpError(404, f"{_TYPES[coll.name]} {rid} not found.")
@@ -288,6 +363,88 @@ class SandboxApp:
             raise _HttpError(404, f"Counterparty {source} not found.") from None
         self.store.merges_applied += 1
         self.store.merge_log.append((normalize_id(survivor) or survivor, normalize_id(source) or source))
+        return self.ld(self.item(coll.name, record))
+
+    async def search_clients(self, request: Request) -> Response:
+        text = (request.query_params.get(CLIENT_SEARCH_PARAM) or "").strip().casefold()
+        if not text:
+            raise _HttpError(400, f'Query parameter "{CLIENT_SEARCH_PARAM}" is required.')
+        coll = self.store.clients
+
+        def rows(offset: int, limit: int) -> tuple[int, list[dict[str, Any]]]:
+            hits = [
+                r
+                for r in coll
+                if any(text in str(r.get(f) or "").casefold() for f in ("name", "tin", "vatNumber"))
+            ]
+            return len(hits), hits[offset : offset + limit]
+
+        return self.hydra_page(request, coll, f"{self.prefix}/{CLIENTS}/search", rows)
+
+    async def client_documents(self, request: Request) -> Response:
+        rid = request.path_params["id"]
+        self._get_or_404(self.store.clients, rid)
+        # The sandbox holds no documents: an empty collection, paged like the others.
+        return self.hydra_page(
+            request,
+            self.store.clients,
+            f"{self.prefix}/{CLIENTS}/{rid}/documents",
+            lambda offset, limit: (0, []),
+        )
+
+    def _ai_enrich(self, rid: Any) -> dict[str, Any]:
+        coll = self.store.counterparties
+        record = self._get_or_404(coll, rid)
+        patch = ai_branding(record)
+        self.store.ai_enriched[normalize_id(rid) or rid] += 1
+        if patch:
+            record = coll.patch(rid, patch) or record
+            self.store.patches_applied += 1
+        return record
+
+    async def enrich_branding_ai(self, request: Request) -> Response:
+        rid = request.path_params["id"]
+        self._get_or_404(self.store.counterparties, rid)
+        await self.body(request, allowed=_JSON_TYPES)  # an empty object (contract.py)
+        return self.ld(self.item(COUNTERPARTIES, self._ai_enrich(rid)))
+
+    async def enrich_branding_ai_bulk(self, request: Request) -> Response:
+        ids = bulk_enrich_ids(await self.body(request, allowed=_JSON_TYPES))
+        if not ids:
+            violation = Violation("counterparties", BLANK)
+            raise _HttpError(422, str(violation), [violation])
+        if len(ids) > BULK_ENRICH_MAX:
+            violation = Violation(
+                "counterparties", f"This collection should contain {BULK_ENRICH_MAX} elements or less."
+            )
+            raise _HttpError(422, str(violation), [violation])
+        missing = [
+            Violation(f"counterparties[{n}]", f'Item not found for "{i}".')
+            for n, i in enumerate(ids)
+            if i not in self.store.counterparties
+        ]
+        if missing:
+            raise _HttpError(422, "; ".join(str(v) for v in missing), missing)
+        for rid in ids:
+            self._ai_enrich(rid)
+        return self.ld(bulk_enrich_body(ids, prefix=self.prefix), 202)
+
+    async def legacy_create(self, request: Request) -> Response:
+        coll = self.store.counterparties
+        data = self.check_for(coll, await self.body(request, allowed=_JSON_TYPES), creating=True)
+        record = coll.create(data)
+        self.store.creates_applied += 1
+        return self.ld(self.item(coll.name, record), 201)
+
+    async def legacy_patch(self, request: Request) -> Response:
+        coll = self.store.counterparties
+        rid = request.path_params["id"]
+        self._get_or_404(coll, rid)
+        body = await self.body(request, allowed=(*_JSON_TYPES, MERGE_PATCH_JSON))
+        record = coll.patch(rid, self.check_for(coll, body, creating=False))
+        if record is None:
+            raise _HttpError(404, f"Counterparty {rid} not found.")
+        self.store.patches_applied += 1
         return self.ld(self.item(coll.name, record))
 
     async def login(self, request: Request) -> Response:
@@ -330,7 +487,10 @@ class SandboxApp:
     def write_back_now(self) -> None:
         """Write the collections to their files (``--write-back``); called on shutdown."""
         for name, path in (self.write_back or {}).items():
-            count = write_records(path, self.store.collections[name])
+            records: Any = self.store.collections[name]
+            if name == CLIENTS:  # contacts go back embedded, as they came
+                records = (self.client_with_contacts(r) for r in records)
+            count = write_records(path, records)
             log.info("sandbox wrote %d %s back to %s", count, name, path)
 
     def asgi(self) -> Starlette:
@@ -338,6 +498,32 @@ class SandboxApp:
         g, p = self.guarded, self.prefix
         routes = [
             Route(LOGIN_PATH, self.login, methods=["POST"]),
+            Route(
+                f"{p}{bulk_enrich_path()}",
+                g(bulk_enrich_path(), self.enrich_branding_ai_bulk),
+                methods=["POST"],
+            ),
+            Route(
+                f"{p}{enrich_branding_path('{id}')}",
+                g(enrich_branding_path("{id}"), self.enrich_branding_ai),
+                methods=["POST"],
+            ),
+            Route(f"{p}/{CLIENTS}/search", g(f"/{CLIENTS}/search", self.search_clients), methods=["GET"]),
+            Route(
+                f"{p}/{CLIENTS}/{{id}}/documents",
+                g(f"/{CLIENTS}/{{id}}/documents", self.client_documents),
+                methods=["GET"],
+            ),
+            Route(
+                f"{p}/{LEGACY_COUNTERPARTY}",
+                g(f"/{LEGACY_COUNTERPARTY}", self.legacy_create),
+                methods=["POST"],
+            ),
+            Route(
+                f"{p}/{LEGACY_COUNTERPARTY}/{{id}}",
+                g(f"/{LEGACY_COUNTERPARTY}/{{id}}", self.legacy_patch),
+                methods=["PATCH"],
+            ),
             Route(
                 f"{p}/{COUNTERPARTIES}/{{id}}/merge",
                 g(f"/{COUNTERPARTIES}/{{id}}/merge", self.merge_records),
@@ -361,7 +547,7 @@ class SandboxApp:
                     f"{root}/_sandbox/stats", g("/_sandbox/stats", self.get_stats, api=False), methods=["GET"]
                 ),
             ]
-        for name in (COUNTERPARTIES, CLIENTS):
+        for name in (COUNTERPARTIES, CLIENTS, CLIENT_CONTACTS, CLIENT_NOTES):
             routes += [
                 Route(f"{p}/{name}", g(f"/{name}", self.list_records), methods=["GET"]),
                 Route(f"{p}/{name}", g(f"/{name}", self.create_record), methods=["POST"]),

@@ -18,7 +18,7 @@ from enricher.errors import ConfigError, InputError
 from enricher.flowtly.hydra import members
 from enricher.records import read_lines
 
-__all__ = ["bundled_records_path", "read_records", "write_records"]
+__all__ = ["bundled_clients_path", "bundled_records_path", "read_records", "write_records"]
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,15 @@ def bundled_records_path() -> Path:
     if not path.is_file():
         raise ConfigError("ENRICHER_FLOWTLY_URL", f"unset, and the bundled sample {path} is missing")
     return path
+
+
+def bundled_clients_path() -> Path | None:
+    """The bundled sample's clients (with contacts), or None when this build has none."""
+    try:
+        path = Path(importlib.import_module("enricher.sample").bundled_clients_path())
+    except (ImportError, AttributeError):
+        return None
+    return path if path.is_file() else None
 
 
 def read_records(path: Path) -> Iterator[dict[str, Any]]:

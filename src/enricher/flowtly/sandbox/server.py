@@ -74,18 +74,35 @@ def _records(source: RecordSource) -> Iterable[Mapping[str, Any]]:
     return source
 
 
+def _split_clients(
+    records: Iterable[Mapping[str, Any]], contacts: list[dict[str, Any]]
+) -> Iterator[Mapping[str, Any]]:
+    """Clients as stored: contacts embedded as objects under ``clientContacts`` move to ``contacts``."""
+    for record in records:
+        embedded = record.get("clientContacts")
+        if isinstance(embedded, list) and any(isinstance(c, Mapping) for c in embedded):
+            rid = record.get("id", record.get("@id"))
+            contacts.extend({**c, "client": f"/{CLIENTS}/{rid}"} for c in embedded if isinstance(c, Mapping))
+            record = {k: v for k, v in record.items() if k != "clientContacts"}
+        yield record
+
+
 def build_sandbox(
     data: RecordSource = None,
     *,
     token: str = DEFAULT_TOKEN,
     hydra_prefix: bool = True,
     clients: RecordSource = None,
+    contacts: RecordSource = None,
     prefix: str = "",
     faults: Faults | Mapping[str, Any] | None = None,
     credentials: Mapping[str, str] | None = None,
     write_back: bool = False,
 ) -> SandboxApp:
-    """A sandbox (not yet serving) loaded with ``data`` (counterparties) and ``clients``.
+    """A sandbox (not yet serving) loaded with ``data`` (counterparties), ``clients`` and ``contacts``.
+
+    Clients may carry their contacts embedded (``clientContacts``: objects); they are served from
+    ``/client-contacts`` like the ``contacts`` given apart.
 
     ``write_back`` writes each collection that came from a file back to that file on shutdown.
     """
@@ -93,7 +110,10 @@ def build_sandbox(
         raise EnricherError("the sandbox needs a non-empty token")
     store = SandboxStore()
     store.counterparties.load(_records(data))
-    store.clients.load(_records(clients))
+    embedded: list[dict[str, Any]] = []
+    store.clients.load(_split_clients(_records(clients), embedded))
+    store.contacts.load(embedded)
+    store.contacts.load(_records(contacts))
     targets: dict[str, Path] = {}
     if write_back:
         for name, source in ((COUNTERPARTIES, data), (CLIENTS, clients)):
@@ -115,17 +135,17 @@ def build_sandbox(
     )
 
 
-def _bind(port: int) -> socket.socket:
+def _bind(port: int, host: str = _HOST) -> socket.socket:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     # Accepted sockets inherit this: without it, a response written in two parts (head, body) waits
     # out the peer's delayed ACK, about 40 ms per request.
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((_HOST, port))
+        sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise EnricherError(f"sandbox cannot listen on {_HOST}:{port}: {exc.strerror or exc}") from None
+        raise EnricherError(f"sandbox cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     sock.listen(2048)
     return sock
 
@@ -144,6 +164,7 @@ def running_sandbox(
     token: str = DEFAULT_TOKEN,
     hydra_prefix: bool = True,
     clients: RecordSource = None,
+    contacts: RecordSource = None,
     prefix: str = "",
     faults: Faults | Mapping[str, Any] | None = None,
     credentials: Mapping[str, str] | None = None,
@@ -156,6 +177,7 @@ def running_sandbox(
         token=token,
         hydra_prefix=hydra_prefix,
         clients=clients,
+        contacts=contacts,
         prefix=prefix,
         faults=faults,
         credentials=credentials,
@@ -187,14 +209,14 @@ def running_sandbox(
         sock.close()
 
 
-def serve_forever(app: SandboxApp, port: int, *, ready: Callable[[str], None]) -> None:
+def serve_forever(app: SandboxApp, port: int, *, ready: Callable[[str], None], host: str = _HOST) -> None:
     """Serve in the foreground until SIGTERM/SIGINT; ``ready(url)`` is called once connections are taken.
 
     The write-back (if configured) runs in the app's shutdown, before this returns.
     """
-    sock = _bind(port)
+    sock = _bind(port, host)
     server = _server(app)
-    url = f"http://{_HOST}:{sock.getsockname()[1]}"
+    url = f"http://{host}:{sock.getsockname()[1]}"
 
     async def main() -> None:
         task = asyncio.create_task(server.serve(sockets=[sock]))

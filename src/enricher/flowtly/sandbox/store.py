@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
-from enricher.flowtly.contract import CLIENTS, COUNTERPARTIES
+from enricher.flowtly.contract import CLIENT_CONTACTS, CLIENT_NOTES, CLIENTS, COUNTERPARTIES
 from enricher.records import IdError, RecordId, canonical_id
 
 __all__ = ["JSONLD_KEYS", "Collection", "SandboxStore", "normalize_id"]
@@ -67,6 +67,8 @@ class Collection:
         self._order: list[RecordId] | None = []
         self._next_id = 1
         self._lock = threading.RLock()
+        self.generation = 0
+        """Bumped by every write, so views built over the records (indexes) know when to rebuild."""
 
     def __len__(self) -> int:
         return len(self._records)
@@ -101,6 +103,7 @@ class Collection:
             if rid is None:
                 rid = self._next_id
             record["id"] = rid
+            self.generation += 1
             if rid in self._records:
                 self._records[rid] = record  # replace in place: the order is unchanged
             else:
@@ -145,6 +148,7 @@ class Collection:
             if record is None:
                 return None
             merge_patch(record, {k: v for k, v in patch.items() if k not in ("id", *JSONLD_KEYS)})
+            self.generation += 1
             return dict(record)
 
     def delete(self, record_id: Any) -> bool:
@@ -154,6 +158,7 @@ class Collection:
             if rid not in self._records:
                 return False
             del self._records[rid]
+            self.generation += 1
             self._order = None  # rebuilt lazily on the next page read
             return True
 
@@ -197,7 +202,9 @@ class SandboxStore:
     """All sandbox state: the collections plus counters the admin endpoint reports."""
 
     def __init__(self) -> None:
-        self.collections = {name: Collection(name) for name in (COUNTERPARTIES, CLIENTS)}
+        self.collections = {
+            name: Collection(name) for name in (COUNTERPARTIES, CLIENTS, CLIENT_CONTACTS, CLIENT_NOTES)
+        }
         self.requests: Counter[str] = Counter()
         self.faults_injected: Counter[str] = Counter()
         self.merges_applied = 0
@@ -206,6 +213,8 @@ class SandboxStore:
         self.deletes_applied = 0
         self.merge_log: list[tuple[RecordId, RecordId]] = []
         """(survivor, source) of every merge applied, in order: for test asserts."""
+        self.ai_enriched: Counter[RecordId] = Counter()
+        """Counterparty id -> times Flowtly's (simulated) AI branding ran on it."""
 
     @property
     def counterparties(self) -> Collection:
@@ -214,6 +223,14 @@ class SandboxStore:
     @property
     def clients(self) -> Collection:
         return self.collections[CLIENTS]
+
+    @property
+    def contacts(self) -> Collection:
+        return self.collections[CLIENT_CONTACTS]
+
+    @property
+    def notes(self) -> Collection:
+        return self.collections[CLIENT_NOTES]
 
     def stats(self) -> dict[str, Any]:
         """Counters for ``GET /_sandbox/stats``."""
@@ -227,4 +244,5 @@ class SandboxStore:
             "deletes_applied": self.deletes_applied,
             "records": {name: len(c) for name, c in self.collections.items()},
             "merge_log": [list(pair) for pair in self.merge_log[-1000:]],
+            "ai_enriched": sum(self.ai_enriched.values()),
         }

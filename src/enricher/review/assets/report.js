@@ -485,12 +485,74 @@
     toast("Approved " + fmt(targets.length) + " merge-band items");
   });
 
+  // ---------- clients ----------
+  // Flowtly has no client merge: a decision here is recorded in the export (clientDecisions) and, once
+  // approved, "enricher clients notes" leaves a note on both clients naming the other.
+  var CLIENTS = DATA.clients, CLIENT_KEY = STORE_KEY + ":clients", CLIENT_ROWS = 200, clientsAll = false;
+  var clientDecisions = (function () {
+    try { var raw = window.localStorage.getItem(CLIENT_KEY); return raw ? JSON.parse(raw) : {}; } catch (e) { return {}; }
+  })();
+  function saveClientDecisions() {
+    try { window.localStorage.setItem(CLIENT_KEY, JSON.stringify(clientDecisions)); } catch (e) { /* memory only */ }
+  }
+  function clientCell(rec) {
+    var f = rec.f || {}, cell = el("td", null, el("b", { text: f.name || "(no name)" }),
+      el("div", { cls: "muted", text: "client " + rec.id + [f.tin, f.vatNumber, f.addressCity, f.country].filter(Boolean).map(function (v) { return " · " + v; }).join("") }));
+    (rec.contacts || []).forEach(function (c) { cell.appendChild(el("div", { cls: "contacts", text: c })); });
+    return cell;
+  }
+  function renderClients() {
+    var box = $("clients");
+    if (!CLIENTS) { box.hidden = true; return; }
+    box.hidden = false;
+    var recs = CLIENTS.records, nodes = [];
+    nodes.push(el("h2", { text: "Duplicate clients (" + fmt(CLIENTS.pairs.length) + ")" }));
+    nodes.push(el("div", { cls: "muted", text: "Matched like counterparties, plus what their contacts share (a company e-mail domain, a phone, a contact person). Flowtly cannot merge clients: approve to have enricher clients notes leave a note on both." }));
+    var table = el("table", { id: "client-pairs" });
+    table.appendChild(el("tr", null, el("th", { text: "Client" }), el("th", { text: "Duplicate of" }), el("th", { text: "Score" }), el("th", { text: "Evidence" }), el("th", { text: "Decision" })));
+    var shown = clientsAll ? CLIENTS.pairs : CLIENTS.pairs.slice(0, CLIENT_ROWS);
+    shown.forEach(function (p) {
+      var d = clientDecisions[p.key], ev = el("ul", { cls: "ev" });
+      p.ev.forEach(function (e) { if (e[3]) ev.appendChild(el("li", { text: e[3] + " (" + (e[2] >= 0 ? "+" : "") + Number(e[2]).toFixed(2) + ")" })); });
+      var buttons = el("td", null);
+      [["approve", "Same company"], ["reject", "Different"], ["skip", "Skip"]].forEach(function (b) {
+        buttons.appendChild(el("button", { type: "button", cls: d === b[0] ? "primary" : null, "data-decision": b[0], text: b[1],
+          onclick: function () {
+            if (clientDecisions[p.key] === b[0]) delete clientDecisions[p.key]; else clientDecisions[p.key] = b[0];
+            saveClientDecisions(); renderClients();
+          } }));
+      });
+      table.appendChild(el("tr", { cls: d || null, "data-key": p.key }, clientCell(recs[p.a]), clientCell(recs[p.b]),
+        el("td", null, el("b", { text: Number(p.score).toFixed(3) }), el("div", { cls: "muted", text: p.band })), el("td", null, ev), buttons));
+    });
+    nodes.push(table);
+    if (shown.length < CLIENTS.pairs.length || (!clientsAll && CLIENTS.links.length > CLIENT_ROWS)) {
+      // Only the first rows are in the page until asked: thousands of rows would slow every click.
+      nodes.push(el("button", { type: "button", id: "clients-all", text: "Show all " + fmt(CLIENTS.pairs.length) + " client pairs and " + fmt(CLIENTS.links.length) + " links",
+        onclick: function () { clientsAll = true; renderClients(); } }));
+    }
+    nodes.push(el("h2", { text: "Clients that are also counterparties (" + fmt(CLIENTS.links.length) + ")" }));
+    nodes.push(el("div", { cls: "muted", text: "The same company on both sides: net and reconcile them." }));
+    var links = el("table", { id: "client-links" });
+    links.appendChild(el("tr", null, el("th", { text: "Client" }), el("th", { text: "Counterparty" }), el("th", { text: "Why" })));
+    (clientsAll ? CLIENTS.links : CLIENTS.links.slice(0, CLIENT_ROWS)).forEach(function (l) {
+      links.appendChild(el("tr", null, el("td", { text: (l.clientName || "") + " (client " + l.client + ")" }),
+        el("td", { text: (l.counterpartyName || "") + " (counterparty " + l.counterparty + ")" }), el("td", { text: l.reason })));
+    });
+    nodes.push(links);
+    box.replaceChildren.apply(box, nodes);
+  }
+
   // ---------- export ----------
   function exportObject() {
     var out = {
       format: "enricher.merge-decisions", version: 1, reportId: DATA.reportId, generatedAt: DATA.generatedAt,
-      exportedAt: new Date().toISOString(), records: [], decisions: []
+      exportedAt: new Date().toISOString(), records: [], decisions: [], clientDecisions: []
     };
+    if (CLIENTS) CLIENTS.pairs.forEach(function (p) {
+      var d = clientDecisions[p.key];
+      if (d) out.clientDecisions.push({ a: CLIENTS.records[p.a].id, b: CLIENTS.records[p.b].id, decision: d, score: p.score });
+    });
     var used = {};
     function ids(list) { return list.map(function (ri) { used[ri] = true; return R[ri].id; }); }
     var order = ITEMS.map(function (_, i) { return i; });
@@ -533,7 +595,7 @@
     var a = el("a", { href: URL.createObjectURL(blob), download: "decisions-" + DATA.reportId + ".json" });
     document.body.appendChild(a); a.click();
     setTimeout(function () { URL.revokeObjectURL(a.href); a.remove(); }, 2000);
-    toast("Exported " + fmt(out.decisions.length) + " decisions");
+    toast("Exported " + fmt(out.decisions.length + out.clientDecisions.length) + " decisions");
   }
   $("export").addEventListener("click", exportDecisions);
 
@@ -678,6 +740,7 @@
   $("teach").addEventListener("click", function () { setTeach(!st.teach); });
   $("teach-off").addEventListener("click", function () { setTeach(false); });
   renderHealth();
+  renderClients();
   applyFilters(false);
   window.enricherReview = { exportObject: exportObject, ready: true };
   document.documentElement.setAttribute("data-ready", "true");
