@@ -1,6 +1,6 @@
 """The background jobs as plain functions: they take ids and settings, build clients, call the engines.
 
-One module per domain (:mod:`.sync`, :mod:`.matching`, :mod:`.review`, :mod:`.branding`) on what every
+One module per domain (:mod:`.snapshot`, :mod:`.matching`, :mod:`.review`, :mod:`.branding`) on what every
 job shares (:mod:`.context`); :mod:`.registry` is the one table of them (queue, time limits, retry when
 busy, the CLI's name) that the CLI and the Celery tasks both read. Celery tasks in ``tasks/`` are
 one-line wrappers around these; the CLI calls them directly in embedded mode (no ``ENRICHER_REDIS_URL``:
@@ -14,23 +14,59 @@ twice after a crash:
 * ``apply_merges`` skips merges the decision store records as applied.
 """
 
-from enricher.jobs.branding import ENRICH_LOCK, enrich_all_targets, enrich_one
-from enricher.jobs.context import JOB_NAMES, JobContext, event_jobs
-from enricher.jobs.matching import (
-    MATCH_ALL_LOCK,
-    MatchPlan,
-    match_all_inline,
-    match_chunk,
-    match_chunk_failed,
-    match_gather,
-    match_one,
-    match_result,
-    plan_match_all,
-    stored_model,
-)
+from typing import TYPE_CHECKING, Any
+
 from enricher.jobs.registry import API_QUEUE, COMMANDS, JOBS, QUEUES, SCRAPE_QUEUE, JobRequest, JobSpec
-from enricher.jobs.review import apply_merges, build_report
-from enricher.jobs.sync import SyncSummary, sync
+
+if TYPE_CHECKING:
+    from enricher.jobs.branding import ENRICH_LOCK, enrich_all_targets, enrich_one
+    from enricher.jobs.context import JOB_NAMES, JobContext, event_jobs
+    from enricher.jobs.matching import (
+        MATCH_ALL_LOCK,
+        MatchPlan,
+        match_all_inline,
+        match_chunk,
+        match_chunk_failed,
+        match_gather,
+        match_one,
+        match_result,
+        plan_match_all,
+        stored_model,
+    )
+    from enricher.jobs.review import apply_merges, build_report
+    from enricher.jobs.snapshot import SyncSummary, sync
+
+_LAZY = {
+    **dict.fromkeys(("ENRICH_LOCK", "enrich_all_targets", "enrich_one"), "branding"),
+    **dict.fromkeys(("JOB_NAMES", "JobContext", "event_jobs"), "context"),
+    **dict.fromkeys(
+        (
+            "MATCH_ALL_LOCK",
+            "MatchPlan",
+            "match_all_inline",
+            "match_chunk",
+            "match_chunk_failed",
+            "match_gather",
+            "match_one",
+            "match_result",
+            "plan_match_all",
+            "stored_model",
+        ),
+        "matching",
+    ),
+    **dict.fromkeys(("apply_merges", "build_report"), "review"),
+    **dict.fromkeys(("SyncSummary", "sync"), "snapshot"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The jobs, imported when first asked for: the registry alone loads no client, state or metrics."""
+    if name in _LAZY:
+        import importlib
+
+        return getattr(importlib.import_module(f"enricher.jobs.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "API_QUEUE",

@@ -18,7 +18,7 @@ from typing import Any
 from enricher.errors import NotFoundError, StateError
 from enricher.jobs.context import JobContext
 from enricher.jobs.context import decisions as _decisions
-from enricher.jobs.sync import sync
+from enricher.jobs.snapshot import sync
 from enricher.records import Counterparty, RecordId
 from enricher.state import FanOut, candidate_dict
 

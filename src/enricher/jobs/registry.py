@@ -1,5 +1,8 @@
 """The one table of background jobs: name, queue, time limits, retry when busy, and how a person runs it.
 
+Light on purpose: the jobs themselves are imported when one runs, so ``enricher worker`` can read the
+table before anything loads ``prometheus_client`` (which must see ``PROMETHEUS_MULTIPROC_DIR`` first).
+
 ``enricher jobs run`` (queued or inline), the Celery app's routes and time limits, and the task
 definitions in ``tasks/`` all read :data:`JOBS`, so they cannot drift: a job added here is routed,
 limited, defined and (with a ``command``) runnable from the CLI, or a test says what is missing.
@@ -10,14 +13,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from enricher.jobs.branding import enrich_all_targets, enrich_one
-from enricher.jobs.context import JobContext
-from enricher.jobs.matching import match_all_inline, match_one
-from enricher.jobs.review import apply_merges, build_report
-from enricher.jobs.sync import sync
 from enricher.records import RecordId
+
+if TYPE_CHECKING:
+    from enricher.jobs.context import JobContext
 
 __all__ = ["API_QUEUE", "COMMANDS", "JOBS", "QUEUES", "SCRAPE_QUEUE", "JobRequest", "JobSpec"]
 
@@ -68,19 +69,50 @@ class JobSpec:
         return f"enricher.{self.name}"
 
 
+def _sync_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.snapshot import sync
+
+    return {"synced": sync(ctx).count}
+
+
+def _match_all_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.matching import match_all_inline
+
+    result = match_all_inline(ctx)
+    return {"candidates": len(result.candidates), "clusters": len(result.clusters)}
+
+
+def _match_one_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.matching import match_one
+
+    return {str(i): match_one(ctx, i) for i in request.ids}
+
+
+def _report_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.review import build_report
+
+    return {"report": str(build_report(ctx))}
+
+
+def _enrich_one_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.branding import enrich_one
+
+    return {str(i): str(enrich_one(ctx, i, overwrite=request.overwrite)) for i in request.ids}
+
+
 def _enrich_all_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.branding import enrich_all_targets, enrich_one
+    from enricher.jobs.snapshot import sync
+
     sync(ctx)
     return {str(i): str(enrich_one(ctx, i)) for i in enrich_all_targets(ctx)}
 
 
 def _apply_merges_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
+    from enricher.jobs.review import apply_merges
+
     assert request.decisions is not None  # the CLI asks for --decisions first
     return {"merges": str(apply_merges(ctx, request.decisions, execute=request.execute))}
-
-
-def _match_all_inline(ctx: JobContext, request: JobRequest) -> dict[str, Any]:
-    result = match_all_inline(ctx)
-    return {"candidates": len(result.candidates), "clusters": len(result.clusters)}
 
 
 JOBS: dict[str, JobSpec] = {
@@ -93,7 +125,7 @@ JOBS: dict[str, JobSpec] = {
             600,
             660,
             command="sync",
-            inline=lambda ctx, request: {"synced": sync(ctx).count},
+            inline=_sync_inline,
         ),
         JobSpec(
             "match_all",
@@ -114,7 +146,7 @@ JOBS: dict[str, JobSpec] = {
             command="match-one",
             per_id=True,
             messages=lambda request: [((i,), {}) for i in request.ids],
-            inline=lambda ctx, request: {str(i): match_one(ctx, i) for i in request.ids},
+            inline=_match_one_inline,
         ),
         JobSpec(
             "build_report",
@@ -122,7 +154,7 @@ JOBS: dict[str, JobSpec] = {
             600,
             660,
             command="report",
-            inline=lambda ctx, request: {"report": str(build_report(ctx))},
+            inline=_report_inline,
         ),
         JobSpec(
             "enrich_one",
@@ -133,9 +165,7 @@ JOBS: dict[str, JobSpec] = {
             command="enrich-one",
             per_id=True,
             messages=lambda request: [((i,), {"overwrite": request.overwrite}) for i in request.ids],
-            inline=lambda ctx, request: {
-                str(i): str(enrich_one(ctx, i, overwrite=request.overwrite)) for i in request.ids
-            },
+            inline=_enrich_one_inline,
         ),
         JobSpec("enrich_all", SCRAPE_QUEUE, 300, 360, command="enrich-all", inline=_enrich_all_inline),
         JobSpec(
