@@ -17,6 +17,7 @@ __all__ = [
     "CLIENTS",
     "CLIENT_CONTACTS",
     "CLIENT_NOTES",
+    "CLIENT_NOTES_FILTER",
     "CLIENT_SEARCH_PARAM",
     "COUNTERPARTIES",
     "DEFAULT_PAGE_SIZE",
@@ -101,6 +102,12 @@ def merge_source(body: Any) -> RecordId | None:
 # collection of the clients whose name, tin or VAT number contains TEXT. The sandbox matches the text
 # case-insensitively as a substring of ``name``, ``tin`` and ``vatNumber``; a blank query is a 400.
 CLIENT_SEARCH_PARAM = "query"
+
+
+# ASSUMPTION (undocumented filter): ``GET /client-notes?client=/clients/3`` lists one client's notes
+# (API Platform's SearchFilter on the relation). The sandbox filters so; the client also checks each
+# note's ``client``, so an API that ignores the filter costs time, never a missing or doubled note.
+CLIENT_NOTES_FILTER = "client"
 
 
 def client_note_body(client_id: RecordId, employee: str, note: str, *, prefix: str = "") -> dict[str, str]:
