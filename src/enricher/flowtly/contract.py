@@ -127,7 +127,10 @@ def note_text(other_id: RecordId, other_name: str | None, marker: str) -> str:
 # with ``{"counterparties": [IRI, ...]}`` (the records it took). Neither body is relied on: the client
 # re-reads each record afterwards and records what changed. The sandbox fills only empty fields, and
 # only for records with a website: ``logoUrl`` = ``https://logos.flowtly-ai.invalid/<domain>.png``,
-# ``displayName`` = the name without its legal form, deterministically.
+# ``displayName`` = the name without its legal form, deterministically; the bulk call is done when it
+# answers, and an unknown id refuses the whole batch with a 422 (the client then asks one by one).
+# Should the real bulk call work after answering (202), its records would read "found nothing" at
+# first: run again later, or use the per-record call (``enricher enrich --provider flowtly-ai --id``).
 BULK_ENRICH_KEY = "counterparties"
 BULK_ENRICH_MAX = 100
 """Records per bulk request (ASSUMPTION: the sandbox refuses more with a 422; the client splits)."""
