@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from enricher.branding.robots import MAX_ROBOTS_BYTES, RobotsCache, product_token
-from enricher.errors import BlockedTargetError
+from enricher.errors import BlockedTargetError, StateError
 
 UA = "enricher/0.1 (+https://flowtly.eu; counterparty branding bot)"
 
@@ -119,3 +119,12 @@ def test_a_cancelled_fetch_lets_the_waiters_fetch_again() -> None:
 def test_long_files_are_read_up_to_the_limit() -> None:
     body = b"User-agent: *\nDisallow: /secret\n" + b"# padding\n" * (MAX_ROBOTS_BYTES // 10)
     assert allowed(RobotsCache(Site(200, body), user_agent=UA), "https://a.example/secret") == [False]
+
+
+def test_our_own_redis_failing_is_an_error_not_a_disallow() -> None:
+    """The shared rate limit's Redis down is no verdict on the site: the job must retry, not end
+    without a logo because "robots.txt unreachable" means disallow."""
+    cache = RobotsCache(Site(error=StateError("rate limit 'host:a.example' unavailable")), user_agent=UA)
+    with pytest.raises(StateError):
+        allowed(cache, "https://a.example/")
+    assert allowed(RobotsCache(Site(200, b""), user_agent=UA), "https://a.example/") == [True]

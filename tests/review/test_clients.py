@@ -191,3 +191,28 @@ def test_contacts_embedded_by_the_api_count_once() -> None:
 
     data = fetch_clients(Api())
     assert sorted((c.client, c.email) for c in data.contacts) == [(1, "x@a.pl"), (2, "y@b.pl")]
+
+
+def test_notes_are_right_even_when_the_api_ignores_the_notes_filter(world: Sandbox, tmp_path: Path) -> None:
+    from enricher.review import leave_client_notes
+
+    class Unfiltered:
+        """The real client against the sandbox, but every notes listing is unfiltered."""
+
+        def __init__(self, inner: Any) -> None:
+            self.inner = inner
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.inner, name)
+
+        def iter_client_notes(self, **params: Any) -> Any:
+            return self.inner.iter_client_notes()
+
+    path = decisions(tmp_path / "d.json", [{"a": 1, "b": 2, "decision": "approve"}])
+    with world.client() as inner:
+        api = Unfiltered(inner)
+        for _ in range(2):
+            leave_client_notes(
+                api, path, employee="/employees/1", execute=True, audit_path=tmp_path / "a.jsonl"
+            )
+    assert sorted(n["client"] for n in world.store.notes) == ["/clients/1", "/clients/2"]

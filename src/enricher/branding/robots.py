@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from protego import Protego
 
 from enricher.branding.guard import ResolveError
-from enricher.errors import BlockedTargetError
+from enricher.errors import BlockedTargetError, StateError, TransientError
 
 __all__ = ["MAX_ROBOTS_BYTES", "RobotsCache", "RobotsRules", "product_token"]
 
@@ -112,6 +112,10 @@ class RobotsCache:
             status, body = await self._fetch(robots_url)
         except (asyncio.CancelledError, BlockedTargetError, ResolveError):
             raise  # a refused origin or a name with no address is that, not "robots.txt unreachable"
+        except (StateError, TransientError):
+            # Our own infrastructure failed (the shared rate limit's Redis is down), not the site:
+            # "disallow all" would end the job without a logo for good; raising lets it retry.
+            raise
         except Exception as exc:  # unreachable: RFC 9309 says assume complete disallow
             return RobotsRules(None, False, f"robots.txt unreachable ({exc})")
         if 200 <= status < 300:

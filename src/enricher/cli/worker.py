@@ -36,12 +36,15 @@ def _tasks(settings: Settings) -> ModuleType:
     return importlib.import_module("tasks")
 
 
-def _metrics_dir(settings: Settings) -> Path:
+def _metrics_dir() -> Path:
     """An empty ``PROMETHEUS_MULTIPROC_DIR`` for this worker and its prefork children.
 
     Set here, before anything imports ``prometheus_client`` (which picks its value store at import):
     the children's counters then land in files the main process merges for ``/metrics``. A folder
-    given in the environment is emptied (old values would be counted again)."""
+    given in the environment is emptied (old values would be counted again); one made here lives in
+    the system's temporary folder (not the state volume) and is removed when the worker exits."""
+    import atexit
+    import shutil
     import tempfile
 
     given = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
@@ -51,10 +54,15 @@ def _metrics_dir(settings: Settings) -> Path:
         for old in path.glob("*.db"):
             old.unlink(missing_ok=True)
         return path
-    parent = Path(settings.state_dir)
-    parent.mkdir(parents=True, exist_ok=True)
-    path = Path(tempfile.mkdtemp(prefix="metrics-", dir=parent))
+    path = Path(tempfile.mkdtemp(prefix="enricher-metrics-"))
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:  # prefork children inherit atexit hooks: only the worker removes it
+            shutil.rmtree(path, ignore_errors=True)
+
+    atexit.register(remove)
     return path
 
 
@@ -72,7 +80,7 @@ def _worker(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
         else:
-            _metrics_dir(settings)
+            _metrics_dir()
     tasks = _tasks(settings)
     if port:
         from enricher.metrics import serve
@@ -115,7 +123,7 @@ def _webhooks_serve(args: argparse.Namespace) -> int:
         os.environ["ENRICHER_WEBHOOK_CONCURRENCY"] = str(args.limit_concurrency)
     settings = load_settings()
     if args.workers > 1:  # each uvicorn worker counts its own deliveries: /metrics merges them
-        _metrics_dir(settings)
+        _metrics_dir()
     _tasks(settings)  # fail here, with a clear message, rather than inside uvicorn
     if settings.webhook_secret is None:
         raise ConfigError("ENRICHER_WEBHOOK_SECRET", "the receiver needs the signing secret (whsec_...)")

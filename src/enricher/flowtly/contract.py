@@ -17,6 +17,7 @@ __all__ = [
     "CLIENTS",
     "CLIENT_CONTACTS",
     "CLIENT_NOTES",
+    "CLIENT_NOTES_FILTER",
     "CLIENT_SEARCH_PARAM",
     "COUNTERPARTIES",
     "DEFAULT_PAGE_SIZE",
@@ -104,6 +105,12 @@ def merge_source(body: Any) -> RecordId | None:
 CLIENT_SEARCH_PARAM = "query"
 
 
+# ASSUMPTION (undocumented filter): ``GET /client-notes?client=/clients/3`` lists one client's notes
+# (API Platform's SearchFilter on the relation). The sandbox filters so; the client also checks each
+# note's ``client``, so an API that ignores the filter costs time, never a missing or doubled note.
+CLIENT_NOTES_FILTER = "client"
+
+
 def client_note_body(client_id: RecordId, employee: str, note: str, *, prefix: str = "") -> dict[str, str]:
     """The documented client-note body; ``employee`` is an IRI (``/employees/7``) from the settings."""
     return {"client": f"{prefix}/{CLIENTS}/{client_id}", "employee": employee, "note": note}
@@ -121,7 +128,10 @@ def note_text(other_id: RecordId, other_name: str | None, marker: str) -> str:
 # with ``{"counterparties": [IRI, ...]}`` (the records it took). Neither body is relied on: the client
 # re-reads each record afterwards and records what changed. The sandbox fills only empty fields, and
 # only for records with a website: ``logoUrl`` = ``https://logos.flowtly-ai.invalid/<domain>.png``,
-# ``displayName`` = the name without its legal form, deterministically.
+# ``displayName`` = the name without its legal form, deterministically; the bulk call is done when it
+# answers, and an unknown id refuses the whole batch with a 422 (the client then asks one by one).
+# Should the real bulk call work after answering (202), its records would read "found nothing" at
+# first: run again later, or use the per-record call (``enricher enrich --provider flowtly-ai --id``).
 BULK_ENRICH_KEY = "counterparties"
 BULK_ENRICH_MAX = 100
 """Records per bulk request (ASSUMPTION: the sandbox refuses more with a 422; the client splits)."""

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from enricher.errors import FlowtlyError
-from enricher.flowtly.contract import note_text
+from enricher.flowtly.contract import CLIENT_NOTES_FILTER, note_text
 from enricher.matching import ClientLink, DecisionMemory, Judgement, link_clients, match_clients
 from enricher.records import Client, ClientContact, ClientNote, Counterparty, IdError, RecordId, canonical_id
 from enricher.review.audit import AuditLog
@@ -51,6 +51,13 @@ def _key(a: RecordId, b: RecordId) -> tuple[RecordId, RecordId]:
     """A pair in a fixed order (ids as the API reads them), so (a, b) and (b, a) are one pair."""
     ca, cb = canonical_id(a), canonical_id(b)
     return (ca, cb) if _order(ca) <= _order(cb) else (cb, ca)
+
+
+def _same(a: RecordId | None, b: RecordId) -> bool:
+    try:
+        return a is not None and canonical_id(a) == canonical_id(b)
+    except IdError:
+        return False
 
 
 def note_marker(a: RecordId, b: RecordId) -> str:
@@ -347,8 +354,10 @@ def _one_note(
         "decisionsFile": str(Path(decisions_path).resolve()),
     }
     try:
-        existing = list(client.iter_client_notes(client=client.client_iri(this)))
-        if any(marker in (n.note or "") for n in existing):
+        # The filter is an assumption (contract.py): each note's own client is checked as well, since
+        # both notes of a pair carry the same marker.
+        existing = client.iter_client_notes(**{CLIENT_NOTES_FILTER: client.client_iri(this)})
+        if any(marker in (n.note or "") and _same(n.client, this) for n in existing):
             if execute:
                 audit.write("client-note.skipped", **context, reason="already there")
             return NoteOutcome(this, other, "already")
