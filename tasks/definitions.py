@@ -90,7 +90,9 @@ def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str
 def chunk_failed(
     self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
 ) -> None:
-    """Final failure of a chunk (retries spent): arrive anyway, so the run still gathers."""
+    """Final failure of a chunk (retries spent): its ERROR line, then arrive anyway, so the run still
+    gathers (and compares the part itself)."""
+    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
     run_id, part = args[0], args[1]
     report = args[4] if len(args) > 4 else kwargs.get("report", True)
     if jobs.match_chunk_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):

@@ -99,7 +99,10 @@ def test_a_part_that_fails_for_good_is_compared_by_the_gather(
         stack.send_task("enricher.match_chunk", plan.run_id, part, "x", "y", False)
     wait_for(lambda: "part(s) failed" in stack.procs.log("w1"), timeout=60, what="the gather")
     wait_for(stack.idle, timeout=30, what="queues drained")
-    assert f"the gather compared {len(rest)} part(s) itself" in stack.procs.log("w1")
+    log = stack.procs.log("w1")
+    assert f"the gather compared {len(rest)} part(s) itself" in log
+    gave_up = [line for line in log.splitlines() if "ERROR/" in line and "enricher.match_chunk[" in line]
+    assert len(gave_up) == len(rest) and all("gave up" in line for line in gave_up), gave_up
     pair = stack.candidates(1)["2"]  # compared by a part or by the gather: the whole register's result
     assert pair["band"] == "merge"
     assert not list(stack.r.scan_iter(f"enricher:run:{plan.run_id}:*"))
