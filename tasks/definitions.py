@@ -213,9 +213,14 @@ def _busy_countdown(task: EnricherTask, job: str) -> int:
     return min(wait, task.settings.retry_backoff_max)
 
 
+RUN_WINDOW = 3600
+"""Seconds a full match may hold its running marker (chunks + gather) if its gather never comes."""
+
+
 def _run_window(task: EnricherTask) -> int:
-    """How long a full match may hold its running marker: chunks + gather, below the visibility timeout."""
-    return int(task.settings.visibility_timeout)
+    """How long a full match may hold its running marker (not the visibility timeout: held messages
+    are renewed, so a run may outlast it)."""
+    return max(RUN_WINDOW, int(task.settings.visibility_timeout))
 
 
 def _redis(task: EnricherTask) -> Redis:

@@ -4,12 +4,13 @@ Why these settings (Celery 5.7, Redis transport):
 
 * ``task_acks_late`` + idempotent tasks: a worker that dies mid-task leaves the message unacked, and
   Redis hands it to another worker after ``visibility_timeout``; every task is safe to run twice.
+* ``visibility_timeout`` (default 240 s) is how long a dead worker's jobs wait: each live worker
+  renews the messages it holds (running, reserved, waiting for a retry countdown) every quarter of it
+  (``tasks.worker``), so time limits and countdowns may be longer, and a killed worker's jobs are back
+  within the timeout plus one restore interval (< 5 min by default).
 * ``task_reject_on_worker_lost``: a prefork child killed by the OOM killer or SIGKILL requeues its
   message at once. Safe here because tasks are idempotent and ``tasks.base`` drops a message that
   has killed ``ENRICHER_MAX_DELIVERIES`` workers (no poison loop).
-* ``visibility_timeout`` must exceed every countdown/ETA (retries wait at most ``retry_backoff_max``)
-  and every hard time limit, or Redis would redeliver a message that a worker still holds. The app
-  refuses to start when that is not so.
 * ``worker_prefetch_multiplier = 1``: long tasks do not queue up behind each other on one worker.
 * ``worker_cancel_long_running_tasks_on_connection_loss`` stays **off** (Celery 6 will turn it on):
   on Redis it loses the running jobs. Cancelling terminates the prefork child first, then writes
@@ -40,7 +41,8 @@ __all__ = ["API_QUEUE", "SCRAPE_QUEUE", "TIME_LIMITS", "make_app"]
 TIME_LIMITS: dict[str, tuple[int, int]] = {
     spec.task: (spec.soft_limit, spec.hard_limit) for spec in JOBS.values()
 }
-"""Task name: (soft, hard) seconds, from the job registry. Hard limits stay below the visibility timeout."""
+"""Task name: (soft, hard) seconds, from the job registry. Held messages are renewed (tasks.worker), so
+these may exceed the visibility timeout."""
 
 ROUTES = {spec.task: {"queue": spec.queue} for spec in JOBS.values()}
 """Each task to its job's queue (``enricher.jobs.JOBS``); anything else goes to the default, the API queue."""
@@ -63,27 +65,12 @@ def _crontab(expr: str, variable: str) -> crontab:
         raise ConfigError(variable, f"bad crontab {expr!r}: {exc}") from None
 
 
-def scaled_limits(settings: Settings) -> dict[str, tuple[int, int]]:
-    """The time limits, cut to fit under 90 % of the visibility timeout when that is set low."""
-    ceiling = max(2, int(settings.visibility_timeout * 0.9))
-    out: dict[str, tuple[int, int]] = {}
-    for name, (soft, hard) in TIME_LIMITS.items():
-        hard = min(hard, ceiling)
-        out[name] = (min(soft, max(1, hard - max(1, hard // 10))), hard)
-    return out
-
-
 def make_app(settings: Settings | None = None) -> Celery:
-    """The configured app; raises ConfigError when Redis is not set or the timeouts do not fit."""
+    """The configured app; raises ConfigError when Redis is not set or a schedule is malformed."""
     settings = settings or load_settings()
     if settings.redis_url is None:
         raise ConfigError("ENRICHER_REDIS_URL", "the worker needs Redis (e.g. redis://127.0.0.1:6379/0)")
     vt = settings.visibility_timeout
-    if settings.retry_backoff_max >= vt:
-        raise ConfigError(
-            "ENRICHER_RETRY_BACKOFF_MAX",
-            f"must stay below ENRICHER_VISIBILITY_TIMEOUT ({vt} s), or Redis redelivers waiting retries",
-        )
     restore_interval = max(1, min(10, vt // 20))
     app = Celery("enricher", set_as_current=True)
     app.conf.update(
@@ -115,7 +102,7 @@ def make_app(settings: Settings | None = None) -> Celery:
         task_queues=[Queue(queue) for queue in QUEUES],  # type: ignore[no-untyped-call]
         task_routes=ROUTES,
         task_annotations={
-            name: {"soft_time_limit": s, "time_limit": h} for name, (s, h) in scaled_limits(settings).items()
+            name: {"soft_time_limit": s, "time_limit": h} for name, (s, h) in TIME_LIMITS.items()
         },
         worker_prefetch_multiplier=1,
         worker_cancel_long_running_tasks_on_connection_loss=False,

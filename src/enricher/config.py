@@ -88,7 +88,9 @@ class Settings(BaseSettings):
     # Worker (Celery on Redis) and the state it shares.
     redis_prefix: str = Field(default="enricher", description="Prefix of every state key in Redis")
     visibility_timeout: int = Field(
-        default=3600, ge=10, description="Seconds before Redis redelivers an unacked task"
+        default=240,
+        ge=10,
+        description="Seconds after which Redis redelivers a task its worker stopped renewing (a dead worker)",
     )
     retry_backoff_max: int = Field(
         default=600, ge=1, description="Longest pause between two retries of a task, in seconds"

@@ -64,3 +64,15 @@ def test_file_locks(tmp_path: Path) -> None:
     with b.hold("enrich:1/../x", ttl=1):
         pass
     assert [p.name for p in (tmp_path / "locks").iterdir()] == ["enrich_1_.._x.lock"]
+
+
+def test_a_live_holder_keeps_its_lock_past_the_ttl(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
+    """The TTL bounds how long a dead holder blocks others, not how long a live one may work."""
+    client, keys = rkeys
+    a, b = RedisLocks(client, keys), RedisLocks(client, keys)
+    with a.hold("apply-merges", ttl=1.0):
+        time.sleep(2.5)  # 2.5 TTLs: without the keeper the lock would have expired twice over
+        with pytest.raises(LockBusy), b.hold("apply-merges", ttl=1.0):
+            pass
+        assert client.pttl(keys.lock("apply-merges")) > 0
+    assert not a.is_held("apply-merges")

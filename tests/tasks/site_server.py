@@ -39,7 +39,8 @@ def _logo() -> bytes:
 
 
 class Site:
-    """``url`` serves the page; ``slow_url`` serves it after ``slow_seconds``; ``hits`` counts paths."""
+    """``url`` serves the page; ``slow_url`` serves it after ``slow_seconds``, ``drip_url`` spreads it
+    over ``slow_seconds``; ``hits`` counts paths."""
 
     def __init__(self, slow_seconds: float = 4.0) -> None:
         self.slow_seconds = slow_seconds
@@ -61,6 +62,18 @@ class Site:
                     self._send(200, "image/png", logo)
                 elif path == "/two-brands/":
                     self._send(200, "text/html; charset=utf-8", TWO_BRANDS)
+                elif path == "/drip/":  # slow as /slow/, but a byte every 1/10th: no read timeout
+                    site.slow_started.set()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/html; charset=utf-8")
+                    self.send_header("Content-Length", str(len(PAGE)))
+                    self.end_headers()
+                    step = max(1, len(PAGE) // 10)
+                    with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                        for start in range(0, len(PAGE), step):
+                            self.wfile.write(PAGE[start : start + step])
+                            self.wfile.flush()
+                            time.sleep(site.slow_seconds / 10)
                 elif path in ("/", "/slow/") or path.startswith("/co/"):
                     if path == "/slow/":
                         site.slow_started.set()
@@ -82,6 +95,7 @@ class Site:
         self.port = self.server.server_address[1]
         self.url = f"http://127.0.0.1:{self.port}/"
         self.slow_url = f"{self.url}slow/"
+        self.drip_url = f"{self.url}drip/"
 
     @contextlib.contextmanager
     def running(self) -> Iterator[Site]:

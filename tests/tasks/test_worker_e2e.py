@@ -177,6 +177,20 @@ def test_redis_down_mid_task_loses_nothing(stack: Stack, pool: str, how: str) ->
     assert "HTTP Request:" not in log  # httpx's per-request lines only at --loglevel DEBUG
 
 
+def test_a_job_running_longer_than_the_visibility_timeout_is_not_redelivered(stack: Stack) -> None:
+    """The worker renews the messages it holds, so only a dead worker's jobs come back."""
+    stack.env["ENRICHER_FETCH_TIMEOUT"] = "60"
+    stack.site.slow_seconds = 2.5 * VISIBILITY
+    stack.start_worker(pool="prefork")
+    rid = stack.create(stack.site.drip_url)
+    stack.send_task("enricher.enrich_one", rid, queue="enricher.scrape")
+    wait_for(lambda: stack.record(rid)["logoUrl"], timeout=VISIBILITY * 2.5 + 60, what="logoUrl filled")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    received = [line for line in stack.procs.log("w1").splitlines() if "enricher.enrich_one[" in line]
+    assert sum("received" in line for line in received) == 1, received
+    assert stack.site.hits["/drip/"] == 1
+
+
 def test_a_job_given_up_is_one_error_line_naming_its_record(stack: Stack) -> None:
     stack.env["ENRICHER_TASK_MAX_RETRIES"] = "1"
     stack.start_worker(pool="prefork")

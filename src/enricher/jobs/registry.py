@@ -52,7 +52,7 @@ class JobSpec:
     queue: str
     soft_limit: int
     hard_limit: int
-    """Seconds (soft raises in the task, hard kills it); both stay below the visibility timeout."""
+    """Seconds (soft raises in the task, hard kills it); may exceed the visibility timeout (renewed)."""
     busy_retry: int | None = None
     """Retry after at most this many seconds when someone else holds the job's lock (None: no lock)."""
     command: str | None = None
