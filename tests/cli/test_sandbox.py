@@ -253,3 +253,55 @@ def test_busy_port_is_a_clear_error(tmp_path: Path, data_file: Path) -> None:
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_help_lists_every_fault_switch() -> None:
+    from enricher.cli.sandbox import SWITCHES
+    from enricher.flowtly import Faults
+
+    assert set(SWITCHES) == set(Faults().as_dict())
+    out = subprocess.run(
+        [sys.executable, "-m", "enricher", "sandbox", "serve", "--help"],
+        capture_output=True,
+        text=True,
+        env=_env(COLUMNS="400"),
+        check=True,
+    ).stdout
+    assert all(name in out for name in SWITCHES), out
+
+
+def test_access_log_and_write_faults_from_the_command_line(
+    tmp_path: Path, data_file: Path, cleanup: list[Served]
+) -> None:
+    log = tmp_path / "access.jsonl"
+    served = start(
+        ["--data", str(data_file), "--token", "t", "--access-log", str(log), "--faults", '{"reply_lost": 1}'],
+        tmp_path,
+    )
+    cleanup.append(served)
+    auth = {"Authorization": "Bearer t"}
+    with httpx.Client(base_url=served.url, headers=auth, timeout=10) as http:
+        patch = {
+            "headers": {"Content-Type": "application/merge-patch+json"},
+            "content": b'{"displayName": "X"}',
+        }
+        lost = http.patch("/counterparties/4", **patch)
+        assert lost.status_code == 502 and "applied" in lost.json()["detail"]
+        assert http.get("/counterparties/4").json()["displayName"] == "X"  # applied all the same
+        http.patch("/counterparties/4", **patch)  # the client's retry: applied a second time
+        http.put("/_sandbox/faults", json={"reply_lost": 0, "write_rate_500": 1})
+        failed = http.patch("/counterparties/5", **patch)
+        assert failed.status_code == 500
+        assert http.get("/counterparties/5").json().get("displayName") != "X"  # not applied
+        stats = http.get("/_sandbox/stats").json()
+    assert stats["patches_by_record"] == {"4": 2}
+    assert stats["faults_injected"] == {"reply_lost": 2, "500": 1}
+    assert served.stop()[0] == 0
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    assert lines[0] == {
+        "method": "PATCH", "path": "/counterparties/4", "status": 502, "body": {"displayName": "X"}
+    }  # fmt: skip
+    assert [(e["method"], e["status"]) for e in lines] == [
+        ("PATCH", 502), ("GET", 200), ("PATCH", 502), ("PUT", 200), ("PATCH", 500), ("GET", 200),
+        ("GET", 200),
+    ]  # fmt: skip

@@ -17,7 +17,24 @@ from typing import Any
 from enricher.config import load_settings
 from enricher.errors import ConfigError
 
-__all__ = ["register"]
+__all__ = ["SWITCHES", "register"]
+
+
+SWITCHES: dict[str, str] = {
+    "rate_429": "share 0..1 of API requests answered 429 with Retry-After",
+    "rate_500": "share 0..1 of API requests answered 500",
+    "write_rate_429": "share 0..1 of writes (POST, PATCH, DELETE, merge) answered 429, unapplied",
+    "write_rate_500": "share 0..1 of writes answered 500, unapplied",
+    "reply_lost": "share 0..1 of writes applied, then answered 502 (the reply lost on the way)",
+    "burst_429": "the next N API requests get 429",
+    "burst_500": "the next N API requests get 500",
+    "retry_after": "seconds sent in Retry-After (default 1)",
+    "retry_after_date": "true: send Retry-After as an HTTP date",
+    "delay": "seconds added to every API response",
+    "seed": "seed of the shares' random draws (default 7)",
+}
+"""Every switch of ``enricher.flowtly.sandbox.Faults`` for the help (kept here: importing the sandbox
+costs 0.6 s that other commands would pay; tests/cli checks that none is missing)."""
 
 
 def register(subparsers: Any) -> None:
@@ -68,7 +85,15 @@ def register(subparsers: Any) -> None:
     serve.add_argument(
         "--faults",
         metavar="JSON",
-        help='fault switches at start, e.g. \'{"rate_429": 0.1, "retry_after": 1, "delay": 0.05}\'',
+        help='fault switches at start, e.g. \'{"rate_429": 0.1, "retry_after": 1, "delay": 0.05}\'; '
+        "also GET/PUT /_sandbox/faults while running. Switches: "
+        + "; ".join(f"{name}: {what}" for name, what in SWITCHES.items()),
+    )
+    serve.add_argument(
+        "--access-log",
+        type=Path,
+        metavar="FILE",
+        help="append one JSON line per request to FILE: method, path, status, body (login bodies hidden)",
     )
     serve.set_defaults(func=_serve)
 
@@ -126,6 +151,7 @@ def _serve(args: argparse.Namespace) -> int:
             faults=faults,
             credentials=credentials or None,
             write_back=args.write_back,
+            access_log=args.access_log,
         )
     except ValueError as exc:  # a bad fault switch
         raise ConfigError("--faults", str(exc)) from None

@@ -75,6 +75,7 @@ _TYPES = {
 }
 _PAGING = ("page", "itemsPerPage", "pagination")
 _JSON_TYPES = (LD_JSON, "application/json")
+_WRITES = frozenset({"POST", "PATCH", "PUT", "DELETE"})
 
 
 class _HttpError(Exception):
@@ -100,6 +101,8 @@ class SandboxApp:
     write_back: Mapping[str, Path] | None = None
     """collection name -> file, written on shutdown."""
     types: set[str] = field(default_factory=lambda: set(DEFAULT_TYPES))
+    access_log: Path | None = None
+    """JSON lines file: one ``{"method", "path", "status", "body"}`` per request (login bodies hidden)."""
 
     def __post_init__(self) -> None:
         self._contacts_of: dict[Any, list[Any]] = {}
@@ -195,21 +198,51 @@ class SandboxApp:
         """Wrap an endpoint: count it, delay it, check the token, inject faults, map errors."""
 
         async def handler(request: Request) -> Response:
+            response = await answer(request)
+            if self.access_log is not None:
+                await self.log_access(request, response.status_code)
+            return response
+
+        async def answer(request: Request) -> Response:
             self.store.requests[f"{request.method} {label}"] += 1
             if api and self.faults.delay > 0:
                 await asyncio.sleep(self.faults.delay)
             if not self.authorised(request):
                 return self.error(401, "Full authentication is required: send a valid bearer token.")
+            write = api and request.method in _WRITES
             if api:
                 status = self.faults.draw()
+                if status is None and write:
+                    status = self.faults.draw_write()
                 if status is not None:
                     return self.fault_response(status)
             try:
-                return await endpoint(request)
+                response = await endpoint(request)
             except _HttpError as exc:
                 return self.error(exc.status, exc.detail, exc.violations)
+            if write and response.status_code < 400 and self.faults.draw_reply_lost():
+                self.store.faults_injected["reply_lost"] += 1
+                return self.error(502, "Bad gateway: the write was applied, its reply lost (sandbox fault)")
+            return response
 
         return handler
+
+    async def log_access(self, request: Request, status: int) -> None:
+        """One JSON line per request; a login's body (a password) is never written."""
+        path = request.url.path
+        body: Any = None
+        if request.method in _WRITES:
+            raw = await request.body()  # Starlette caches it: the endpoint already read it
+            try:
+                body = json.loads(raw) if raw else None
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                body = raw[:2000].decode("utf-8", "replace")
+            if path.endswith(LOGIN_PATH):
+                body = "(hidden)"
+        line = json.dumps({"method": request.method, "path": path, "status": status, "body": body})
+        assert self.access_log is not None
+        with self.access_log.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
 
     # ----------------------------------------------------------------- helpers
 
@@ -336,6 +369,7 @@ class SandboxApp:
         if record is None:
             raise _HttpError(404, f"{_TYPES[coll.name]} {rid} not found.")
         self.store.patches_applied += 1
+        self.store.patches_by_record[str(normalize_id(rid) or rid)] += 1
         return self.ld(self.item(coll.name, record))
 
     async def delete_record(self, request: Request) -> Response:

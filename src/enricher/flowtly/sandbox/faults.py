@@ -1,8 +1,9 @@
 """Fault switches of the sandbox: rate limits, server errors and slowness, on demand.
 
-Shares (``rate_429``, ``rate_500``) draw from a seeded RNG so a test run is repeatable; bursts
-(``burst_429``, ``burst_500``) fail exactly the next N API requests, for tests that need certainty.
-Attributes may be changed at run time from any thread or with ``PUT /_sandbox/faults``.
+Shares (``rate_429``, ``rate_500``, their ``write_`` twins, ``reply_lost``) draw from a seeded RNG
+so a test run is repeatable; bursts (``burst_429``, ``burst_500``) fail exactly the next N API
+requests, for tests that need certainty. Attributes may be changed at run time from any thread or
+with ``PUT /_sandbox/faults``; ``enricher sandbox serve --help`` lists them all (a test keeps it so).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 __all__ = ["Faults"]
 
-_RATES = ("rate_429", "rate_500")
+_RATES = ("rate_429", "rate_500", "write_rate_429", "write_rate_500", "reply_lost")
 _SECONDS = ("retry_after", "delay")
 _COUNTS = ("burst_429", "burst_500")
 
@@ -37,6 +38,13 @@ class Faults:
     """The next N API requests get 429 (counts down)."""
     burst_500: int = 0
     """The next N API requests get 500 (counts down)."""
+    write_rate_429: float = 0.0
+    """Share of writes (POST, PATCH, DELETE, merge) answered 429, on top of ``rate_429``."""
+    write_rate_500: float = 0.0
+    """Share of writes answered 500 (nothing applied), on top of ``rate_500``."""
+    reply_lost: float = 0.0
+    """Share of writes applied and then answered 502, as a proxy that lost the reply would: the
+    client cannot tell it from a failure and retries (the "applied twice" case)."""
     seed: int = 7
     _rng: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
@@ -73,6 +81,18 @@ class Faults:
             setattr(self, key, value)
         if "seed" in changes:
             self._rng.seed(self.seed)
+
+    def draw_write(self) -> int | None:
+        """For a write after :meth:`draw` passed: 429/500 to fail it unapplied, or None."""
+        if self.write_rate_429 and self._rng.random() < self.write_rate_429:
+            return 429
+        if self.write_rate_500 and self._rng.random() < self.write_rate_500:
+            return 500
+        return None
+
+    def draw_reply_lost(self) -> bool:
+        """For an applied write: whether its reply is lost (answered 502)."""
+        return bool(self.reply_lost) and self._rng.random() < self.reply_lost
 
     def draw(self) -> int | None:
         """The status to fail the current request with (429 or 500), or None to serve it."""

@@ -98,13 +98,15 @@ def build_sandbox(
     faults: Faults | Mapping[str, Any] | None = None,
     credentials: Mapping[str, str] | None = None,
     write_back: bool = False,
+    access_log: Path | None = None,
 ) -> SandboxApp:
     """A sandbox (not yet serving) loaded with ``data`` (counterparties), ``clients`` and ``contacts``.
 
     Clients may carry their contacts embedded (``clientContacts``: objects); they are served from
     ``/client-contacts`` like the ``contacts`` given apart.
 
-    ``write_back`` writes each collection that came from a file back to that file on shutdown.
+    ``write_back`` writes each collection that came from a file back to that file on shutdown;
+    ``access_log`` appends one JSON line per request to that file.
     """
     if not token:
         raise EnricherError("the sandbox needs a non-empty token")
@@ -132,6 +134,7 @@ def build_sandbox(
         prefix=prefix,
         credentials=credentials,
         write_back=targets,
+        access_log=access_log,
     )
 
 
@@ -170,6 +173,7 @@ def running_sandbox(
     credentials: Mapping[str, str] | None = None,
     write_back: bool = False,
     port: int = 0,
+    access_log: Path | None = None,
 ) -> Iterator[Sandbox]:
     """A real sandbox server on a free loopback port, in a background thread, for the ``with`` block."""
     app = build_sandbox(
@@ -182,6 +186,7 @@ def running_sandbox(
         faults=faults,
         credentials=credentials,
         write_back=write_back,
+        access_log=access_log,
     )
     sock = _bind(port)
     server = _server(app)

@@ -209,6 +209,8 @@ class SandboxStore:
         self.faults_injected: Counter[str] = Counter()
         self.merges_applied = 0
         self.patches_applied = 0
+        self.patches_by_record: Counter[str] = Counter()
+        """PATCHes applied per record id: a record patched twice is a job done twice."""
         self.creates_applied = 0
         self.deletes_applied = 0
         self.merge_log: list[tuple[RecordId, RecordId]] = []
@@ -240,6 +242,7 @@ class SandboxStore:
             "faults_injected": dict(self.faults_injected),
             "merges_applied": self.merges_applied,
             "patches_applied": self.patches_applied,
+            "patches_by_record": dict(self.patches_by_record),
             "creates_applied": self.creates_applied,
             "deletes_applied": self.deletes_applied,
             "records": {name: len(c) for name, c in self.collections.items()},
