@@ -251,6 +251,25 @@ def test_merge_retried_after_a_lost_answer_returns_the_survivor(sandbox_factory:
     assert survivor.id == 1
 
 
+def test_patch_whose_reply_was_lost_is_not_applied_twice(sandbox_factory: SandboxFactory) -> None:
+    """The sandbox applies the PATCH and answers 502 (``reply_lost``): the client reads the record,
+    finds the change there and does not send it again."""
+    sandbox = sandbox_factory(SMALL_REGISTER, faults={"reply_lost": 1.0})
+    with client_for(sandbox) as client:
+        record = client.patch_counterparty(4, {"displayName": "Kowalski"})
+    assert record.displayName == "Kowalski"
+    stats = sandbox.store.stats()
+    assert stats["patches_by_record"] == {"4": 1}
+    assert stats["faults_injected"] == {"reply_lost": 1}
+
+
+def test_patch_failed_unapplied_is_sent_again(sandbox_factory: SandboxFactory) -> None:
+    sandbox = sandbox_factory(SMALL_REGISTER, faults={"burst_500": 2})
+    with client_for(sandbox) as client:
+        assert client.patch_counterparty(4, {"displayName": "Kowalski"}).displayName == "Kowalski"
+    assert sandbox.store.stats()["patches_by_record"] == {"4": 1}
+
+
 def test_delete_missing_is_not_found(sandbox_factory: SandboxFactory) -> None:
     sandbox = sandbox_factory(SMALL_REGISTER)
     with client_for(sandbox) as client, pytest.raises(NotFoundError) as error:

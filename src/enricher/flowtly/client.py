@@ -526,12 +526,34 @@ class FlowtlyClient:
 
     def patch_counterparty(self, record_id: RecordId, patch: Mapping[str, Any]) -> Counterparty:
         """Merge-patch a counterparty (only the given fields change); the record after the change.
-        With ``legacy_writes`` it goes to ``PATCH /counterparty/{id}`` as plain JSON (contract.py)."""
+        With ``legacy_writes`` it goes to ``PATCH /counterparty/{id}`` as plain JSON (contract.py).
+
+        A PATCH whose answer was a 5xx or a broken connection may have been applied all the same (a
+        proxy lost the reply). Before sending it again the record is read: one that already holds
+        every patched value is the answer, so a change is never applied twice.
+        """
         if self.legacy_writes:
             path = legacy_path(quote(str(self._id(record_id)), safe=""))
-            return self._counterparty(self.patch(path, patch, content_type=LEGACY_PATCH_JSON), "PATCH", path)
-        path = self._record_path(COUNTERPARTIES, record_id)
-        return self._counterparty(self.patch(path, patch), "PATCH", path)
+            content_type = LEGACY_PATCH_JSON
+        else:
+            path = self._record_path(COUNTERPARTIES, record_id)
+            content_type = MERGE_PATCH_JSON
+        url = self.url(path)
+        attempt = 0
+        while True:
+            try:
+                response = self._send(
+                    "PATCH", url, body=dict(patch), content_type=content_type, idempotent=False
+                )
+                return self._counterparty(self._json(response), "PATCH", path)
+            except TransientError:
+                if attempt >= self.backoff.retries:
+                    raise
+                current = self.get_counterparty(record_id)
+                if all(current.api_dict().get(k) == v for k, v in patch.items()):
+                    return current
+                self._pause("PATCH", url, attempt, "failed, not applied", None)
+                attempt += 1
 
     # ------------------------------------------------------------------ Flowtly's AI branding
 
