@@ -17,6 +17,7 @@ from celery import Celery
 from redis import Redis
 
 from enricher import jobs
+from enricher.errors import TransientError
 from enricher.records import RecordId
 from enricher.state import LockBusy, once
 from tasks.base import EnricherTask
@@ -153,6 +154,11 @@ def apply_merges(self: EnricherTask, decisions_path: str, execute: bool = False)
     except LockBusy as exc:
         # Another applier (CLI or worker) is merging; applied merges are skipped on the re-run.
         raise self.retry(exc=exc, countdown=_busy_countdown(self, "apply_merges")) from exc
+    failed = summary.count("failed") if execute else 0
+    if failed:
+        # Merges that failed (a 429/5xx storm outlasting the client's retries) are done by the task's
+        # retry, which skips the applied ones; returning would drop them for good.
+        raise TransientError(f"{failed} of {len(summary.outcomes)} merges failed; retrying the rest")
     return str(summary)
 
 

@@ -8,9 +8,11 @@ product's prefork, or threads), all killed at the end.
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import signal
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -22,6 +24,8 @@ from worker_harness import (
     signed,
     wait_for,
 )
+
+from enricher.review.fingerprint import fingerprint, identity
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -202,3 +206,34 @@ def test_a_job_given_up_is_one_error_line_naming_its_record(stack: Stack) -> Non
     errors = [line for line in stack.procs.log("w1").splitlines() if "ERROR/" in line]
     assert len(errors) == 1, errors
     assert "enricher.enrich_one[" in errors[0] and f"gave up on record {rid}: TransientError" in errors[0]
+
+
+def test_merges_failed_in_a_storm_are_applied_by_the_retry_once(stack: Stack, tmp_path: Path) -> None:
+    """apply-merges whose merges fail (a 500 storm outlasting the client's retries) retries the task:
+    the rest are applied once the storm passes, none twice."""
+    records = [stack.api.get_counterparty(i) for i in (1, 2, 3, 4)]
+    decisions = tmp_path / "decisions.json"
+    decisions.write_text(
+        json.dumps(
+            {
+                "format": "enricher.merge-decisions",
+                "version": 1,
+                "reportId": "e2e",
+                "records": [
+                    {"id": r.id, "fingerprint": fingerprint(r), "identity": identity(r)} for r in records
+                ],
+                "decisions": [
+                    {"kind": "pair", "ids": [1, 2], "decision": "approve", "survivor": 1},
+                    {"kind": "pair", "ids": [3, 4], "decision": "approve", "survivor": 3},
+                ],
+            }
+        )
+    )
+    stack.sandbox.faults.update({"write_rate_500": 1.0})
+    stack.start_worker(pool="prefork")
+    stack.send_task("enricher.apply_merges", str(decisions), execute=True)
+    wait_for(lambda: "merges failed; retrying" in stack.procs.log("w1"), timeout=60, what="a failed round")
+    stack.sandbox.faults.update({"write_rate_500": 0.0})
+    wait_for(lambda: len(stack.sandbox.store.merge_log) == 2, timeout=60, what="both merges applied")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    assert sorted(stack.sandbox.store.merge_log) == [(1, 2), (3, 4)]
