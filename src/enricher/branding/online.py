@@ -186,7 +186,14 @@ async def _check_candidates(
     for batch in (first, rest[:MAX_IMAGES]):
         if not batch:
             continue
-        checked = await asyncio.gather(*(_check_one(c, fetcher, result) for c in batch))
+        # A task group, not gather: when one check raises (our Redis is down) the others are
+        # cancelled and awaited, so no download is left running with its connection open.
+        try:
+            async with asyncio.TaskGroup() as group:
+                running = [group.create_task(_check_one(c, fetcher, result)) for c in batch]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+        checked = [task.result() for task in running]
         accepted.extend(c for c in checked if c is not None)
         if accepted:
             break
