@@ -28,7 +28,7 @@ import redis
 from celery import Celery, signals
 from celery.worker import state as worker_state
 
-from enricher.state._redis import sync_redis
+from enricher.state import sync_redis
 
 __all__ = ["install"]
 
