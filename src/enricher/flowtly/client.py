@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 import logging
 import threading
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, Self, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -35,6 +34,7 @@ from enricher.errors import (
     ValidationError,
     Violation,
 )
+from enricher.flowtly import responses
 from enricher.flowtly.contract import (
     BULK_ENRICH_MAX,
     CLIENT_CONTACTS,
@@ -57,6 +57,7 @@ from enricher.flowtly.contract import (
     merge_path,
 )
 from enricher.flowtly.hydra import members, next_link, total_items
+from enricher.flowtly.responses import ClientStats
 from enricher.flowtly.retry import Backoff, parse_retry_after
 from enricher.metrics import FLOWTLY_REQUESTS, FLOWTLY_RETRIES
 from enricher.records import Client, ClientContact, ClientNote, Counterparty, IdError, RecordId, canonical_id
@@ -88,59 +89,6 @@ class _Secret:
         return "_Secret('********')"
 
     __str__ = __repr__
-
-
-def _detail(response: httpx.Response) -> str:
-    """A short human reason from an error body (Hydra, RFC 7807 or Lexik JWT shapes)."""
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        text = response.text.strip().replace("\n", " ")
-        return text[:200]
-    if isinstance(body, dict):
-        for key in ("hydra:description", "description", "detail", "message", "hydra:title", "title"):
-            value = body.get(key)
-            if isinstance(value, str) and value:
-                return value[:200]
-    return ""
-
-
-def _violations(response: httpx.Response) -> list[Violation]:
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return []
-    raw = body.get("violations") if isinstance(body, dict) else None
-    found: list[Violation] = []
-    for item in raw if isinstance(raw, list) else []:
-        if isinstance(item, dict):
-            found.append(Violation(str(item.get("propertyPath") or ""), str(item.get("message") or "")))
-    return found
-
-
-@dataclass
-class ClientStats:
-    """What one client did, for run summaries: responses by status, retries, network failures."""
-
-    responses: Counter[int] = field(default_factory=Counter)
-    retries: int = 0
-    network_errors: int = 0
-
-    def count(self, status: int) -> None:
-        self.responses[status] += 1
-
-    @property
-    def requests(self) -> int:
-        """Requests that got an answer."""
-        return sum(self.responses.values())
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "requests": self.requests,
-            "responses": {str(k): v for k, v in sorted(self.responses.items())},
-            "retries": self.retries,
-            "network_errors": self.network_errors,
-        }
 
 
 class FlowtlyClient:
@@ -358,7 +306,7 @@ class FlowtlyClient:
                     self._pause(method, url, attempt, f"HTTP {status}", wait)
                     attempt += 1
                     continue
-                detail = _detail(response)
+                detail = responses.detail(response)
                 raise TransientError(
                     f"Flowtly answered HTTP {status} and gave up after {attempt} retries"
                     + (f": {detail}" if detail else ""),
@@ -382,7 +330,7 @@ class FlowtlyClient:
     @staticmethod
     def _error(method: str, url: str, response: httpx.Response) -> FlowtlyError:
         status = response.status_code
-        detail = _detail(response)
+        detail = responses.detail(response)
         suffix = f": {detail}" if detail else ""
         if status in (401, 403):
             what = "not authenticated" if status == 401 else "not allowed"
@@ -393,7 +341,7 @@ class FlowtlyClient:
         if status == 409:
             return ConflictError(f"conflict (HTTP 409){suffix}", method=method, url=url, status=status)
         if status == 422:
-            found = _violations(response) or [Violation("", detail)]
+            found = responses.violations(response) or [Violation("", detail)]
             return ValidationError(found, method=method, url=url, status=status)
         message = f"Flowtly refused the request (HTTP {status}){suffix}"
         return BadRequestError(message, method=method, url=url, status=status)
