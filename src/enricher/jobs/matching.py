@@ -209,8 +209,8 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
 
     directory = _run_dir(ctx, run_id)
     failed: dict[int, str] = {}
-    if ctx.state.redis is not None:
-        fan = FanOut(ctx.state.redis, ctx.state.keys, run_id)
+    fan = FanOut(ctx.state.redis, ctx.state.keys, run_id) if ctx.state.redis is not None else None
+    if fan is not None:
         failed = {
             part: str(found.get("failed"))
             for part, found in fan.results().items()
@@ -235,8 +235,8 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     ctx.state.candidates.replace_all(result.candidates)
     result.stats["failed_parts"] = failed
     result.stats["parts"] = len(parts)
-    if ctx.state.redis is not None:
-        FanOut(ctx.state.redis, ctx.state.keys, run_id).clear()
+    if fan is not None:
+        fan.clear()
     _count_candidates("match-all", result.candidates)
     return result
 

@@ -128,11 +128,15 @@ def compare_part(directory: Path, lo: int, hi: int) -> int:
     Idempotent: a redelivered part writes the same file again."""
     with no_gc():
         _, scorer, pairs = _load(directory)
-        left, right = pairs["left"][lo:hi], pairs["right"][lo:hi]
-        levels = compare_all(scorer.table, left, right)
-        score = scorer.total(levels, left)
-        _write(_part_path(directory, lo, hi), lambda f: np.savez(f, levels=levels, score=score))
+        _compare(directory, scorer, pairs, lo, hi)
     return hi - lo
+
+
+def _compare(directory: Path, scorer: Scorer, pairs: Any, lo: int, hi: int) -> None:
+    left, right = pairs["left"][lo:hi], pairs["right"][lo:hi]
+    levels = compare_all(scorer.table, left, right)
+    score = scorer.total(levels, left)
+    _write(_part_path(directory, lo, hi), lambda f: np.savez(f, levels=levels, score=score))
 
 
 def gather(
@@ -155,7 +159,7 @@ def gather(
         for lo, hi in slices:
             path = _part_path(directory, lo, hi)
             if not path.is_file():
-                compare_part(directory, lo, hi)
+                _compare(directory, scorer, pairs, lo, hi)  # the plan is loaded already
                 redone.append((lo, hi))
             with np.load(path) as part:
                 levels.append(part["levels"])
