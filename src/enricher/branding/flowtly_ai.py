@@ -8,7 +8,7 @@ never asks it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal, Protocol
 
 from enricher.errors import AuthError, FlowtlyError, NotFoundError, TransientError
@@ -118,23 +118,25 @@ def brand_with_flowtly_ai(
         except (AuthError, TransientError):
             raise
         except FlowtlyError:
-            bulk = False  # e.g. one record gone since the listing (422): ask one by one instead
+            pass  # e.g. one record gone since the listing (422): ask one by one below
         else:
-            for index, record in ask:
-                assert record.id is not None
-                try:
-                    outcomes[index] = ai_outcome(record, client.get_counterparty(record.id))
-                except (AuthError, TransientError):
-                    raise
-                except FlowtlyError as exc:
-                    outcomes[index] = _failed(record, exc)
-            return [outcomes[i] for i in range(len(records))]
+            return _each(ask, outcomes, len(records), client.get_counterparty)
+    return _each(ask, outcomes, len(records), client.enrich_branding_ai)
+
+
+def _each(
+    ask: Sequence[tuple[int, Counterparty]],
+    outcomes: dict[int, Any],
+    count: int,
+    call: Callable[[RecordId], Counterparty],
+) -> list[Any]:
+    """``call`` each asked record (re-read it, or ask the AI for it) and record what it holds now."""
     for index, record in ask:
         assert record.id is not None
         try:
-            outcomes[index] = ai_outcome(record, client.enrich_branding_ai(record.id))
+            outcomes[index] = ai_outcome(record, call(record.id))
         except (AuthError, TransientError):
             raise
         except FlowtlyError as exc:
             outcomes[index] = _failed(record, exc)
-    return [outcomes[i] for i in range(len(records))]
+    return [outcomes[i] for i in range(count)]
