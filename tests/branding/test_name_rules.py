@@ -216,6 +216,30 @@ def test_a_long_declared_name_keeps_its_words_and_punctuation() -> None:
     assert clean_name("Welcome to ACME!") == "ACME"
 
 
+@pytest.mark.parametrize(
+    ("url", "name"),
+    [
+        # The address carries the article: it is part of the name, though og:site_name drops it.
+        ("https://www.thebakehouse.pl/rye/", "The Bakehouse"),
+        # The address does not: the declared spelling stands.
+        ("https://www.bakehouse.pl/rye/", "Bakehouse"),
+    ],
+)
+def test_a_leading_article_is_part_of_the_name_when_the_address_carries_it(url: str, name: str) -> None:
+    html = page(
+        '<meta property="og:site_name" content="Bakehouse">'
+        '<meta name="twitter:site" content="@TheBakehouse">'
+        "<title>Rye bread | The Bakehouse</title>",
+        '<header><a href="/"><img class="logo" src="/l.svg" alt="Bakehouse"></a></header>',
+    )
+    assert extract(html, url).display_name == name
+
+
+def test_a_declared_article_is_kept_whatever_the_address() -> None:
+    html = page('<meta property="og:site_name" content="The Verge"><title>Phones | Verge</title>')
+    assert extract(html, "https://verge.pl/phones/").display_name == "The Verge"
+
+
 def test_trademark_signs_are_kept_as_the_site_writes_them() -> None:
     html = page('<meta property="og:site_name" content="Recipe Girl®"><title>Pie - Recipe Girl</title>')
     assert extract(html, "https://recipegirl.pl/pie/").display_name == "Recipe Girl®"

@@ -381,7 +381,7 @@ def choose_signal(
     """
     groups: dict[str, list[NameSignal]] = {}
     for s in signals:
-        key = name_key(s.value)
+        key = name_key(without_article(s.value))
         if key:
             groups.setdefault(key, []).append(s)
     if not groups:
@@ -414,10 +414,7 @@ def choose_signal(
                 continue
             kinds.update(s.source for s in others)
         if label and len(key) >= 3:
-            value = members[0].value
-            vouch = _domain_agreement(key, label, value)
-            if "&" in value or "+" in value:
-                vouch = max(vouch, _domain_agreement(compact(value, ampersand=""), label, value))
+            vouch = max(_domain_vouch(s.value, label) for s in members)
             total += vouch
             if vouch > 0:
                 kinds.add("domain")
@@ -438,7 +435,24 @@ def choose_signal(
     if not scored:
         return None
     best_key = max(scored)[2]
-    return _spelling(groups[best_key])
+    return _spelling(groups[best_key], label)
+
+
+def _domain_vouch(value: str, label: str) -> float:
+    vouch = _domain_agreement(name_key(value), label, value)
+    if "&" in value or "+" in value:
+        vouch = max(vouch, _domain_agreement(compact(value, ampersand=""), label, value))
+    return vouch
+
+
+# A leading article: "The Kitchn" and "Kitchn" are one name, written with or without it.
+_ARTICLE = re.compile(r"^(?:the|der|die|das|le|la|les|el|il|het)\s+(?=\S{3})", re.IGNORECASE)
+
+
+def without_article(value: str) -> str:
+    """The name without a leading article ("The Kitchn" -> "Kitchn"): the same name either way; which
+    way the site goes by it is for :func:`_spelling` to tell."""
+    return _ARTICLE.sub("", value)
 
 
 # Signals that mention the name rather than declare it: they support and agree, the declared
@@ -449,13 +463,18 @@ _PAGE_SOURCES = frozenset({"title", "logo-alt", "copyright", "twitter:site"})
 _SUPPORT_ONLY = frozenset({"twitter:site", "copyright"})
 
 
-def _spelling(members: Sequence[NameSignal]) -> NameSignal:
+def _spelling(members: Sequence[NameSignal], label: str = "") -> NameSignal:
     """The statement to show among those of one name: the spelling the site declares most, by weight
     ("Kitchen Divas" of og:site_name and the WebSite over an Organization's "KitchenDivas").
 
     Only declared names vote when there are any: titles and alt texts restyle a name (upper case,
     "AmazingRibs.com" for "Meathead's AmazingRibs.com"), the site's declaration is its own spelling.
+    A leading article is part of the name when the site's address carries it: "The Kitchn" on
+    thekitchn.com although its og:site_name drops the "The"; without that, the declaration decides.
     """
+    with_article = [s for s in members if s.value != without_article(s.value) and name_key(s.value) == label]
+    if with_article and any(name_key(s.value) != label for s in members):
+        members = with_article
     voters = [s for s in members if s.source not in _PAGE_SOURCES] or list(members)
     votes: dict[str, float] = {}
     for s in voters:
