@@ -82,10 +82,48 @@ def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str
     except LockBusy:
         log.info("a full match is being planned by another worker")
         return None
-    for part, (lo, hi) in enumerate(plan.parts):
-        send(self, "match_chunk", plan.run_id, part, lo, hi, report)
-    log.info("full match %s: %d parts", plan.run_id, len(plan.parts))
+    _send_parts(self, plan, report)
     return plan.run_id
+
+
+def _send_parts(task: EnricherTask, plan: jobs.MatchPlan, report: bool) -> None:
+    job = "match_normalise" if plan.step == "normalise" else "match_chunk"
+    for part, (lo, hi) in enumerate(plan.parts):
+        send(task, job, plan.run_id, part, lo, hi, report)
+    log.info("full match %s: %d parts (%s)", plan.run_id, len(plan.parts), plan.step)
+
+
+def match_normalise(
+    self: EnricherTask, run_id: str, part: int, lo: int, hi: int, report: bool = True
+) -> None:
+    """Normalise one slice of a large register's records; the last part starts the plan step."""
+    if jobs.match_normalise(self.ctx, run_id, part, lo, hi):
+        send(self, "match_plan", run_id, report)
+
+
+def normalise_failed(
+    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """Final failure of a normalising part: its ERROR line, then arrive anyway (the plan step
+    normalises the slice itself)."""
+    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
+    run_id, part = args[0], args[1]
+    report = args[4] if len(args) > 4 else kwargs.get("report", True)
+    if jobs.match_normalise_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
+        send(self, "match_plan", run_id, report)
+
+
+def match_plan(self: EnricherTask, run_id: str, report: bool = True) -> None:
+    """Block and learn once over the normalised register, then fan the pairs out to compare parts."""
+    _send_parts(self, jobs.plan_normalised_run(self.ctx, run_id), report)
+
+
+def plan_failed(
+    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """The plan step gave up: its ERROR line, and the run's marker goes, so the next request starts afresh."""
+    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
+    _redis(self).delete(self.ctx.state.keys.once(RUNNING))
 
 
 def chunk_failed(
@@ -178,6 +216,8 @@ BODIES: dict[str, Callable[..., Any]] = {
     "dispatch": dispatch,
     "sync": sync,
     "match_all": match_all,
+    "match_normalise": match_normalise,
+    "match_plan": match_plan,
     "match_chunk": match_chunk,
     "match_gather": match_gather,
     "match_one": match_one,
@@ -190,7 +230,11 @@ BODIES: dict[str, Callable[..., Any]] = {
 }
 """The body of each job of the registry, by short name."""
 
-FAILURE_HOOKS: dict[str, Callable[..., None]] = {"match_chunk": chunk_failed}
+FAILURE_HOOKS: dict[str, Callable[..., None]] = {
+    "match_normalise": normalise_failed,
+    "match_plan": plan_failed,
+    "match_chunk": chunk_failed,
+}
 """Jobs that do more than log when they give up."""
 
 

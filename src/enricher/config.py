@@ -109,6 +109,12 @@ class Settings(BaseSettings):
     match_chunk_pairs: int = Field(
         default=1_000_000, ge=1, description="Compared pairs per match-all part task"
     )
+    match_chunk_records: int = Field(
+        default=100_000,
+        ge=1,
+        description="Records per match-all normalising task; a register no larger is normalised by the "
+        "planning task itself",
+    )
     dedupe_max_line_bytes: int = Field(
         default=1024 * 1024, ge=1024, description="Longest JSONL input line read; longer ones are skipped"
     )

@@ -13,7 +13,19 @@ import pytest
 
 from enricher.matching import InMemoryDecisions, MatchResult, match
 from enricher.matching import engine as engine_module
-from enricher.matching.fanout import FanOutError, PairPlan, compare_part, gather, plan, prune_runs
+from enricher.matching.batches import PARALLEL_CHUNK
+from enricher.matching.fanout import (
+    FanOutError,
+    PairPlan,
+    compare_part,
+    gather,
+    normalise_part,
+    plan,
+    plan_normalised,
+    prune_runs,
+    record_slices,
+    stage,
+)
 from enricher.sample import generate
 
 DATA = Path(__file__).resolve().parents[3] / "shared" / "data" / "dev"
@@ -94,6 +106,64 @@ def test_real_register_fanned_out_equals_single_process(tmp_path: Path) -> None:
     records = [json.loads(line) for line in (DATA / "chicago.jsonl").read_text().splitlines() if line.strip()]
     result, _ = fanned(records, tmp_path, size=4000)
     assert content(result) == content(match(records))
+
+
+def as_lines(records: list[dict[str, Any]]) -> list[bytes]:
+    """The register as the snapshot holds it (one JSON object each), with what a real one also has: a
+    record that is not JSON, one without an id, and an id given twice (the first one is kept)."""
+    lines = [json.dumps(r, ensure_ascii=False).encode() for r in records]
+    lines[7] = b'{"id": 8, "name": "broken'
+    lines[5003] = json.dumps({"name": "no id at all"}).encode()
+    lines[11_000] = json.dumps(dict(records[11_000], id=records[42]["id"])).encode()
+    return lines
+
+
+def fanned_normalising(lines: list[bytes], directory: Path, size: int) -> tuple[PairPlan, list[Any]]:
+    stage(lines, directory)
+    slices = record_slices(len(lines), size)
+    for lo, hi in reversed(slices):  # parts finish in any order
+        normalise_part(directory, lo, hi)
+    planned, redone = plan_normalised(directory, slices)
+    assert redone == []
+    return planned, slices
+
+
+def test_normalising_in_parts_gives_the_single_process_result(tmp_path: Path, small_fit_sample: None) -> None:
+    lines = as_lines(register(12_500))
+    planned, slices = fanned_normalising(lines, tmp_path / "run", size=PARALLEL_CHUNK)
+    assert len(slices) == 3
+    assert not list(planned.directory.glob("norm-*"))  # collected into the plan
+    pair_slices = planned.slices(3000)
+    for lo, hi in pair_slices:
+        compare_part(planned.directory, lo, hi)
+    result, _ = gather(planned.directory, pair_slices)
+    single = match(lines)
+    assert content(result) == content(single)
+    assert result.stats["skipped"] == single.stats["skipped"]
+    assert [s.split(":")[0] for s in result.stats["skipped"]] == ["record 8", "record 5004", "record 11001"]
+
+
+def test_a_normalising_part_that_never_wrote_is_done_by_the_plan(tmp_path: Path) -> None:
+    lines = as_lines(register(12_000))
+    directory = tmp_path / "run"
+    stage(lines, directory)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    normalise_part(directory, *slices[1])  # parts 0 and 2 died before writing
+    planned, redone = plan_normalised(directory, slices)
+    assert redone == [slices[0], slices[2]]
+    result, _ = gather(planned.directory, planned.slices(10**9))
+    assert content(result) == content(match(lines))
+
+
+def test_record_slices_cut_where_the_single_process_does() -> None:
+    for count, size in ((0, 5), (1, 5), (4999, 10_000), (5000, 5000), (12_001, 7000), (1_000_000, 100_000)):
+        slices = record_slices(count, size)
+        assert slices[0][0] == 0 and slices[-1][1] == count
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(slices))
+        assert all(lo % PARALLEL_CHUNK == 0 for lo, _ in slices)
+        assert all(hi - lo <= max(size, PARALLEL_CHUNK) for lo, hi in slices)
+    with pytest.raises(FanOutError, match=r"records\.npy is missing"):
+        normalise_part(Path("/nonexistent/run"), 0, 10)
 
 
 def test_a_part_that_never_wrote_is_compared_by_the_gather(tmp_path: Path) -> None:

@@ -106,3 +106,81 @@ def test_a_part_that_fails_for_good_is_compared_by_the_gather(
     pair = stack.candidates(1)["2"]  # compared by a part or by the gather: the whole register's result
     assert pair["band"] == "merge"
     assert not list(stack.r.scan_iter(f"enricher:run:{plan.run_id}:*"))
+
+
+def _generated_register(stack: Stack, count: int) -> list[bytes]:
+    """``count`` generated records put straight into the worker's snapshot (no sync: the run matches
+    the snapshot as it stands); their JSON as the snapshot holds it."""
+    from enricher.records import Counterparty
+    from enricher.state import Keys, RedisSnapshot
+
+    snapshot = RedisSnapshot(stack.r, Keys("enricher"))
+    snapshot.replace(Counterparty.model_validate(r) for r, _ in generate(count, seed=13, near_names=0.2))
+    return snapshot.raw()
+
+
+def _pairs(candidates: list[dict[str, Any]]) -> set[tuple[int, int, str, float]]:
+    return {(min(c["a"], c["b"]), max(c["a"], c["b"]), c["band"], round(c["score"], 9)) for c in candidates}
+
+
+def test_a_large_register_is_normalised_in_parts_by_a_prefork_pool(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enricher.matching import match
+
+    stack.env["ENRICHER_MATCH_CHUNK_RECORDS"] = "5000"
+    stack.env["ENRICHER_MATCH_CHUNK_PAIRS"] = "20000"
+    raw = _generated_register(stack, 12_000)
+    stack.start_worker(pool="prefork", concurrency=2)
+    stack.send_task("enricher.match_all", report=False, sync=False)
+    wait_for(lambda: "enricher.match_gather[" in stack.procs.log("w1") and stack.idle(), timeout=240,
+             what="the gather")  # fmt: skip
+    log = stack.procs.log("w1")
+    assert re.search(r"full match \S+: 3 parts \(normalise\)", log), log[-3000:]
+    assert re.search(r"full match \S+: \d+ parts \(compare\)", log)
+    assert log.count("Task enricher.match_normalise[") == 6  # 3 parts: received + succeeded lines
+    assert log.count("Task enricher.match_plan[") == 2
+    assert "ERROR" not in log
+    for name, value in stack.env.items():
+        if name.startswith("ENRICHER_"):
+            monkeypatch.setenv(name, value)
+    ctx = jobs.JobContext.open(Settings())
+    try:
+        recorded = ctx.state.candidates.all()
+    finally:
+        ctx.close()
+    single = match(raw)
+    assert _pairs(recorded) == _pairs([c.to_contract() for c in single.candidates])
+    assert len(recorded) > 1000
+    assert not list(stack.r.scan_iter("enricher:run:*"))  # both latches cleaned up
+
+
+def test_a_normalising_part_that_fails_for_good_is_done_by_the_plan_step(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack.env["ENRICHER_MATCH_CHUNK_RECORDS"] = "5000"
+    stack.env["ENRICHER_MATCH_CHUNK_PAIRS"] = "20000"
+    raw = _generated_register(stack, 11_000)
+    stack.start_worker()
+    for name, value in stack.env.items():
+        if name.startswith("ENRICHER_"):
+            monkeypatch.setenv(name, value)
+    ctx = jobs.JobContext.open(Settings())
+    try:
+        plan = jobs.plan_match_all(ctx, do_sync=False)  # the plan the match_all task makes
+    finally:
+        ctx.close()
+    assert plan.step == "normalise" and len(plan.parts) == 3 and plan.parts[-1][1] == len(raw)
+    (lo, hi), *rest = plan.parts
+    stack.send_task("enricher.match_normalise", plan.run_id, 0, lo, hi, False)
+    for part, _ in enumerate(rest, start=1):  # a slice that cannot be read: fails for good
+        stack.send_task("enricher.match_normalise", plan.run_id, part, "x", "y", False)
+    wait_for(lambda: "enricher.match_gather[" in stack.procs.log("w1") and stack.idle(), timeout=240,
+             what="the gather")  # fmt: skip
+    log = stack.procs.log("w1")
+    assert "2 normalising part(s) failed" in log and "the plan normalised 2 slice(s) itself" in log, log[
+        -3000:
+    ]
+    gave_up = [line for line in log.splitlines() if "ERROR/" in line and "enricher.match_normalise[" in line]
+    assert len(gave_up) == len(rest) and all("gave up" in line for line in gave_up), gave_up
+    assert not list(stack.r.scan_iter(f"enricher:run:{plan.run_id}*"))

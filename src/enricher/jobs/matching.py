@@ -29,9 +29,12 @@ __all__ = [
     "match_chunk",
     "match_chunk_failed",
     "match_gather",
+    "match_normalise",
+    "match_normalise_failed",
     "match_one",
     "match_result",
     "plan_match_all",
+    "plan_normalised_run",
     "stored_model",
 ]
 
@@ -42,10 +45,19 @@ MATCH_ALL_LOCK = "match-all"
 
 @dataclass
 class MatchPlan:
-    """A full match split in parts; ``parts[k]`` is the ``[lo, hi)`` slice of pairs part ``k`` compares."""
+    """A full match split in parts; ``parts[k]`` is the ``[lo, hi)`` slice of pairs part ``k`` compares,
+    or, for ``step == "normalise"``, the slice of records part ``k`` normalises before the pairs are
+    planned (:func:`plan_normalised_run`)."""
 
     run_id: str
     parts: list[tuple[int, int]]
+    step: str = "compare"
+
+
+def _normalising(ctx: JobContext, run_id: str) -> FanOut:
+    """The latch of a run's normalising parts (the compare parts have the run's own)."""
+    assert ctx.state.redis is not None
+    return FanOut(ctx.state.redis, ctx.state.keys, f"{run_id}:normalise")
 
 
 def _run_dir(ctx: JobContext, run_id: str) -> Path:
@@ -66,10 +78,23 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     directory = _run_dir(ctx, run_id)
     fanout.prune_runs(directory.parent, keep=2)
+    if ctx.state.redis is not None and len(records) > ctx.settings.match_chunk_records:
+        # A large register is normalised in parts too: written once, read a slice per part.
+        fanout.stage(records, directory)
+        slices = fanout.record_slices(len(records), ctx.settings.match_chunk_records)
+        (directory / "records.json").write_text(json.dumps(slices))
+        _normalising(ctx, run_id).start(len(slices))
+        log.info("match run %s: %d records to normalise in %d parts", run_id, len(records), len(slices))
+        return MatchPlan(run_id=run_id, parts=slices, step="normalise")
     with _decisions(ctx) as store:
         planned = fanout.plan(records, directory, decisions=store)
+    return _planned(ctx, run_id, planned)
+
+
+def _planned(ctx: JobContext, run_id: str, planned: Any) -> MatchPlan:
+    """Split a planned run's pairs into parts and open their latch."""
     parts = planned.slices(ctx.settings.match_chunk_pairs)
-    (directory / "parts.json").write_text(json.dumps(parts))
+    (planned.directory / "parts.json").write_text(json.dumps(parts))
     log.info(
         "match run %s planned in %.1f s: %d records, %d pairs to compare",
         run_id,
@@ -80,6 +105,53 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     if ctx.state.redis is not None:
         FanOut(ctx.state.redis, ctx.state.keys, run_id).start(len(parts))
     return MatchPlan(run_id=run_id, parts=parts)
+
+
+def match_normalise(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bool:
+    """Normalise records ``[lo, hi)`` of a staged run; True when this was the last part to finish."""
+    from enricher.matching import fanout
+
+    started = time.perf_counter()
+    count = fanout.normalise_part(_run_dir(ctx, run_id), lo, hi)
+    seconds = round(time.perf_counter() - started, 3)
+    return _normalising(ctx, run_id).arrive(part, {"records": count, "seconds": seconds})
+
+
+def match_normalise_failed(ctx: JobContext, run_id: str, part: int, reason: str) -> bool:
+    """A normalising part failed for good: it arrives anyway, and the plan step normalises its slice."""
+    return _normalising(ctx, run_id).arrive(part, {"failed": reason})
+
+
+def plan_normalised_run(ctx: JobContext, run_id: str) -> MatchPlan:
+    """Collect a run's normalised parts, block, learn, and split the pairs into compare parts.
+
+    Idempotent: a redelivered plan step (its parts' files already collected) normalises again."""
+    from enricher.matching import fanout
+
+    directory = _run_dir(ctx, run_id)
+    try:
+        slices = [tuple(p) for p in json.loads((directory / "records.json").read_text())]
+    except (OSError, ValueError) as exc:
+        raise StateError(
+            f"full match {run_id}: its staged records are unreadable ({type(exc).__name__})"
+        ) from exc
+    latch = _normalising(ctx, run_id)
+    arrived = latch.results()
+    failed = {k: str(v["failed"]) for k, v in arrived.items() if isinstance(v, dict) and "failed" in v}
+    with _decisions(ctx) as store:
+        planned, redone = fanout.plan_normalised(directory, slices, decisions=store)
+    if failed or redone:
+        log.warning(
+            "full match %s: %d normalising part(s) failed (%s); the plan normalised %d slice(s) itself",
+            run_id,
+            len(failed),
+            "; ".join(f"part {k}: {why}" for k, why in sorted(failed.items())) or "none",
+            len(redone),
+        )
+    part_seconds = sum(float(v.get("seconds", 0)) for v in arrived.values() if isinstance(v, dict))
+    log.info("match run %s: %d normalising parts took %.1f s together", run_id, len(slices), part_seconds)
+    latch.clear()
+    return _planned(ctx, run_id, planned)
 
 
 _INDEX_CACHE: dict[str, Any] = {}

@@ -136,6 +136,8 @@ JOBS: dict[str, JobSpec] = {
             messages=lambda request: [((), {"report": True})],
             inline=_match_all_inline,
         ),
+        JobSpec("match_normalise", API_QUEUE, 900, 960),
+        JobSpec("match_plan", API_QUEUE, 900, 960),
         JobSpec("match_chunk", API_QUEUE, 900, 960),
         JobSpec("match_gather", API_QUEUE, 900, 960),
         JobSpec(

@@ -23,7 +23,16 @@ from enricher.matching.blocking import static_key_codes
 from enricher.matching.records import Prepared, RawRecord, prepare_many
 from enricher.records import RecordId, canonical_id
 
-__all__ = ["PARALLEL_CHUNK", "default_workers", "no_gc", "prepare_all", "prepare_keyed"]
+__all__ = [
+    "PARALLEL_CHUNK",
+    "Chunk",
+    "collect_chunks",
+    "default_workers",
+    "no_gc",
+    "prepare_all",
+    "prepare_chunk",
+    "prepare_keyed",
+]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -36,7 +45,7 @@ Chunk = tuple[list[Prepared | str], IntArray, IntArray]
 chunk, key code)."""
 
 
-def _prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
+def prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
     """Normalise a chunk; a record that cannot be used becomes its error message. With ``keys``, also
     the static blocking keys (in the worker, where they cost no time of the process that waits)."""
     items = prepare_many(chunk)
@@ -86,17 +95,17 @@ def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = Fa
         and not multiprocessing.current_process().daemon  # e.g. inside a Celery prefork worker
     )
     if second is None or not parallel:
-        yield _prepare_chunk(first, keys)
+        yield prepare_chunk(first, keys)
         if second is not None:
-            yield _prepare_chunk(second, keys)
+            yield prepare_chunk(second, keys)
             for chunk in chunks:
-                yield _prepare_chunk(chunk, keys)
+                yield prepare_chunk(chunk, keys)
         return
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         pending: deque[Future[Chunk]] = deque()
         for chunk in itertools.chain((first, second), chunks):
-            pending.append(pool.submit(_prepare_chunk, chunk, keys))
+            pending.append(pool.submit(prepare_chunk, chunk, keys))
             if len(pending) >= 2 * workers:
                 yield pending.popleft().result()
         while pending:
@@ -122,15 +131,22 @@ def prepare_keyed(
     keys: bool = True,
 ) -> tuple[list[Prepared], list[str], tuple[IntArray, IntArray]]:
     """:func:`prepare_all`, and every kept record's static blocking keys as (position, key code)."""
+    chunks = _prepared_chunks(records, default_workers() if workers is None else workers, keys)
+    return collect_chunks(chunks, progress)
+
+
+def collect_chunks(
+    chunks: Iterable[Chunk], progress: Callable[[int], None] | None = None
+) -> tuple[list[Prepared], list[str], tuple[IntArray, IntArray]]:
+    """Normalised chunks, in input order, as one register: each id kept once (the first), every other
+    record reported by its position in the input; static keys renumbered to the kept records."""
     prepared: list[Prepared] = []
     problems: list[str] = []
     seen: set[RecordId] = set()
     owners: list[IntArray] = []
     codes: list[IntArray] = []
     position = 0
-    for items, owner, code in _prepared_chunks(
-        records, default_workers() if workers is None else workers, keys
-    ):
+    for items, owner, code in chunks:
         kept = np.full(len(items), -1, dtype=np.int64)
         for k, item in enumerate(items):
             position += 1

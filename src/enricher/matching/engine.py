@@ -249,10 +249,40 @@ def block(
     window: int = DEFAULT_WINDOW,
 ) -> tuple[Blocked, Table]:
     """Normalise, build profiles and list the pairs to compare (every answered pair among them)."""
-    timings: dict[str, float] = {}
     started = time.perf_counter()
-    prepared, problems, (key_owner, key_code) = prepare_keyed(records, progress)
-    timings["normalise"] = round(time.perf_counter() - started, 3)
+    prepared, problems, static_keys = prepare_keyed(records, progress)
+    normalised = time.perf_counter() - started
+    return block_prepared(
+        prepared,
+        problems,
+        static_keys,
+        decisions=decisions,
+        labels=labels,
+        cap=cap,
+        window=window,
+        timings={"normalise": round(normalised, 3)},
+        started=started,
+    )
+
+
+def block_prepared(
+    prepared: list[Prepared],
+    problems: list[str],
+    static_keys: tuple[IntArray, IntArray],
+    *,
+    decisions: DecisionMemory | None,
+    labels: Sequence[Label],
+    cap: int = DEFAULT_CAP,
+    window: int = DEFAULT_WINDOW,
+    timings: dict[str, float] | None = None,
+    started: float | None = None,
+) -> tuple[Blocked, Table]:
+    """:func:`block` of records already normalised (:func:`~.batches.collect_chunks`, e.g. by the
+    parts of a fanned-out run); ``timings`` and ``started`` carry the stages before it."""
+    timings = dict(timings or {})
+    clock = time.perf_counter()
+    started = clock if started is None else started
+    key_owner, key_code = static_keys
     decided = [(a, b, j is Judgement.APPROVED) for a, b, j in (decisions.pairs() if decisions else ())]
     # A label names records as its writer spelt the ids: 7 and "7" are the record the input calls 7.
     spelt = {str(p.id): p.id for p in prepared}
@@ -291,7 +321,7 @@ def block(
     known = np.full(len(left), np.nan)
     if answered:
         known[_positions(left, right, asked)] = list(answered.values())
-    timings["block"] = round(time.perf_counter() - started - timings["normalise"], 3)
+    timings["block"] = round(time.perf_counter() - clock, 3)
     blocked = Blocked(
         prepared,
         problems,

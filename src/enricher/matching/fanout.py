@@ -1,10 +1,15 @@
-"""A full match split over processes by the *pair space*: plan once, compare slices, gather once.
+"""A full match split over processes: normalise slices of records, plan once, compare slices of the
+*pair space*, gather once.
 
-The plan normalises and blocks the register, learns the model from :func:`~.engine.fit_sample` of the
-pairs (the very model a single process learns) and writes it all to a run directory. Each part then
-compares one contiguous slice of the pairs and writes their levels and scores; the gather reads the
-parts in order and finishes exactly as :func:`~.engine.match` does, so the result is the single
-process's, pair for pair and cluster for cluster, however many parts there were.
+A large register is first written to the run directory as its records' JSON (:func:`stage`); each
+normalising part reads one slice of records and writes them normalised (:func:`normalise_part`), and
+:func:`plan_normalised` collects them in order, exactly as :func:`~.batches.prepare_keyed` would.
+The plan normalises (or collects) and blocks the register, learns the model from
+:func:`~.engine.fit_sample` of the pairs (the very model a single process learns) and writes it all
+to a run directory. Each part then compares one contiguous slice of the pairs and writes their levels
+and scores; the gather reads the parts in order and finishes exactly as :func:`~.engine.match` does,
+so the result is the single process's, pair for pair and cluster for cluster, however many parts
+there were.
 
 Files, not Redis: a 10M register's pair list and normalised records are gigabytes, which a shared
 volume holds cheaply and Redis (memory) does not. Every file is written under a temporary name and
@@ -13,6 +18,7 @@ renamed, so a part that dies half-way leaves nothing a gather could mistake for 
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import pickle
@@ -27,19 +33,32 @@ import numpy as np
 
 from enricher.errors import EnricherError
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
-from enricher.matching.batches import no_gc
+from enricher.matching.batches import PARALLEL_CHUNK, Chunk, collect_chunks, no_gc, prepare_chunk
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW
 from enricher.matching.decisions import DecisionMemory
-from enricher.matching.engine import Blocked, Scorer, block, compare_all, finish
+from enricher.matching.engine import Blocked, Scorer, block, block_prepared, compare_all, finish
 from enricher.matching.learning import check_labels
-from enricher.matching.records import RawRecord
+from enricher.matching.records import RawRecord, Table
 from enricher.matching.results import MatchResult
 from enricher.matching.scoring import Model
 
-__all__ = ["FanOutError", "PairPlan", "compare_part", "gather", "plan", "prune_runs"]
+__all__ = [
+    "FanOutError",
+    "PairPlan",
+    "compare_part",
+    "gather",
+    "normalise_part",
+    "plan",
+    "plan_normalised",
+    "prune_runs",
+    "record_slices",
+    "stage",
+]
 
 _PLAN = "plan.pickle"
 _PAIRS = "pairs.npz"
+_RECORDS = "records.bin"
+_OFFSETS = "records.npy"
 
 
 class FanOutError(EnricherError):
@@ -90,19 +109,122 @@ def plan(
         blocked, table = block(
             records, decisions=decisions, labels=check_labels(labels), cap=cap, window=window
         )
-        clock = time.perf_counter()
-        scorer = Scorer.learn(table, blocked.left, blocked.right, blocked.known)
-        blocked.timings["fit"] = round(time.perf_counter() - clock, 3)
-        _write(directory / _PAIRS, lambda f: np.savez(f, left=blocked.left, right=blocked.right))
-        # The pairs live in their own file (parts map them); the pickle holds everything else.
-        left, right = blocked.left, blocked.right
-        blocked.left = blocked.right = np.zeros(0, dtype=np.int64)
-        try:
-            # The model as its JSON (its features are code, not data); the rest pickled as is.
-            state = (blocked, scorer.table, scorer.model.to_json(), scorer.frequencies)
-            _write(directory / _PLAN, lambda f: pickle.dump(state, f, pickle.HIGHEST_PROTOCOL))
-        finally:
-            blocked.left, blocked.right = left, right
+        return _learn_and_write(directory, blocked, table, started)
+
+
+def record_slices(count: int, size: int) -> list[tuple[int, int]]:
+    """Contiguous ``[lo, hi)`` slices of ``count`` records for normalising parts: at most ``size``
+    records each, rounded to whole chunks of :data:`~.batches.PARALLEL_CHUNK` (so the parts cut the
+    register where :func:`~.batches.prepare_keyed` does, and their collected result is its result)."""
+    step = max(PARALLEL_CHUNK, (max(1, size) // PARALLEL_CHUNK) * PARALLEL_CHUNK)
+    return [(lo, min(count, lo + step)) for lo in range(0, count, step)] or [(0, 0)]
+
+
+def stage(records: Sequence[bytes], directory: Path) -> int:
+    """Write the register's records (each one JSON object, as the snapshot holds it) to the run
+    directory, for the normalising parts to read their slices from; the number of records."""
+    directory.mkdir(parents=True, exist_ok=True)
+    offsets = np.zeros(len(records) + 1, dtype=np.int64)
+    np.cumsum([len(r) for r in records], out=offsets[1:])
+    _write(directory / _RECORDS, lambda f: f.writelines(records))
+    _write(directory / _OFFSETS, lambda f: np.save(f, offsets))
+    return len(records)
+
+
+def _norm_path(directory: Path, lo: int, hi: int) -> Path:
+    return directory / f"norm-{lo}-{hi}.pickle"
+
+
+def normalise_part(directory: Path, lo: int, hi: int) -> int:
+    """Normalise records ``[lo, hi)`` of a staged run and write them (with their static blocking keys);
+    the record count. Idempotent: a redelivered part writes the same file again."""
+    with no_gc():
+        chunks = _normalise(directory, lo, hi)
+        _write(_norm_path(directory, lo, hi), lambda f: pickle.dump(chunks, f, pickle.HIGHEST_PROTOCOL))
+    return hi - lo
+
+
+def _normalise(directory: Path, lo: int, hi: int) -> list[Chunk]:
+    try:
+        offsets = np.load(directory / _OFFSETS, mmap_mode="r")
+        start, end = int(offsets[lo]), int(offsets[hi])
+        with (directory / _RECORDS).open("rb") as handle:
+            handle.seek(start)
+            data = handle.read(end - start)
+        bounds = np.asarray(offsets[lo : hi + 1]) - start
+    except FileNotFoundError as exc:
+        raise FanOutError(directory, f"{Path(exc.filename or '').name or 'a file'} is missing") from exc
+    except (ValueError, OSError, IndexError) as exc:
+        raise FanOutError(directory, f"staged records unreadable ({type(exc).__name__}: {exc})") from exc
+    lines = [data[a:b] for a, b in itertools.pairwise(bounds.tolist())]
+    return [
+        prepare_chunk(lines[k : k + PARALLEL_CHUNK], keys=True)  # type: ignore[arg-type]
+        for k in range(0, len(lines), PARALLEL_CHUNK)
+    ]
+
+
+def plan_normalised(
+    directory: Path,
+    slices: Sequence[tuple[int, int]],
+    *,
+    decisions: DecisionMemory | None = None,
+    labels: Iterable[tuple[Any, Any, bool]] = (),
+    cap: int = DEFAULT_CAP,
+    window: int = DEFAULT_WINDOW,
+) -> tuple[PairPlan, list[tuple[int, int]]]:
+    """:func:`plan` from the normalising parts' files, in order; a slice with no file (its part failed
+    for good) is normalised here. The plan, and the slices this step normalised itself."""
+    started = time.perf_counter()
+    redone: list[tuple[int, int]] = []
+
+    def chunks() -> Iterable[Chunk]:
+        for lo, hi in slices:
+            path = _norm_path(directory, lo, hi)
+            if path.is_file():
+                try:
+                    with path.open("rb") as handle:
+                        part: list[Chunk] = pickle.load(handle)  # noqa: S301 - written by normalise_part()
+                except (pickle.UnpicklingError, EOFError, ValueError, OSError) as exc:
+                    raise FanOutError(directory, f"{path.name} unreadable ({type(exc).__name__})") from exc
+            else:
+                part = _normalise(directory, lo, hi)
+                redone.append((lo, hi))
+            yield from part
+
+    with no_gc():
+        prepared, problems, static_keys = collect_chunks(chunks())
+        blocked, table = block_prepared(
+            prepared,
+            problems,
+            static_keys,
+            decisions=decisions,
+            labels=check_labels(labels),
+            cap=cap,
+            window=window,
+            timings={"normalise": round(time.perf_counter() - started, 3)},
+            started=started,
+        )
+        planned = _learn_and_write(directory, blocked, table, started)
+    for path in directory.glob("norm-*.pickle"):
+        path.unlink(missing_ok=True)  # the plan holds them now; a redelivered plan step redoes them
+    return planned, redone
+
+
+def _learn_and_write(directory: Path, blocked: Blocked, table: Table, started: float) -> PairPlan:
+    """Learn the model from the blocked pairs and write the plan (pairs apart, the rest pickled)."""
+    clock = time.perf_counter()
+    scorer = Scorer.learn(table, blocked.left, blocked.right, blocked.known)
+    blocked.timings["fit"] = round(time.perf_counter() - clock, 3)
+    _write(directory / _PAIRS, lambda f: np.savez(f, left=blocked.left, right=blocked.right))
+    # The pairs live in their own file (parts map them); the pickle holds everything else.
+    left, right = blocked.left, blocked.right
+    blocked.left = blocked.right = np.zeros(0, dtype=np.int64)
+    try:
+        # The model as its JSON (its features are code, not data); the rest pickled as is.
+        state = (blocked, scorer.table, scorer.model.to_json(), scorer.frequencies)
+        _write(directory / _PLAN, lambda f: pickle.dump(state, f, pickle.HIGHEST_PROTOCOL))
+    finally:
+        blocked.left, blocked.right = left, right
     return PairPlan(directory, len(left), len(blocked.prepared), round(time.perf_counter() - started, 3))
 
 
