@@ -179,6 +179,28 @@ def test_a_part_that_never_wrote_is_compared_by_the_gather(tmp_path: Path) -> No
     assert redone == [] and content(again) == content(result)
 
 
+def test_a_process_reads_a_run_once_for_all_its_parts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from enricher.matching import fanout
+
+    reads: list[Path] = []
+    read = fanout._read
+    monkeypatch.setattr(fanout, "_read", lambda d: reads.append(d) or read(d))
+    records = register(600)
+    planned = plan(records, tmp_path / "run")
+    slices = planned.slices(planned.pairs // 4 + 1)
+    for lo, hi in slices:
+        compare_part(planned.directory, lo, hi)
+    assert len(reads) == 1
+    result, _ = gather(planned.directory, slices)  # the gather takes the cached plan (it changes it)
+    assert len(reads) == 1 and not fanout._LOADED
+    assert content(result) == content(match(records))
+    again = plan(records[:300], tmp_path / "run")  # the run folder rewritten: read afresh
+    compare_part(again.directory, 0, again.pairs)
+    assert len(reads) == 2
+
+
 def test_slices_cover_every_pair_once() -> None:
     for pairs, size in ((0, 5), (1, 5), (10, 5), (11, 5), (1_000_001, 250_000)):
         slices = PairPlan(Path("x"), pairs, 0, 0.0).slices(size)
