@@ -46,6 +46,7 @@ def test_replace_all(store: CandidateStore) -> None:
     store.record(1, [pair(1, 2)])
     assert store.replace_all([pair(5, 6, 0.99), pair(6, 7, 0.5)]) == 2
     assert [(p["a"], p["b"]) for p in store.all()] == [(5, 6), (6, 7)]
+    assert [(p["a"], p["b"]) for p in store.of(6)] == [(5, 6), (6, 7)]  # a record in several pairs
     assert store.of(1) == []
 
 
