@@ -7,8 +7,10 @@ Starts its own redis-server on a free port (the shared one is never touched), lo
 into the worker's snapshot (the benchmark is about matching, not about paging through Flowtly: the task
 runs with ``sync=False``), and for each worker count starts ``enricher worker -c N`` (the prefork pool
 the product runs), sends ``enricher.match_all`` and waits for its gather. Prints per run: wall time
-from the request to the recorded candidates, the plan's own time (normalise, block, learn, written to
-the shared state dir), parts, pairs compared, each pool process's peak RSS, and a digest of every
+from the request to the recorded candidates, the plan's own time (normalise or collect the normalised
+parts, block, learn, written to the shared state dir), parts of each kind, the seconds each kind of
+task ran in all (``task_seconds``: match_all stages, match_normalise parts, match_plan, match_chunk
+parts, match_gather), pairs compared, each pool process's peak RSS, and a digest of every
 recorded pair (band, score) that must be the same for every worker count.
 """
 
@@ -148,7 +150,12 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
             time.sleep(0.5)
         wall = time.monotonic() - started
         planned = re.search(r"planned in ([\d.]+) s: (\d+) records, (\d+) pairs", text)
-        parts = re.search(r"full match \S+: (\d+) parts", text)
+        parts = re.search(r"full match \S+: (\d+) parts \(compare\)", text)
+        normalising = re.search(r"full match \S+: (\d+) parts \(normalise\)", text)
+        # CPU-bound task time by job (the worker's "succeeded in Xs" lines): what ran in parallel, what not.
+        busy: dict[str, float] = {}
+        for job, seconds in re.findall(r"Task enricher\.(\w+)\[[^\]]+\] succeeded in ([\d.]+)s", text):
+            busy[job] = round(busy.get(job, 0.0) + float(seconds), 1)
         pair_digest, recorded = digest(port)
         return {
             "workers": workers,
@@ -157,6 +164,8 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
             "records": int(planned.group(2)) if planned else None,
             "pairs_compared": int(planned.group(3)) if planned else None,
             "parts": int(parts.group(1)) if parts else None,
+            "normalising_parts": int(normalising.group(1)) if normalising else 0,
+            "task_seconds": busy,
             "peak_rss_mib": sorted(round(v) for v in peaks.values()),
             "recorded_pairs": recorded,
             "digest": pair_digest,

@@ -40,12 +40,14 @@ def prf(predicted: set[tuple[int, int]], truth: set[tuple[int, int]]) -> tuple[f
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def generate(count: int, seed: int) -> tuple[list[dict[str, Any]], set[tuple[int, int]]]:
+def generate(
+    count: int, seed: int, near_names: float = 0.0
+) -> tuple[list[dict[str, Any]], set[tuple[int, int]]]:
     from enricher.sample import generate as sample
 
     records: list[dict[str, Any]] = []
     groups: dict[str, list[int]] = defaultdict(list)
-    for record, entity in sample(count, seed=seed):
+    for record, entity in sample(count, seed=seed, near_names=near_names):
         records.append(record)
         groups[entity].append(record["id"])
     truth = {(a, b) for ids in groups.values() for a, b in itertools.combinations(sorted(ids), 2)}
@@ -81,7 +83,7 @@ def run_cli(source: Path, output: Path) -> tuple[float, float, float, str]:
     return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, err
 
 
-def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
+def one_scale(count: int, seed: int, upserts: int, near_names: float = 0.0) -> dict[str, Any]:
     """Generate ``count`` records, run the real CLI on them, score its output against the truth; then
     build a MatchIndex on the same records and time single-record upserts."""
     from enricher.matching import MatchIndex
@@ -93,7 +95,7 @@ def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory() as tmp:
         source, output = Path(tmp) / "in.jsonl", Path(tmp) / "out.json"
-        records, truth = generate(count, seed)
+        records, truth = generate(count, seed, near_names)
         with source.open("w", encoding="utf-8") as out:
             for record in records:
                 out.write(json.dumps(record, ensure_ascii=False) + "\n")
@@ -101,6 +103,7 @@ def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
         wall, cpu, rss, err = run_cli(source, output)
         data = json.loads(output.read_text())
         merge = {key(c["a"], c["b"]) for c in data["candidates"] if c["band"] == "merge"}
+        review = sum(1 for c in data["candidates"] if c["band"] == "review")
         listed = {key(c["a"], c["b"]) for c in data["candidates"]}
         clustered = {key(a, b) for c in data["clusters"] for a, b in itertools.combinations(c["ids"], 2)}
         del data
@@ -116,6 +119,8 @@ def one_scale(count: int, seed: int, upserts: int) -> dict[str, Any]:
             "cpu_seconds_all": round(cpu, 2),
             "records_per_second": round(count / wall),
             "pairs_compared": stats["pairs_compared"],
+            "review_pairs": review,
+            "review_per_10_records": round(10 * review / count, 3),
             "blocking_recall": round(len(blocked & truth) / len(truth), 4) if truth else None,
             "merge": [round(x, 4) for x in prf(merge, truth)],
             "merge+review": [round(x, 4) for x in prf(listed, truth)],
@@ -157,9 +162,20 @@ def restaurants() -> str:
     return (proc.stdout or proc.stderr).strip()
 
 
-def child(count: int, seed: int, upserts: int) -> dict[str, Any]:
+def child(count: int, seed: int, upserts: int, near_names: float = 0.0) -> dict[str, Any]:
     proc = subprocess.run(
-        [sys.executable, __file__, "--one", str(count), "--seed", str(seed), "--upserts", str(upserts)],
+        [
+            sys.executable,
+            __file__,
+            "--one",
+            str(count),
+            "--seed",
+            str(seed),
+            "--upserts",
+            str(upserts),
+            "--near-names",
+            str(near_names),
+        ],
         capture_output=True,
         text=True,
         check=False,
@@ -178,7 +194,8 @@ def show(figures: dict[str, Any]) -> None:
     pr, rr, fr = f["merge+review"]
     speed = f"{f['seconds']:7.2f} s  {f['records_per_second']:>8,} rec/s (CPU {f['cpu_seconds_all']} s)"
     print(f"  {f['records']:>9,} records  {speed}  pairs compared {f['pairs_compared']:,}")
-    print(f"      blocking recall {f['blocking_recall']}  peak RSS {f['peak_rss_mib_match']:,} MiB")
+    print(f"      blocking recall {f['blocking_recall']}  peak RSS {f['peak_rss_mib_match']:,} MiB  "
+          f"review pairs {f['review_pairs']:,} ({f['review_per_10_records']} per 10 records)")  # fmt: skip
     print(f"      merge P={p:.4f} R={r:.4f} F1={f1:.4f}   merge+review P={pr:.4f} R={rr:.4f} F1={fr:.4f}")
     print(f"      ({f['true_pairs']:,} true pairs)  CLI: {f['cli']}")
     if "upsert_ms_p99" in f:
@@ -194,9 +211,12 @@ def main() -> None:
     parser.add_argument("--upserts", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--million", action="store_true", help="also run 1M records (minutes, ~4 GiB)")
     parser.add_argument("--sizes", type=int, nargs="*", help="generated sizes (default 10000 100000)")
+    parser.add_argument(
+        "--near-names", type=float, default=0.0, help="share of companies with a near namesake (generator's)"
+    )
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one_scale(args.one, args.seed, args.upserts)))
+        print(json.dumps(one_scale(args.one, args.seed, args.upserts, args.near_names)))
         return
     print(
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} (shared: timings are noisy)"
@@ -207,10 +227,10 @@ def main() -> None:
     sizes = args.sizes or [10_000, 100_000]
     if args.million and 1_000_000 not in sizes:
         sizes.append(1_000_000)
-    print(f"generated (enricher.sample.generate, seed {args.seed}):")
+    print(f"generated (enricher.sample.generate, seed {args.seed}, near names {args.near_names}):")
     for size in sizes:
         upserts = 1000 if size >= 100_000 else 0
-        show(child(size, args.seed, upserts))
+        show(child(size, args.seed, upserts, args.near_names))
 
 
 if __name__ == "__main__":
