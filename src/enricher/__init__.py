@@ -1,6 +1,11 @@
-"""enricher: keeps a Flowtly counterparty register clean (duplicates, merges, logos, brand names)."""
+"""enricher: keeps a Flowtly counterparty register clean (duplicates, merges, logos, brand names).
 
-from enricher.config import Settings, load_settings
+``Settings`` and ``load_settings`` load on first use: importing pydantic-settings costs ~0.25 s, which
+``enricher brand`` (no settings offline) would pay at every start for nothing.
+"""
+
+from typing import TYPE_CHECKING, Any
+
 from enricher.errors import (
     AuthError,
     BadRequestError,
@@ -18,7 +23,20 @@ from enricher.errors import (
     Violation,
 )
 
+if TYPE_CHECKING:
+    from enricher.config import Settings, load_settings
+
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> Any:
+    """``Settings`` and ``load_settings``, imported from :mod:`enricher.config` when first asked for."""
+    if name in ("Settings", "load_settings"):
+        from enricher import config
+
+        return getattr(config, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "AuthError",

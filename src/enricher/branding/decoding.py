@@ -7,11 +7,10 @@ http-equiv, or XML declaration), UTF-8 when the bytes are valid UTF-8, else a st
 from __future__ import annotations
 
 import codecs
+import re
 from functools import lru_cache
 
-import charset_normalizer
 import webencodings
-from bs4.dammit import EncodingDetector
 
 __all__ = ["declared_charset", "decode_html", "guess_charset", "web_codec"]
 
@@ -58,13 +57,23 @@ def _web_codecs() -> dict[str, str]:
     return out
 
 
+# BeautifulSoup's own two patterns (bs4.dammit ``xml_encoding``/``html_meta``, unchanged since 4.x),
+# applied as its ``EncodingDetector.find_declared_encoding(..., is_html=True,
+# search_entire_document=True)`` does: importing bs4 for them cost ~0.06-0.1 s of every start-up
+# (soupsieve, chardet). tests/branding/test_charset.py checks they still agree with bs4's.
+_XML_DECLARED = re.compile(rb"^\s*<\?.*encoding=['\"](.*?)['\"].*\?>", re.I)
+_META_DECLARED = re.compile(rb"<\s*meta[^>]+charset\s*=\s*[\"']?([^>]*?)[ /;'\">]", re.I)
+
+
 def declared_charset(data: bytes) -> str | None:
     """The codec a page declares in ``<meta charset>``/http-equiv or an XML declaration, if known.
 
-    The scan is BeautifulSoup's ``EncodingDetector`` (maintained, follows what browsers accept); we
-    look at the first 16 KB: browsers read 1 KB, but real pages put scripts before the meta.
+    The scan is BeautifulSoup's ``EncodingDetector``'s (follows what browsers accept); we look at
+    the first 16 KB: browsers read 1 KB, but real pages put scripts before the meta.
     """
-    found = EncodingDetector.find_declared_encoding(data[:16384], is_html=True, search_entire_document=True)
+    head = data[:16384]
+    match = _XML_DECLARED.search(head) or _META_DECLARED.search(head)
+    found = match.group(1).decode("ascii", "replace").lower() if match else ""
     return web_codec(found) if found else None
 
 
@@ -95,8 +104,10 @@ def guess_charset(data: bytes) -> str | None:
     """The likeliest codec of bytes that declare none and are not UTF-8 (old windows-1250 pages).
 
     charset-normalizer (maintained, no C extension needed) reads the first 64 KB; this path is rare,
-    so its cost (milliseconds) does not touch the common UTF-8 case.
+    so its cost (milliseconds) does not touch the common UTF-8 case, nor its import the start-up.
     """
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(data[:65536]).best()
     if best is None:
         return None
