@@ -15,6 +15,7 @@ them together and keeps the public API (everything callers imported from here be
 
 from __future__ import annotations
 
+from codecs import BOM_UTF8 as BOM
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -135,7 +136,10 @@ def extract(
     page = urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
     label_key = compact(domain_label(parts.hostname))
     scan = Scan(url=page, base=page, domain=domain, label_key=label_key, known_key=known_key)
-    root = parse(text)
+    # The page's own bytes when they are the UTF-8 of the text (decoded without a replacement): the
+    # parser reads them as they are instead of a re-encoded copy.
+    exact = isinstance(html, bytes) and codec == "utf-8" and "\ufffd" not in text and not html.startswith(BOM)
+    root = parse(text, html if exact and isinstance(html, bytes) else None)
     if root is not None:
         walk(root, scan)
         if all(s.source in ("title", "twitter:site") for s in scan.signals):

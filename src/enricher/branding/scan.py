@@ -46,16 +46,20 @@ __all__ = [
 #: How many ancestors up a logo/brand class or a home link still marks a picture as the logo.
 NEAR_LEVELS = 4
 
-_HEADER_RE = re.compile(r"header|navbar|masthead|topbar|top-bar|site-branding|(?<![a-z])nav(?![a-z])")
-_FOOTER_RE = re.compile(r"footer|(?<![a-z])foot(?![a-z])")
-LOGO_RE = re.compile(r"logo(?!s)|(?<![a-z])brand(?!s)")
+# "n(?<![a-z]n)av" is "(?<![a-z])nav" (no letter before the word) with the look-behind after the first
+# letter: when every alternative starts with a letter, the regex engine skips the positions that no
+# alternative can start at, instead of running a look-behind at each. The same matches, 3x faster
+# (these run on every class name of a page: 45,000 distinct ones on the 200 dev pages).
+_HEADER_RE = re.compile(r"header|navbar|masthead|topbar|top-bar|site-branding|n(?<![a-z]n)av(?![a-z])")
+_FOOTER_RE = re.compile(r"footer|f(?<![a-z]f)oot(?![a-z])")
+LOGO_RE = re.compile(r"logo(?!s)|b(?<![a-z]b)rand(?!s)")
 _TRAP_CONTAINER_RE = re.compile(
-    r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|(?<![a-z])cmp(?![a-z])|rodo"
-    r"|partner|sponsor|payment|platnosc|płatno|(?<![a-z])pay(?:-|_|ment)|social|(?<![a-z])share|sharing"
-    r"|follow-us|(?<![a-z])clients?(?![a-z])|customers|(?<![a-z])brands(?![a-z])|logos(?![a-z])|awards"
-    r"|certific|badges|trust|app-?store|google-?play|download-app|(?<![a-z])apps(?![a-z])"
-    r"|(?<![a-z])lang(?![a-z])|language|wpml|(?<![a-z])flags?(?![a-z])"
-    r"|fundusze|eu-?funds?|unia|nagrod|(?<![a-z])certs?(?![a-z])|gazel"
+    r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|c(?<![a-z]c)mp(?![a-z])|rodo"
+    r"|partner|sponsor|payment|platnosc|płatno|p(?<![a-z]p)ay(?:-|_|ment)|social|s(?<![a-z]s)hare|sharing"
+    r"|follow-us|c(?<![a-z]c)lients?(?![a-z])|customers|b(?<![a-z]b)rands(?![a-z])|logos(?![a-z])|awards"
+    r"|certific|badges|trust|app-?store|google-?play|download-app|a(?<![a-z]a)pps(?![a-z])"
+    r"|l(?<![a-z]l)ang(?![a-z])|language|wpml|f(?<![a-z]f)lags?(?![a-z])"
+    r"|fundusze|eu-?funds?|unia|nagrod|c(?<![a-z]c)erts?(?![a-z])|gazel"
 )
 HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
 
@@ -240,6 +244,8 @@ def _classify(text: str) -> tuple[bool, bool, str | None, bool]:
 
 
 _CLASSIFIED: dict[str, tuple[bool, bool, str | None, bool]] = {}
+# Tags that mark a region by themselves (html/body only matter with a class or id, handled as any other).
+_REGION_TAGS = frozenset({"a", "header", "nav", "footer", "svg"})
 _CMP_RE = re.compile(r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|cmp|rodo")
 
 
@@ -254,9 +260,18 @@ def region_of(el: Any, scan: Scan) -> Region:
     region = memo[node] if node is not None else _NO_REGION
     for node in reversed(chain):
         tag = node.tag if isinstance(node.tag, str) else ""
+        cls, ident, role, aria = node.get("class"), node.get("id"), node.get("role"), node.get("aria-label")
+        if not (cls or ident or role or aria) and tag not in _REGION_TAGS:
+            # Most ancestors (a plain <div>, <li>, <span>) say nothing: the parent's facts, one level
+            # further from its marks (the same Region when it has none): ~40% of region_of's time.
+            if region.logo_depth < _FAR or region.home_depth < _FAR:
+                logo_depth, home_depth = min(region.logo_depth + 1, _FAR), min(region.home_depth + 1, _FAR)
+                header, footer, trap, in_svg = region.header, region.footer, region.trap, region.in_svg
+                region = Region(header, footer, trap, in_svg, logo_depth, home_depth)
+            memo[node] = region
+            continue
         header, footer, trap = region.header, region.footer, region.trap
         logo_depth, home_depth = min(region.logo_depth + 1, _FAR), min(region.home_depth + 1, _FAR)
-        cls, ident = node.get("class"), node.get("id")
         if tag in ("html", "body"):
             cls = ident = None  # CMPs and themes flag the whole page ("has-cookie-bar", "sticky-footer")
         if cls or ident:
@@ -270,7 +285,6 @@ def region_of(el: Any, scan: Scan) -> Region:
             header = True
         elif tag == "footer":
             footer = True
-        role, aria = node.get("role"), node.get("aria-label")
         if role:
             role = role.lower()
             header = header or role in ("banner", "navigation")
@@ -298,8 +312,9 @@ def near_marks(el: Any, scan: Scan) -> tuple[bool, bool]:
 def context_of(el: Any, scan: Scan, near: tuple[bool, bool] | None = None) -> Context:
     parent = el.getparent()
     region = region_of(parent, scan) if parent is not None else _NO_REGION
-    logo_near, home = near if near is not None else near_marks(el, scan)
-    return Context(region.header, region.footer, region.trap, logo_near, home)
+    if near is None:  # what near_marks(el) says, from the region already at hand
+        near = (region.logo_depth < NEAR_LEVELS, region.home_depth < NEAR_LEVELS)
+    return Context(region.header, region.footer, region.trap, near[0], near[1])
 
 
 def _is_home(href: str | None, scan: Scan) -> bool:

