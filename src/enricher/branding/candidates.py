@@ -527,6 +527,9 @@ def rank(candidates: Iterable[LogoCandidate]) -> list[LogoCandidate]:
     return ordered
 
 
+_TAB_NEWLINE = re.compile(r"[\t\n\r]")
+
+
 def resolve(base: str, ref: str | None) -> str | None:
     """Absolute http(s) or data: URL of ``ref`` against ``base``; None for anything else."""
     if not ref:
@@ -536,7 +539,8 @@ def resolve(base: str, ref: str | None) -> str | None:
         return None
     if ref[:5].lower() == "data:":
         return "data:" + ref[5:]
-    ref = re.sub(r"[\t\n\r]", "", ref)
+    if "\t" in ref or "\n" in ref or "\r" in ref:
+        ref = _TAB_NEWLINE.sub("", ref)
     try:
         absolute = urljoin(base, ref)
         parts = urlsplit(absolute)

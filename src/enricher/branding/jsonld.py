@@ -62,7 +62,7 @@ def _load(text: str) -> list[Any]:
         text = _WRAP_TAIL.sub("", text, count=1).strip()
     if not text:
         return []
-    for attempt in (text, _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", text))):
+    for attempt in _attempts(text):
         try:
             return [json.loads(attempt, strict=False)]
         except ValueError:
@@ -82,6 +82,13 @@ def _load(text: str) -> list[Any]:
         if values:
             return values
     return []
+
+
+def _attempts(text: str) -> Iterator[str]:
+    """The script as it is, then repaired (control characters, trailing commas): the repair, two
+    passes over what may be 50 KB of JSON, only when the text as it is cannot be read."""
+    yield text
+    yield _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", text))
 
 
 def _types(node: dict[str, Any]) -> set[str]:

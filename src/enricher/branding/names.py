@@ -93,13 +93,17 @@ def strip_legal_form(name: str) -> str:
 
 
 _AND = re.compile(r"\s*[&+]\s*")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def compact(name: str, *, ampersand: str = "and") -> str:
     """Comparison key: ASCII, lower case, letters and digits only, legal form dropped; ``&`` and ``+``
     read as "and" (``Two Peas & Their Pod`` is ``Two Peas and Their Pod``). Domains often leave the
     "and" out (``Cobalt & Finch`` on cobaltfinch.co.uk): ``ampersand=""`` gives that key."""
-    return re.sub(r"[^a-z0-9]+", "", _AND.sub(ampersand, anyascii(strip_legal_form(name)).lower()))
+    key = anyascii(strip_legal_form(name)).lower()
+    if "&" in key or "+" in key:  # _AND can match anywhere (it starts with \s*): only run it when it can
+        key = _AND.sub(ampersand, key)
+    return _NOT_ALNUM.sub("", key)
 
 
 # Words that are never a brand: page names and greetings, several languages.

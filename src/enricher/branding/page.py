@@ -26,6 +26,7 @@ from enricher.branding.scan import (
     attrs_text,
     context_notes,
     context_of,
+    fast_alternation,
     inside_svg,
     text_of,
     to_int,
@@ -221,17 +222,21 @@ def _link(el: Any, scan: Scan) -> None:
         scan.add(href, "icon", "icon", width=w, height=h, fmt_hint=mime, notes=notes)
 
 
+_SRCSET_SPLIT = re.compile(r",\s+|,(?=\S+\s+\d)")
+_DESCRIPTOR = re.compile(r"^(\d+(?:\.\d+)?)([wx])$")
+
+
 def _best_srcset(srcset: str | None) -> tuple[str | None, int | None]:
     """URL of the largest entry of a ``srcset`` and its width descriptor (if it has one)."""
     if not srcset:
         return None, None
     best: tuple[float, str, int | None] | None = None
-    for item in re.split(r",\s+|,(?=\S+\s+\d)", srcset.strip()):
+    for item in _SRCSET_SPLIT.split(srcset.strip()):
         bits = item.strip().split()
         if not bits:
             continue
         ref, desc = bits[0], (bits[1] if len(bits) > 1 else "1x")
-        m = re.match(r"^(\d+(?:\.\d+)?)([wx])$", desc)
+        m = _DESCRIPTOR.match(desc)
         size = float(m.group(1)) if m else 1.0
         weight = size if (m and m.group(2) == "w") else size * 1000  # 2x of unknown width beats 1x
         wval = int(size) if (m and m.group(2) == "w") else None
@@ -334,9 +339,10 @@ def _img(el: Any, scan: Scan) -> None:
 _HOME_WORDS = {"home", "homepage", "start", "stronaglowna", "startseite", "accueil", "inicio"}
 _HOME_FILE = re.compile(r"(?<![a-z])(?:home|house)(?![a-z])[^/]*$")
 # Alternative renderings of a logo for dark backgrounds, sticky or mobile headers: a worse choice.
-_VARIANT_RE = re.compile(
-    r"white|inverse|invert|negative|(?<![a-z])light|(?<![a-z])mono|sticky|mobile|(?<![a-z])small"
-)
+_VARIANT_RE = re.compile(fast_alternation(
+    ("white", "inverse", "invert", "negative", "(?<![a-z])light", "(?<![a-z])mono", "sticky", "mobile",
+     "(?<![a-z])small")
+))  # fmt: skip
 
 
 def _is_home_icon(el: Any, ref: str) -> bool:

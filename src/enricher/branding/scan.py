@@ -36,6 +36,7 @@ __all__ = [
     "attrs_text",
     "context_notes",
     "context_of",
+    "fast_alternation",
     "inside_svg",
     "near_marks",
     "region_of",
@@ -46,21 +47,43 @@ __all__ = [
 #: How many ancestors up a logo/brand class or a home link still marks a picture as the logo.
 NEAR_LEVELS = 4
 
-# "n(?<![a-z]n)av" is "(?<![a-z])nav" (no letter before the word) with the look-behind after the first
-# letter: when every alternative starts with a letter, the regex engine skips the positions that no
-# alternative can start at, instead of running a look-behind at each. The same matches, 3x faster
-# (these run on every class name of a page: 45,000 distinct ones on the 200 dev pages).
-_HEADER_RE = re.compile(r"header|navbar|masthead|topbar|top-bar|site-branding|n(?<![a-z]n)av(?![a-z])")
-_FOOTER_RE = re.compile(r"footer|f(?<![a-z]f)oot(?![a-z])")
-LOGO_RE = re.compile(r"logo(?!s)|b(?<![a-z]b)rand(?!s)")
-_TRAP_CONTAINER_RE = re.compile(
-    r"cookie|consent|gdpr|onetrust|cybot|usercentrics|didomi|c(?<![a-z]c)mp(?![a-z])|rodo"
-    r"|partner|sponsor|payment|platnosc|płatno|p(?<![a-z]p)ay(?:-|_|ment)|social|s(?<![a-z]s)hare|sharing"
-    r"|follow-us|c(?<![a-z]c)lients?(?![a-z])|customers|b(?<![a-z]b)rands(?![a-z])|logos(?![a-z])|awards"
-    r"|certific|badges|trust|app-?store|google-?play|download-app|a(?<![a-z]a)pps(?![a-z])"
-    r"|l(?<![a-z]l)ang(?![a-z])|language|wpml|f(?<![a-z]f)lags?(?![a-z])"
-    r"|fundusze|eu-?funds?|unia|nagrod|c(?<![a-z]c)erts?(?![a-z])|gazel"
-)
+
+def fast_alternation(words: Iterable[str]) -> str:
+    """``word|word|...`` written for the regex engine's speed, with the same matches.
+
+    A leading ``(?<![a-z])`` (no letter before the word) moves after the word's first letter
+    (``n(?<![a-z]n)av``) and the words are grouped by first letter (``c(?:ookie|onsent)``): sre then
+    skips the positions no word can start at and tries one letter per position, not a look-behind
+    and every word. Words with different first letters never match at one position and the order
+    within a letter is kept, so the leftmost-first match is the same. The patterns below run on every
+    class name of a page: on the 45,665 distinct ones of the 200 dev pages, 0.35 -> 0.08 s.
+    """
+    groups: dict[str, list[str]] = {}
+    for word in words:
+        if word.startswith("(?<![a-z])"):
+            word = word.removeprefix("(?<![a-z])")
+            word = f"{word[0]}(?<![a-z]{word[0]}){word[1:]}"
+        if not word[:1].isalpha():
+            raise ValueError(f"a word must start with a letter: {word!r}")
+        groups.setdefault(word[0], []).append(word[1:])
+    return "|".join(f"{first}(?:{'|'.join(tails)})" if len(tails) > 1 else first + tails[0]
+                    for first, tails in groups.items())  # fmt: skip
+
+
+_HEADER_RE = re.compile(fast_alternation(
+    ("header", "navbar", "masthead", "topbar", "top-bar", "site-branding", "(?<![a-z])nav(?![a-z])")
+))  # fmt: skip
+_FOOTER_RE = re.compile(fast_alternation(("footer", "(?<![a-z])foot(?![a-z])")))
+LOGO_RE = re.compile(fast_alternation(("logo(?!s)", "(?<![a-z])brand(?!s)")))
+_TRAP_CONTAINER_RE = re.compile(fast_alternation((
+    "cookie", "consent", "gdpr", "onetrust", "cybot", "usercentrics", "didomi", "(?<![a-z])cmp(?![a-z])",
+    "rodo", "partner", "sponsor", "payment", "platnosc", "płatno", "(?<![a-z])pay(?:-|_|ment)", "social",
+    "(?<![a-z])share", "sharing", "follow-us", "(?<![a-z])clients?(?![a-z])", "customers",
+    "(?<![a-z])brands(?![a-z])", "logos(?![a-z])", "awards", "certific", "badges", "trust", "app-?store",
+    "google-?play", "download-app", "(?<![a-z])apps(?![a-z])", "(?<![a-z])lang(?![a-z])", "language",
+    "wpml", "(?<![a-z])flags?(?![a-z])", "fundusze", "eu-?funds?", "unia", "nagrod",
+    "(?<![a-z])certs?(?![a-z])", "gazel",
+)))  # fmt: skip
 HOME_PATH = re.compile(r"^/?(?:index\.(?:html?|php|aspx?)|home|start|[a-z]{2}(?:[-_][a-z]{2})?)?/?$", re.I)
 
 
@@ -181,6 +204,9 @@ def inside_svg(el: Any) -> bool:
     return any(a.tag == "svg" for a in el.iterancestors())
 
 
+_PIXELS = re.compile(r"^\s*(\d{1,5})(?:\.\d+)?\s*(?:px)?\s*$")
+
+
 def to_int(value: Any) -> int | None:
     if isinstance(value, bool):
         return None
@@ -191,7 +217,7 @@ def to_int(value: Any) -> int | None:
     if isinstance(value, dict):
         return to_int(value.get("value"))
     if isinstance(value, str):
-        m = re.match(r"^\s*(\d{1,5})(?:\.\d+)?\s*(?:px)?\s*$", value)
+        m = _PIXELS.match(value)
         return to_int(int(m.group(1))) if m else None
     return None
 
