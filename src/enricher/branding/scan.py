@@ -254,7 +254,8 @@ def attrs_text(el: Any) -> str:
 
 
 def _classify(text: str) -> tuple[bool, bool, str | None, bool]:
-    """(header, footer, trap, logo) for one class+id string; memoised, pages repeat their classes."""
+    """(header, footer, trap, logo) for one class+id string; memoised, pages repeat their classes.
+    A string that says none of these gives the one tuple ``_NOTHING`` (region_of tests it by identity)."""
     hit = _CLASSIFIED.get(text)
     if hit is None:
         m = _TRAP_CONTAINER_RE.search(text)
@@ -264,11 +265,14 @@ def _classify(text: str) -> tuple[bool, bool, str | None, bool]:
             f"inside a {m.group(0)!r} block" if m else None,
             bool(LOGO_RE.search(text)),
         )
+        if hit == _NOTHING:
+            hit = _NOTHING
         if len(_CLASSIFIED) < 50_000:
             _CLASSIFIED[text] = hit
     return hit
 
 
+_NOTHING: tuple[bool, bool, str | None, bool] = (False, False, None, False)
 _CLASSIFIED: dict[str, tuple[bool, bool, str | None, bool]] = {}
 # Tags that mark a region by themselves (html/body only matter with a class or id, handled as any other).
 _REGION_TAGS = frozenset({"a", "header", "nav", "footer", "svg"})
@@ -285,23 +289,30 @@ def region_of(el: Any, scan: Scan) -> Region:
         node = node.getparent()
     region = memo[node] if node is not None else _NO_REGION
     for node in reversed(chain):
-        tag = node.tag if isinstance(node.tag, str) else ""
+        tag = node.tag
+        if not isinstance(tag, str):
+            tag = ""
         cls, ident, role, aria = node.get("class"), node.get("id"), node.get("role"), node.get("aria-label")
-        if not (cls or ident or role or aria) and tag not in _REGION_TAGS:
-            # Most ancestors (a plain <div>, <li>, <span>) say nothing: the parent's facts, one level
-            # further from its marks (the same Region when it has none): ~40% of region_of's time.
-            if region.logo_depth < _FAR or region.home_depth < _FAR:
-                logo_depth, home_depth = min(region.logo_depth + 1, _FAR), min(region.home_depth + 1, _FAR)
-                header, footer, trap, in_svg = region.header, region.footer, region.trap, region.in_svg
-                region = Region(header, footer, trap, in_svg, logo_depth, home_depth)
+        if tag in ("html", "body"):
+            cls = ident = None  # CMPs and themes flag the whole page ("has-cookie-bar", "sticky-footer")
+        marks = _NOTHING
+        if cls or ident:
+            key = f"{cls or ''} {ident or ''}".lower()
+            marks = _CLASSIFIED.get(key) or _classify(key)
+        # Deeper by one level from any mark near (capped at _FAR).
+        logo_depth = region.logo_depth + 1 if region.logo_depth < _FAR else _FAR
+        home_depth = region.home_depth + 1 if region.home_depth < _FAR else _FAR
+        if marks is _NOTHING and not role and not aria and tag not in _REGION_TAGS:
+            # Most ancestors (a <div class="container">, <li>, <span>) say nothing: the parent's facts
+            # one level further from its marks; the parent's own Region when no mark is near (region_of
+            # over the ancestors of every picture of the 200 dev pages: 0.155 -> 0.135 s CPU).
+            if logo_depth != region.logo_depth or home_depth != region.home_depth:
+                region = region._replace(logo_depth=logo_depth, home_depth=home_depth)
             memo[node] = region
             continue
         header, footer, trap = region.header, region.footer, region.trap
-        logo_depth, home_depth = min(region.logo_depth + 1, _FAR), min(region.home_depth + 1, _FAR)
-        if tag in ("html", "body"):
-            cls = ident = None  # CMPs and themes flag the whole page ("has-cookie-bar", "sticky-footer")
-        if cls or ident:
-            h, f, t, logo = _classify(f"{cls or ''} {ident or ''}".lower())
+        if marks is not _NOTHING:
+            h, f, t, logo = marks
             header, footer, trap = header or h, footer or f, trap or t
             if logo:
                 logo_depth = 0
@@ -327,12 +338,36 @@ def region_of(el: Any, scan: Scan) -> Region:
 
 
 def near_marks(el: Any, scan: Scan) -> tuple[bool, bool]:
-    """(a logo/brand class, a link to the home page) within the four nearest ancestors."""
-    parent = el.getparent()
-    if parent is None:
-        return False, False
-    region = region_of(parent, scan)
-    return region.logo_depth < NEAR_LEVELS, region.home_depth < NEAR_LEVELS
+    """(a logo/brand class, a link to the home page) within the four nearest ancestors.
+
+    What ``region_of(parent)`` says of them (``logo_depth``/``home_depth`` < NEAR_LEVELS), read off
+    those four ancestors (or the first whose region is known) instead of computing the region of the
+    whole chain up to <html>: most inline SVGs are icons whose other ancestors nothing else needs
+    (43% of the elements region_of computed on the 200 dev pages).
+    """
+    logo = home = False
+    memo = scan.regions
+    node = el.getparent()
+    for depth in range(NEAR_LEVELS):
+        if node is None:
+            break
+        known = memo.get(node)
+        if known is not None:  # its region counts every ancestor from here up
+            logo = logo or known.logo_depth < NEAR_LEVELS - depth
+            home = home or known.home_depth < NEAR_LEVELS - depth
+            break
+        tag = node.tag
+        if not logo and tag not in ("html", "body"):
+            cls, ident = node.get("class"), node.get("id")
+            if cls or ident:
+                key = f"{cls or ''} {ident or ''}".lower()
+                logo = (_CLASSIFIED.get(key) or _classify(key))[3]
+        if not home and tag == "a" and _is_home(node.get("href"), scan):
+            home = True
+        if logo and home:
+            break
+        node = node.getparent()
+    return logo, home
 
 
 def context_of(el: Any, scan: Scan, near: tuple[bool, bool] | None = None) -> Context:
