@@ -30,3 +30,17 @@ def test_same_matches_as_the_plain_alternation() -> None:
 def test_words_must_start_with_a_letter() -> None:
     with pytest.raises(ValueError):
         fast_alternation(("(?:a|b)c",))
+
+
+def test_x_trap_pattern_matches_as_written_plainly() -> None:
+    """candidates._X_RE carries its look-behinds after the "x" (for speed): same matches as plainly."""
+    from enricher.branding.candidates import _X_RE
+
+    plain = re.compile(r"(?<![a-z0-9])x[-_ ]?(?:logo|icon|twitter|social)(?![a-z0-9])|(?<![a-z0-9.])x\.com")
+    pieces = ["x", "logo", "icon", "twitter", "social", "com", ".", "-", "_", " ", "a", "1", "/", "s"]
+    rnd = random.Random(11)
+    for _ in range(20_000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 8)))
+        assert [(m.span(), m.group()) for m in plain.finditer(text)] == [
+            (m.span(), m.group()) for m in _X_RE.finditer(text)
+        ], text
