@@ -63,8 +63,8 @@ def fast_alternation(words: Iterable[str]) -> str:
         if word.startswith("(?<![a-z])"):
             word = word.removeprefix("(?<![a-z])")
             word = f"{word[0]}(?<![a-z]{word[0]}){word[1:]}"
-        if not word[:1].isalpha():
-            raise ValueError(f"a word must start with a letter: {word!r}")
+        if not word[:1].isalpha() or word[1:2] in ("?", "*", "+", "{"):
+            raise ValueError(f"a word must start with a letter that is not repeated: {word!r}")
         groups.setdefault(word[0], []).append(word[1:])
     return "|".join(f"{first}(?:{'|'.join(tails)})" if len(tails) > 1 else first + tails[0]
                     for first, tails in groups.items())  # fmt: skip
