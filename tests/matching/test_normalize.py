@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import re._constants as _constants  # type: ignore[import-not-found]
+import re._parser as _parser  # type: ignore[import-not-found]
+from typing import Any
+
 import pytest
 
+from enricher.matching import normalize
 from enricher.matching.normalize import (
     CACHE_SIZE,
     fold,
@@ -216,8 +222,9 @@ def test_normalize_postcode_and_city() -> None:
 def test_memoised_normalisers_are_bounded_and_return_what_parsing_returns() -> None:
     """Streets, cities and phones are memoised per raw value: a hit must give the parsed answer, and
     the memo must stay bounded (a million records)."""
-    for fn in (normalize_street, normalize_city, normalize_phone):
+    for fn in (normalize_street, normalize_city, normalize_phone, normalize_postcode, normalize_domain):
         assert fn.cache_info().maxsize == CACHE_SIZE
+    assert split_legal_form.cache_info().maxsize == CACHE_SIZE
     spellings = [("ul. Jana Pawła II", "90"), ("435 S. La Cienega Blvd.", None), (None, None)]
     for line, number in spellings * 2:  # the second round is served from the memo
         assert normalize_street(line, number) == normalize_street.__wrapped__(line, number)
@@ -226,3 +233,47 @@ def test_memoised_normalisers_are_bounded_and_return_what_parsing_returns() -> N
     hits = normalize_city.cache_info().hits
     assert normalize_city("Łódź") == "lodz"
     assert normalize_city.cache_info().hits == hits + 1
+
+
+def test_memos_key_on_every_input_and_hand_out_frozen_values() -> None:
+    """Where a memo could go wrong: the same street with other house numbers, the same tax number
+    with another country hint, and a caller trying to change a cached value."""
+    assert normalize_street("ul. Polna", "12") == ("ul polna", "12")
+    assert normalize_street("ul. Polna", "14") == ("ul polna", "14")
+    assert normalize_street("ul. Polna") == ("ul polna", None)
+    assert normalize_street("ul. Polna 12", None) == normalize_street("ul. Polna", "12")
+    pl = normalize_tin("5260250995", country="PL")
+    de = normalize_tin("5260250995", country="DE")
+    assert pl is not None and pl.valid and pl.country == "PL"
+    assert de is not None and not de.valid and de.country == "DE"
+    assert normalize_tin("5260250995", country="PL") == pl
+    assert normalize_tin("DE136695976", "5260250995", country="PL") != pl  # the first valid value wins
+    assert normalize_tin(None, None, country="PL") is None
+    legal = split_legal_form("Acme Sp. z o.o.")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        legal.core = "changed"  # type: ignore[misc]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        pl.number = "changed"  # type: ignore[misc]
+    assert split_legal_form("Acme Sp. z o.o.") == split_legal_form.__wrapped__("Acme Sp. z o.o.")
+    assert split_legal_form("ACME sp. z o.o.").core == "acme"
+
+
+def _first_letters(items: Any) -> set[str]:
+    """The letters a parsed pattern can start with (literals, classes, groups, alternations only)."""
+    op, av = items[0]
+    if op is _constants.LITERAL:
+        return {chr(av)}
+    if op is _constants.IN:
+        assert all(kind is _constants.LITERAL for kind, _ in av), av
+        return {chr(code) for _, code in av}
+    if op is _constants.SUBPATTERN:
+        return _first_letters(av[-1])
+    if op is _constants.BRANCH:
+        return set().union(*(_first_letters(branch) for branch in av[1]))
+    raise AssertionError(f"cannot tell the first letters of {op}")
+
+
+def test_extra_forms_start_with_a_letter_the_lookahead_lets_through() -> None:
+    """The extra-forms search rejects positions by their first letter: no form may start elsewhere."""
+    for pattern, _, _ in normalize._EXTRA_FORMS:
+        assert _first_letters(_parser.parse(pattern)) <= set(normalize._EXTRA_FIRST), pattern
