@@ -258,10 +258,10 @@ def _end_at_legal_form(text: str) -> str:
         end = start + len(matched)
         if start <= 0 or end >= len(text) or text[start - 1].isalnum() or text[end].isalnum():
             continue
-        if not any(ch.isalnum() for ch in text[:start]):
+        if _ALNUM.search(text, 0, start) is None:
             continue
         rest = text[end:].lstrip(" ")
-        if ("." in matched or rest.startswith(",")) and any(ch.isalnum() for ch in rest):
+        if ("." in matched or rest.startswith(",")) and _ALNUM.search(rest) is not None:
             stacked = _strip_one(rest.strip(_EDGES))
             if stacked is not None and not stacked[0]:
                 continue  # another form follows ("Sp. z o.o. Sp. k."): the name does not end here
@@ -330,8 +330,11 @@ class TaxId:
         return f"{self.country or ''}{self.number}"
 
 
+_NON_ALNUM_ASCII = re.compile(r"[^0-9A-Za-z]")
+
+
 def _compact(value: str) -> str:
-    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+    return _NON_ALNUM_ASCII.sub("", value).upper()
 
 
 # National company registry numbers that registers put in "tin" besides VAT numbers (stdnum names).
@@ -408,7 +411,7 @@ def _tax_id(values: tuple[str | None, ...], country: str | None) -> TaxId | None
             continue
         cc = country.upper() if country else None
         number = compact
-        if compact[:2].isalpha() and any(ch.isdigit() for ch in compact[2:]):
+        if compact[:2].isalpha() and any(map(str.isdigit, compact[2:])):
             prefix = compact[:2]
             iso = _VAT_PREFIX_TO_ISO.get(prefix, prefix)
             if _tax_modules(iso):
@@ -518,7 +521,7 @@ def normalize_phone(raw: str | None, region: str | None = None) -> str | None:
     if not raw:
         return None
     text = str(raw).strip()
-    if sum(ch.isdigit() for ch in text) < 6:
+    if sum(map(str.isdigit, text)) < 6:  # map: no generator frame per character
         return None
     if text.startswith("00"):
         text = "+" + text[2:]

@@ -11,6 +11,7 @@ import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -121,10 +122,13 @@ class Prepared:
 
 def _get(record: Mapping[str, Any], name: str) -> str | None:
     value = record.get(name)
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
-    text = str(value).strip()
-    return text or None
+    if type(value) is not str:  # strings, nearly always, skip the checks and the str() copy
+        if isinstance(value, bool):
+            return None
+        value = str(value)
+    return value.strip() or None
 
 
 def record_id(record: Counterparty | Mapping[str, Any]) -> RecordId:
@@ -191,6 +195,19 @@ def _shared(value: str | None) -> str | None:
     return sys.intern(value) if value is not None else None
 
 
+@lru_cache(maxsize=4096)
+def _form_key(forms: tuple[str, ...]) -> str | None:
+    """:attr:`LegalName.legal_form`, shared: a few hundred stacks of forms cover a register."""
+    return _shared(" ".join(forms) or None)
+
+
+@lru_cache(maxsize=4096)
+def _generic_key(generic: tuple[str, ...]) -> str | None:
+    """The generic kinds of a name's forms, sorted and shared (one memo hit instead of set, sort,
+    join and intern: ~0.5 µs a record)."""
+    return _shared(" ".join(sorted(set(generic))) or None)
+
+
 def _sorted_words(core: str) -> str:
     words = core.split()
     return core if len(words) < 2 else " ".join(sorted(words))
@@ -221,8 +238,8 @@ def _prepare_columns(ids: Sequence[RecordId], datas: Sequence[Mapping[str, Any]]
             name=name,
             core=legal.core,
             sorted_core=_sorted_words(legal.core),
-            legal_form=_shared(legal.legal_form),
-            legal_generic=_shared(" ".join(sorted(set(legal.generic))) or None),
+            legal_form=_form_key(legal.forms),
+            legal_generic=_generic_key(legal.generic),
             tin=tax.number if tax else None,
             tin_country=_shared(tax.country) if tax else None,
             tin_valid=bool(tax and tax.valid),
