@@ -277,3 +277,23 @@ def test_extra_forms_start_with_a_letter_the_lookahead_lets_through() -> None:
     """The extra-forms search rejects positions by their first letter: no form may start elsewhere."""
     for pattern, _, _ in normalize._EXTRA_FORMS:
         assert _first_letters(_parser.parse(pattern)) <= set(normalize._EXTRA_FIRST), pattern
+
+
+@pytest.mark.parametrize(
+    ("name", "core", "forms"),
+    [
+        # Spellings the dot and apostrophe pre-checks must still send to their regexes.
+        ("Acme B. V", "acme", ("bv",)),
+        ("ACME S. A", "acme", ("sa",)),
+        ("acme s.r. o", "acme", ("sro",)),
+        ("acme sp. z o. o", "acme", ("spzoo",)),
+        ("Foo\u00a0B.\u00a0V", "foo", ("bv",)),  # other whitespace is a single space by then
+        ("Foo B.\tV", "foo", ("bv",)),
+        ("L´Oréal S.A", "l oreal", ("sa",)),
+        ("Müller`s GmbH", "mullers", ("gmbh",)),
+        ("O'Brien's Pub", "obriens pub", ()),
+    ],
+)
+def test_split_legal_form_spellings_past_the_pre_checks(name: str, core: str, forms: tuple[str, ...]) -> None:
+    legal = split_legal_form.__wrapped__(name)
+    assert (legal.core, legal.forms) == (core, forms)
