@@ -8,6 +8,11 @@ workers) in chunks of :data:`~enricher.matching.batches.PARALLEL_CHUNK`, memos e
 repeat; CPU time (``time.process_time``), best and median of the repeats. Digest: sha256 of the repr of
 ``dataclasses.astuple`` of every record ``prepare_all`` keeps (one process, then two), to prove that a
 speed-up changes no value. ``restaurants`` reads the shared Fodor's/Zagat's CSVs as the scorer does.
+
+Figures (2 shared cores, alternating runs; ``/tmp/g1m.jsonl --count 250000 --stride 2``, i.e. one of
+two workers on 1M generated records): 49.2/50.4 µs a record at 3f2a502 -> 45.8/45.4 µs at fe500ee.
+Where the rest goes (per record): names ~12 (rigour plus Python), phones ~7 (phonenumbers.parse ~12 µs
+for a number written nationally), tax ids ~7 (stdnum), streets ~3.6, websites ~2.8, orjson ~2-5.
 """
 
 from __future__ import annotations
