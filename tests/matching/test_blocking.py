@@ -148,3 +148,78 @@ def test_the_same_register_gives_the_same_pairs_in_every_process() -> None:
         runs.append(json.loads(out.stdout))
     assert runs[0]["windowed_only"] > 0  # the budget really ran out, so its order mattered
     assert runs[0] == runs[1] == runs[2]
+
+
+def _blocks_by_lexsort(owner, key, rank):  # type: ignore[no-untyped-def]
+    """The blocks of two or more, as the plain (slow) way finds them: the reference."""
+    import numpy as np
+
+    order = np.lexsort((rank[owner], key))
+    owner, key = owner[order], key[order]
+    starts = np.concatenate(([0], np.flatnonzero(np.diff(key)) + 1))
+    sizes = np.diff(np.concatenate((starts, [len(key)])))
+    shared = sizes >= 2
+    members = np.concatenate([owner[s : s + n] for s, n in zip(starts[shared], sizes[shared], strict=True)])
+    return members, key[starts[shared]], sizes[shared]
+
+
+@pytest.mark.parametrize("packed_bits", [63, 8])
+def test_shared_blocks_are_the_lexsorted_blocks(packed_bits: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    from enricher.matching import blocking
+
+    # 8 bits cannot hold (block, rank): the fallback sort must give the same blocks.
+    monkeypatch.setattr(blocking, "PACKED_BITS", packed_bits)
+    rng = np.random.default_rng(3)
+    owner = rng.integers(0, 500, size=3000).astype(np.int64)
+    key = rng.integers(-(2**62), 2**62, size=400)[rng.integers(0, 400, size=3000)].astype(np.int64)
+    key[:5] = [7, 8, 9, 10, 11]  # blocks of one: dropped
+    rank = rng.permutation(500).astype(np.int64)
+    members, block_key, starts, sizes = blocking.shared_blocks(owner, key, rank)
+    want_members, want_key, want_sizes = _blocks_by_lexsort(owner, key, rank)
+    assert np.array_equal(members, want_members)
+    assert np.array_equal(block_key, want_key) and np.array_equal(sizes, want_sizes)
+    assert np.array_equal(starts, np.concatenate(([0], np.cumsum(sizes)[:-1])))
+    empty = np.zeros(0, dtype=np.int64)
+    assert all(len(x) == 0 for x in blocking.shared_blocks(empty, empty, rank))
+    assert all(len(x) == 0 for x in blocking.shared_blocks(owner[:3], np.asarray([1, 2, 3]), rank))
+
+
+def test_unique_pairs_are_sorted_distinct_and_never_a_record_with_itself() -> None:
+    import numpy as np
+
+    from enricher.matching.blocking import unique_pairs
+
+    rng = np.random.default_rng(5)
+    parts = [(rng.integers(0, 40, size=n), rng.integers(0, 40, size=n)) for n in (0, 1, 50, 300)]
+    left, right = unique_pairs(parts, 40)
+    want = sorted({(min(a, b), max(a, b)) for x, y in parts for a, b in zip(x, y, strict=True) if a != b})
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == want
+    assert all(len(x) == 0 for x in unique_pairs([], 0))
+
+
+def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
+    import numpy as np
+
+    from enricher.matching.blocking import RARE_TOKENS, key_code, rare_word_codes
+    from enricher.matching.records import Table
+    from enricher.sample import generate
+
+    records = [prepare(r) for r, _ in generate(3000, seed=11, near_names=0.3)]
+    words = Table(records).name_words()
+    owner, code = rare_word_codes(words)
+    # The reference: a row-wise stable argsort of the same sort key.
+    ids, safe = words.ids, np.maximum(words.ids, 0)
+    count = words.uses[safe]
+    length = np.asarray([len(w) for w in words.words] + [0], dtype=np.float64)[safe]
+    score = np.where(count < 2, 1e12, 0.0) + count * 1e4 - np.minimum(length, 9999)
+    score += np.where(ids >= 0, 0, 1e15)
+    chosen = np.argsort(score, axis=1, kind="stable")[:, :RARE_TOKENS]
+    want = [
+        (row, key_code("n" + words.words[ids[row, c]]))
+        for row in range(len(ids))
+        for c in chosen[row]
+        if ids[row, c] >= 0
+    ]
+    assert list(zip(owner.tolist(), code.tolist(), strict=True)) == want
