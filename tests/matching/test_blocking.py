@@ -199,27 +199,44 @@ def test_unique_pairs_are_sorted_distinct_and_never_a_record_with_itself() -> No
     assert all(len(x) == 0 for x in unique_pairs([], 0))
 
 
-def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
+def _rare_by_argsort(words):  # type: ignore[no-untyped-def]
+    """The reference: a row-wise stable argsort of the rare-word sort key."""
     import numpy as np
 
-    from enricher.matching.blocking import RARE_TOKENS, key_code, rare_word_codes
-    from enricher.matching.records import Table
-    from enricher.sample import generate
+    from enricher.matching.blocking import RARE_TOKENS, key_code
 
-    records = [prepare(r) for r, _ in generate(3000, seed=11, near_names=0.3)]
-    words = Table(records).name_words()
-    owner, code = rare_word_codes(words)
-    # The reference: a row-wise stable argsort of the same sort key.
     ids, safe = words.ids, np.maximum(words.ids, 0)
     count = words.uses[safe]
     length = np.asarray([len(w) for w in words.words] + [0], dtype=np.float64)[safe]
     score = np.where(count < 2, 1e12, 0.0) + count * 1e4 - np.minimum(length, 9999)
     score += np.where(ids >= 0, 0, 1e15)
     chosen = np.argsort(score, axis=1, kind="stable")[:, :RARE_TOKENS]
-    want = [
+    return [
         (row, key_code("n" + words.words[ids[row, c]]))
         for row in range(len(ids))
         for c in chosen[row]
         if ids[row, c] >= 0
     ]
-    assert list(zip(owner.tolist(), code.tolist(), strict=True)) == want
+
+
+def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
+    import numpy as np
+
+    from enricher.matching.blocking import rare_word_codes
+    from enricher.matching.records import NameWords, Table
+    from enricher.sample import generate
+
+    records = [prepare(r) for r, _ in generate(3000, seed=11, near_names=0.3)]
+    words = Table(records).name_words()
+    before = words.ids.copy()
+    owner, code = rare_word_codes(words)
+    assert list(zip(owner.tolist(), code.tolist(), strict=True)) == _rare_by_argsort(words)
+    assert np.array_equal(words.ids, before)  # read, not changed
+    # Many ties (equal uses and lengths), unique words and missing ones, in every column.
+    rng = np.random.default_rng(2)
+    vocab = [f"w{k % 3}{'x' * (k % 2)}{k:02d}" for k in range(40)]
+    ids = rng.integers(-1, 40, size=(2000, 8)).astype(np.int64)
+    uses = np.append(rng.integers(0, 4, size=40).astype(np.float64), 1.0)
+    tied = NameWords(ids, vocab, uses, np.zeros(41), np.zeros(41, dtype=bool))
+    owner, code = rare_word_codes(tied)
+    assert list(zip(owner.tolist(), code.tolist(), strict=True)) == _rare_by_argsort(tied)
