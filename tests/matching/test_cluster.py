@@ -140,3 +140,29 @@ def test_copies_of_one_record_do_not_make_a_named_group() -> None:
         joined=[0],
     )
     assert [sorted(x.ids) for x in clusters] == [[1, 2, 3]]
+
+
+def test_profile_clusters_list_records_in_survivor_order_with_the_rule_explained() -> None:
+    """Clusters of profiles (several records a node) order their records by the survivor rule, each
+    record by its own id; the explanation compares the survivor with the most complete record."""
+    from enricher.matching.profiles import build_profiles
+
+    records = [
+        rec(7, addressCity="Warszawa"),
+        rec("x", tin="PL5260250995"),
+        rec(3, addressCity="Warszawa"),
+        rec(5),
+        rec("a", tin="PL5260250995"),
+        rec(4),
+        rec(6, addressCity="Warszawa", addressStreetLine="ul. Prosta 1"),
+    ]
+    profiles = build_profiles(records)
+    members = [[records[r] for r in m] for m in profiles.members]
+    nodes = profiles.representatives
+    edges = [(a, b, 1.0, "x") for a in range(len(nodes)) for b in range(a + 1, len(nodes))]
+    (cluster,) = build_clusters(nodes, edges, table_scorer({}), members=members, joined=range(len(nodes)))
+    assert cluster.ids == [r.id for r in sorted(records, key=survivor_key)] == ["a", "x", 6, 3, 7, 4, 5]
+    assert cluster.survivor == "a"
+    assert "has a valid tax id" in cluster.explanation and "most complete" not in cluster.explanation
+    (alone,) = build_clusters(nodes[2:], [(0, 1, 1.0, "x")], table_scorer({}), members=members[2:])
+    assert alone.survivor == 6 and "is the most complete" in alone.explanation

@@ -114,12 +114,19 @@ def cluster_links(
     )
 
 
-def _explain_survivor(chosen: Prepared, members: Sequence[Prepared]) -> str:
+def _first(
+    item: tuple[tuple[bool, int, tuple[int, int, str]], Prepared],
+) -> tuple[bool, int, tuple[int, int, str]]:
+    return item[0]
+
+
+def _explain_survivor(chosen: Prepared, most_filled: int) -> str:
+    """Why ``chosen`` survives, among records whose most identity fields known are ``most_filled``."""
     reasons = []
     if chosen.tin_valid:
         reasons.append("has a valid tax id")
     filled = chosen.filled
-    if filled == max(m.filled for m in members):
+    if filled == most_filled:
         reasons.append(f"is the most complete ({filled} identity fields)")
     reasons.append("lowest id among equals")
     return f"Survivor {chosen.id!r} " + ", ".join(reasons) + "."
@@ -240,14 +247,27 @@ def build_clusters(
 
     found: list[tuple[tuple[int, int, str], Cluster]] = []
     for root, group in nodes_of.items():
-        people = sorted((r for x in group for r in records_of(x)), key=survivor_key)
-        if len(people) < 2:
+        if len(group) == 1 and (members is None or len(members[root]) < 2):
+            continue  # one record: no cluster
+        # A node's records share its values (see ``ensure``): the survivor rule's first two parts are
+        # the node's, computed once per node rather than once per record, twice (300k generated:
+        # `filled` was 370k calls, a third of the clustering time).
+        keyed: list[tuple[tuple[bool, int, tuple[int, int, str]], Prepared]] = []
+        most_filled = 0
+        for x in group:
+            node = nodes[x]
+            filled = node.filled
+            most_filled = max(most_filled, filled)
+            valid = not node.tin_valid
+            keyed.extend(((valid, -filled, id_order(r.id)), r) for r in records_of(x))
+        keyed.sort(key=_first)
+        if len(keyed) < 2:
             continue
-        chosen = people[0]
+        key, chosen = keyed[0]
         links = "; ".join(reasons[root][:5]) + ("; ..." if len(reasons[root]) > 5 else "")
-        explanation = (
-            f"{len(people)} records linked by strong matches: {links}. {_explain_survivor(chosen, people)}"
+        explanation = f"{len(keyed)} records linked by strong matches: {links}. " + _explain_survivor(
+            chosen, most_filled
         )
-        found.append((survivor_key(chosen)[2], Cluster([p.id for p in people], chosen.id, explanation)))
+        found.append((key[2], Cluster([r.id for _, r in keyed], chosen.id, explanation)))
     found.sort(key=lambda item: item[0])
     return [cluster for _, cluster in found]
