@@ -240,3 +240,16 @@ def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
     tied = NameWords(ids, vocab, uses, np.zeros(41), np.zeros(41, dtype=bool))
     owner, code = rare_word_codes(tied)
     assert list(zip(owner.tolist(), code.tolist(), strict=True)) == _rare_by_argsort(tied)
+
+
+def test_name_ranks_order_as_the_first_24_characters_do() -> None:
+    import numpy as np
+
+    from enricher.matching.blocking import name_ranks
+
+    names = ["zürich bank", "zurich bank", "ångström", "a" * 30 + "b", "a" * 30, "", "é" * 30 + "a", "é" * 24]
+    names += ["ß", "日本", "\ud800x", "\ud7ffy", "\ue000", "abc", "abc\x00", "ab"]  # a lone surrogate, NUL
+    want = np.empty(len(names), dtype=np.int64)
+    want[np.argsort(np.asarray([n[:24] for n in names], dtype=str), kind="stable")] = np.arange(len(names))
+    assert np.array_equal(name_ranks(names), want)
+    assert len(name_ranks([])) == 0

@@ -179,6 +179,17 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     return owners[keep], word_code[picked[keep]]
 
 
+def name_ranks(names: Sequence[str]) -> IntArray:
+    """Each name's place in the order of their first 24 characters (ties: input order).
+
+    Sorted as fixed-width UTF-8 bytes, a C-speed sort: UTF-8 orders as the code points do, so the
+    ranks are those of the 24-character strings (1M generated: 0.95 s as a str array -> 0.55 s)."""
+    encoded = np.asarray([n[:24].encode("utf-8", "surrogatepass") for n in names], dtype=bytes)
+    rank = np.empty(len(names), dtype=np.int64)
+    rank[np.argsort(encoded, kind="stable")] = np.arange(len(names))
+    return rank
+
+
 PACKED_BITS = 63
 """Bits of the int64 into which :func:`shared_blocks` packs (block, name rank) for one plain sort."""
 
@@ -304,20 +315,31 @@ def _name_filtered(
     rights: list[IntArray] = []
     spent = 0
     skipped = 0
-    spaceless: npt.NDArray[np.object_] | None = None
+    chosen: list[tuple[int, int]] = []
     # Smallest first; among equal sizes by the block's first two names (its position follows its key's
     # hash, which differs between runs: the budget would fall on other blocks each time).
     firsts = owner[starts] if len(starts) else np.zeros(0, dtype=np.int64)
     seconds = owner[np.minimum(starts + 1, len(owner) - 1)] if len(starts) else np.zeros(0, dtype=np.int64)
-    for k in np.lexsort((seconds, firsts, sizes)):
-        size, start = int(sizes[k]), int(starts[k])
+    order = np.lexsort((seconds, firsts, sizes))
+    for size, start in zip(sizes[order].tolist(), starts[order].tolist(), strict=True):
         if size > PREFILTER_MAX or spent + size * size > budget:
             skipped += 1
             continue
         spent += size * size
+        chosen.append((size, start))
+    if not chosen:
+        return lefts, rights, skipped
+    # The names without spaces of the records in the chosen blocks only (1M generated: 600k of 920k).
+    wanted = np.zeros(len(records), dtype=bool)
+    for size, start in chosen:
+        wanted[owner[start : start + size]] = True
+    spaceless = np.empty(len(records), dtype=object)
+    needed = np.flatnonzero(wanted)
+    spaceless[needed] = np.fromiter(
+        (records[k].core.replace(" ", "") for k in needed.tolist()), dtype=object, count=len(needed)
+    )
+    for size, start in chosen:
         members = owner[start : start + size]
-        if spaceless is None:
-            spaceless = np.asarray([r.core.replace(" ", "") for r in records], dtype=object)
         names = spaceless[members]
         # Threads only pay for a big block: starting them costs more than a small block's cells.
         threads = -1 if size * size > 250_000 else 1
@@ -327,7 +349,7 @@ def _name_filtered(
         np.fill_diagonal(alike, 0)
         if size <= PREFILTER_NEIGHBOURS + 1:
             # Every alike name is among a name's nearest few: no need to rank them (300k generated:
-            # 73% of the filtered blocks; 0.49 -> 0.25 s for the prefilter).
+            # 73% of the filtered blocks; 0.49 -> 0.42 s CPU for the prefilter).
             rows, cols = np.nonzero(alike)
             lefts.append(members[rows])
             rights.append(members[cols])
@@ -383,9 +405,7 @@ def candidate_pairs(
     # (An initials key may repeat a rare-word key of the same record: the pair it would make with
     # itself is dropped below, like every pair of a record with itself.)
     # Inside a block, order by name so that the sorted-neighbourhood windows meet similar names.
-    names = np.asarray([r.sorted_core[:24] for r in records], dtype=str)  # fixed-width: C-speed sort
-    name_rank = np.empty(len(records), dtype=np.int64)
-    name_rank[np.argsort(names, kind="stable")] = np.arange(len(records))
+    name_rank = name_ranks([r.sorted_core for r in records])
     owner, block_key, starts, sizes = shared_blocks(owner, key, name_rank)
     kind = block_key & KIND_MASK
     identifier = np.isin(kind, IDENTIFIER_KINDS)
