@@ -159,8 +159,8 @@ def build_clusters(
     parent: dict[int, int] = {}
     nodes_of: dict[int, list[int]] = {}
     sample: dict[int, list[int]] = {}
-    tins: dict[int, set[str]] = {}
-    vetoes: dict[int, set[RecordId]] = {}
+    tins: dict[int, frozenset[str]] = {}
+    vetoes: dict[int, frozenset[RecordId]] = {}
     reasons: dict[int, list[str]] = {}
     named: dict[int, bool] = {}
     """Per group: whether two differently written records in it agree on the name. Copies of one
@@ -170,7 +170,7 @@ def build_clusters(
         return members[x] if members is not None else (nodes[x],)
 
     def weight(x: int) -> int:
-        return len(records_of(x))
+        return len(members[x]) if members is not None else 1
 
     def find(x: int) -> int:
         root = x
@@ -180,14 +180,19 @@ def build_clusters(
             parent[x], x = root, parent.get(x, x)
         return root
 
+    no_tins: frozenset[str] = frozenset()
+    no_vetoes: frozenset[RecordId] = frozenset()
+
     def ensure(x: int) -> None:
+        # Most nodes hold no valid tax id and no rejected record: they share one empty frozenset (a
+        # merge replaces a root's set by the union, never changing a shared one).
         if x not in parent:
             parent[x] = x
             nodes_of[x] = [x]
             sample[x] = [x]
             node = nodes[x]  # a node's records share its values: its tax id is theirs
-            tins[x] = {f"{node.tin_country}:{node.tin}"} if node.tin_valid else set()
-            vetoes[x] = {r.id for r in records_of(x) if r.id in refused} if refused else set()
+            tins[x] = frozenset((f"{node.tin_country}:{node.tin}",)) if node.tin_valid else no_tins
+            vetoes[x] = frozenset(r.id for r in records_of(x) if r.id in refused) if refused else no_vetoes
             reasons[x] = []
             named[x] = False
 
@@ -208,9 +213,13 @@ def build_clusters(
         if len(records_of(x)) > 1:
             reasons[x].append(f"{len(records_of(x))} records with the same normalised name and details")
 
-    for a, b, score, reason, identifiers_only in (Link(*edge) for edge in edges):
-        ensure(a)
-        ensure(b)
+    for edge in edges:
+        # A plain 4-tuple edge is not identifiers-only (Link's default); no Link is built per edge.
+        a, b, score, reason, identifiers_only = edge if len(edge) == 5 else (*edge, False)
+        if a not in parent:
+            ensure(a)
+        if b not in parent:
+            ensure(b)
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
@@ -239,8 +248,10 @@ def build_clusters(
         parent[rb] = ra
         nodes_of[ra].extend(nodes_of.pop(rb))
         sample[ra] = sorted(sample[ra] + sample.pop(rb), key=lambda x: (-weight(x), x))[:SAMPLE]
-        tins[ra] |= tins.pop(rb)
-        vetoes[ra] |= vetoes.pop(rb)
+        if more_tins := tins.pop(rb):
+            tins[ra] = tins[ra] | more_tins
+        if more_vetoes := vetoes.pop(rb):
+            vetoes[ra] = vetoes[ra] | more_vetoes
         named[ra] = named.pop(rb) or named[ra] or not identifiers_only
         reasons[ra].extend(reasons.pop(rb))
         reasons[ra].append(f"{nodes[a].id!r}–{nodes[b].id!r} ({score:.2f}: {reason})")
