@@ -285,7 +285,7 @@ def block_prepared(
     key_owner, key_code = static_keys
     decided = [(a, b, j is Judgement.APPROVED) for a, b, j in (decisions.pairs() if decisions else ())]
     # A label names records as its writer spelt the ids: 7 and "7" are the record the input calls 7.
-    spelt = {str(p.id): p.id for p in prepared}
+    spelt = {str(p.id): p.id for p in prepared} if labels else {}  # 1M records: 0.34 s, only for labels
     taught: dict[tuple[RecordId, RecordId], bool] = {}
     for lab in labels:
         a, b = spelt.get(str(lab.a), lab.a), spelt.get(str(lab.b), lab.b)
@@ -307,7 +307,7 @@ def block_prepared(
     # A profile that stands for several records also pairs with itself: its records are identical.
     alone = np.flatnonzero((profiles.sizes > 1) & has_keys(nodes)).astype(np.int64)
     # Answered pairs are always compared: the model learns from them, and blocking may have missed them.
-    node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1}
+    node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1} if answers else {}
     answered = {
         (min(node_of[a], node_of[b]), max(node_of[a], node_of[b])): float(m)
         for a, b, m in answers
