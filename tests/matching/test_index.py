@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import time
+from typing import Any
+
+import pytest
 
 from enricher.matching import InMemoryDecisions, MatchIndex, match
 
@@ -65,3 +68,43 @@ def test_upsert_is_fast() -> None:
     for k in range(50):
         index.upsert({"id": f"new{k}", "name": "Orlen S.A.", "tin": "PL7740001454"})
     assert (time.perf_counter() - started) / 50 < 0.05
+
+
+def test_big_blocks_are_narrowed_by_name_as_a_full_scan_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A query meets a block too big to take whole: the narrowed view (kept current through upserts and
+    removals) gives the members a scan of the block would, in the same order, capped the same way."""
+    import random
+
+    from enricher.matching import index as index_module
+    from enricher.matching.blocking import block_keys
+    from enricher.sample import generate
+
+    monkeypatch.setattr(index_module, "QUERY_CAP", 6)
+
+    def scanned(idx: MatchIndex, record: Any) -> list[Any]:
+        found: dict[Any, None] = {}
+        for key in block_keys(record, idx._tokens):
+            block = idx._blocks.get(key)
+            if not block:
+                continue
+            members = list(block)
+            if len(block) > 6:
+                start = record.sorted_core[:3]
+                members = [m for m in block if idx._records[m].sorted_core[:3] == start][:6]
+            found.update(dict.fromkeys(m for m in members if m != record.id))
+        return list(found)
+
+    records = [r for r, _ in generate(600, seed=3, near_names=0.3)]
+    idx = MatchIndex.build(records[:400])
+    rng = random.Random(5)
+    narrowed_seen = False
+    for step in range(600):
+        if step % 3 == 2:
+            idx.remove(rng.choice(records[:400])["id"])
+        else:
+            record = dict(rng.choice(records), id=rng.choice(records)["id"])  # changes, moves, new ids
+            prepared = index_module.prepare(record)
+            assert idx._neighbours(prepared) == scanned(idx, prepared)
+            idx.upsert(record)
+        narrowed_seen = narrowed_seen or bool(idx._narrowed)
+    assert narrowed_seen  # the test met big blocks

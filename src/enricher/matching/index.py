@@ -10,6 +10,7 @@ rare-word blocking and term-frequency adjustments follow the register.
 from __future__ import annotations
 
 import gc
+import itertools
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -61,6 +62,10 @@ class MatchIndex:
         self._keys: dict[RecordId, list[str]] = {}
         # key -> members as an insertion-ordered set: O(1) removal when a record changes or goes.
         self._blocks: dict[str, dict[RecordId, None]] = defaultdict(dict)
+        # For a block too big for a query: its members by the first three letters of their sorted name,
+        # in block order, built when a query first meets it and kept current. Scanning a 100k block in
+        # Python for each query was the match-one p99 (38 ms against a 1M index).
+        self._narrowed: dict[str, dict[str, dict[RecordId, None]]] = {}
         self._tokens: Counter[str] = Counter()
         self._values: dict[str, Counter[str]] = {name: Counter() for name in TF_FIELDS}
 
@@ -121,8 +126,12 @@ class MatchIndex:
         keys = list(dict.fromkeys(block_keys(record, self._tokens)))
         self._records[record.id] = record
         self._keys[record.id] = keys
+        start = record.sorted_core[:3]
         for key in keys:
             self._blocks[key][record.id] = None
+            narrowed = self._narrowed.get(key)
+            if narrowed is not None:
+                narrowed.setdefault(start, {})[record.id] = None
         for name, field in TF_FIELDS.items():
             value = getattr(record, field)
             if value:
@@ -133,12 +142,22 @@ class MatchIndex:
         record = self._records.pop(record_id, None)
         if record is None:
             return False
+        start = record.sorted_core[:3]
         for key in self._keys.pop(record_id, []):
             members = self._blocks.get(key)
             if members is not None:
                 members.pop(record_id, None)
                 if not members:
                     del self._blocks[key]
+            narrowed = self._narrowed.get(key)
+            if narrowed is not None:
+                alike = narrowed.get(start)
+                if alike is not None:
+                    alike.pop(record_id, None)
+                    if not alike:
+                        del narrowed[start]
+                if len(members or ()) <= QUERY_CAP:
+                    del self._narrowed[key]  # small again: queries read the block itself
         self._tokens.subtract(set(record.core.split()))
         for name, field in TF_FIELDS.items():
             value = getattr(record, field)
@@ -155,12 +174,22 @@ class MatchIndex:
             members: Iterable[RecordId] = block
             if len(block) > QUERY_CAP:
                 # A generic key: keep the members whose sorted name starts alike, then cap.
-                start = record.sorted_core[:3]
-                members = [m for m in block if self._records[m].sorted_core[:3] == start][:QUERY_CAP]
+                alike = self._narrow(key, block).get(record.sorted_core[:3], {})
+                members = itertools.islice(alike, QUERY_CAP)
             for member in members:
                 if member != record.id:
                     found[member] = None
         return list(found)
+
+    def _narrow(self, key: str, block: dict[RecordId, None]) -> dict[str, dict[RecordId, None]]:
+        """The members of a big block by the first three letters of their sorted name (in block order)."""
+        narrowed = self._narrowed.get(key)
+        if narrowed is None:
+            narrowed = {}
+            for member in block:
+                narrowed.setdefault(self._records[member].sorted_core[:3], {})[member] = None
+            self._narrowed[key] = narrowed
+        return narrowed
 
     def candidates(self, record: Prepared) -> list[Candidate]:
         """Scored candidates of a prepared record against the index (the record itself excluded)."""
