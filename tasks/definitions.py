@@ -101,18 +101,6 @@ def match_normalise(
         send(self, "match_plan", run_id, report)
 
 
-def normalise_failed(
-    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
-) -> None:
-    """Final failure of a normalising part: its ERROR line, then arrive anyway (the plan step
-    normalises the slice itself)."""
-    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    run_id, part = args[0], args[1]
-    report = args[4] if len(args) > 4 else kwargs.get("report", True)
-    if jobs.match_normalise_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
-        send(self, "match_plan", run_id, report)
-
-
 def match_plan(self: EnricherTask, run_id: str, report: bool = True) -> None:
     """Block and learn once over the normalised register, then fan the pairs out to compare parts."""
     _send_parts(self, jobs.plan_normalised_run(self.ctx, run_id), report)
@@ -126,16 +114,30 @@ def plan_failed(
     _redis(self).delete(self.ctx.state.keys.once(RUNNING))
 
 
-def chunk_failed(
-    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
-) -> None:
-    """Final failure of a chunk (retries spent): its ERROR line, then arrive anyway, so the run still
-    gathers (and compares the part itself)."""
-    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    run_id, part = args[0], args[1]
-    report = args[4] if len(args) > 4 else kwargs.get("report", True)
-    if jobs.match_chunk_failed(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
-        send(self, "match_gather", run_id, report)
+def _part_failed(arrive: str, then: str, doc: str) -> Callable[..., None]:
+    """The failure hook of a fanned-out part: its ERROR line (retries spent), then it arrives anyway
+    through ``jobs.<arrive>``, and the part that completes the latch sends ``then`` (which redoes what
+    failed)."""
+
+    def hook(
+        self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
+        run_id, part = args[0], args[1]
+        report = args[4] if len(args) > 4 else kwargs.get("report", True)
+        if getattr(jobs, arrive)(self.ctx, run_id, part, f"{type(exc).__name__}: {exc}"):
+            send(self, then, run_id, report)
+
+    hook.__doc__ = doc
+    return hook
+
+
+normalise_failed = _part_failed(
+    "match_normalise_failed", "match_plan", "A normalising part gave up: the plan step normalises its slice."
+)
+chunk_failed = _part_failed(
+    "match_chunk_failed", "match_gather", "A comparing part gave up: the gather compares its slice."
+)
 
 
 def match_chunk(self: EnricherTask, run_id: str, part: int, lo: int, hi: int, report: bool = True) -> None:

@@ -24,6 +24,18 @@ def _larger_register() -> list[dict[str, Any]]:
     return [*SMALL_REGISTER, *generated]
 
 
+def _as_the_worker(stack: Stack, monkeypatch: pytest.MonkeyPatch, job: Any) -> Any:
+    """Run ``job(ctx)`` here with the worker's settings (what its tasks would see)."""
+    for name, value in stack.env.items():
+        if name.startswith("ENRICHER_"):
+            monkeypatch.setenv(name, value)
+    ctx = jobs.JobContext.open(Settings())
+    try:
+        return job(ctx)
+    finally:
+        ctx.close()
+
+
 @pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
 def test_match_all_fans_out_gathers_and_writes_the_report(stack: Stack) -> None:
     stack.start_worker()
@@ -84,14 +96,9 @@ def test_a_part_that_fails_for_good_is_compared_by_the_gather(
     stack.start_worker()
     stack.send_task("enricher.sync")
     wait_for(lambda: stack.r.hlen("enricher:snapshot") == 65, timeout=60, what="the snapshot")
-    for name, value in stack.env.items():
-        if name.startswith("ENRICHER_"):
-            monkeypatch.setenv(name, value)
-    ctx = jobs.JobContext.open(Settings())
-    try:
-        plan = jobs.plan_match_all(ctx, do_sync=False)  # the plan the match_all task makes
-    finally:
-        ctx.close()
+    plan = _as_the_worker(
+        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
+    )  # match_all's plan
     assert len(plan.parts) >= 2
     (lo, hi), *rest = plan.parts
     stack.send_task("enricher.match_chunk", plan.run_id, 0, lo, hi, False)
@@ -141,14 +148,7 @@ def test_a_large_register_is_normalised_in_parts_by_a_prefork_pool(
     assert log.count("Task enricher.match_normalise[") == 6  # 3 parts: received + succeeded lines
     assert log.count("Task enricher.match_plan[") == 2
     assert "ERROR" not in log
-    for name, value in stack.env.items():
-        if name.startswith("ENRICHER_"):
-            monkeypatch.setenv(name, value)
-    ctx = jobs.JobContext.open(Settings())
-    try:
-        recorded = ctx.state.candidates.all()
-    finally:
-        ctx.close()
+    recorded = _as_the_worker(stack, monkeypatch, lambda ctx: ctx.state.candidates.all())
     single = match(raw)
     assert _pairs(recorded) == _pairs([c.to_contract() for c in single.candidates])
     assert len(recorded) > 1000
@@ -162,14 +162,9 @@ def test_a_normalising_part_that_fails_for_good_is_done_by_the_plan_step(
     stack.env["ENRICHER_MATCH_CHUNK_PAIRS"] = "20000"
     raw = _generated_register(stack, 11_000)
     stack.start_worker()
-    for name, value in stack.env.items():
-        if name.startswith("ENRICHER_"):
-            monkeypatch.setenv(name, value)
-    ctx = jobs.JobContext.open(Settings())
-    try:
-        plan = jobs.plan_match_all(ctx, do_sync=False)  # the plan the match_all task makes
-    finally:
-        ctx.close()
+    plan = _as_the_worker(
+        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
+    )  # match_all's plan
     assert plan.step == "normalise" and len(plan.parts) == 3 and plan.parts[-1][1] == len(raw)
     (lo, hi), *rest = plan.parts
     stack.send_task("enricher.match_normalise", plan.run_id, 0, lo, hi, False)

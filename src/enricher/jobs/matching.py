@@ -129,15 +129,10 @@ def plan_normalised_run(ctx: JobContext, run_id: str) -> MatchPlan:
     from enricher.matching import fanout
 
     directory = _run_dir(ctx, run_id)
-    try:
-        slices = [tuple(p) for p in json.loads((directory / "records.json").read_text())]
-    except (OSError, ValueError) as exc:
-        raise StateError(
-            f"full match {run_id}: its staged records are unreadable ({type(exc).__name__})"
-        ) from exc
+    slices = _slices(directory / "records.json", f"full match {run_id}: its staged records are")
     latch = _normalising(ctx, run_id)
     arrived = latch.results()
-    failed = {k: str(v["failed"]) for k, v in arrived.items() if isinstance(v, dict) and "failed" in v}
+    failed = _failed(arrived)
     with _decisions(ctx) as store:
         planned, redone = fanout.plan_normalised(directory, slices, decisions=store)
     if failed or redone:
@@ -145,13 +140,30 @@ def plan_normalised_run(ctx: JobContext, run_id: str) -> MatchPlan:
             "full match %s: %d normalising part(s) failed (%s); the plan normalised %d slice(s) itself",
             run_id,
             len(failed),
-            "; ".join(f"part {k}: {why}" for k, why in sorted(failed.items())) or "none",
+            _reasons(failed),
             len(redone),
         )
     part_seconds = sum(float(v.get("seconds", 0)) for v in arrived.values() if isinstance(v, dict))
     log.info("match run %s: %d normalising parts took %.1f s together", run_id, len(slices), part_seconds)
     latch.clear()
     return _planned(ctx, run_id, planned)
+
+
+def _slices(path: Path, what: str) -> list[tuple[int, int]]:
+    """A run's ``[lo, hi)`` slices as its planning step wrote them (records.json, parts.json)."""
+    try:
+        return [(int(lo), int(hi)) for lo, hi in json.loads(path.read_text())]
+    except (OSError, ValueError, TypeError) as exc:
+        raise StateError(f"{what} unreadable ({type(exc).__name__})") from exc
+
+
+def _failed(arrived: dict[int, Any]) -> dict[int, str]:
+    """The parts of a latch that arrived failed for good, with their reasons."""
+    return {k: str(v["failed"]) for k, v in arrived.items() if isinstance(v, dict) and "failed" in v}
+
+
+def _reasons(failed: dict[int, str]) -> str:
+    return "; ".join(f"part {k}: {why}" for k, why in sorted(failed.items())) or "none"
 
 
 _INDEX_CACHE: dict[str, Any] = {}
@@ -280,18 +292,9 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     from enricher.matching import fanout
 
     directory = _run_dir(ctx, run_id)
-    failed: dict[int, str] = {}
     fan = FanOut(ctx.state.redis, ctx.state.keys, run_id) if ctx.state.redis is not None else None
-    if fan is not None:
-        failed = {
-            part: str(found.get("failed"))
-            for part, found in fan.results().items()
-            if isinstance(found, dict) and "failed" in found
-        }
-    try:
-        parts = [tuple(p) for p in json.loads((directory / "parts.json").read_text())]
-    except (OSError, ValueError) as exc:
-        raise StateError(f"full match {run_id}: its plan is unreadable ({type(exc).__name__})") from exc
+    failed = _failed(fan.results()) if fan is not None else {}
+    parts = _slices(directory / "parts.json", f"full match {run_id}: its plan is")
     with _decisions(ctx) as store:
         result, redone = fanout.gather(directory, parts, decisions=store)
         if result.learned is not None:
@@ -301,7 +304,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
             "full match %s: %d part(s) failed (%s); the gather compared %d part(s) itself",
             run_id,
             len(failed),
-            "; ".join(f"part {k}: {why}" for k, why in sorted(failed.items())) or "none",
+            _reasons(failed),
             len(redone),
         )
     ctx.state.candidates.replace_all(result.candidates)
