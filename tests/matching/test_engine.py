@@ -161,3 +161,23 @@ def test_string_ids_are_echoed_verbatim() -> None:
     ]
     (candidate,) = match(records).candidates
     assert {candidate.a, candidate.b} == {" a-1 ", "/counterparties/12"}
+
+
+def test_many_pairs_are_compared_by_forked_processes_with_the_same_levels(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from enricher.matching import engine, features
+    from enricher.matching.batches import prepare_all
+    from enricher.matching.blocking import candidate_pairs
+    from enricher.matching.records import Table
+    from enricher.sample import generate
+
+    prepared, _ = prepare_all([record for record, _ in generate(3000, seed=5, near_names=0.3)], workers=1)
+    left, right, _ = candidate_pairs(prepared)
+    assert len(left) > 2000
+    expected = engine.compare_all(Table(prepared), left, right)
+    monkeypatch.setattr(engine, "PARALLEL_PAIRS", 500)  # fork from 500 pairs on, not 1M
+    assert np.array_equal(engine.compare_many(Table(prepared), left, right, workers=2), expected)
+    # The slices ran in other processes: only they turn rapidfuzz's threads off.
+    assert features.THREADS == -1
+    assert np.array_equal(engine.compare_many(Table(prepared), left[:400], right[:400]), expected[:400])

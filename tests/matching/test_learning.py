@@ -198,3 +198,17 @@ def test_semi_supervised_em_holds_answers_and_moves_the_weights_only_a_little() 
     assert after > before  # the answers push the answered level up ...
     assert after - before < 3.0  # ... by a little: twenty answers do not overrule two thousand pairs
     assert len(set(pattern_codes(levels).tolist())) <= 2 ** len(FEATURES)
+
+
+def test_verdicts_mark_confirmed_and_refuted_kinds_and_leave_the_rest() -> None:
+    calibration = Calibration(
+        {
+            11: Kind(pairs=5, same=CONFIRM),  # confirmed
+            22: Kind(pairs=5, different=2),  # refuted
+            33: Kind(pairs=5, same=1),  # one answer: undecided
+        }
+    )
+    codes = np.asarray([11, 22, 33, 44, 11, 22], dtype=np.int64)
+    assert calibration.verdicts(codes).tolist() == [1, -1, 0, 0, 1, -1]
+    assert calibration.verdicts(codes).dtype == np.int8
+    assert Calibration({33: Kind(pairs=1, same=1)}).verdicts(codes).tolist() == [0] * 6

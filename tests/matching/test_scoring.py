@@ -5,7 +5,15 @@ from __future__ import annotations
 import numpy as np
 
 from enricher.matching.features import FEATURES
-from enricher.matching.scoring import default_model, fit, fit_tf_reference, probability, tf_adjustment
+from enricher.matching.scoring import (
+    default_model,
+    fit,
+    fit_tf_reference,
+    pattern_codes,
+    probability,
+    tf_adjustment,
+    unique_patterns,
+)
 
 NAMES = [f.name for f in FEATURES]
 
@@ -76,3 +84,14 @@ def test_the_model_learns_from_a_seeded_sample_that_keeps_every_answer() -> None
     rows = fit_sample(2000, known, size=100)
     assert len(rows) in (100, 101, 102) and {3, 1999} <= set(rows.tolist())
     assert rows.tolist() == fit_sample(2000, known, size=100).tolist()  # the same everywhere
+
+
+def test_unique_patterns_is_numpy_unique_with_inverse_and_counts() -> None:
+    rng = np.random.default_rng(7)
+    few = pattern_codes(rng.integers(-1, 3, size=(50_000, len(FEATURES))).astype(np.int8))  # few kinds
+    many = rng.integers(0, 1 << 40, size=5_000)  # almost every code distinct: the sorting fallback
+    for codes in (few, many, few[:1], few[:0]):
+        expected = np.unique(codes, return_inverse=True, return_counts=True)
+        got = unique_patterns(codes)
+        assert all(np.array_equal(e, g) for e, g in zip(expected, got, strict=True))
+        assert all(g.dtype == np.int64 for g in got)

@@ -26,6 +26,7 @@ from enricher.records import RecordId, canonical_id
 __all__ = [
     "PARALLEL_CHUNK",
     "Chunk",
+    "can_fork",
     "collect_chunks",
     "default_workers",
     "no_gc",
@@ -77,6 +78,16 @@ def default_workers() -> int:
     return max(1, min(4, available))
 
 
+def can_fork(workers: int) -> bool:
+    """Whether work may be spread over ``workers`` forked processes: more than one asked, fork exists,
+    and this process may have children (a Celery prefork worker's pool processes may not)."""
+    return (
+        workers > 1
+        and "fork" in multiprocessing.get_all_start_methods()
+        and not multiprocessing.current_process().daemon
+    )
+
+
 def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = False) -> Iterator[Chunk]:
     """Chunks of prepared records in input order; large inputs are normalised by ``workers`` processes.
 
@@ -89,12 +100,7 @@ def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = Fa
     if first is None:
         return
     second = next(chunks, None)
-    parallel = (
-        workers > 1
-        and "fork" in multiprocessing.get_all_start_methods()
-        and not multiprocessing.current_process().daemon  # e.g. inside a Celery prefork worker
-    )
-    if second is None or not parallel:
+    if second is None or not can_fork(workers):
         yield prepare_chunk(first, keys)
         if second is not None:
             yield prepare_chunk(second, keys)

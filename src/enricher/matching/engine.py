@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import itertools
+import math
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
+from enricher.matching import features as _features
 from enricher.matching.bands import (
     BY_IDENTIFIERS,
     MERGE_THRESHOLD,
@@ -21,7 +25,7 @@ from enricher.matching.bands import (
     merge_reasons,
     rare_names,
 )
-from enricher.matching.batches import no_gc, prepare_keyed
+from enricher.matching.batches import can_fork, default_workers, no_gc, prepare_keyed
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
 from enricher.matching.cluster import Link, cluster_links
 from enricher.matching.decisions import DecisionMemory, Judgement
@@ -66,6 +70,41 @@ def compare_all(
     return out
 
 
+PARALLEL_PAIRS = 1_000_000
+"""Pairs from which :func:`compare_many` forks processes: below, forking costs more than it saves."""
+
+_SHARED: tuple[Table, IntArray, IntArray] | None = None
+"""What :func:`compare_many`'s forked processes compare (inherited, never pickled)."""
+
+
+def _compare_slice(lo: int, hi: int) -> LevelMatrix:
+    assert _SHARED is not None
+    table, left, right = _SHARED
+    _features.THREADS = 1  # the processes share the cores; rapidfuzz threads would only compete
+    return compare_all(table, left[lo:hi], right[lo:hi])
+
+
+def compare_many(table: Table, left: IntArray, right: IntArray, workers: int | None = None) -> LevelMatrix:
+    """:func:`compare_all`, by forked processes for many pairs (each compares slices and sends back its
+    levels; the table is shared through fork). Comparing is half numpy, half Python (abbreviations),
+    and rapidfuzz's own threads cover only its part: 8.5M pairs took 20 s in one process."""
+    workers = default_workers() if workers is None else workers
+    if len(left) < PARALLEL_PAIRS or not can_fork(workers):
+        return compare_all(table, left, right)
+    global _SHARED
+    compare_all(table, left[:1000], right[:1000])  # the table's lazy columns, built once before the fork
+    step = math.ceil(len(left) / (4 * workers))  # a few slices each: one slow slice does not hold all
+    bounds = [(lo, min(len(left), lo + step)) for lo in range(0, len(left), step)]
+    _SHARED = (table, left, right)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_compare_slice, *zip(*bounds, strict=True)))
+    finally:
+        _SHARED = None
+    return np.concatenate(parts)
+
+
 FIT_SAMPLE = 500_000
 """Compared pairs the model is learnt from, at most (every answered pair besides): EM on half a
 million pairs estimates a few dozen parameters as well as on ten million, and a fanned-out run can
@@ -102,7 +141,7 @@ class Scorer:
         The model is learnt from :func:`fit_sample` of the pairs, so that a run fanned out over workers
         (which compare their own slices only) learns exactly the model a single process learns.
         """
-        levels = compare_all(table, left, right)
+        levels = compare_many(table, left, right)
         rows = fit_sample(len(left), known)
         return cls._fitted(
             table, levels[rows], left[rows], known[rows] if known is not None else None

@@ -72,6 +72,10 @@ def _texts(table: Table, name: str, index: IntArray) -> npt.NDArray[np.object_]:
     return table.text_array(name)[index]
 
 
+THREADS = -1
+"""rapidfuzz threads for a big batch: all cores; 1 in a forked comparing process."""
+
+
 def _scores(
     scorer: Callable[..., float],
     a: Sequence[str] | npt.NDArray[np.object_],
@@ -79,7 +83,9 @@ def _scores(
 ) -> npt.NDArray[np.float32]:
     if len(a) == 0:
         return np.zeros(0, dtype=np.float32)
-    workers = -1 if len(a) > 20_000 else 1  # threads only pay on big batches (the index asks for few)
+    # Threads only pay on big batches (the index asks for few), and not in a process that is one of
+    # several comparing slices side by side (see ``engine.compare_many``).
+    workers = THREADS if len(a) > 20_000 else 1
     return np.asarray(
         process.cpdist(a, b, scorer=scorer, workers=workers, dtype=np.float32), dtype=np.float32
     )

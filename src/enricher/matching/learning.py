@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from enricher.errors import EnricherError
-from enricher.matching.scoring import Model
+from enricher.matching.scoring import Model, unique_patterns
 from enricher.records import RecordId, pair_key
 
 __all__ = [
@@ -160,7 +160,9 @@ class Calibration:
         decided = {code: kind.verdict for code, kind in self.kinds.items() if kind.verdict}
         if not decided:
             return np.zeros(len(codes), dtype=np.int8)
-        lookup = np.fromiter((decided.get(int(c), 0) for c in codes), dtype=np.int8, count=len(codes))
+        lookup = np.zeros(len(codes), dtype=np.int8)
+        for verdict in (1, -1):
+            lookup[np.isin(codes, [c for c, v in decided.items() if v == verdict])] = verdict
         return lookup
 
     @property
@@ -194,7 +196,7 @@ def calibrate(codes: IntArray, scores: FloatArray, known: FloatArray) -> Calibra
     kinds: dict[int, Kind] = {}
     if len(codes) == 0:
         return Calibration(kinds)
-    unique, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+    unique, inverse, counts = unique_patterns(codes)
     sums = np.bincount(inverse, weights=scores, minlength=len(unique))
     answered = ~np.isnan(known)
     same = np.bincount(inverse[answered], weights=known[answered], minlength=len(unique))

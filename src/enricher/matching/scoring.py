@@ -185,9 +185,25 @@ def pattern_codes(levels: LevelMatrix) -> npt.NDArray[np.int64]:
     return code
 
 
+def unique_patterns(
+    codes: npt.NDArray[np.int64],
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """``np.unique(codes, return_inverse=True, return_counts=True)``, faster for many pairs of few
+    patterns: sorting the codes and finding each in the few distinct ones beats the indirect sort that
+    ``return_inverse`` makes (8.5M pairs of 8k patterns: 0.8 s against 3.0 s). With many patterns
+    the lookups miss the cache, and the indirect sort is used after all."""
+    ordered = np.sort(codes)
+    unique = ordered[np.concatenate(([True], ordered[1:] != ordered[:-1]))] if len(codes) else ordered
+    if len(unique) > 1 + len(codes) // 64:
+        unique, inverse, counts = np.unique(codes, return_inverse=True, return_counts=True)
+        return unique, inverse.reshape(-1).astype(np.int64, copy=False), counts.astype(np.int64, copy=False)
+    inverse = np.searchsorted(unique, codes).astype(np.int64, copy=False)
+    return unique, inverse, np.bincount(inverse, minlength=len(unique)).astype(np.int64, copy=False)
+
+
 def _patterns(levels: LevelMatrix) -> tuple[LevelMatrix, npt.NDArray[np.int64]]:
     """Distinct rows of ``levels`` with their counts."""
-    unique, counts = np.unique(pattern_codes(levels), return_counts=True)
+    unique, _, counts = unique_patterns(pattern_codes(levels))
     rows = np.empty((len(unique), levels.shape[1]), dtype=np.int8)
     rest = unique.copy()
     for column in reversed(range(levels.shape[1])):
