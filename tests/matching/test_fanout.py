@@ -132,7 +132,7 @@ def test_normalising_in_parts_gives_the_single_process_result(tmp_path: Path, sm
     lines = as_lines(register(12_500))
     planned, slices = fanned_normalising(lines, tmp_path / "run", size=PARALLEL_CHUNK)
     assert len(slices) == 3
-    assert not list(planned.directory.glob("norm-*"))  # collected into the plan
+    assert len(list(planned.directory.glob("norm-*"))) == 3  # kept: the gather reads the records there
     pair_slices = planned.slices(3000)
     for lo, hi in pair_slices:
         compare_part(planned.directory, lo, hi)
@@ -152,6 +152,25 @@ def test_a_normalising_part_that_never_wrote_is_done_by_the_plan(tmp_path: Path)
     planned, redone = plan_normalised(directory, slices)
     assert redone == [slices[0], slices[2]]
     result, _ = gather(planned.directory, planned.slices(10**9))
+    assert content(result) == content(match(lines))
+
+
+def test_the_plan_holds_no_records_and_the_gather_reads_them_back(
+    tmp_path: Path, small_fit_sample: None
+) -> None:
+    """The normalised records are written once, by the parts; the files the comparing parts read hold
+    none, and a slice whose file is gone by the gather is normalised again from the staged records."""
+    lines = as_lines(register(12_000))
+    planned, slices = fanned_normalising(lines, tmp_path / "run", size=PARALLEL_CHUNK)
+    table, _, _ = pickle.loads((planned.directory / "compare.pickle").read_bytes())
+    blocked, normalised = pickle.loads((planned.directory / "plan.pickle").read_bytes())
+    assert table.records == () and table.size == len(blocked.profiles.members) > 10_000
+    assert blocked.prepared == [] and blocked.profiles.representatives == []
+    assert normalised == slices
+    pair_slices = planned.slices(10**9)
+    compare_part(planned.directory, *pair_slices[0])
+    (planned.directory / f"norm-{slices[1][0]}-{slices[1][1]}.pickle").unlink()
+    result, _ = gather(planned.directory, pair_slices)
     assert content(result) == content(match(lines))
 
 
@@ -210,11 +229,18 @@ def test_slices_cover_every_pair_once() -> None:
 
 
 def test_a_missing_or_broken_run_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(FanOutError, match=r"plan\.pickle is missing"):
+    with pytest.raises(FanOutError, match=r"compare\.pickle is missing"):
         compare_part(tmp_path / "gone", 0, 10)
     planned = plan(register(200), tmp_path / "run")
     (planned.directory / "plan.pickle").write_bytes(pickle.dumps("x")[:5])
-    with pytest.raises(FanOutError, match="unreadable"):
+    with pytest.raises(FanOutError, match=r"plan\.pickle unreadable"):
+        gather(planned.directory, planned.slices(100))
+    (planned.directory / "compare.pickle").write_bytes(b"")
+    with pytest.raises(FanOutError, match=r"compare\.pickle unreadable"):
+        compare_part(planned.directory, 0, 10)
+    planned = plan(register(200), tmp_path / "run")
+    next(planned.directory.glob("norm-*")).unlink()  # a plan of records, not staged: nothing to redo from
+    with pytest.raises(FanOutError, match=r"records\.npy is missing"):
         gather(planned.directory, planned.slices(100))
 
 

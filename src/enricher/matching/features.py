@@ -72,6 +72,9 @@ def _texts(table: Table, name: str, index: IntArray) -> npt.NDArray[np.object_]:
     return table.text_array(name)[index]
 
 
+TEXT_COLUMNS = ("sorted_core", "core", "street", "city")
+"""The table's text columns that features compare (a detached table holds them: see ``Table.detached``)."""
+
 THREADS = -1
 """rapidfuzz threads for a big batch: all cores; 1 in a forked comparing process."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -345,6 +345,24 @@ class Table:
             dtype=np.int64,
             count=len(records),
         )
+
+    def detached(self, text: Iterable[str]) -> Table:
+        """A copy that needs no records: the ``text`` columns and the name words built, the records
+        dropped. What parts that only compare need (a 1M table pickles and loads in a fraction of the
+        time without its Prepared records); :meth:`attach` gives it records again."""
+        for name in text:
+            self.text_array(name)
+        self.name_words()
+        copy = object.__new__(Table)
+        copy.__dict__.update(self.__dict__)
+        copy.records = ()
+        return copy
+
+    def attach(self, records: Sequence[Prepared]) -> None:
+        """Give a :meth:`detached` table its records back (the same ones, in the same order)."""
+        if len(records) != self.size:
+            raise ValueError(f"a table of {self.size} records cannot take {len(records)}")
+        self.records = records
 
     def text_array(self, name: str) -> npt.NDArray[np.object_]:
         """A text column as an object array ("" where missing), built once: fancy indexing is C-fast."""
