@@ -30,6 +30,12 @@ def _dump(record: Counterparty) -> str:
     return json.dumps(data, separators=(",", ":"), default=str)
 
 
+def _field_order(field: bytes | str) -> tuple[int, int, str]:
+    """:func:`~enricher.records.id_order` of an id stored as a hash field (its text)."""
+    text = field.decode() if isinstance(field, bytes) else field
+    return (0, int(text), "") if text.isdigit() and text.isascii() else (1, 0, text)
+
+
 class Snapshot(Protocol):
     """A stored copy of the register."""
 
@@ -97,17 +103,17 @@ class RedisSnapshot:
             raise StateError(f"cannot update snapshot: {type(exc).__name__}") from exc
 
     def records(self) -> list[Counterparty]:
-        try:
-            values = self._r.hvals(self._key)
-        except redis.RedisError as exc:
-            raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
-        return [Counterparty.model_validate(json.loads(v)) for v in values]
+        return [Counterparty.model_validate(json.loads(v)) for v in self.raw()]
 
     def raw(self) -> list[bytes]:
+        """In id order: a hash's own order depends on the server's hash seed, which changes when Redis
+        restarts, and matching keeps the first of repeated values and breaks ties by position; read in
+        hash order, one register matched twice could give different pairs."""
         try:
-            values = self._r.hvals(self._key)
+            stored = self._r.hgetall(self._key)
         except redis.RedisError as exc:
             raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
+        values = [stored[field] for field in sorted(stored, key=_field_order)]
         return [v if isinstance(v, bytes) else v.encode() for v in values]
 
     def synced_at(self) -> float | None:
