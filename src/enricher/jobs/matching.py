@@ -307,7 +307,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
             _reasons(failed),
             len(redone),
         )
-    ctx.state.candidates.replace_all(result.candidates)
+    _record_all(ctx, result.candidates)
     result.stats["failed_parts"] = failed
     result.stats["parts"] = len(parts)
     if fan is not None:
@@ -326,9 +326,19 @@ def match_all_inline(ctx: JobContext) -> Any:
         result = match(records, decisions=store)
         if result.learned is not None:
             result.learned.version = store.save_model(result.learned.to_json())
-    ctx.state.candidates.replace_all(result.candidates)
+    _record_all(ctx, result.candidates)
     _count_candidates("match-all", result.candidates)
     return result
+
+
+def _record_all(ctx: JobContext, candidates: Sequence[Any]) -> None:
+    """Replace every recorded pair, with the cyclic garbage collector paused: the process still holds
+    the whole match, and the collections that a million new dicts and blobs set off walked all of it
+    again (a 1M gather: 17.8 s -> 11.1 s)."""
+    from enricher.matching.batches import no_gc
+
+    with no_gc():
+        ctx.state.candidates.replace_all(candidates)
 
 
 def _count_candidates(job: str, candidates: Sequence[Any]) -> None:
