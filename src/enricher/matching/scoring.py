@@ -178,10 +178,11 @@ def probability(weight: FloatArray) -> FloatArray:
 def pattern_codes(levels: LevelMatrix) -> npt.NDArray[np.int64]:
     """Each row of ``levels`` packed into one int64 (4 bits a feature): pairs with equal codes have the
     same evidence pattern."""
-    shifted = levels.astype(np.int64) + 1  # -1 (missing) .. 14 -> 0 .. 15
     code = np.zeros(len(levels), dtype=np.int64)
-    for column in range(levels.shape[1]):
-        code = code * 16 + shifted[:, column]
+    for column in range(levels.shape[1]):  # column by column: no int64 copy of the whole matrix
+        code *= 16
+        code += levels[:, column]
+        code += 1  # -1 (missing) .. 14 -> 0 .. 15
     return code
 
 
