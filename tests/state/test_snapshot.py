@@ -61,3 +61,8 @@ def test_redis_snapshot_reads_in_id_order_whatever_order_it_was_written(rkeys) -
     expected = [1, 2, 10, 300, "a", "crm-3"]
     assert [json.loads(line)["id"] for line in snapshot.raw()] == expected
     assert [r.id for r in snapshot.records()] == expected
+    snapshot.replace(Counterparty.model_validate({"id": i, "name": f"Firma {i}"}) for i in (10, 2, 300, 1))
+    assert [json.loads(line)["id"] for line in snapshot.raw()] == [1, 2, 10, 300]  # numbers only
+    huge = 10**20  # past int64: sorted as Python ints
+    snapshot.replace(Counterparty.model_validate({"id": i, "name": f"Firma {i}"}) for i in (huge, 7))
+    assert [json.loads(line)["id"] for line in snapshot.raw()] == [7, huge]
