@@ -212,3 +212,14 @@ def test_verdicts_mark_confirmed_and_refuted_kinds_and_leave_the_rest() -> None:
     assert calibration.verdicts(codes).tolist() == [1, -1, 0, 0, 1, -1]
     assert calibration.verdicts(codes).dtype == np.int8
     assert Calibration({33: Kind(pairs=1, same=1)}).verdicts(codes).tolist() == [0] * 6
+
+
+def test_verdicts_are_read_once_and_the_calibration_compares_as_its_kinds() -> None:
+    kinds = {11: Kind(pairs=5, same=CONFIRM), 22: Kind(pairs=5)}
+    calibration = Calibration(dict(kinds))
+    codes = np.asarray([11, 22], dtype=np.int64)
+    assert calibration.verdicts(codes).tolist() == [1, 0]
+    assert calibration == Calibration(dict(kinds))  # what it read is no part of what it is
+    calibration.kinds[22] = Kind(pairs=5, different=5)  # kinds are fixed once calibrated: not seen
+    assert calibration.verdicts(codes).tolist() == [1, 0]
+    assert Calibration.from_json(calibration.to_json()).verdicts(codes).tolist() == [1, -1]
