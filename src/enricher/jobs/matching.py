@@ -335,7 +335,7 @@ def _record_all(ctx: JobContext, candidates: Sequence[Any]) -> None:
     """Replace every recorded pair, with the cyclic garbage collector paused: the process still holds
     the whole match, and the collections that a million new dicts and blobs set off walked all of it
     again (a 1M gather: 17.8 s -> 11.1 s)."""
-    from enricher.matching.batches import no_gc
+    from enricher.matching import no_gc
 
     with no_gc():
         ctx.state.candidates.replace_all(candidates)
