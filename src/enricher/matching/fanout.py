@@ -267,7 +267,7 @@ def _load(directory: Path, *, keep: bool = True) -> tuple[Scorer, Any]:
 def _unpickled(directory: Path, name: str) -> Any:
     try:
         with (directory / name).open("rb") as handle:
-            return pickle.load(handle)  # noqa: S301 - written by plan()
+            return pickle.load(handle)  # noqa: S301 - written by plan() or normalise_part()
     except FileNotFoundError as exc:
         raise FanOutError(directory, f"{name} is missing") from exc
     except (pickle.UnpicklingError, EOFError, ValueError, OSError) as exc:
@@ -307,11 +307,7 @@ def _normalised_slice(directory: Path, lo: int, hi: int) -> list[Chunk]:
     path = _norm_path(directory, lo, hi)
     if not path.is_file():
         return _normalise(directory, lo, hi)
-    try:
-        with path.open("rb") as handle:
-            part: list[Chunk] = pickle.load(handle)  # noqa: S301 - written by normalise_part()
-    except (pickle.UnpicklingError, EOFError, ValueError, OSError) as exc:
-        raise FanOutError(directory, f"{path.name} unreadable ({type(exc).__name__})") from exc
+    part: list[Chunk] = _unpickled(directory, path.name)
     return part
 
 

@@ -7,6 +7,7 @@ field names (the CLI passes dicts: building a pydantic model per record costs mo
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
@@ -353,10 +354,9 @@ class Table:
         for name in text:
             self.text_array(name)
         self.name_words()
-        copy = object.__new__(Table)
-        copy.__dict__.update(self.__dict__)
-        copy.records = ()
-        return copy
+        detached = copy.copy(self)
+        detached.records = ()
+        return detached
 
     def attach(self, records: Sequence[Prepared]) -> None:
         """Give a :meth:`detached` table its records back (the same ones, in the same order)."""

@@ -19,7 +19,7 @@ import numpy as np
 import redis
 
 from enricher.errors import StateError
-from enricher.records import Counterparty, RecordId
+from enricher.records import Counterparty, RecordId, canonical_id, id_order
 from enricher.state._redis import Keys
 
 __all__ = ["FileSnapshot", "RedisSnapshot", "Snapshot"]
@@ -32,9 +32,8 @@ def _dump(record: Counterparty) -> str:
 
 
 def _field_order(field: bytes | str) -> tuple[int, int, str]:
-    """:func:`~enricher.records.id_order` of an id stored as a hash field (its text)."""
-    text = field.decode() if isinstance(field, bytes) else field
-    return (0, int(text), "") if text.isdigit() and text.isascii() else (1, 0, text)
+    """The id order of an id stored as a hash field (its text, read back as the API reads ids)."""
+    return id_order(canonical_id(field.decode() if isinstance(field, bytes) else field))
 
 
 class Snapshot(Protocol):
