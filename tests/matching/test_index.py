@@ -107,4 +107,6 @@ def test_big_blocks_are_narrowed_by_name_as_a_full_scan_would(monkeypatch: pytes
             assert idx._neighbours(prepared) == scanned(idx, prepared)
             idx.upsert(record)
         narrowed_seen = narrowed_seen or bool(idx._narrowed)
+        # Every big block is narrowed before a query meets it (no query pays for building it).
+        assert set(idx._narrowed) == {k for k, b in idx._blocks.items() if len(b) > 6}
     assert narrowed_seen  # the test met big blocks

@@ -297,3 +297,22 @@ def test_extra_forms_start_with_a_letter_the_lookahead_lets_through() -> None:
 def test_split_legal_form_spellings_past_the_pre_checks(name: str, core: str, forms: tuple[str, ...]) -> None:
     legal = split_legal_form.__wrapped__(name)
     assert (legal.core, legal.forms) == (core, forms)
+
+
+def test_warm_up_loads_each_countrys_tables_in_this_process() -> None:
+    """What the normalisers' libraries load on first use is loaded by warm_up (in a fresh process:
+    this one loaded them long ago), so match-one's first record after an index build pays nothing."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, phonenumbers\n"
+        "from phonenumbers.phonemetadata import PhoneMetadata\n"
+        "from enricher.matching.normalize import warm_up\n"
+        "before = ('NL' in PhoneMetadata._region_metadata, 'stdnum.nl.btw' in sys.modules)\n"
+        "warm_up(['nl', 'NL', ''])\n"
+        "after = ('NL' in PhoneMetadata._region_metadata, 'stdnum.nl.btw' in sys.modules)\n"
+        "print(before, after)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["(False,", "False)", "(True,", "True)"]

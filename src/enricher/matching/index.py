@@ -30,6 +30,7 @@ from enricher.matching.blocking import DEFAULT_CAP, block_keys, candidate_pairs
 from enricher.matching.decisions import DecisionMemory, Judgement
 from enricher.matching.engine import TIN_COLUMN, Scorer, compare_all
 from enricher.matching.learning import LEARNED, Calibration, LearnedModel, apply_verdicts, calibrate
+from enricher.matching.normalize import warm_up
 from enricher.matching.records import Prepared, Table, prepare
 from enricher.matching.results import Band, Candidate
 from enricher.matching.scoring import TF_FIELDS, Model, default_model, pattern_codes
@@ -63,8 +64,9 @@ class MatchIndex:
         # key -> members as an insertion-ordered set: O(1) removal when a record changes or goes.
         self._blocks: dict[str, dict[RecordId, None]] = defaultdict(dict)
         # For a block too big for a query: its members by the first three letters of their sorted name,
-        # in block order, built when a query first meets it and kept current. Scanning a 100k block in
-        # Python for each query was the match-one p99 (38 ms against a 1M index).
+        # in block order, built as the block grows past the cap and kept current. Scanning a 100k block
+        # in Python for each query was the match-one p99 (38 ms against a 1M index); building it when a
+        # query first met the block still was (70 ms: 10k big blocks in a 1M register, ~10 ms each).
         self._narrowed: dict[str, dict[str, dict[RecordId, None]]] = {}
         self._tokens: Counter[str] = Counter()
         self._values: dict[str, Counter[str]] = {name: Counter() for name in TF_FIELDS}
@@ -99,6 +101,9 @@ class MatchIndex:
         review_threshold: float,
     ) -> MatchIndex:
         prepared, _ = prepare_all(records)
+        # Forked workers normalised the register: load the normalisers' tables here too, or the first
+        # upsert pays for it (~0.4 s).
+        warm_up({p.country for p in prepared if p.country})
         if learned is not None:
             model, calibration = learned.model, learned.calibration
         else:
@@ -128,10 +133,13 @@ class MatchIndex:
         self._keys[record.id] = keys
         start = record.sorted_core[:3]
         for key in keys:
-            self._blocks[key][record.id] = None
+            block = self._blocks[key]
+            block[record.id] = None
             narrowed = self._narrowed.get(key)
             if narrowed is not None:
                 narrowed.setdefault(start, {})[record.id] = None
+            elif len(block) > QUERY_CAP:
+                self._narrow(key, block)
         for name, field in TF_FIELDS.items():
             value = getattr(record, field)
             if value:
@@ -182,7 +190,8 @@ class MatchIndex:
         return list(found)
 
     def _narrow(self, key: str, block: dict[RecordId, None]) -> dict[str, dict[RecordId, None]]:
-        """The members of a big block by the first three letters of their sorted name (in block order)."""
+        """The members of a big block by the first three letters of their sorted name (in block order),
+        built once, when the block grows past :data:`QUERY_CAP`."""
         narrowed = self._narrowed.get(key)
         if narrowed is None:
             narrowed = {}
