@@ -29,6 +29,7 @@ from site_server import Site
 from standardwebhooks import Webhook
 
 from enricher.flowtly import FlowtlyClient, Sandbox
+from enricher.state import Keys, RedisCandidateStore
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
@@ -235,7 +236,9 @@ class Stack:
         return self.sandbox.store.stats()
 
     def candidates(self, rid: int) -> dict[str, Any]:
-        return {k.decode(): json.loads(v) for k, v in self.r.hgetall(f"enricher:candidates:{rid}").items()}
+        """The recorded pairs of record ``rid``, by the other record's id (read as the worker stores them)."""
+        pairs = RedisCandidateStore(self.r, Keys("enricher")).of(rid)
+        return {str(p["b"] if str(p["a"]) == str(rid) else p["a"]): p for p in pairs}
 
     def send_task(self, name: str, *args: Any, queue: str = "enricher.api", **kwargs: Any) -> None:
         """Queue a task by name, as any producer would (no import of ``tasks`` in this process)."""

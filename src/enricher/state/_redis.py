@@ -38,12 +38,20 @@ class Keys:
     def rate(self, name: str) -> str:
         return self("rate", name)
 
-    def candidates(self, record_id: object) -> str:
-        """Hash: the duplicate candidates of one record, field = the other record's id."""
+    def candidate_pairs(self) -> str:
+        """Hash: every recorded duplicate candidate once, field = the pair's key, value = its JSON."""
+        return self("candidates", "pairs")
+
+    def candidate_partners(self) -> str:
+        """Hash: record id -> JSON object of its candidates' other ids and their pair keys."""
+        return self("candidates", "partners")
+
+    def legacy_candidates(self, record_id: object) -> str:
+        """Hash of one record's pairs, as versions before 2026-11 recorded them (read once, to upgrade)."""
         return self("candidates", record_id)
 
-    def candidates_index(self) -> str:
-        """Set: ids of the records that have a candidates hash."""
+    def legacy_candidates_index(self) -> str:
+        """Set: ids that have a :meth:`legacy_candidates` hash."""
         return self("candidates", "_index")
 
     def branding(self) -> str:

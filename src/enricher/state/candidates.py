@@ -2,12 +2,15 @@
 
 Redis layout (prefix ``enricher`` by default):
 
-* ``enricher:candidates:{id}`` — hash, one field per other record that may duplicate ``{id}``;
-  the value is the candidate's JSON (``a``, ``b``, ``score``, ``band``, ``evidence``). A pair is written
-  under both of its records, so either id finds it.
-* ``enricher:candidates:_index`` — set of the ids that have such a hash.
+* ``enricher:candidates:pairs`` — hash, one field per recorded pair (its key: the two ids, sorted,
+  as a JSON array); the value is the candidate's JSON (``a``, ``b``, ``score``, ``band``, ``evidence``).
+* ``enricher:candidates:partners`` — hash, one field per record that has candidates: a JSON object
+  from each other record's id to the key of their pair, so either id finds the pair.
 
-``match-one`` (a webhook) rewrites one record's pairs; ``match-all`` (nightly) replaces them all.
+Each pair is stored once (a pair's JSON is ~1 KB: writing it under both records doubled Redis memory), and
+a full replacement is a transaction of a few hundred commands instead of one per record (1M register:
+437k). ``match-one`` (a webhook) rewrites one record's pairs with one script; ``match-all`` (nightly)
+replaces them all. Pairs recorded by earlier versions (a hash per record) are read once and moved.
 Embedded mode keeps the same data in one JSON file, ``{state_dir}/candidates.json``.
 """
 
@@ -17,6 +20,7 @@ import contextlib
 import fcntl
 import json
 import os
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Protocol, cast
@@ -92,7 +96,59 @@ def _best_first(pairs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 _BATCH = 10_000
-"""Keys per DEL and members per SADD in :meth:`RedisCandidateStore.replace_all`."""
+"""Fields per HSET, and keys per UNLINK, in :meth:`RedisCandidateStore.replace_all`."""
+_STAGED_TTL = 3600
+"""Seconds a replacement's staged hashes live unless swapped in (a 10M register writes in minutes)."""
+
+# KEYS[1] = partners, KEYS[2] = pairs. ARGV[1] = the record's id, ARGV[2] = JSON object of its new
+# partners (other id -> pair key), then pair key, pair JSON, ... Drops the record's old pairs (and the
+# record from its old partners' entries), then files the new ones under both sides.
+_RECORD = """
+local me = ARGV[1]
+local old = redis.call('HGET', KEYS[1], me)
+if old then
+  for other, key in pairs(cjson.decode(old)) do
+    redis.call('HDEL', KEYS[2], key)
+    local theirs = redis.call('HGET', KEYS[1], other)
+    if theirs then
+      local t = cjson.decode(theirs)
+      t[me] = nil
+      if next(t) == nil then redis.call('HDEL', KEYS[1], other)
+      else redis.call('HSET', KEYS[1], other, cjson.encode(t)) end
+    end
+  end
+  redis.call('HDEL', KEYS[1], me)
+end
+local mine = cjson.decode(ARGV[2])
+if next(mine) == nil then return 0 end
+for other, key in pairs(mine) do
+  local theirs = redis.call('HGET', KEYS[1], other)
+  local t = {}
+  if theirs then t = cjson.decode(theirs) end
+  t[me] = key
+  redis.call('HSET', KEYS[1], other, cjson.encode(t))
+end
+redis.call('HSET', KEYS[1], me, ARGV[2])
+for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+return (#ARGV - 2) / 2
+"""
+
+# KEYS[1] = partners, KEYS[2] = pairs, ARGV[1] = a record's id: the JSON of its pairs, read at once.
+_OF = """
+local mine = redis.call('HGET', KEYS[1], ARGV[1])
+if not mine then return {} end
+local out = {}
+for _, key in pairs(cjson.decode(mine)) do
+  local blob = redis.call('HGET', KEYS[2], key)
+  if blob then out[#out + 1] = blob end
+end
+return out
+"""
+
+
+def _pair_key(a: str, b: str) -> str:
+    """A pair's field in the pairs hash: both ids as strings, sorted, as JSON (no separator to escape)."""
+    return orjson.dumps([a, b] if a <= b else [b, a]).decode()
 
 
 class RedisCandidateStore:
@@ -101,76 +157,126 @@ class RedisCandidateStore:
     def __init__(self, client: redis.Redis, keys: Keys) -> None:
         self._r = client
         self._keys = keys
+        self._pairs = keys.candidate_pairs()
+        self._partners = keys.candidate_partners()
+        self._record = client.register_script(_RECORD)
+        self._of = client.register_script(_OF)
+        self._upgraded = False
 
     def record(self, record_id: RecordId, candidates: Iterable[Any]) -> int:
-        pairs = [candidate_dict(c) for c in candidates]
-        me = self._keys.candidates(record_id)
-        try:
-            old = [_text(f) for f in self._r.hkeys(me)]
-            pipe = self._r.pipeline(transaction=True)
-            for stale in old:
-                pipe.hdel(self._keys.candidates(stale), str(record_id))
-            pipe.delete(me)
-            for pair in pairs:
-                other = _other(pair, record_id)
-                blob = _blob(pair)
-                pipe.hset(me, str(other), blob)
-                pipe.hset(self._keys.candidates(other), str(record_id), blob)
-                pipe.sadd(self._keys.candidates_index(), str(other))
-            if pairs:
-                pipe.sadd(self._keys.candidates_index(), str(record_id))
-            pipe.execute()
-        except redis.RedisError as exc:
-            raise StateError(f"cannot record candidates of {record_id}: {type(exc).__name__}") from exc
-        return len(pairs)
-
-    def replace_all(self, candidates: Iterable[Any]) -> int:
-        index = self._keys.candidates_index()
-        by_record: dict[str, dict[str, bytes]] = {}
-        count = 0
+        rid = str(record_id)
+        mine: dict[str, str] = {}
+        args: list[str | bytes] = []
         for cand in candidates:
             pair = candidate_dict(cand)
-            blob = _blob(pair)
-            a, b = str(pair["a"]), str(pair["b"])
-            by_record.setdefault(a, {})[b] = blob
-            by_record.setdefault(b, {})[a] = blob
-            count += 1
+            other = str(_other(pair, record_id))
+            key = _pair_key(rid, other)
+            mine[other] = key
+            args += [key, _blob(pair)]
         try:
-            old = [self._keys.candidates(_text(i)) for i in self._r.smembers(index)]
-            pipe = self._r.pipeline(transaction=True)
-            for k in range(0, len(old), _BATCH):
-                pipe.delete(*old[k : k + _BATCH])
-            pipe.delete(index)
-            # One HSET per record with all its pairs (not one command per pair and side): 3 commands a
-            # pair made the gather of a 1M register's 357k pairs queue a million commands. (A Lua script
-            # that sets thousands of hashes a call was slower: Redis ran it 4x longer.)
-            for rid, mapping in by_record.items():
-                pipe.hset(self._keys.candidates(rid), mapping=cast(Any, mapping))  # redis-py's key union
-            members = list(by_record)
-            for k in range(0, len(members), _BATCH):
-                pipe.sadd(index, *members[k : k + _BATCH])
+            self._upgrade()
+            self._record(keys=[self._partners, self._pairs], args=[rid, orjson.dumps(mine), *args])
+        except redis.RedisError as exc:
+            raise StateError(f"cannot record candidates of {record_id}: {type(exc).__name__}") from exc
+        return len(mine)
+
+    def replace_all(self, candidates: Iterable[Any]) -> int:
+        pairs: dict[str, bytes] = {}
+        partners: dict[str, dict[str, str]] = {}
+        for cand in candidates:
+            pair = candidate_dict(cand)
+            a, b = str(pair["a"]), str(pair["b"])
+            key = _pair_key(a, b)
+            pairs[key] = _blob(pair)
+            partners.setdefault(a, {})[b] = key
+            partners.setdefault(b, {})[a] = key
+        # Written beside the live hashes (under names of this call's own), then swapped in by one short
+        # transaction: readers see the old pairs or the new ones, two replacements at once do not mix,
+        # and Redis never queues a transaction of hundreds of MB (1M register: 20 -> 8 s). Staged
+        # hashes expire, so a replacement that dies half-way leaves nothing behind for long.
+        staged = f"{self._keys.prefix}:candidates:staged:{uuid.uuid4().hex}"
+        staged_pairs, staged_partners = f"{staged}:pairs", f"{staged}:partners"
+        try:
+            legacy = self._legacy_keys()
+            pipe = self._r.pipeline(transaction=False)
+            for chunk in _batches(pairs.items()):
+                pipe.hset(staged_pairs, mapping=cast(Any, chunk))
+            for chunk in _batches((rid, orjson.dumps(others)) for rid, others in partners.items()):
+                pipe.hset(staged_partners, mapping=cast(Any, chunk))
+            pipe.expire(staged_pairs, _STAGED_TTL)
+            pipe.expire(staged_partners, _STAGED_TTL)
             pipe.execute()
+            swap = self._r.pipeline(transaction=True)
+            swap.unlink(self._pairs, self._partners)  # freed by Redis in the background
+            for k in range(0, len(legacy), _BATCH):
+                swap.unlink(*legacy[k : k + _BATCH])
+            if pairs:
+                swap.rename(staged_pairs, self._pairs)
+                swap.rename(staged_partners, self._partners)
+                swap.persist(self._pairs)
+                swap.persist(self._partners)
+            swap.execute()
         except redis.RedisError as exc:
             raise StateError(f"cannot record candidates: {type(exc).__name__}") from exc
-        return count
+        self._upgraded = True
+        return len(pairs)
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
         try:
-            values = self._r.hvals(self._keys.candidates(record_id))
+            self._upgrade()
+            blobs = self._of(keys=[self._partners, self._pairs], args=[str(record_id)])
         except redis.RedisError as exc:
             raise StateError(f"cannot read candidates of {record_id}: {type(exc).__name__}") from exc
-        return _best_first(json.loads(v) for v in values)
+        return _best_first(orjson.loads(b) for b in blobs)
 
     def all(self) -> list[dict[str, Any]]:
-        seen: dict[tuple[str, str], dict[str, Any]] = {}
         try:
-            for rid in self._r.sscan_iter(self._keys.candidates_index(), count=500):
-                for blob in self._r.hvals(self._keys.candidates(_text(rid))):
-                    pair = json.loads(blob)
-                    seen[tuple(sorted((str(pair["a"]), str(pair["b"]))))] = pair  # type: ignore[index]
+            self._upgrade()
+            return _best_first(self._stored())
         except redis.RedisError as exc:
             raise StateError(f"cannot read candidates: {type(exc).__name__}") from exc
-        return _best_first(seen.values())
+
+    def _stored(self) -> list[dict[str, Any]]:
+        return [orjson.loads(blob) for _, blob in self._r.hscan_iter(self._pairs, count=1000)]
+
+    def _legacy_keys(self) -> list[str]:
+        """The keys of pairs recorded by earlier versions (a hash per record), their index last."""
+        index = self._keys.legacy_candidates_index()
+        ids = self._r.smembers(index)
+        return [self._keys.legacy_candidates(_text(i)) for i in ids] + ([index] if ids else [])
+
+    def _upgrade(self) -> None:
+        """Move pairs recorded by earlier versions into this layout, once per store (one SMEMBERS of an
+        absent key when there are none). Pairs already in this layout win over old copies."""
+        if self._upgraded:
+            return
+        legacy = self._legacy_keys()
+        if legacy:
+            moved: dict[tuple[str, str], dict[str, Any]] = {}
+            for key in legacy[:-1]:
+                for blob in self._r.hvals(key):
+                    pair = orjson.loads(blob)
+                    moved[_ids(pair)] = pair
+            for pair in self._stored():
+                moved[_ids(pair)] = pair
+            self.replace_all(moved.values())
+        self._upgraded = True
+
+
+def _ids(pair: Mapping[str, Any]) -> tuple[str, str]:
+    a, b = str(pair["a"]), str(pair["b"])
+    return (a, b) if a <= b else (b, a)
+
+
+def _batches(items: Iterable[tuple[str, bytes]]) -> Iterator[dict[str, bytes]]:
+    chunk: dict[str, bytes] = {}
+    for key, value in items:
+        chunk[key] = value
+        if len(chunk) >= _BATCH:
+            yield chunk
+            chunk = {}
+    if chunk:
+        yield chunk
 
 
 class FileCandidateStore:
