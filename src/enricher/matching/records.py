@@ -295,7 +295,10 @@ class Table:
         self._name_words: NameWords | None = None
         self.codes: dict[str, IntArray] = {}
         self._text: dict[str, npt.NDArray[np.object_]] = {}
-        self.vocab: dict[str, dict[str, int]] = {}
+        self.sizes: dict[str, int] = {}
+        """Distinct values per coded column. The values themselves are not kept: only equality of codes
+        is ever asked, and a 1M register's value-to-code dicts were ~60 MB more for every comparing
+        part to load (and more in memory)."""
         for name in _CODED:
             vocab: dict[str, int] = {}
             setdefault = vocab.setdefault
@@ -304,7 +307,7 @@ class Table:
                 (setdefault(v, len(vocab)) if v else -1 for v in values), dtype=np.int64, count=len(records)
             )
             self.codes[name] = column
-            self.vocab[name] = vocab
+            self.sizes[name] = len(vocab)
         first: dict[str, int] = {}
         self.codes["first_word"] = np.fromiter(
             (first.setdefault(r.core.split(" ", 1)[0], len(first)) if r.core else -1 for r in records),
@@ -384,7 +387,7 @@ class Table:
     def frequency(self, name: str) -> npt.NDArray[np.float64]:
         """Per record: how often its value of ``name`` occurs in the table (0 where missing)."""
         column = self.codes[name]
-        counts = np.bincount(column[column >= 0], minlength=len(self.vocab[name]))
+        counts = np.bincount(column[column >= 0], minlength=self.sizes[name])
         out = np.zeros(self.size, dtype=np.float64)
         present = column >= 0
         out[present] = counts[column[present]]
