@@ -58,9 +58,11 @@ def candidate_dict(candidate: Any) -> dict[str, Any]:
     }
 
 
-def _blob(pair: Mapping[str, Any]) -> bytes:
-    """A pair as stored, by orjson: ~17x faster than json.dumps (8 pieces of evidence: 0.9 vs 16 µs)."""
-    return orjson.dumps(pair, option=orjson.OPT_SERIALIZE_NUMPY)
+def _blob(value: Any) -> bytes:
+    """JSON by orjson (~17x faster than json.dumps: 8 pieces of evidence 0.9 vs 16 µs), copied to its
+    own size: orjson's bytes keep the buffer they were written in (~4 KB for a pair's 1-2 KB, for a
+    record's 60-byte partner list alike), and a 1M gather holds 800k of them at once (+3 GB)."""
+    return memoryview(orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)).tobytes()
 
 
 def _other(pair: Mapping[str, Any], record_id: RecordId) -> RecordId:
@@ -175,7 +177,7 @@ class RedisCandidateStore:
             args += [key, _blob(pair)]
         try:
             self._upgrade()
-            self._record(keys=[self._partners, self._pairs], args=[rid, orjson.dumps(mine), *args])
+            self._record(keys=[self._partners, self._pairs], args=[rid, _blob(mine), *args])
         except redis.RedisError as exc:
             raise StateError(f"cannot record candidates of {record_id}: {type(exc).__name__}") from exc
         return len(mine)
@@ -201,7 +203,7 @@ class RedisCandidateStore:
             pipe = self._r.pipeline(transaction=False)
             for chunk in _batches(pairs.items()):
                 pipe.hset(staged_pairs, mapping=cast(Any, chunk))
-            for chunk in _batches((rid, orjson.dumps(others)) for rid, others in partners.items()):
+            for chunk in _batches((rid, _blob(others)) for rid, others in partners.items()):
                 pipe.hset(staged_partners, mapping=cast(Any, chunk))
             pipe.expire(staged_pairs, _STAGED_TTL)
             pipe.expire(staged_partners, _STAGED_TTL)
