@@ -162,8 +162,9 @@ def test_the_plan_holds_no_records_and_the_gather_reads_them_back(
     none, and a slice whose file is gone by the gather is normalised again from the staged records."""
     lines = as_lines(register(12_000))
     planned, slices = fanned_normalising(lines, tmp_path / "run", size=PARALLEL_CHUNK)
-    table, _, _ = pickle.loads((planned.directory / "compare.pickle").read_bytes())
-    blocked, normalised = pickle.loads((planned.directory / "plan.pickle").read_bytes())
+    _, table, _, _ = pickle.loads((planned.directory / "compare.pickle").read_bytes())
+    _, blocked, normalised = pickle.loads((planned.directory / "plan.pickle").read_bytes())
+    assert not hasattr(table, "vocab")  # the value-to-code dicts are not written (column sizes are)
     assert table.records == () and table.size == len(blocked.profiles.members) > 10_000
     assert blocked.prepared == [] and blocked.profiles.representatives == []
     assert normalised == slices
@@ -238,6 +239,14 @@ def test_a_missing_or_broken_run_is_a_clear_error(tmp_path: Path) -> None:
     (planned.directory / "compare.pickle").write_bytes(b"")
     with pytest.raises(FanOutError, match=r"compare\.pickle unreadable"):
         compare_part(planned.directory, 0, 10)
+    planned = plan(register(200), tmp_path / "run")
+    for name in ("compare.pickle", "plan.pickle"):  # a run planned by an earlier version (format 1)
+        contents = pickle.loads((planned.directory / name).read_bytes())
+        (planned.directory / name).write_bytes(pickle.dumps(contents[1:]))
+    with pytest.raises(FanOutError, match=r"compare\.pickle was written by another version of enricher"):
+        compare_part(planned.directory, 0, 10)
+    with pytest.raises(FanOutError, match=r"another version of enricher; run match-all again"):
+        gather(planned.directory, planned.slices(100))
     planned = plan(register(200), tmp_path / "run")
     next(planned.directory.glob("norm-*")).unlink()  # a plan of records, not staged: nothing to redo from
     with pytest.raises(FanOutError, match=r"records\.npy is missing"):

@@ -44,6 +44,7 @@ from enricher.matching.results import MatchResult
 from enricher.matching.scoring import Model
 
 __all__ = [
+    "FORMAT",
     "FanOutError",
     "PairPlan",
     "compare_part",
@@ -55,6 +56,11 @@ __all__ = [
     "record_slices",
     "stage",
 ]
+
+FORMAT = 2
+"""Version of the plan files' contents (2: tables keep column sizes, not value dicts). A run planned by
+another version (a deploy between the plan and its parts) is a clear error, not an AttributeError
+half-way through a part."""
 
 _PLAN = "plan.pickle"
 _COMPARE = "compare.pickle"
@@ -228,13 +234,13 @@ def _learn_and_write(
     blocked.timings["fit"] = round(time.perf_counter() - clock, 3)
     _write(directory / _PAIRS, lambda f: np.savez(f, left=blocked.left, right=blocked.right))
     # The model as its JSON (its features are code, not data); the rest pickled as is.
-    compare = (table.detached(TEXT_COLUMNS), scorer.model.to_json(), scorer.frequencies)
+    compare = (FORMAT, table.detached(TEXT_COLUMNS), scorer.model.to_json(), scorer.frequencies)
     _pickle(directory / _COMPARE, compare)
     kept = blocked.left, blocked.right, blocked.prepared, blocked.profiles.representatives
     blocked.left = blocked.right = np.zeros(0, dtype=np.int64)
     blocked.prepared, blocked.profiles.representatives = [], []
     try:
-        _pickle(directory / _PLAN, (blocked, normalised))
+        _pickle(directory / _PLAN, (FORMAT, blocked, normalised))
     finally:
         blocked.left, blocked.right, blocked.prepared, blocked.profiles.representatives = kept
     return PairPlan(directory, len(kept[0]), len(kept[2]), round(time.perf_counter() - started, 3))
@@ -264,6 +270,16 @@ def _load(directory: Path, *, keep: bool = True) -> tuple[Scorer, Any]:
     return loaded
 
 
+def _planned(directory: Path, name: str) -> tuple[Any, ...]:
+    """A plan file's contents after its format version, which must be this version's."""
+    loaded = _unpickled(directory, name)
+    if not isinstance(loaded, tuple) or not loaded or loaded[0] != FORMAT:
+        raise FanOutError(
+            directory, f"{name} was written by another version of enricher; run match-all again"
+        )
+    return loaded[1:]
+
+
 def _unpickled(directory: Path, name: str) -> Any:
     try:
         with (directory / name).open("rb") as handle:
@@ -275,7 +291,7 @@ def _unpickled(directory: Path, name: str) -> Any:
 
 
 def _read(directory: Path) -> tuple[Scorer, Any]:
-    table, model, frequencies = _unpickled(directory, _COMPARE)
+    table, model, frequencies = _planned(directory, _COMPARE)
     try:
         with np.load(directory / _PAIRS) as stored:
             pairs = {"left": stored["left"], "right": stored["right"]}  # read once, not per access
@@ -289,7 +305,7 @@ def _read(directory: Path) -> tuple[Scorer, Any]:
 def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
     """The gather's plan: the blocked register with its normalised records read back from the parts'
     files (a slice whose file is gone is normalised again from the staged records)."""
-    blocked, normalised = _unpickled(directory, _PLAN)
+    blocked, normalised = _planned(directory, _PLAN)
     chunks = (chunk for lo, hi in normalised for chunk in _normalised_slice(directory, lo, hi))
     prepared, _, _ = collect_chunks(chunks)
     if len(prepared) != len(blocked.profiles.of_record):
