@@ -10,6 +10,7 @@ import pytest
 import redis
 from redis_prefix import rkeys  # noqa: F401 - fixture
 
+from enricher.errors import StateError
 from enricher.state import CandidateStore, FileCandidateStore, Keys, RedisCandidateStore
 
 
@@ -116,3 +117,64 @@ def test_redis_pairs_of_earlier_versions_are_moved_once(rkeys: tuple[redis.Redis
     assert [(p["a"], p["b"], p["score"]) for p in store.of(5)] == [(5, 6, 0.95), (7, 5, 0.6)]
     assert not client.exists(f"{keys.prefix}:candidates:5", f"{keys.prefix}:candidates:_index")
     assert len(store.all()) == 2
+
+
+def test_redis_a_replacement_that_dies_before_its_swap_changes_nothing(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Killed between staging and swapping (here: the swap fails): the live pairs are untouched, and
+    what was staged expires instead of staying for good."""
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    store.replace_all([pair(1, 2, 0.95)])
+
+    def dies(**_: Any) -> None:
+        raise redis.ConnectionError("the writer died")
+
+    monkeypatch.setattr(store, "_swap", dies)
+    with pytest.raises(StateError, match="cannot record candidates"):
+        store.replace_all([pair(3, 4), pair(5, 6)])
+    assert [(p["a"], p["b"]) for p in store.all()] == [(1, 2)]
+    staged = [k for k in client.scan_iter(f"{keys.prefix}:candidates:staged:*")]
+    assert len(staged) == 2 and all(0 < client.ttl(k) <= 3600 for k in staged)
+
+
+def test_redis_swap_refuses_when_staged_pairs_are_gone(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
+    """The swap checks the staged hashes first: one that expired must not cost the live pairs."""
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    store.replace_all([pair(1, 2, 0.95)])
+    gone = [f"{keys.prefix}:candidates:staged:x:pairs", f"{keys.prefix}:candidates:staged:x:partners"]
+    client.hset(gone[0], "k", "v")  # the partners hash expired, the pairs one did not
+    with pytest.raises(redis.ResponseError, match="staged candidates are gone"):
+        store._swap(keys=[keys.candidate_pairs(), keys.candidate_partners(), *gone], args=["1"])
+    assert [(p["a"], p["b"]) for p in store.of(1)] == [(1, 2)]
+
+
+def test_redis_old_pairs_never_override_a_record_recorded_since(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
+    """A worker of the earlier version wrote pairs after this version recorded record 5 (a rolling
+    deploy), or two processes upgrade at once: record 5's newer pairs stand, its old ones are not
+    brought back, and a second upgrade files nothing again."""
+    client, keys = rkeys
+    fresh = RedisCandidateStore(client, keys)
+    fresh.record(5, [pair(5, 9, 0.9)])
+    old = json.dumps(pair(5, 6, 0.95))
+    client.hset(f"{keys.prefix}:candidates:5", "6", old)
+    client.hset(f"{keys.prefix}:candidates:6", "5", old)
+    client.hset(f"{keys.prefix}:candidates:7", "8", json.dumps(pair(7, 8, 0.7)))
+    client.hset(f"{keys.prefix}:candidates:8", "7", json.dumps(pair(7, 8, 0.7)))
+    client.sadd(f"{keys.prefix}:candidates:_index", "5", "6", "7", "8")
+    upgrading = RedisCandidateStore(client, keys)
+    assert [(p["a"], p["b"]) for p in upgrading.of(5)] == [(5, 9)]
+    assert upgrading.of(6) == [] and [(p["a"], p["b"]) for p in upgrading.of(8)] == [(7, 8)]
+    assert upgrading._merge(keys=[keys.candidate_partners(), keys.candidate_pairs()],
+                            args=['["7","8"]', "7", "8", json.dumps(pair(7, 8, 0.1))]) == 0  # fmt: skip
+    assert [(p["a"], p["b"], p["score"]) for p in upgrading.all()] == [(5, 9, 0.9), (7, 8, 0.7)]
+
+
+def test_redis_all_lists_each_pair_once(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
+    store = RedisCandidateStore(*rkeys)
+    store.replace_all([pair(k, k + 1, 0.5 + k / 10_000) for k in range(0, 3000, 2)])
+    found = store.all()
+    assert len(found) == len({(p["a"], p["b"]) for p in found}) == 1500

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
+import logging
 import os
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
@@ -33,6 +34,8 @@ from enricher.records import RecordId
 from enricher.state._redis import Keys
 
 __all__ = ["CandidateStore", "FileCandidateStore", "RedisCandidateStore", "candidate_dict"]
+
+log = logging.getLogger("enricher.state")
 
 
 def candidate_dict(candidate: Any) -> dict[str, Any]:
@@ -148,6 +151,55 @@ return out
 """
 
 
+# KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5..] = keys of pairs
+# recorded by earlier versions. ARGV[1] = "1" when pairs were staged. Checked before anything is unlinked:
+# MULTI would unlink the live pairs even when a staged hash had expired and its RENAME failed.
+_SWAP = """
+if ARGV[1] == '1' and (redis.call('EXISTS', KEYS[3]) == 0 or redis.call('EXISTS', KEYS[4]) == 0) then
+  return redis.error_reply('staged candidates are gone (expired before the swap)')
+end
+for i = 1, #KEYS do
+  if i ~= 3 and i ~= 4 then redis.call('UNLINK', KEYS[i]) end
+end
+if ARGV[1] == '1' then
+  redis.call('RENAME', KEYS[3], KEYS[1])
+  redis.call('RENAME', KEYS[4], KEYS[2])
+  redis.call('PERSIST', KEYS[1])
+  redis.call('PERSIST', KEYS[2])
+end
+return 1
+"""
+
+# KEYS[1] = partners, KEYS[2] = pairs; ARGV = pair key, a, b, JSON, ... (pairs of earlier versions).
+# Files a pair only when neither record has pairs in this layout yet, decided before filing any: a
+# record recorded since (by a webhook) keeps what it has, and a second upgrader files nothing again.
+_MERGE = """
+local present = {}
+for i = 1, #ARGV, 4 do
+  for j = i + 1, i + 2 do
+    local r = ARGV[j]
+    if present[r] == nil then present[r] = redis.call('HEXISTS', KEYS[1], r) == 1 end
+  end
+end
+local filed = 0
+for i = 1, #ARGV, 4 do
+  local key, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+  if not present[a] and not present[b] then
+    redis.call('HSET', KEYS[2], key, ARGV[i + 3])
+    for _, side in ipairs({{a, b}, {b, a}}) do
+      local mine = redis.call('HGET', KEYS[1], side[1])
+      local t = {}
+      if mine then t = cjson.decode(mine) end
+      t[side[2]] = key
+      redis.call('HSET', KEYS[1], side[1], cjson.encode(t))
+    end
+    filed = filed + 1
+  end
+end
+return filed
+"""
+
+
 def _pair_key(a: str, b: str) -> str:
     """A pair's field in the pairs hash: both ids as strings, sorted, as JSON (no separator to escape)."""
     return orjson.dumps([a, b] if a <= b else [b, a]).decode()
@@ -163,6 +215,8 @@ class RedisCandidateStore:
         self._partners = keys.candidate_partners()
         self._record = client.register_script(_RECORD)
         self._of = client.register_script(_OF)
+        self._swap = client.register_script(_SWAP)
+        self._merge = client.register_script(_MERGE)
         self._upgraded = False
 
     def record(self, record_id: RecordId, candidates: Iterable[Any]) -> int:
@@ -193,33 +247,29 @@ class RedisCandidateStore:
             partners.setdefault(a, {})[b] = key
             partners.setdefault(b, {})[a] = key
         # Written beside the live hashes (under names of this call's own), then swapped in by one short
-        # transaction: readers see the old pairs or the new ones, two replacements at once do not mix,
-        # and Redis never queues a transaction of hundreds of MB (1M register: 20 -> 8 s). Staged
-        # hashes expire, so a replacement that dies half-way leaves nothing behind for long.
+        # script: readers see the old pairs or the new ones, two replacements at once do not mix, and
+        # Redis never queues a transaction of hundreds of MB (1M register: 20 -> 8 s). Each staged
+        # hash expires from its first write on, so a writer that dies half-way leaves nothing for long.
         staged = f"{self._keys.prefix}:candidates:staged:{uuid.uuid4().hex}"
         staged_pairs, staged_partners = f"{staged}:pairs", f"{staged}:partners"
         try:
             legacy = self._legacy_keys()
             pipe = self._r.pipeline(transaction=False)
-            for chunk in _batches(pairs.items()):
-                pipe.hset(staged_pairs, mapping=cast(Any, chunk))
-            for chunk in _batches((rid, _blob(others)) for rid, others in partners.items()):
-                pipe.hset(staged_partners, mapping=cast(Any, chunk))
-            pipe.expire(staged_pairs, _STAGED_TTL)
-            pipe.expire(staged_partners, _STAGED_TTL)
+            for name, items in (
+                (staged_pairs, pairs.items()),
+                (staged_partners, ((rid, _blob(others)) for rid, others in partners.items())),
+            ):
+                for k, chunk in enumerate(_batches(items)):
+                    pipe.hset(name, mapping=cast(Any, chunk))
+                    if k == 0:
+                        pipe.expire(name, _STAGED_TTL)
             pipe.execute()
-            swap = self._r.pipeline(transaction=True)
-            swap.unlink(self._pairs, self._partners)  # freed by Redis in the background
-            for k in range(0, len(legacy), _BATCH):
-                swap.unlink(*legacy[k : k + _BATCH])
-            if pairs:
-                swap.rename(staged_pairs, self._pairs)
-                swap.rename(staged_partners, self._partners)
-                swap.persist(self._pairs)
-                swap.persist(self._partners)
-            swap.execute()
+            self._swap(
+                keys=[self._pairs, self._partners, staged_pairs, staged_partners, *legacy],
+                args=["1" if pairs else "0"],
+            )
         except redis.RedisError as exc:
-            raise StateError(f"cannot record candidates: {type(exc).__name__}") from exc
+            raise StateError(f"cannot record candidates: {type(exc).__name__}: {exc}") from exc
         self._upgraded = True
         return len(pairs)
 
@@ -239,7 +289,10 @@ class RedisCandidateStore:
             raise StateError(f"cannot read candidates: {type(exc).__name__}") from exc
 
     def _stored(self) -> list[dict[str, Any]]:
-        return [orjson.loads(blob) for _, blob in self._r.hscan_iter(self._pairs, count=1000)]
+        # By field: HSCAN may return a field twice while the hash changes. (A replacement during the
+        # scan may still show pairs of both: as the per-record layout's scan did.)
+        found = dict(self._r.hscan_iter(self._pairs, count=1000))
+        return [orjson.loads(blob) for blob in found.values()]
 
     def _legacy_keys(self) -> list[str]:
         """The keys of pairs recorded by earlier versions (a hash per record), their index last."""
@@ -249,19 +302,35 @@ class RedisCandidateStore:
 
     def _upgrade(self) -> None:
         """Move pairs recorded by earlier versions into this layout, once per store (one SMEMBERS of an
-        absent key when there are none). Pairs already in this layout win over old copies."""
+        absent key when there are none). A record that has pairs in this layout already keeps them
+        (they are newer), and so do their partners; other processes upgrading at once file nothing
+        twice (see ``_MERGE``). The old keys are removed after."""
         if self._upgraded:
             return
         legacy = self._legacy_keys()
         if legacy:
-            moved: dict[tuple[str, str], dict[str, Any]] = {}
+            pipe = self._r.pipeline(transaction=False)
             for key in legacy[:-1]:
-                for blob in self._r.hvals(key):
-                    pair = orjson.loads(blob)
-                    moved[_ids(pair)] = pair
-            for pair in self._stored():
-                moved[_ids(pair)] = pair
-            self.replace_all(moved.values())
+                pipe.hvals(key)
+            moved: dict[str, tuple[str, str, bytes]] = {}
+            for blobs in pipe.execute():
+                for blob in blobs:
+                    try:
+                        pair = orjson.loads(blob)
+                        a, b = _ids(pair)
+                    except (orjson.JSONDecodeError, KeyError, TypeError):
+                        # Derived data: the next full match finds the pair again.
+                        log.warning("an unreadable pair of an earlier version was dropped: %.80r", blob)
+                        continue
+                    moved[_pair_key(a, b)] = (a, b, _blob(pair))
+            args = [x for key, (a, b, blob) in moved.items() for x in (key, a, b, blob)]
+            if args:
+                self._merge(keys=[self._partners, self._pairs], args=args)
+            pipe = self._r.pipeline(transaction=False)
+            pipe.unlink(legacy[-1])  # the index first: nobody starts moving them again
+            for k in range(0, len(legacy) - 1, _BATCH):
+                pipe.unlink(*legacy[k : min(k + _BATCH, len(legacy) - 1)])
+            pipe.execute()
         self._upgraded = True
 
 
