@@ -7,10 +7,10 @@ Redis layout (prefix ``enricher`` by default):
 * ``enricher:candidates:partners`` — hash, one field per record that has candidates: a JSON object
   from each other record's id to the key of their pair, so either id finds the pair.
 
-Each pair is stored once (a pair's JSON is ~1 KB: writing it under both records doubled Redis memory), and
-a full replacement is a transaction of a few hundred commands instead of one per record (1M register:
-437k). ``match-one`` (a webhook) rewrites one record's pairs with one script; ``match-all`` (nightly)
-replaces them all. Pairs recorded by earlier versions (a hash per record) are read once and moved.
+Each pair is stored once (a pair's JSON is ~1 KB: writing it under both records doubled Redis memory).
+``match-one`` (a webhook) rewrites one record's pairs with one script; ``match-all`` (nightly) replaces
+them all: written beside the live hashes, then swapped in by one script. Pairs recorded by earlier
+versions (a hash per record) are moved on first use.
 Embedded mode keeps the same data in one JSON file, ``{state_dir}/candidates.json``.
 """
 
@@ -105,10 +105,24 @@ _BATCH = 10_000
 _STAGED_TTL = 3600
 """Seconds a replacement's staged hashes live unless swapped in (a 10M register writes in minutes)."""
 
+_FILE = """
+local function file(owner, other, key)
+  local mine = redis.call('HGET', KEYS[1], owner)
+  local t = {}
+  if mine then t = cjson.decode(mine) end
+  t[other] = key
+  redis.call('HSET', KEYS[1], owner, cjson.encode(t))
+end
+"""
+"""Lua shared by the scripts below (KEYS[1] = partners): file pair ``key`` with ``other`` in ``owner``'s
+partner entry."""
+
 # KEYS[1] = partners, KEYS[2] = pairs. ARGV[1] = the record's id, ARGV[2] = JSON object of its new
 # partners (other id -> pair key), then pair key, pair JSON, ... Drops the record's old pairs (and the
 # record from its old partners' entries), then files the new ones under both sides.
-_RECORD = """
+_RECORD = (
+    _FILE
+    + """
 local me = ARGV[1]
 local old = redis.call('HGET', KEYS[1], me)
 if old then
@@ -126,17 +140,12 @@ if old then
 end
 local mine = cjson.decode(ARGV[2])
 if next(mine) == nil then return 0 end
-for other, key in pairs(mine) do
-  local theirs = redis.call('HGET', KEYS[1], other)
-  local t = {}
-  if theirs then t = cjson.decode(theirs) end
-  t[me] = key
-  redis.call('HSET', KEYS[1], other, cjson.encode(t))
-end
+for other, key in pairs(mine) do file(other, me, key) end
 redis.call('HSET', KEYS[1], me, ARGV[2])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 return (#ARGV - 2) / 2
 """
+)
 
 # KEYS[1] = partners, KEYS[2] = pairs, ARGV[1] = a record's id: the JSON of its pairs, read at once.
 _OF = """
@@ -173,7 +182,9 @@ return 1
 # KEYS[1] = partners, KEYS[2] = pairs; ARGV = pair key, a, b, JSON, ... (pairs of earlier versions).
 # Files a pair only when neither record has pairs in this layout yet, decided before filing any: a
 # record recorded since (by a webhook) keeps what it has, and a second upgrader files nothing again.
-_MERGE = """
+_MERGE = (
+    _FILE
+    + """
 local present = {}
 for i = 1, #ARGV, 4 do
   for j = i + 1, i + 2 do
@@ -186,18 +197,14 @@ for i = 1, #ARGV, 4 do
   local key, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if not present[a] and not present[b] then
     redis.call('HSET', KEYS[2], key, ARGV[i + 3])
-    for _, side in ipairs({{a, b}, {b, a}}) do
-      local mine = redis.call('HGET', KEYS[1], side[1])
-      local t = {}
-      if mine then t = cjson.decode(mine) end
-      t[side[2]] = key
-      redis.call('HSET', KEYS[1], side[1], cjson.encode(t))
-    end
+    file(a, b, key)
+    file(b, a, key)
     filed = filed + 1
   end
 end
 return filed
 """
+)
 
 
 def _pair_key(a: str, b: str) -> str:
@@ -248,7 +255,7 @@ class RedisCandidateStore:
             partners.setdefault(b, {})[a] = key
         # Written beside the live hashes (under names of this call's own), then swapped in by one short
         # script: readers see the old pairs or the new ones, two replacements at once do not mix, and
-        # Redis never queues a transaction of hundreds of MB (1M register: 20 -> 8 s). Each staged
+        # Redis never queues a transaction of hundreds of MB (1M register: 20 -> 6 s). Each staged
         # hash expires from its first write on, so a writer that dies half-way leaves nothing for long.
         staged = f"{self._keys.prefix}:candidates:staged:{uuid.uuid4().hex}"
         staged_pairs, staged_partners = f"{staged}:pairs", f"{staged}:partners"
@@ -317,7 +324,7 @@ class RedisCandidateStore:
                 for blob in blobs:
                     try:
                         pair = orjson.loads(blob)
-                        a, b = _ids(pair)
+                        a, b = str(pair["a"]), str(pair["b"])
                     except (orjson.JSONDecodeError, KeyError, TypeError):
                         # Derived data: the next full match finds the pair again.
                         log.warning("an unreadable pair of an earlier version was dropped: %.80r", blob)
@@ -332,11 +339,6 @@ class RedisCandidateStore:
                 pipe.unlink(*legacy[k : min(k + _BATCH, len(legacy) - 1)])
             pipe.execute()
         self._upgraded = True
-
-
-def _ids(pair: Mapping[str, Any]) -> tuple[str, str]:
-    a, b = str(pair["a"]), str(pair["b"])
-    return (a, b) if a <= b else (b, a)
 
 
 def _batches(items: Iterable[tuple[str, bytes]]) -> Iterator[dict[str, bytes]]:
