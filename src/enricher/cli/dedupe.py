@@ -32,7 +32,7 @@ def write_output(result: MatchResult, path: Path) -> None:
     fd, tmp = tempfile.mkstemp(prefix=".dedupe-", suffix=".json", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(orjson.dumps(result.to_contract()))
+            out.write(orjson.dumps(result.to_contract(plain=False)))
             out.write(b"\n")
         umask = os.umask(0)
         os.umask(umask)

@@ -242,7 +242,7 @@ def match_result(ctx: JobContext, pairs: Sequence[dict[str, Any]], records: Sequ
             float(p["score"]),
             p["band"],
             [
-                Evidence(e["feature"], e["result"], float(e["weight"]), e.get("explanation", ""))
+                Evidence(e["feature"], e["result"], round(float(e["weight"]), 3), e.get("explanation", ""))
                 for e in p.get("evidence", [])
             ],
         )

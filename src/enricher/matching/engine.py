@@ -194,7 +194,7 @@ class Scorer:
     ) -> list[Evidence]:
         """One Evidence per feature that has values on both sides, in feature order."""
         return [
-            Evidence(f.name, f.result(int(level)), float(weight), f.explain(int(level), a, b))
+            Evidence(f.name, f.result(int(level)), round(float(weight), 3), f.explain(int(level), a, b))
             for f, level, weight in zip(self.model.features, levels, weights, strict=True)
             if level != NULL
         ]

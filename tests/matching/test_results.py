@@ -1,0 +1,43 @@
+"""A match result's JSON: written from the evidence objects themselves, it is the plain contract's JSON."""
+
+from __future__ import annotations
+
+import orjson
+
+from enricher.matching import Candidate, Evidence, MatchResult, match
+from enricher.sample import generate
+
+
+def _result() -> MatchResult:
+    return match([record for record, _ in generate(3000, seed=11)])
+
+
+def test_evidence_weights_are_rounded_where_they_are_made() -> None:
+    result = _result()
+    weights = [e.weight for c in result.candidates for e in c.evidence]
+    assert len(weights) > 1000
+    assert all(w == round(w, 3) for w in weights)
+    assert any(w != round(w, 2) for w in weights)  # three decimals kept, not fewer
+
+
+def test_the_json_written_from_objects_is_the_plain_contracts() -> None:
+    result = _result()
+    assert result.candidates and any(c.note for c in result.candidates)
+    assert any(not c.note for c in result.candidates)
+    plain = orjson.dumps(result.to_contract())
+    assert orjson.dumps(result.to_contract(plain=False)) == plain
+    first = orjson.loads(plain)["candidates"][0]
+    assert list(first["evidence"][0]) == ["feature", "result", "weight", "explanation"]
+
+
+def test_a_candidate_without_note_or_explanation_keeps_the_contract_shape() -> None:
+    candidate = Candidate(1, 2, 0.123456, "review", [Evidence("phone", "equal", 1.5, "")])
+    expected = {
+        "a": 1,
+        "b": 2,
+        "score": 0.1235,
+        "band": "review",
+        "evidence": [{"feature": "phone", "result": "equal", "weight": 1.5, "explanation": ""}],
+    }
+    assert candidate.to_contract() == expected
+    assert orjson.loads(orjson.dumps(candidate.to_contract(plain=False))) == expected
