@@ -181,3 +181,29 @@ def test_many_pairs_are_compared_by_forked_processes_with_the_same_levels(monkey
     # The slices ran in other processes: only they turn rapidfuzz's threads off.
     assert features.THREADS == -1
     assert np.array_equal(engine.compare_many(Table(prepared), left[:400], right[:400]), expected[:400])
+
+
+def test_clusters_built_beside_the_evidence_are_the_clusters_built_in_turn(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import orjson
+
+    from enricher.matching import engine
+    from enricher.sample import generate
+
+    records = [record for record, _ in generate(4000, seed=9, near_names=0.3)]
+    # One firm without a tax id and two with different valid ones: clustering refuses the second join.
+    place = {"addressStreetLine": "ul. Marszałkowska 12", "addressCity": "Warszawa", "addressCountry": "PL"}
+    firm = {"name": "Zorbex Sp. z o.o.", "addressPhoneNumber": "+48 22 555 01 01", **place}
+    records += [
+        {"id": "x1", **firm},
+        {"id": "x2", **firm, "tin": "5260250274"},
+        {"id": "x3", **firm, "name": "Zorbex sp. z o.o.", "tin": "5260250995"},
+    ]
+    monkeypatch.setattr(engine, "BESIDE_PAIRS", 10**9)  # in turn, in this process
+    alone = match(records)
+    monkeypatch.setattr(engine, "BESIDE_PAIRS", 10)  # clusters in a forked process
+    beside = match(records)
+    assert orjson.dumps(beside.to_contract()) == orjson.dumps(alone.to_contract())
+    # What clustering refused came back from the forked process too: notes name the reason.
+    refused = [c.note for c in beside.candidates if c.note.startswith("In review although")]
+    assert any("stronger links" not in note for note in refused), refused[:5]
+    assert len(beside.clusters) > 300

@@ -14,7 +14,8 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import Any
+from concurrent.futures.process import BrokenProcessPool
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -33,9 +34,12 @@ __all__ = [
     "prepare_all",
     "prepare_chunk",
     "prepare_keyed",
+    "run_beside",
 ]
 
 IntArray = npt.NDArray[np.int64]
+T = TypeVar("T")
+U = TypeVar("U")
 
 PARALLEL_CHUNK = 5000
 """Records per normalising task (and per progress update)."""
@@ -86,6 +90,41 @@ def can_fork(workers: int) -> bool:
         and "fork" in multiprocessing.get_all_start_methods()
         and not multiprocessing.current_process().daemon
     )
+
+
+_BESIDE: Callable[[], Any] | None = None
+"""What :func:`run_beside`'s forked process runs (inherited through fork, never pickled)."""
+
+
+def _run_beside() -> Any:
+    assert _BESIDE is not None
+    return _BESIDE()
+
+
+def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = True) -> tuple[T, U]:
+    """``task()`` in a forked process while ``here()`` runs in this one; both results.
+
+    For two independent stages of one match on a 2-core machine (clustering beside the evidence of
+    the listed pairs): the forked process inherits everything ``task`` reads, and only its result is
+    pickled back, so ``task`` must return what it computes rather than change shared objects. Without
+    ``fork``, where fork is unavailable (a Celery pool process), or when the forked process dies, both
+    run here, one after the other: the results are the same either way."""
+    global _BESIDE
+    if not fork or not can_fork(2):
+        return task(), here()
+    _BESIDE = task
+    try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
+            future = pool.submit(_run_beside)  # forks here, with _BESIDE set
+            _BESIDE = None
+            mine = here()
+            try:
+                theirs = future.result()
+            except BrokenProcessPool:  # killed (out of memory?): do it here instead
+                theirs = task()
+    finally:
+        _BESIDE = None
+    return theirs, mine
 
 
 def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = False) -> Iterator[Chunk]:
