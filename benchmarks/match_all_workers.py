@@ -10,8 +10,11 @@ the product runs), sends ``enricher.match_all`` and waits for its gather. Prints
 from the request to the recorded candidates, the plan's own time (normalise or collect the normalised
 parts, block, learn, written to the shared state dir), parts of each kind, the seconds each kind of
 task ran in all (``task_seconds``: match_all stages, match_normalise parts, match_plan, match_chunk
-parts, match_gather), pairs compared, each pool process's peak RSS, and a digest of every
-recorded pair (band, score) that must be the same for every worker count.
+parts, match_gather) and their sums (``serial_s``: the steps that run in one process each;
+``parallel_s``: the parts), pairs compared, each pool process's peak RSS, and a digest of every
+recorded pair (band, score) that must be the same for every worker count. Last, Amdahl's bound: the
+best ratio N processes could reach with the one-process run's split, and how short its one-process
+steps would have to be for x0.6.
 """
 
 from __future__ import annotations
@@ -157,6 +160,9 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
         for job, seconds in re.findall(r"Task enricher\.(\w+)\[[^\]]+\] succeeded in ([\d.]+)s", text):
             busy[job] = round(busy.get(job, 0.0) + float(seconds), 1)
         pair_digest, recorded = digest(port)
+        # Steps that run in one process each, and parts that share the processes out.
+        serial = sum(busy.get(job, 0.0) for job in ("match_all", "match_plan", "match_gather"))
+        parallel = sum(busy.get(job, 0.0) for job in ("match_normalise", "match_chunk"))
         return {
             "workers": workers,
             "wall_s": round(wall, 1),
@@ -166,6 +172,8 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
             "parts": int(parts.group(1)) if parts else None,
             "normalising_parts": int(normalising.group(1)) if normalising else 0,
             "task_seconds": busy,
+            "serial_s": round(serial, 1),
+            "parallel_s": round(parallel, 1),
             "peak_rss_mib": sorted(round(v) for v in peaks.values()),
             "recorded_pairs": recorded,
             "digest": pair_digest,
@@ -205,6 +213,19 @@ def main() -> None:
                     f"{r['workers']} workers vs {base['workers']}: time x{r['wall_s'] / base['wall_s']:.2f}, "
                     f"results {'identical' if same else 'DIFFERENT'}"
                 )
+            # Amdahl's bound from the one-process run: its serial steps stay, its parts divide by N.
+            serial, parallel = base["serial_s"], base["parallel_s"]
+            if serial + parallel > 0:
+                for r in results[1:]:
+                    n = r["workers"] / base["workers"]
+                    if n <= 1:
+                        continue
+                    best = (serial + parallel / n) / (serial + parallel)
+                    print(
+                        f"{r['workers']} workers, best possible with this split ({serial:.0f} s in one "
+                        f"process, {parallel:.0f} s in parts): x{best:.2f}; x0.60 needs the one-process "
+                        f"steps at most {max(0.0, (0.6 - 1 / n) * parallel / 0.4):.0f} s"
+                    )
     finally:
         redis_proc.terminate()
         redis_proc.wait(10)
