@@ -52,6 +52,37 @@ def test_replace_all(store: CandidateStore) -> None:
     assert store.of(1) == []
 
 
+def _pairs(store: CandidateStore) -> set[tuple[Any, Any]]:
+    return {(p["a"], p["b"]) for p in store.all()}
+
+
+def test_records_recorded_during_a_full_match_keep_their_newer_pairs(store: CandidateStore) -> None:
+    store.record(1, [pair(1, 2)])  # before the run read its snapshot: the run's result replaces it
+    mark = store.mark()  # the run reads its snapshot
+    store.record(9, [pair(9, 10, 0.95)])  # a webhook's match-one during the run
+    store.record(5, [])  # a record deleted during the run
+    run = [pair(1, 3), pair(9, 11, 0.85), pair(5, 6, 0.9), pair(7, 8)]
+    assert store.replace_all(run, since=mark) == 4
+    assert _pairs(store) == {(1, 3), (9, 10), (7, 8)}
+    assert [p["b"] for p in store.of(9)] == [10]
+    assert store.of(11) == [] and store.of(5) == [] and store.of(6) == []
+    # The next run, marked after those webhooks, replaces their pairs as usual.
+    later = store.mark()
+    assert later > mark
+    store.replace_all([pair(9, 11)], since=later)
+    assert _pairs(store) == {(9, 11)}
+
+
+def test_a_replacement_without_a_mark_replaces_everything(store: CandidateStore) -> None:
+    mark = store.mark()
+    store.record(9, [pair(9, 10)])
+    store.replace_all([pair(1, 2)])
+    assert _pairs(store) == {(1, 2)}
+    # It also forgot who was recorded when: a late replacement marked before keeps nothing of record 9.
+    store.replace_all([pair(3, 4)], since=mark)
+    assert _pairs(store) == {(3, 4)}
+
+
 def test_string_ids_round_trip(store: CandidateStore) -> None:
     store.record("a-1", [pair("a-1", "b-2")])
     assert store.of("b-2")[0]["a"] == "a-1"
@@ -73,11 +104,15 @@ def test_redis_layout_is_documented_one(rkeys: tuple[redis.Redis, Keys]) -> None
         "40": {"12": '["12","40"]'},
         "x/1": {"12": '["12","x/1"]'},
     }
+    # When each record was recorded one by one, on a clock that is never reset.
+    assert client.zrange(f"{keys.prefix}:candidates:recorded", 0, -1, withscores=True) == [(b"12", 1.0)]
+    assert client.get(f"{keys.prefix}:candidates:clock") == b"1"
     store.replace_all([pair(40, 41)])
     assert set(client.hkeys(f"{keys.prefix}:candidates:pairs")) == {b'["40","41"]'}
     assert set(client.hkeys(f"{keys.prefix}:candidates:partners")) == {b"40", b"41"}
     # Staged beside the live hashes and swapped in: nothing staged is left, and the live ones never expire.
     assert sorted(k.decode() for k in client.scan_iter(f"{keys.prefix}:*")) == [
+        f"{keys.prefix}:candidates:clock",
         f"{keys.prefix}:candidates:pairs",
         f"{keys.prefix}:candidates:partners",
     ]
@@ -87,7 +122,7 @@ def test_redis_layout_is_documented_one(rkeys: tuple[redis.Redis, Keys]) -> None
         == -1
     )
     store.replace_all([])
-    assert not list(client.scan_iter(f"{keys.prefix}:*"))
+    assert [k.decode() for k in client.scan_iter(f"{keys.prefix}:*")] == [f"{keys.prefix}:candidates:clock"]
 
 
 def test_redis_rerecord_keeps_other_records_pairs(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
@@ -178,3 +213,18 @@ def test_redis_all_lists_each_pair_once(rkeys: tuple[redis.Redis, Keys]) -> None
     store.replace_all([pair(k, k + 1, 0.5 + k / 10_000) for k in range(0, 3000, 2)])
     found = store.all()
     assert len(found) == len({(p["a"], p["b"]) for p in found}) == 1500
+
+
+def test_redis_the_recorded_log_keeps_only_what_is_newer_than_the_last_run(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+) -> None:
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    for rid in (1, 2, 3):
+        store.record(rid, [pair(rid, rid + 100)])
+    mark = store.mark()
+    store.record(4, [pair(4, 104)])
+    store.replace_all([pair(1, 2)], since=mark)
+    # 1-3 were recorded before the run: the run replaced them, and they are forgotten; 4 is newer.
+    assert client.zrange(f"{keys.prefix}:candidates:recorded", 0, -1) == [b"4"]
+    assert _pairs(store) == {(1, 2), (4, 104)}

@@ -115,6 +115,30 @@ def test_a_part_that_fails_for_good_is_compared_by_the_gather(
     assert not list(stack.r.scan_iter(f"enricher:run:{plan.run_id}:*"))
 
 
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_webhook_during_a_full_match_keeps_its_candidates_after_the_gather(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stack.start_worker()
+    stack.send_task("enricher.sync")
+    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 65, timeout=60, what="the snapshot")
+    plan = _as_the_worker(
+        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
+    )  # match_all's plan: the run has read its snapshot
+    rid = stack.create("https://acme.example")  # a new copy of record 1, after the snapshot was read
+    found = _as_the_worker(stack, monkeypatch, lambda ctx: jobs.match_one(ctx, rid))  # its webhook
+    assert 1 in {c["a"] if c["b"] == rid else c["b"] for c in found}
+    for part, (lo, hi) in enumerate(plan.parts):
+        stack.send_task("enricher.match_chunk", plan.run_id, part, lo, hi, False)
+    wait_for(lambda: "enricher.match_gather[" in stack.procs.log("w1") and stack.idle(), timeout=120,
+             what="the gather")  # fmt: skip
+    assert "1" in stack.candidates(rid)  # the run never saw the new record: its pairs stay
+    assert str(rid) in stack.candidates(1)
+    assert stack.candidates(1)["2"]["band"] == "merge"  # and the run's own pairs are recorded
+    log = stack.procs.log("w1")
+    assert "1 record(s) recorded during the full match keep their newer candidates" in log, log[-3000:]
+
+
 def _generated_register(stack: Stack, count: int) -> list[bytes]:
     """``count`` generated records put straight into the worker's snapshot (no sync: the run matches
     the snapshot as it stands); their JSON as the snapshot holds it."""

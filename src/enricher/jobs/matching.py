@@ -60,6 +60,20 @@ def _normalising(ctx: JobContext, run_id: str) -> FanOut:
     return FanOut(ctx.state.redis, ctx.state.keys, f"{run_id}:normalise")
 
 
+_MARK = "recorded.json"
+"""A run's file of the candidates' clock read before its snapshot (see ``CandidateStore.replace_all``)."""
+
+
+def _mark(directory: Path) -> int | None:
+    """The run's mark; None for a run planned before marks were kept (its gather replaces everything)."""
+    try:
+        return int(json.loads((directory / _MARK).read_text())["mark"])
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise StateError(f"match run {directory.name}: {_MARK} unreadable ({type(exc).__name__})") from exc
+
+
 def _run_dir(ctx: JobContext, run_id: str) -> Path:
     return ctx.settings.state_dir / "match-runs" / run_id
 
@@ -74,10 +88,13 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
 
     if do_sync:
         sync(ctx)
+    mark = ctx.state.candidates.mark()  # before the snapshot: what match-one records after it is newer
     records = ctx.state.snapshot.raw()
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     directory = _run_dir(ctx, run_id)
     fanout.prune_runs(directory.parent, keep=2)
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / _MARK).write_text(json.dumps({"mark": mark}))
     if ctx.state.redis is not None and len(records) > ctx.settings.match_chunk_records:
         # A large register is normalised in parts too: written once, read a slice per part.
         fanout.stage(records, directory)
@@ -307,7 +324,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
             _reasons(failed),
             len(redone),
         )
-    _record_all(ctx, result.candidates)
+    _record_all(ctx, result.candidates, since=_mark(directory))
     result.stats["failed_parts"] = failed
     result.stats["parts"] = len(parts)
     if fan is not None:
@@ -321,24 +338,26 @@ def match_all_inline(ctx: JobContext) -> Any:
     from enricher.matching import match
 
     sync(ctx)
+    mark = ctx.state.candidates.mark()
     records = ctx.state.snapshot.records()
     with _decisions(ctx) as store:
         result = match(records, decisions=store)
         if result.learned is not None:
             result.learned.version = store.save_model(result.learned.to_json())
-    _record_all(ctx, result.candidates)
+    _record_all(ctx, result.candidates, since=mark)
     _count_candidates("match-all", result.candidates)
     return result
 
 
-def _record_all(ctx: JobContext, candidates: Sequence[Any]) -> None:
-    """Replace every recorded pair, with the cyclic garbage collector paused: the process still holds
-    the whole match, and the collections that a million new dicts and blobs set off walked all of it
-    again (a 1M gather: 17.8 s -> 11.1 s)."""
+def _record_all(ctx: JobContext, candidates: Sequence[Any], *, since: int | None) -> None:
+    """Replace every recorded pair but those of records recorded after ``since`` (a webhook during the
+    run), with the cyclic garbage collector paused: the process still holds the whole match, and the
+    collections that a million new dicts and blobs set off walked all of it again (a 1M gather: 17.8 s
+    -> 11.1 s)."""
     from enricher.matching import no_gc
 
     with no_gc():
-        ctx.state.candidates.replace_all(candidates)
+        ctx.state.candidates.replace_all(candidates, since=since)
 
 
 def _count_candidates(job: str, candidates: Sequence[Any]) -> None:

@@ -46,6 +46,15 @@ class Keys:
         """Hash: record id -> JSON object of its candidates' other ids and their pair keys."""
         return self("candidates", "partners")
 
+    def candidate_recorded(self) -> str:
+        """Sorted set: record id -> the recording clock when its candidates were last recorded one by one
+        (match-one); a full match's replacement keeps the records recorded after it read the snapshot."""
+        return self("candidates", "recorded")
+
+    def candidate_clock(self) -> str:
+        """Counter: the recording clock (:meth:`candidate_recorded`), never reset."""
+        return self("candidates", "clock")
+
     def legacy_candidates(self, record_id: object) -> str:
         """Hash of one record's pairs, as versions before 2026-11 recorded them (read once, to upgrade)."""
         return self("candidates", record_id)

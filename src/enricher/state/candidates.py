@@ -65,8 +65,15 @@ class CandidateStore(Protocol):
         """Replace the pairs of ``record_id`` with ``candidates``; return how many were written."""
         ...
 
-    def replace_all(self, candidates: Iterable[Any]) -> int:
-        """Replace every recorded pair (after a full match)."""
+    def mark(self) -> int:
+        """The recording clock: a full match reads it before the snapshot and hands it to
+        :meth:`replace_all` as ``since``."""
+        ...
+
+    def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
+        """Replace every recorded pair (after a full match); with ``since`` (a :meth:`mark`), records
+        whose pairs were recorded after it keep them: the full match saw an older copy of them, or none
+        (a webhook during the run), and must not take its candidates away until the next run."""
         ...
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
@@ -92,41 +99,44 @@ _STAGED_TTL = 3600
 """Seconds a replacement's staged hashes live unless swapped in (a 10M register writes in minutes)."""
 
 _FILE = """
-local function file(owner, other, key)
-  local mine = redis.call('HGET', KEYS[1], owner)
+local function file(hash, owner, other, key)
+  local mine = redis.call('HGET', hash, owner)
   local t = {}
   if mine then t = cjson.decode(mine) end
   t[other] = key
-  redis.call('HSET', KEYS[1], owner, cjson.encode(t))
+  redis.call('HSET', hash, owner, cjson.encode(t))
+end
+local function drop(partners, pairs_, me)
+  local old = redis.call('HGET', partners, me)
+  if not old then return end
+  for other, key in pairs(cjson.decode(old)) do
+    redis.call('HDEL', pairs_, key)
+    local theirs = redis.call('HGET', partners, other)
+    if theirs then
+      local t = cjson.decode(theirs)
+      t[me] = nil
+      if next(t) == nil then redis.call('HDEL', partners, other)
+      else redis.call('HSET', partners, other, cjson.encode(t)) end
+    end
+  end
+  redis.call('HDEL', partners, me)
 end
 """
-"""Lua shared by the scripts below (KEYS[1] = partners): file pair ``key`` with ``other`` in ``owner``'s
-partner entry."""
+"""Lua shared by the scripts below: ``file`` files pair ``key`` with ``other`` in ``owner``'s partner
+entry; ``drop`` removes a record's pairs and its place in its partners' entries."""
 
-# KEYS[1] = partners, KEYS[2] = pairs. ARGV[1] = the record's id, ARGV[2] = JSON object of its new
-# partners (other id -> pair key), then pair key, pair JSON, ... Drops the record's old pairs (and the
-# record from its old partners' entries), then files the new ones under both sides.
+# KEYS[1] = partners, KEYS[2] = pairs, KEYS[3] = recorded, KEYS[4] = clock. ARGV[1] = the record's id,
+# ARGV[2] = JSON object of its new partners (other id -> pair key), then pair key, pair JSON, ... Drops
+# the record's old pairs, notes when it was recorded, then files the new ones under both sides.
 _RECORD = (
     _FILE
     + """
 local me = ARGV[1]
-local old = redis.call('HGET', KEYS[1], me)
-if old then
-  for other, key in pairs(cjson.decode(old)) do
-    redis.call('HDEL', KEYS[2], key)
-    local theirs = redis.call('HGET', KEYS[1], other)
-    if theirs then
-      local t = cjson.decode(theirs)
-      t[me] = nil
-      if next(t) == nil then redis.call('HDEL', KEYS[1], other)
-      else redis.call('HSET', KEYS[1], other, cjson.encode(t)) end
-    end
-  end
-  redis.call('HDEL', KEYS[1], me)
-end
+drop(KEYS[1], KEYS[2], me)
+redis.call('ZADD', KEYS[3], redis.call('INCR', KEYS[4]), me)
 local mine = cjson.decode(ARGV[2])
 if next(mine) == nil then return 0 end
-for other, key in pairs(mine) do file(other, me, key) end
+for other, key in pairs(mine) do file(KEYS[1], other, me, key) end
 redis.call('HSET', KEYS[1], me, ARGV[2])
 for i = 3, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 return (#ARGV - 2) / 2
@@ -146,24 +156,50 @@ return out
 """
 
 
-# KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5..] = keys of pairs
-# recorded by earlier versions. ARGV[1] = "1" when pairs were staged. Checked before anything is unlinked:
-# MULTI would unlink the live pairs even when a staged hash had expired and its RENAME failed.
-_SWAP = """
+# KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5] = recorded; KEYS[6..] =
+# keys of pairs recorded by earlier versions. ARGV[1] = "1" when pairs were staged; ARGV[2] = the recording
+# clock when the run read its snapshot ("": replace everything). A record recorded after that (a webhook's
+# match-one during the run) keeps its live pairs: the run matched an older copy of it, or none. Checked
+# before anything is unlinked: MULTI would unlink the live pairs even when a staged hash had expired.
+_SWAP = (
+    _FILE
+    + """
 if ARGV[1] == '1' and (redis.call('EXISTS', KEYS[3]) == 0 or redis.call('EXISTS', KEYS[4]) == 0) then
   return redis.error_reply('staged candidates are gone (expired before the swap)')
 end
+local kept = 0
+if ARGV[2] ~= '' then
+  for _, me in ipairs(redis.call('ZRANGEBYSCORE', KEYS[5], '(' .. ARGV[2], '+inf')) do
+    drop(KEYS[4], KEYS[3], me)
+    local live = redis.call('HGET', KEYS[2], me)
+    if live then
+      for other, key in pairs(cjson.decode(live)) do
+        local blob = redis.call('HGET', KEYS[1], key)
+        if blob then
+          redis.call('HSET', KEYS[3], key, blob)
+          file(KEYS[4], me, other, key)
+          file(KEYS[4], other, me, key)
+        end
+      end
+    end
+    kept = kept + 1
+  end
+  redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', ARGV[2])
+else
+  redis.call('UNLINK', KEYS[5])
+end
 for i = 1, #KEYS do
-  if i ~= 3 and i ~= 4 then redis.call('UNLINK', KEYS[i]) end
+  if i < 3 or i > 5 then redis.call('UNLINK', KEYS[i]) end
 end
-if ARGV[1] == '1' then
-  redis.call('RENAME', KEYS[3], KEYS[1])
-  redis.call('RENAME', KEYS[4], KEYS[2])
-  redis.call('PERSIST', KEYS[1])
-  redis.call('PERSIST', KEYS[2])
+for i = 1, 2 do
+  if redis.call('EXISTS', KEYS[i + 2]) == 1 then
+    redis.call('RENAME', KEYS[i + 2], KEYS[i])
+    redis.call('PERSIST', KEYS[i])
+  end
 end
-return 1
+return kept
 """
+)
 
 # KEYS[1] = partners, KEYS[2] = pairs; ARGV = pair key, a, b, JSON, ... (pairs of earlier versions).
 # Files a pair only when neither record has pairs in this layout yet, decided before filing any: a
@@ -183,8 +219,8 @@ for i = 1, #ARGV, 4 do
   local key, a, b = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if not present[a] and not present[b] then
     redis.call('HSET', KEYS[2], key, ARGV[i + 3])
-    file(a, b, key)
-    file(b, a, key)
+    file(KEYS[1], a, b, key)
+    file(KEYS[1], b, a, key)
     filed = filed + 1
   end
 end
@@ -206,6 +242,8 @@ class RedisCandidateStore:
         self._keys = keys
         self._pairs = keys.candidate_pairs()
         self._partners = keys.candidate_partners()
+        self._recorded = keys.candidate_recorded()
+        self._clock = keys.candidate_clock()
         self._record = client.register_script(_RECORD)
         self._of = client.register_script(_OF)
         self._swap = client.register_script(_SWAP)
@@ -224,12 +262,21 @@ class RedisCandidateStore:
             args += [key, _blob(pair)]
         try:
             self._upgrade()
-            self._record(keys=[self._partners, self._pairs], args=[rid, _blob(mine), *args])
+            self._record(
+                keys=[self._partners, self._pairs, self._recorded, self._clock],
+                args=[rid, _blob(mine), *args],
+            )
         except redis.RedisError as exc:
             raise StateError(f"cannot record candidates of {record_id}: {type(exc).__name__}") from exc
         return len(mine)
 
-    def replace_all(self, candidates: Iterable[Any]) -> int:
+    def mark(self) -> int:
+        try:
+            return int(self._r.get(self._clock) or 0)
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the candidates' clock: {type(exc).__name__}") from exc
+
+    def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         pairs: dict[str, bytes] = {}
         partners: dict[str, dict[str, str]] = {}
         for cand in candidates:
@@ -257,13 +304,15 @@ class RedisCandidateStore:
                     if k == 0:
                         pipe.expire(name, _STAGED_TTL)
             pipe.execute()
-            self._swap(
-                keys=[self._pairs, self._partners, staged_pairs, staged_partners, *legacy],
-                args=["1" if pairs else "0"],
+            kept = self._swap(
+                keys=[self._pairs, self._partners, staged_pairs, staged_partners, self._recorded, *legacy],
+                args=["1" if pairs else "0", "" if since is None else str(since)],
             )
         except redis.RedisError as exc:
             raise StateError(f"cannot record candidates: {type(exc).__name__}: {exc}") from exc
         self._upgraded = True
+        if kept:
+            log.info("%d record(s) recorded during the full match keep their newer candidates", kept)
         return len(pairs)
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
@@ -343,6 +392,8 @@ class FileCandidateStore:
 
     def __init__(self, directory: Path) -> None:
         self.path = directory / "candidates.json"
+        self._log = directory / "candidates.recorded.json"
+        """When each record was last recorded one by one: ``{"clock": n, "records": {id: n}}``."""
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, dict[str, Any]]]:
@@ -368,22 +419,54 @@ class FileCandidateStore:
         a, b = sorted((str(pair["a"]), str(pair["b"])))
         return f"{a}|{b}"
 
+    def _recorded(self) -> dict[str, Any]:
+        try:
+            log = json.loads(self._log.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return {"clock": 0, "records": {}}
+        except (OSError, ValueError) as exc:
+            raise StateError(f"{self._log}: unreadable candidates file ({exc})") from exc
+        return cast(dict[str, Any], log)
+
+    def _write_recorded(self, log: dict[str, Any]) -> None:
+        tmp = self._log.with_suffix(".tmp")
+        tmp.write_text(json.dumps(log, separators=(",", ":")), encoding="utf-8")
+        tmp.replace(self._log)
+
+    def mark(self) -> int:
+        return int(self._recorded()["clock"])
+
+    @staticmethod
+    def _of(data: Mapping[str, dict[str, Any]], rid: str) -> list[str]:
+        return [k for k, p in data.items() if rid in (str(p["a"]), str(p["b"]))]
+
     def record(self, record_id: RecordId, candidates: Iterable[Any]) -> int:
         pairs = [candidate_dict(c) for c in candidates]
         with self._locked() as data:
             rid = str(record_id)
-            for key in [k for k, p in data.items() if rid in (str(p["a"]), str(p["b"]))]:
+            for key in self._of(data, rid):
                 del data[key]
             for pair in pairs:
                 data[self._key(pair)] = pair
+            log = self._recorded()
+            log["clock"] += 1
+            log["records"][rid] = log["clock"]
+            self._write_recorded(log)
         return len(pairs)
 
-    def replace_all(self, candidates: Iterable[Any]) -> int:
+    def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         pairs = [candidate_dict(c) for c in candidates]
         with self._locked() as data:
+            log = self._recorded()
+            recent = {r for r, at in log["records"].items() if since is not None and at > since}
+            live = {k: data[k] for rid in recent for k in self._of(data, rid)}
             data.clear()
             for pair in pairs:
-                data[self._key(pair)] = pair
+                if str(pair["a"]) not in recent and str(pair["b"]) not in recent:
+                    data[self._key(pair)] = pair
+            data.update(live)
+            log["records"] = {r: at for r, at in log["records"].items() if r in recent}
+            self._write_recorded(log)
         return len(pairs)
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
