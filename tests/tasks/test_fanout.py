@@ -89,16 +89,23 @@ def test_weekly_reenrichment_fills_empty_branding_once(stack: Stack) -> None:
     assert ledger is not None and json.loads(ledger)["fields"]["logoUrl"] == f"{stack.site.url}logo.png"
 
 
+def _planned(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> jobs.MatchPlan:
+    """A worker started, the larger register synced, and a full match planned as match_all plans it
+    (its parts not sent: the test sends them)."""
+    stack.start_worker()
+    stack.send_task("enricher.sync")
+    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 65, timeout=60, what="the snapshot")
+    plan: jobs.MatchPlan = _as_the_worker(
+        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
+    )
+    return plan
+
+
 @pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
 def test_a_part_that_fails_for_good_is_compared_by_the_gather(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stack.start_worker()
-    stack.send_task("enricher.sync")
-    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 65, timeout=60, what="the snapshot")
-    plan = _as_the_worker(
-        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
-    )  # match_all's plan
+    plan = _planned(stack, monkeypatch)
     assert len(plan.parts) >= 2
     (lo, hi), *rest = plan.parts
     stack.send_task("enricher.match_chunk", plan.run_id, 0, lo, hi, False)
@@ -119,12 +126,7 @@ def test_a_part_that_fails_for_good_is_compared_by_the_gather(
 def test_a_webhook_during_a_full_match_keeps_its_candidates_after_the_gather(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    stack.start_worker()
-    stack.send_task("enricher.sync")
-    wait_for(lambda: stack.r.hlen("enricher:snapshot") == 65, timeout=60, what="the snapshot")
-    plan = _as_the_worker(
-        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
-    )  # match_all's plan: the run has read its snapshot
+    plan = _planned(stack, monkeypatch)  # the run has read its snapshot
     rid = stack.create("https://acme.example")  # a new copy of record 1, after the snapshot was read
     found = _as_the_worker(stack, monkeypatch, lambda ctx: jobs.match_one(ctx, rid))  # its webhook
     assert 1 in {c["a"] if c["b"] == rid else c["b"] for c in found}
