@@ -38,3 +38,12 @@ def test_an_error_in_the_task_reaches_the_caller() -> None:
 
     with pytest.raises(ValueError, match="bad input"):
         run_beside(task, lambda: None)
+
+
+def test_a_fork_that_fails_runs_both_here(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_fork() -> int:
+        raise OSError(12, "Cannot allocate memory")
+
+    monkeypatch.setattr(os, "fork", no_fork)
+    here = os.getpid()
+    assert run_beside(os.getpid, os.getpid) == (here, here)

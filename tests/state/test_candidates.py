@@ -73,6 +73,24 @@ def test_records_recorded_during_a_full_match_keep_their_newer_pairs(store: Cand
     assert _pairs(store) == {(9, 11)}
 
 
+def test_records_recorded_during_a_run_that_are_partners_stay_consistent(store: CandidateStore) -> None:
+    mark = store.mark()
+    store.record(9, [pair(9, 10, 0.95), pair(9, 12, 0.7)])
+    store.record(10, [pair(9, 10, 0.95), pair(10, 11, 0.8)])  # 9-12 stays: only 10's pairs change
+    assert store.replace_all([pair(9, 10, 0.5), pair(10, 13), pair(3, 4)], since=mark) == 3
+    assert _pairs(store) == {(9, 10), (9, 12), (10, 11), (3, 4)}
+    assert [p["score"] for p in store.of(10) if p["b"] == 10] == [0.95]
+    assert {p["b"] for p in store.of(10)} == {10, 11} and store.of(13) == []
+
+
+def test_an_empty_run_keeps_what_was_recorded_during_it(store: CandidateStore) -> None:
+    store.record(1, [pair(1, 2)])
+    mark = store.mark()
+    store.record(9, [pair(9, 10)])
+    assert store.replace_all([], since=mark) == 0
+    assert _pairs(store) == {(9, 10)}
+
+
 def test_a_replacement_without_a_mark_replaces_everything(store: CandidateStore) -> None:
     mark = store.mark()
     store.record(9, [pair(9, 10)])

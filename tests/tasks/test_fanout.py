@@ -138,7 +138,7 @@ def test_a_webhook_during_a_full_match_keeps_its_candidates_after_the_gather(
     assert str(rid) in stack.candidates(1)
     assert stack.candidates(1)["2"]["band"] == "merge"  # and the run's own pairs are recorded
     log = stack.procs.log("w1")
-    assert "1 record(s) recorded during the full match keep their newer candidates" in log, log[-3000:]
+    assert "1 record(s) recorded during the full match keep what match-one recorded" in log, log[-3000:]
 
 
 def _generated_register(stack: Stack, count: int) -> list[bytes]:

@@ -312,6 +312,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     fan = FanOut(ctx.state.redis, ctx.state.keys, run_id) if ctx.state.redis is not None else None
     failed = _failed(fan.results()) if fan is not None else {}
     parts = _slices(directory / "parts.json", f"full match {run_id}: its plan is")
+    since = _mark(directory)  # read first: an unreadable run fails before the work, not after it
     with _decisions(ctx) as store:
         result, redone = fanout.gather(directory, parts, decisions=store)
         if result.learned is not None:
@@ -324,7 +325,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
             _reasons(failed),
             len(redone),
         )
-    _record_all(ctx, result.candidates, since=_mark(directory))
+    _record_all(ctx, result.candidates, since=since)
     result.stats["failed_parts"] = failed
     result.stats["parts"] = len(parts)
     if fan is not None:

@@ -107,15 +107,18 @@ def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = Tru
     For two independent stages of one match on a 2-core machine (clustering beside the evidence of
     the listed pairs): the forked process inherits everything ``task`` reads, and only its result is
     pickled back, so ``task`` must return what it computes rather than change shared objects. Without
-    ``fork``, where fork is unavailable (a Celery pool process), or when the forked process dies, both
-    run here, one after the other: the results are the same either way."""
+    ``fork``, where fork is unavailable (a Celery pool process), when forking fails or the forked process
+    dies, both run here, one after the other: the results are the same either way."""
     global _BESIDE
     if not fork or not can_fork(2):
         return task(), here()
     _BESIDE = task
     try:
         with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-            future = pool.submit(_run_beside)  # forks here, with _BESIDE set
+            try:
+                future = pool.submit(_run_beside)  # forks here, with _BESIDE set
+            except OSError:  # no memory or process left to fork: in turn, here
+                return task(), here()
             _BESIDE = None
             mine = here()
             try:

@@ -179,9 +179,9 @@ def _bounded_lines(handle: BinaryIO, path: Path, cap: int) -> Iterator[tuple[byt
 
 _STR_GROWTH = 5
 """How many times longer than its JSON text a parsed value's ``str()`` can be: 4.5 for a float written
-short (``1e15`` is ``1000000000000000.0``); strings, escapes and nested lists and objects stay under 2.5.
-So a line shorter than a fifth of the field cap cannot hold a field over it, and the per-field walk
-(4 µs of the 8 µs a 1M-record file costs the reading process per line) is skipped."""
+short (``1e15`` is ``1000000000000000.0``); a string inside a list at most 4 (a DEL, one byte, prints as
+``'\\x7f'``). So a line shorter than a fifth of the field cap cannot hold a field over it, and the
+per-field walk (4 µs of the 8 µs a 1M-record file costs the reading process per line) is skipped."""
 
 
 def _long_field(record: dict[str, Any], limit: int) -> str | None:

@@ -312,7 +312,9 @@ class RedisCandidateStore:
             raise StateError(f"cannot record candidates: {type(exc).__name__}: {exc}") from exc
         self._upgraded = True
         if kept:
-            log.info("%d record(s) recorded during the full match keep their newer candidates", kept)
+            log.info(
+                "%d record(s) recorded during the full match keep what match-one recorded for them", kept
+            )
         return len(pairs)
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
@@ -396,7 +398,9 @@ class FileCandidateStore:
         """When each record was last recorded one by one: ``{"clock": n, "records": {id: n}}``."""
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[dict[str, dict[str, Any]]]:
+    def _locked(self) -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, Any]]]:
+        """The pairs and the recorded log, under the lock; both written back on exit, the pairs first
+        (a log that names a record as newer than its pairs would keep stale pairs at the next run)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -407,10 +411,12 @@ class FileCandidateStore:
                     data = json.loads(self.path.read_text(encoding="utf-8"))
                 except (OSError, ValueError) as exc:
                     raise StateError(f"{self.path}: unreadable candidates file ({exc})") from exc
-            yield data
-            tmp = self.path.with_suffix(".tmp")
-            tmp.write_text(json.dumps(data, separators=(",", ":")), encoding="utf-8")
-            tmp.replace(self.path)
+            log = self._recorded()
+            yield data, log
+            for path, value in ((self.path, data), (self._log, log)):
+                tmp = path.with_suffix(".tmp")
+                tmp.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
+                tmp.replace(path)
         finally:
             os.close(fd)
 
@@ -428,11 +434,6 @@ class FileCandidateStore:
             raise StateError(f"{self._log}: unreadable candidates file ({exc})") from exc
         return cast(dict[str, Any], log)
 
-    def _write_recorded(self, log: dict[str, Any]) -> None:
-        tmp = self._log.with_suffix(".tmp")
-        tmp.write_text(json.dumps(log, separators=(",", ":")), encoding="utf-8")
-        tmp.replace(self._log)
-
     def mark(self) -> int:
         return int(self._recorded()["clock"])
 
@@ -442,22 +443,19 @@ class FileCandidateStore:
 
     def record(self, record_id: RecordId, candidates: Iterable[Any]) -> int:
         pairs = [candidate_dict(c) for c in candidates]
-        with self._locked() as data:
+        with self._locked() as (data, log):
             rid = str(record_id)
             for key in self._of(data, rid):
                 del data[key]
             for pair in pairs:
                 data[self._key(pair)] = pair
-            log = self._recorded()
             log["clock"] += 1
             log["records"][rid] = log["clock"]
-            self._write_recorded(log)
         return len(pairs)
 
     def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         pairs = [candidate_dict(c) for c in candidates]
-        with self._locked() as data:
-            log = self._recorded()
+        with self._locked() as (data, log):
             recent = {r for r, at in log["records"].items() if since is not None and at > since}
             live = {k: data[k] for rid in recent for k in self._of(data, rid)}
             data.clear()
@@ -466,7 +464,6 @@ class FileCandidateStore:
                     data[self._key(pair)] = pair
             data.update(live)
             log["records"] = {r: at for r, at in log["records"].items() if r in recent}
-            self._write_recorded(log)
         return len(pairs)
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
