@@ -672,7 +672,7 @@ def _expand(
     candidates: list[Candidate] = []
     cut = 0
     for pair, evidence in zip(pairs, evidences, strict=True):
-        if pair.label is False or evidence is None:
+        if evidence is None:  # labelled different
             continue
         mi, mj = profiles.members[pair.i], profiles.members[pair.j]
         record_pairs = itertools.combinations(mi, 2) if pair.i == pair.j else itertools.product(mi, mj)

@@ -98,7 +98,7 @@ _BATCH = 10_000
 _STAGED_TTL = 3600
 """Seconds a replacement's staged hashes live unless swapped in (a 10M register writes in minutes)."""
 
-_FILE = """
+_HELPERS = """
 local function file(hash, owner, other, key)
   local mine = redis.call('HGET', hash, owner)
   local t = {}
@@ -129,7 +129,7 @@ entry; ``drop`` removes a record's pairs and its place in its partners' entries.
 # ARGV[2] = JSON object of its new partners (other id -> pair key), then pair key, pair JSON, ... Drops
 # the record's old pairs, notes when it was recorded, then files the new ones under both sides.
 _RECORD = (
-    _FILE
+    _HELPERS
     + """
 local me = ARGV[1]
 drop(KEYS[1], KEYS[2], me)
@@ -162,7 +162,7 @@ return out
 # match-one during the run) keeps its live pairs: the run matched an older copy of it, or none. Checked
 # before anything is unlinked: MULTI would unlink the live pairs even when a staged hash had expired.
 _SWAP = (
-    _FILE
+    _HELPERS
     + """
 if ARGV[1] == '1' and (redis.call('EXISTS', KEYS[3]) == 0 or redis.call('EXISTS', KEYS[4]) == 0) then
   return redis.error_reply('staged candidates are gone (expired before the swap)')
@@ -205,7 +205,7 @@ return kept
 # Files a pair only when neither record has pairs in this layout yet, decided before filing any: a
 # record recorded since (by a webhook) keeps what it has, and a second upgrader files nothing again.
 _MERGE = (
-    _FILE
+    _HELPERS
     + """
 local present = {}
 for i = 1, #ARGV, 4 do
