@@ -143,6 +143,31 @@ def test_normalising_in_parts_gives_the_single_process_result(tmp_path: Path, sm
     assert [s.split(":")[0] for s in result.stats["skipped"]] == ["record 8", "record 5004", "record 11001"]
 
 
+@pytest.mark.slow
+def test_parts_normalised_on_other_machines_give_the_single_process_result(tmp_path: Path) -> None:
+    """Each normalising part runs in a process of its own hash seed (another worker host, a restarted
+    pool): the blocking keys they write must still meet each other's and the plan's."""
+    import os
+    import subprocess
+    import sys
+
+    lines = as_lines(register(12_500))
+    directory = tmp_path / "run"
+    stage(lines, directory)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    assert len(slices) == 3
+    for seed, (lo, hi) in enumerate(slices, start=1):
+        code = "import sys; from pathlib import Path; from enricher.matching.fanout import normalise_part; "
+        code += f"normalise_part(Path(sys.argv[1]), {lo}, {hi})"
+        env = {**os.environ, "PYTHONHASHSEED": str(seed)}
+        subprocess.run([sys.executable, "-c", code, str(directory)], env=env, check=True)
+    planned, redone = plan_normalised(directory, slices)
+    assert redone == []
+    compare_part(directory, 0, planned.pairs)
+    result, _ = gather(directory, [(0, planned.pairs)])
+    assert content(result) == content(match(lines))
+
+
 def test_a_normalising_part_that_never_wrote_is_done_by_the_plan(tmp_path: Path) -> None:
     lines = as_lines(register(12_000))
     directory = tmp_path / "run"
