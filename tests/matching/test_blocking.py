@@ -223,7 +223,7 @@ def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
     import numpy as np
 
     from enricher.matching.blocking import rare_word_codes
-    from enricher.matching.records import NameWords, Table
+    from enricher.matching.table import NameWords, Table
     from enricher.sample import generate
 
     records = [prepare(r) for r, _ in generate(3000, seed=11, near_names=0.3)]

@@ -169,7 +169,7 @@ def test_many_pairs_are_compared_by_forked_processes_with_the_same_levels(monkey
     from enricher.matching import engine, features
     from enricher.matching.batches import prepare_all
     from enricher.matching.blocking import candidate_pairs
-    from enricher.matching.records import Table
+    from enricher.matching.table import Table
     from enricher.sample import generate
 
     prepared, _ = prepare_all([record for record, _ in generate(3000, seed=5, near_names=0.3)], workers=1)

@@ -182,7 +182,7 @@ def register_levels(names: list[str], pairs: list[tuple[int, int]]) -> list[str]
     """Name levels of ``pairs`` inside a register of ``names`` (word rarity comes from the register)."""
     import numpy as np
 
-    from enricher.matching.records import Table
+    from enricher.matching.table import Table
 
     table = Table([rec(k, name=n) for k, n in enumerate(names)])
     left = np.asarray([a for a, _ in pairs], dtype=np.int64)

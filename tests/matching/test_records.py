@@ -81,22 +81,3 @@ def test_a_usable_id_is_kept_as_given() -> None:
     assert record_id({"id": " 7 "}) == " 7 "
     assert record_id({"id": "/counterparties/7"}) == "/counterparties/7"
     assert record_id({"@id": "/counterparties/7"}) == 7
-
-
-def test_a_detached_table_compares_as_the_whole_one_without_its_records() -> None:
-    import numpy as np
-
-    from enricher.matching.blocking import candidate_pairs
-    from enricher.matching.engine import compare_all
-    from enricher.matching.features import TEXT_COLUMNS
-    from enricher.matching.records import Table
-
-    prepared = [p for p in prepare_many([r for r, _ in generate(2000, seed=3, near_names=0.3)])]
-    left, right, _ = candidate_pairs(prepared)  # type: ignore[arg-type]
-    detached = pickle.loads(pickle.dumps(Table(prepared).detached(TEXT_COLUMNS)))  # type: ignore[arg-type]
-    assert detached.records == ()
-    assert np.array_equal(compare_all(detached, left, right), compare_all(Table(prepared), left, right))  # type: ignore[arg-type]
-    with pytest.raises(ValueError, match="2000 records cannot take 3"):
-        detached.attach(prepared[:3])  # type: ignore[arg-type]
-    detached.attach(prepared)  # type: ignore[arg-type]
-    assert detached.records is prepared

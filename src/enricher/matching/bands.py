@@ -14,7 +14,7 @@ import numpy as np
 import numpy.typing as npt
 
 from enricher.matching.features import Feature
-from enricher.matching.records import Table
+from enricher.matching.table import Table
 
 __all__ = [
     "BY_IDENTIFIERS",

@@ -15,18 +15,20 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 
 from enricher.matching.blocking import static_key_codes
 from enricher.matching.records import Prepared, RawRecord, prepare_many
+from enricher.matching.table import ColumnPart, Columns, column_part
 from enricher.records import RecordId, canonical_id
 
 __all__ = [
     "PARALLEL_CHUNK",
     "Chunk",
+    "Collected",
     "can_fork",
     "collect_chunks",
     "default_workers",
@@ -45,21 +47,43 @@ PARALLEL_CHUNK = 5000
 """Records per normalising task (and per progress update)."""
 
 
-Chunk = tuple[list[Prepared | str], IntArray, IntArray]
-"""Prepared records (or error messages) of a chunk, and their static blocking keys: (index in the
-chunk, key code)."""
+class Chunk(NamedTuple):
+    """A chunk's prepared records (or error messages) and, when asked for, what can be built of them
+    where they are normalised (worker processes: no time of the process that waits)."""
+
+    items: list[Prepared | str]
+    owner: IntArray
+    """Static blocking keys: the index in ``items`` of each key's record..."""
+    code: IntArray
+    """... and the key's code."""
+    columns: ColumnPart | None = None
+    """The table columns of the chunk's records (not its error messages)."""
+
+
+class Collected(NamedTuple):
+    """Chunks joined as one register (see :func:`collect_chunks`)."""
+
+    prepared: list[Prepared]
+    problems: list[str]
+    static_keys: tuple[IntArray, IntArray]
+    """(position, key code) of every kept record's static blocking keys."""
+    columns: Columns | None
+    """The kept records' table columns; None when a chunk came without them."""
 
 
 def prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
     """Normalise a chunk; a record that cannot be used becomes its error message. With ``keys``, also
-    the static blocking keys (in the worker, where they cost no time of the process that waits)."""
+    the static blocking keys and the table columns."""
     items = prepare_many(chunk)
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
-        return items, empty, empty
+        return Chunk(items, empty, empty)
     good = [k for k, item in enumerate(items) if not isinstance(item, str)]
-    owner, code = static_key_codes([items[k] for k in good])  # type: ignore[misc]
-    return items, np.asarray(good, dtype=np.int64)[owner] if len(owner) else owner, code
+    records: list[Prepared] = [items[k] for k in good]  # type: ignore[misc]
+    owner, code = static_key_codes(records)
+    return Chunk(
+        items, np.asarray(good, dtype=np.int64)[owner] if len(owner) else owner, code, column_part(records)
+    )
 
 
 def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Any]]:
@@ -167,8 +191,8 @@ def prepare_all(
     workers: int | None = None,
 ) -> tuple[list[Prepared], list[str]]:
     """Normalise every record; records without id or with a repeated id are skipped and reported."""
-    prepared, problems, _ = prepare_keyed(records, progress, workers=workers, keys=False)
-    return prepared, problems
+    collected = prepare_keyed(records, progress, workers=workers, keys=False)
+    return collected.prepared, collected.problems
 
 
 def prepare_keyed(
@@ -177,47 +201,63 @@ def prepare_keyed(
     *,
     workers: int | None = None,
     keys: bool = True,
-) -> tuple[list[Prepared], list[str], tuple[IntArray, IntArray]]:
-    """:func:`prepare_all`, and every kept record's static blocking keys as (position, key code)."""
+) -> Collected:
+    """:func:`prepare_all`, and (with ``keys``) every kept record's static blocking keys and table
+    columns."""
     chunks = _prepared_chunks(records, default_workers() if workers is None else workers, keys)
-    return collect_chunks(chunks, progress)
+    return collect_chunks(chunks, progress, columns=keys)
 
 
 def collect_chunks(
-    chunks: Iterable[Chunk], progress: Callable[[int], None] | None = None
-) -> tuple[list[Prepared], list[str], tuple[IntArray, IntArray]]:
+    chunks: Iterable[Chunk | tuple[Any, ...]],
+    progress: Callable[[int], None] | None = None,
+    *,
+    columns: bool = True,
+) -> Collected:
     """Normalised chunks, in input order, as one register: each id kept once (the first), every other
-    record reported by its position in the input; static keys renumbered to the kept records."""
+    record reported by its position in the input; static keys renumbered to the kept records; with
+    ``columns``, the kept records' table columns joined (None if a chunk has none: one written by an
+    older version)."""
     prepared: list[Prepared] = []
     problems: list[str] = []
     seen: set[RecordId] = set()
     owners: list[IntArray] = []
     codes: list[IntArray] = []
+    joined: Columns | None = Columns() if columns else None
     position = 0
-    for items, owner, code in chunks:
+    for chunk in chunks:
+        items, owner, code = chunk[0], chunk[1], chunk[2]
         kept = np.full(len(items), -1, dtype=np.int64)
+        rows: list[int] = []  # the kept ones among the chunk's records (its columns' rows)
+        good = 0
         for k, item in enumerate(items):
             position += 1
             if isinstance(item, str):
                 problems.append(f"record {position}: {item}")
-            elif (key := canonical_id(item.id)) in seen:
+                continue
+            if (key := canonical_id(item.id)) in seen:
                 problems.append(f"record {position}: duplicate id {item.id!r}, skipped")
             else:
                 seen.add(key)
                 kept[k] = len(prepared)
                 prepared.append(item)
+                rows.append(good)
+            good += 1
         if len(owner):
             mapped = kept[owner]
             owners.append(mapped[mapped >= 0])
             codes.append(code[mapped >= 0])
+        part = chunk[3] if len(chunk) > 3 else None
+        if joined is not None:
+            if part is None:
+                joined = None
+            else:
+                joined.add(part, None if len(rows) == good else np.asarray(rows, dtype=np.int64))
         if progress is not None:
             progress(len(items))
     empty = np.zeros(0, dtype=np.int64)
-    return (
-        prepared,
-        problems,
-        (np.concatenate(owners) if owners else empty, np.concatenate(codes) if codes else empty),
-    )
+    static = (np.concatenate(owners) if owners else empty, np.concatenate(codes) if codes else empty)
+    return Collected(prepared, problems, static, joined)
 
 
 @contextlib.contextmanager

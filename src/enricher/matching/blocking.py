@@ -18,7 +18,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from xxhash import xxh3_64_intdigest
 
-from enricher.matching.records import NameWords, Prepared
+from enricher.matching.records import Prepared
+from enricher.matching.table import NameWords
 
 __all__ = ["DEFAULT_CAP", "DEFAULT_WINDOW", "block_keys", "candidate_pairs", "token_counts"]
 

@@ -25,7 +25,14 @@ from enricher.matching.bands import (
     merge_reasons,
     rare_names,
 )
-from enricher.matching.batches import can_fork, default_workers, no_gc, prepare_keyed, run_beside
+from enricher.matching.batches import (
+    Collected,
+    can_fork,
+    default_workers,
+    no_gc,
+    prepare_keyed,
+    run_beside,
+)
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs
 from enricher.matching.cluster import Link, cluster_links
 from enricher.matching.decisions import DecisionMemory, Judgement
@@ -40,7 +47,7 @@ from enricher.matching.learning import (
     choose_questions,
 )
 from enricher.matching.profiles import Profiles, build_profiles
-from enricher.matching.records import Prepared, RawRecord, Table
+from enricher.matching.records import Prepared, RawRecord
 from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
 from enricher.matching.scoring import (
     TF_FIELDS,
@@ -51,6 +58,7 @@ from enricher.matching.scoring import (
     probability,
     tf_adjustment,
 )
+from enricher.matching.table import Table
 from enricher.records import RecordId, pair_key
 
 __all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match"]
@@ -293,12 +301,10 @@ def block(
 ) -> tuple[Blocked, Table]:
     """Normalise, build profiles and list the pairs to compare (every answered pair among them)."""
     started = time.perf_counter()
-    prepared, problems, static_keys = prepare_keyed(records, progress)
+    collected = prepare_keyed(records, progress)
     normalised = time.perf_counter() - started
     return block_prepared(
-        prepared,
-        problems,
-        static_keys,
+        collected,
         decisions=decisions,
         labels=labels,
         cap=cap,
@@ -309,9 +315,7 @@ def block(
 
 
 def block_prepared(
-    prepared: list[Prepared],
-    problems: list[str],
-    static_keys: tuple[IntArray, IntArray],
+    collected: Collected,
     *,
     decisions: DecisionMemory | None,
     labels: Sequence[Label],
@@ -325,7 +329,7 @@ def block_prepared(
     timings = dict(timings or {})
     clock = time.perf_counter()
     started = clock if started is None else started
-    key_owner, key_code = static_keys
+    prepared, problems, (key_owner, key_code), columns = collected
     decided = [(a, b, j is Judgement.APPROVED) for a, b, j in (decisions.pairs() if decisions else ())]
     # A label names records as its writer spelt the ids: 7 and "7" are the record the input calls 7.
     spelt = {str(p.id): p.id for p in prepared} if labels else {}  # 1M records: 0.34 s, only for labels
@@ -337,9 +341,9 @@ def block_prepared(
     apart = {x for a, b, _ in answers for x in (a, b)}
     profiles = build_profiles(prepared, keep_apart=apart)
     nodes = profiles.representatives
-    table = Table(nodes)
-    # The workers' static keys, of the records that stand for their profile, owned by the profile.
+    # The workers' static keys and columns, of the records that stand for their profile.
     first = np.asarray([m[0] for m in profiles.members], dtype=np.int64)
+    table = Table(nodes, columns=columns.selected(first) if columns is not None else None)
     stands = np.zeros(len(prepared), dtype=bool)
     stands[first] = True
     mine = stands[key_owner]

@@ -39,9 +39,10 @@ from enricher.matching.decisions import DecisionMemory
 from enricher.matching.engine import Blocked, Scorer, block, block_prepared, compare_all, finish
 from enricher.matching.features import TEXT_COLUMNS
 from enricher.matching.learning import check_labels
-from enricher.matching.records import RawRecord, Table
+from enricher.matching.records import RawRecord
 from enricher.matching.results import MatchResult
 from enricher.matching.scoring import Model
+from enricher.matching.table import Table
 
 __all__ = [
     "FORMAT",
@@ -193,7 +194,7 @@ def plan_normalised(
     started = time.perf_counter()
     redone: list[tuple[int, int]] = []
 
-    def chunks() -> Iterable[Chunk]:
+    def chunks() -> Iterable[Chunk | tuple[Any, ...]]:
         for lo, hi in slices:
             path = _norm_path(directory, lo, hi)
             if path.is_file():
@@ -205,11 +206,8 @@ def plan_normalised(
             yield from part
 
     with no_gc():
-        prepared, problems, static_keys = collect_chunks(chunks())
         blocked, table = block_prepared(
-            prepared,
-            problems,
-            static_keys,
+            collect_chunks(chunks()),
             decisions=decisions,
             labels=check_labels(labels),
             cap=cap,
@@ -307,7 +305,7 @@ def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
     files (a slice whose file is gone is normalised again from the staged records)."""
     blocked, normalised = _planned(directory, _PLAN)
     chunks = (chunk for lo, hi in normalised for chunk in _normalised_slice(directory, lo, hi))
-    prepared, _, _ = collect_chunks(chunks)
+    prepared = collect_chunks(chunks, columns=False).prepared  # the table is in the comparing plan
     if len(prepared) != len(blocked.profiles.of_record):
         raise FanOutError(
             directory, f"{len(prepared)} normalised records, the plan has {len(blocked.profiles.of_record)}"
@@ -318,12 +316,12 @@ def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
     return blocked  # type: ignore[no-any-return]
 
 
-def _normalised_slice(directory: Path, lo: int, hi: int) -> list[Chunk]:
+def _normalised_slice(directory: Path, lo: int, hi: int) -> Sequence[Chunk | tuple[Any, ...]]:
     """The chunks a normalising part wrote for records ``[lo, hi)`` (normalised again if it is gone)."""
     path = _norm_path(directory, lo, hi)
     if not path.is_file():
         return _normalise(directory, lo, hi)
-    part: list[Chunk] = _unpickled(directory, path.name)
+    part: Sequence[Chunk | tuple[Any, ...]] = _unpickled(directory, path.name)  # older: plain tuples
     return part
 
 

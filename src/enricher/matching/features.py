@@ -16,7 +16,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler
 
-from enricher.matching.records import Prepared, Table, name_numbers
+from enricher.matching.records import Prepared
+from enricher.matching.table import Table, name_numbers
 
 __all__ = ["FEATURES", "Feature", "Level", "compare_pair", "feature_named"]
 

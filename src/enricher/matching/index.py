@@ -31,9 +31,10 @@ from enricher.matching.decisions import DecisionMemory, Judgement
 from enricher.matching.engine import TIN_COLUMN, Scorer, compare_all
 from enricher.matching.learning import LEARNED, Calibration, LearnedModel, apply_verdicts, calibrate
 from enricher.matching.normalize import warm_up
-from enricher.matching.records import Prepared, Table, prepare
+from enricher.matching.records import Prepared, prepare
 from enricher.matching.results import Band, Candidate
 from enricher.matching.scoring import TF_FIELDS, Model, default_model, pattern_codes
+from enricher.matching.table import Table
 from enricher.records import Counterparty, RecordId
 
 __all__ = ["MatchIndex", "learn"]

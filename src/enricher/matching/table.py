@@ -1,0 +1,341 @@
+"""Prepared records column-wise (:class:`Table`), and the rules that make each column.
+
+Comparisons run on whole pair arrays: exact-equality fields become int codes, text stays text. A column
+is built where its records are normalised (:func:`column_part`, in the worker processes of a large
+register) and the parts are joined in the register's order (:class:`Columns`): the joined codes are
+those one pass over the whole register gives, so the process that blocks and clusters (the one that
+every other waits for) does not walk a million records once per column.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import fields
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+
+from enricher.matching.records import Prepared
+
+__all__ = [
+    "DISTINCTIVE_SHARE",
+    "NAME_WORDS",
+    "ColumnPart",
+    "Columns",
+    "NameWords",
+    "Table",
+    "column_part",
+    "name_numbers",
+    "word_counts",
+]
+
+IntArray = npt.NDArray[np.int64]
+
+_CODED = (
+    "core",
+    "legal_form",
+    "legal_generic",
+    "tin",
+    "tin_country",
+    "domain",
+    "phone",
+    "house",
+    "street",
+    "postcode",
+    "city",
+    "country",
+)
+"""Fields coded as they are (the ones whose frequency a model may weigh: see ``Table.frequency``)."""
+_DERIVED = ("first_word", "name_numbers", "street_numbers", "postcode_area")
+"""Coded values derived from a field."""
+_VOCABULARY = {"name_numbers": "numbers", "street_numbers": "numbers"}
+"""Columns that share one vocabulary (a number in a name and one in a street code alike); the others
+have their own, named as the column."""
+_NUMBERS = ("tin_valid", "phone_local", "phone_block")
+"""Columns that are numbers already."""
+_FIELD_NAMES = {f.name for f in fields(Prepared)}
+
+
+def _derived(name: str, records: Sequence[Prepared]) -> list[str | None]:
+    if name == "first_word":
+        return [r.core.split(" ", 1)[0] if r.core else None for r in records]
+    if name == "name_numbers":
+        return [name_numbers(r.core) or None for r in records]
+    if name == "street_numbers":
+        return [name_numbers(r.street) or None if r.street else None for r in records]
+    if name == "postcode_area":
+        return [r.postcode[:3] if r.postcode else None for r in records]
+    raise KeyError(name)
+
+
+def _number_column(name: str, records: Sequence[Prepared]) -> IntArray:
+    count = len(records)
+    if name == "tin_valid":
+        return np.fromiter((r.tin_valid for r in records), dtype=np.int64, count=count)
+    if name == "phone_local":
+        return np.fromiter(
+            (int(r.phone[-7:]) if r.phone and r.phone[-7:].isdigit() else -1 for r in records),
+            dtype=np.int64,
+            count=count,
+        )
+    if name == "phone_block":
+        # All but the last four digits: one building's or one firm's block of numbers (a PBX range).
+        return np.fromiter(
+            (
+                int(r.phone[1:-4]) if r.phone and len(r.phone) >= 9 and r.phone[1:-4].isdigit() else -1
+                for r in records
+            ),
+            dtype=np.int64,
+            count=count,
+        )
+    raise KeyError(name)
+
+
+class ColumnPart(NamedTuple):
+    """Some records' columns: each coded column as codes into this part's own vocabularies (values in
+    order of first appearance; -1: missing), and the number columns as they are."""
+
+    codes: dict[str, npt.NDArray[np.int32]]
+    values: dict[str, list[str]]
+    numbers: dict[str, IntArray]
+
+
+def column_part(records: Sequence[Prepared]) -> ColumnPart:
+    """The columns of ``records``: the one place that says what each column holds."""
+    vocabularies: dict[str, dict[str, int]] = {}
+    codes: dict[str, npt.NDArray[np.int32]] = {}
+    for name in (*_CODED, *_DERIVED):
+        vocab = vocabularies.setdefault(_VOCABULARY.get(name, name), {})
+        setdefault = vocab.setdefault
+        if name in _CODED:  # an empty value is missing
+            values = [getattr(r, name) for r in records]
+            found = (setdefault(v, len(vocab)) if v else -1 for v in values)
+        else:
+            found = (setdefault(v, len(vocab)) if v is not None else -1 for v in _derived(name, records))
+        codes[name] = np.fromiter(found, dtype=np.int32, count=len(records))
+    return ColumnPart(
+        codes,
+        {name: list(vocab) for name, vocab in vocabularies.items()},
+        {name: _number_column(name, records) for name in _NUMBERS},
+    )
+
+
+class Columns:
+    """Column parts joined in order, each with the rows of it that are kept (a record dropped as a
+    repeated id is not). A value's code is its place in the joined vocabulary: equal values have equal
+    codes across parts, as in one pass over all the rows."""
+
+    def __init__(self) -> None:
+        self._vocab: dict[str, dict[str, int]] = {}
+        self._sizes: dict[str, int] | None = None
+        self._codes: dict[str, list[IntArray]] = {name: [] for name in (*_CODED, *_DERIVED)}
+        self._numbers: dict[str, list[IntArray]] = {name: [] for name in _NUMBERS}
+        self.rows = 0
+
+    @classmethod
+    def of(cls, part: ColumnPart) -> Columns:
+        """One part's columns as they are: its codes are the joined ones (and it takes no more parts)."""
+        columns = cls()
+        columns._sizes = {name: len(part.values[name]) for name in _CODED}
+        columns._codes = {name: [codes.astype(np.int64)] for name, codes in part.codes.items()}
+        columns._numbers = {name: [column] for name, column in part.numbers.items()}
+        columns.rows = len(part.numbers["tin_valid"])
+        return columns
+
+    def add(self, part: ColumnPart, rows: IntArray | None = None) -> None:
+        """Append ``part``'s ``rows`` (all of them by default)."""
+        if self._sizes is not None:
+            raise ValueError("a single part's columns take no more parts")
+        mapped: dict[str, IntArray] = {}
+        for vocabulary, values in part.values.items():
+            vocab = self._vocab.setdefault(vocabulary, {})
+            setdefault = vocab.setdefault
+            # One extra entry for -1 (missing): codes index it as the last element.
+            mapped[vocabulary] = np.fromiter(
+                itertools.chain((setdefault(v, len(vocab)) for v in values), (-1,)),
+                dtype=np.int64,
+                count=len(values) + 1,
+            )
+        for name, local in part.codes.items():
+            chosen = local if rows is None else local[rows]
+            self._codes[name].append(mapped[_VOCABULARY.get(name, name)][chosen])
+        for name, column in part.numbers.items():
+            self._numbers[name].append(column if rows is None else column[rows])
+        self.rows += len(part.numbers["tin_valid"]) if rows is None else len(rows)
+
+    def codes(self) -> dict[str, IntArray]:
+        return {name: _joined(parts) for name, parts in self._codes.items()}
+
+    def sizes(self) -> dict[str, int]:
+        """Distinct values per :data:`_CODED` column (in all parts' rows: a value only a dropped row
+        had still counts, with no row coded to it)."""
+        if self._sizes is not None:
+            return dict(self._sizes)
+        return {name: len(self._vocab.get(name, ())) for name in _CODED}
+
+    def column(self, name: str) -> IntArray:
+        return _joined(self._numbers[name])
+
+    def selected(self, rows: IntArray) -> Columns:
+        """The same columns for ``rows`` only (the records that stand for their profile)."""
+        chosen = Columns()
+        chosen._sizes = self.sizes()
+        chosen._codes = {name: [_joined(parts)[rows]] for name, parts in self._codes.items()}
+        chosen._numbers = {name: [_joined(parts)[rows]] for name, parts in self._numbers.items()}
+        chosen.rows = len(rows)
+        return chosen
+
+
+def _joined(parts: list[IntArray]) -> IntArray:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
+
+
+class Table:
+    """Prepared records column-wise: exact-equality fields as int codes (-1: missing), text as lists.
+
+    Codes make equality tests on millions of pairs one numpy comparison; text columns feed rapidfuzz's
+    batched scorers.
+    """
+
+    def __init__(
+        self,
+        records: Sequence[Prepared],
+        *,
+        words: Mapping[str, int] | None = None,
+        population: int = 0,
+        columns: Columns | None = None,
+    ) -> None:
+        """``words`` (how many identities in the whole register carry each name word) and
+        ``population`` (how many identities there are) default to this table's own records; a small
+        table of one query against its neighbours passes the register's figures. ``columns``: the
+        records' columns when the processes that normalised them built them already (see
+        :class:`Columns`); by default they are built here."""
+        self.records = records
+        self.size = len(records)
+        self._words = words
+        self._population = population
+        self._name_words: NameWords | None = None
+        self._text: dict[str, npt.NDArray[np.object_]] = {}
+        if columns is None:
+            columns = Columns.of(column_part(records))
+        if columns.rows != self.size:
+            raise ValueError(f"columns of {columns.rows} records for a table of {self.size}")
+        self.codes: dict[str, IntArray] = columns.codes()
+        self.sizes: dict[str, int] = columns.sizes()
+        """Distinct values per coded column. The values themselves are not kept: only equality of codes
+        is ever asked, and a 1M register's value-to-code dicts were ~60 MB more for every comparing
+        part to load (and more in memory)."""
+        self.tin_valid: npt.NDArray[np.bool_] = columns.column("tin_valid").astype(bool)
+        self.phone_local: IntArray = columns.column("phone_local")
+        self.phone_block: IntArray = columns.column("phone_block")
+
+    def detached(self, text: Iterable[str]) -> Table:
+        """A copy that needs no records: the ``text`` columns and the name words built, the records
+        dropped. What parts that only compare need (a 1M table pickles and loads in a fraction of the
+        time without its Prepared records); :meth:`attach` gives it records again."""
+        for name in text:
+            self.text_array(name)
+        self.name_words()
+        detached = copy.copy(self)
+        detached.records = ()
+        return detached
+
+    def attach(self, records: Sequence[Prepared]) -> None:
+        """Give a :meth:`detached` table its records back (the same ones, in the same order)."""
+        if len(records) != self.size:
+            raise ValueError(f"a table of {self.size} records cannot take {len(records)}")
+        self.records = records
+
+    def text_array(self, name: str) -> npt.NDArray[np.object_]:
+        """A text column as an object array ("" where missing), built once: fancy indexing is C-fast."""
+        cached = self._text.get(name)
+        if cached is None:
+            if name not in _FIELD_NAMES:
+                raise KeyError(name)
+            cached = np.empty(self.size, dtype=object)
+            cached[:] = [getattr(r, name) or "" for r in self.records]
+            self._text[name] = cached
+        return cached
+
+    def name_words(self) -> NameWords:
+        """The records' name words (see :class:`NameWords`), built once, on first use."""
+        if self._name_words is None:
+            self._name_words = _name_words(self.records, self._words, self._population)
+        return self._name_words
+
+    def frequency(self, name: str) -> npt.NDArray[np.float64]:
+        """Per record: how often its value of ``name`` occurs in the table (0 where missing)."""
+        column = self.codes[name]
+        counts = np.bincount(column[column >= 0], minlength=self.sizes[name])
+        out = np.zeros(self.size, dtype=np.float64)
+        present = column >= 0
+        out[present] = counts[column[present]]
+        return out
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def name_numbers(core: str) -> str:
+    """The numbers a name carries, in order of size ("apteka nr 12 1" -> "1 12"); "" when none."""
+    found = _NUMBER.findall(core)
+    return " ".join(sorted(found)) if found else ""
+
+
+NAME_WORDS = 8
+"""Name words kept per record for word overlap (the rarest ones when a name has more)."""
+DISTINCTIVE_SHARE = 0.01
+"""A name word carried by at most this share of the register's identities is distinctive: "roseland",
+"bethel"; "chicago", "center" are not. In a tiny table, a word shared by two of three records is; a
+word every record carries never is."""
+
+
+def word_counts(records: Sequence[Prepared]) -> dict[str, int]:
+    """In how many records each core-name word occurs (each word once per record)."""
+    counts: dict[str, int] = {}
+    for record in records:
+        for word in set(record.core.split()):
+            counts[word] = counts.get(word, 0) + 1
+    return counts
+
+
+class NameWords(NamedTuple):
+    """The register's name words: per record its words as ids, per word what it says."""
+
+    ids: IntArray
+    """Per record, its core name's words as ids, padded with -1 to :data:`NAME_WORDS` columns (the
+    rarest words when a name has more)."""
+    words: list[str]
+    """The word of each id."""
+    uses: npt.NDArray[np.float64]
+    """How many records (identities) carry each word (one spare entry past the last id)."""
+    information: npt.NDArray[np.float64]
+    """Each word's information: idf, rare words weigh more."""
+    distinctive: npt.NDArray[np.bool_]
+    """Whether a word is carried by at most :data:`DISTINCTIVE_SHARE` of the register."""
+
+
+def _name_words(records: Sequence[Prepared], words: Mapping[str, int] | None, population: int) -> NameWords:
+    counts = words if words is not None else word_counts(records)
+    total = population or len(records)
+    vocab: dict[str, int] = {}
+    ids = np.full((len(records), NAME_WORDS), -1, dtype=np.int64)
+    for row, record in enumerate(records):
+        # Sorted, not a set's order: that differs between runs (string hashing), and ties in the
+        # rare-word choice would fall on other words each time.
+        tokens = sorted({t for t in record.core.split() if len(t) > 1})
+        if len(tokens) > NAME_WORDS:
+            tokens = sorted(tokens, key=lambda t: (counts.get(t, 1), t))[:NAME_WORDS]
+        for column, token in enumerate(tokens):
+            ids[row, column] = vocab.setdefault(token, len(vocab))
+    # One spare entry, never used by an id: lookups at index 0 stay valid when no name has a word.
+    frequency = np.asarray([max(counts.get(t, 1), 1) for t in vocab] + [total + 1.0], dtype=np.float64)
+    information = np.log((total + 1.0) / (frequency + 0.5))
+    distinctive = (frequency <= max(2.0, DISTINCTIVE_SHARE * total)) & (frequency < total)
+    return NameWords(ids, list(vocab), frequency, information, distinctive)

@@ -1,0 +1,119 @@
+"""The table: columns built where records are normalised, joined in order, code as one pass does."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from typing import Any
+
+import numpy as np
+import pytest
+
+from enricher.matching import engine as engine_module
+from enricher.matching import match
+from enricher.matching.batches import PARALLEL_CHUNK, collect_chunks, prepare_chunk
+from enricher.matching.records import prepare_many
+from enricher.matching.table import Columns, Table, column_part
+from enricher.sample import generate
+
+
+def lines_with_problems(count: int) -> list[bytes]:
+    """A register over several chunks with a record that is not JSON, one without an id, and ids given
+    twice (a repeated record is dropped: its values must not shift the codes of the kept ones)."""
+    records = [r for r, _ in generate(count, seed=5, near_names=0.3)]
+    lines = [json.dumps(r).encode() for r in records]
+    lines[3] = b'{"id": 4, "name": "broken'
+    lines[PARALLEL_CHUNK + 1] = json.dumps({"name": "no id"}).encode()
+    for at in (PARALLEL_CHUNK + 7, 2 * PARALLEL_CHUNK + 3):  # a new name and tax id under a taken id
+        lines[at] = json.dumps(
+            {"id": records[10]["id"], "name": f"Repeated {at} GmbH", "tin": "DE136695976"}
+        ).encode()
+    return lines
+
+
+def same_partition(a: np.ndarray[Any, Any], b: np.ndarray[Any, Any]) -> bool:
+    """Whether two code columns say "equal" and "missing" of exactly the same rows."""
+    if not np.array_equal(a < 0, b < 0):
+        return False
+    pairs = np.unique(np.stack([a, b]), axis=1)
+    return len(pairs[0]) == len(np.unique(a)) == len(np.unique(b))
+
+
+def test_columns_joined_from_parts_code_as_one_pass_over_the_kept_records() -> None:
+    lines = lines_with_problems(3 * PARALLEL_CHUNK + 500)
+    chunks = [
+        prepare_chunk(lines[k : k + PARALLEL_CHUNK], keys=True) for k in range(0, len(lines), PARALLEL_CHUNK)
+    ]  # type: ignore[arg-type]
+    chunks = pickle.loads(pickle.dumps(chunks))  # as the workers hand them over
+    collected = collect_chunks(chunks)
+    assert collected.columns is not None and len(collected.problems) == 4
+    direct = Table(collected.prepared)
+    joined = Table(collected.prepared, columns=collected.columns)
+    assert set(joined.codes) == set(direct.codes)
+    for name in direct.codes:
+        assert same_partition(joined.codes[name], direct.codes[name]), name
+    for name in direct.sizes:
+        assert np.array_equal(joined.frequency(name), direct.frequency(name)), name
+    assert np.array_equal(joined.tin_valid, direct.tin_valid)
+    assert np.array_equal(joined.phone_local, direct.phone_local)
+    assert np.array_equal(joined.phone_block, direct.phone_block)
+    rows = np.arange(0, len(collected.prepared), 3)
+    some = Table([collected.prepared[k] for k in rows], columns=collected.columns.selected(rows))
+    for name in direct.codes:
+        assert same_partition(some.codes[name], direct.codes[name][rows]), name
+    with pytest.raises(ValueError, match="columns of 10 records for a table of 11"):
+        Table(collected.prepared[:11], columns=collected.columns.selected(rows[:10]))
+
+
+def test_a_match_gives_the_same_result_with_or_without_the_workers_columns(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    lines = lines_with_problems(2 * PARALLEL_CHUNK + 300)
+    with_columns = match(lines)
+    keyed = engine_module.prepare_keyed
+    monkeypatch.setattr(engine_module, "prepare_keyed", lambda *a, **k: keyed(*a, **k)._replace(columns=None))
+    without = match(lines)
+    assert [(c.a, c.b, c.band, c.score) for c in with_columns.candidates] == [
+        (c.a, c.b, c.band, c.score) for c in without.candidates
+    ]
+    assert [c.to_contract() for c in with_columns.clusters] == [c.to_contract() for c in without.clusters]
+
+
+def test_chunks_written_before_columns_are_joined_without_them() -> None:
+    """A run's normalised files from an older version hold plain 3-tuples: the table is then built
+    from the records, as before."""
+    lines = lines_with_problems(2 * PARALLEL_CHUNK + 100)
+    chunks = [
+        prepare_chunk(lines[k : k + PARALLEL_CHUNK], keys=True) for k in range(0, len(lines), PARALLEL_CHUNK)
+    ]  # type: ignore[arg-type]
+    old = [tuple(chunks[0][:3]), *chunks[1:]]
+    collected = collect_chunks(old)
+    assert collected.columns is None
+    assert [p.id for p in collected.prepared] == [p.id for p in collect_chunks(chunks).prepared]
+    assert collect_chunks(chunks).columns is not None
+
+
+def test_a_single_parts_columns_take_no_more_parts() -> None:
+    records = [p for p in prepare_many([r for r, _ in generate(50, seed=1)]) if not isinstance(p, str)]
+    columns = Columns.of(column_part(records))
+    with pytest.raises(ValueError, match="no more parts"):
+        columns.add(column_part(records))
+
+
+def test_a_detached_table_compares_as_the_whole_one_without_its_records() -> None:
+    import numpy as np
+
+    from enricher.matching.blocking import candidate_pairs
+    from enricher.matching.engine import compare_all
+    from enricher.matching.features import TEXT_COLUMNS
+    from enricher.matching.table import Table
+
+    prepared = [p for p in prepare_many([r for r, _ in generate(2000, seed=3, near_names=0.3)])]
+    left, right, _ = candidate_pairs(prepared)  # type: ignore[arg-type]
+    detached = pickle.loads(pickle.dumps(Table(prepared).detached(TEXT_COLUMNS)))  # type: ignore[arg-type]
+    assert detached.records == ()
+    assert np.array_equal(compare_all(detached, left, right), compare_all(Table(prepared), left, right))  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="2000 records cannot take 3"):
+        detached.attach(prepared[:3])  # type: ignore[arg-type]
+    detached.attach(prepared)  # type: ignore[arg-type]
+    assert detached.records is prepared
