@@ -13,7 +13,7 @@ from enricher.matching import engine as engine_module
 from enricher.matching import match
 from enricher.matching.batches import PARALLEL_CHUNK, collect_chunks, prepare_chunk
 from enricher.matching.records import prepare_many
-from enricher.matching.table import Columns, Table, column_part
+from enricher.matching.table import Table
 from enricher.sample import generate
 
 
@@ -52,7 +52,7 @@ def test_columns_joined_from_parts_code_as_one_pass_over_the_kept_records() -> N
     assert set(joined.codes) == set(direct.codes)
     for name in direct.codes:
         assert same_partition(joined.codes[name], direct.codes[name]), name
-    for name in direct.sizes:
+    for name in direct.codes:
         assert np.array_equal(joined.frequency(name), direct.frequency(name)), name
     assert np.array_equal(joined.tin_valid, direct.tin_valid)
     assert np.array_equal(joined.phone_local, direct.phone_local)
@@ -63,6 +63,32 @@ def test_columns_joined_from_parts_code_as_one_pass_over_the_kept_records() -> N
         assert same_partition(some.codes[name], direct.codes[name][rows]), name
     with pytest.raises(ValueError, match="columns of 10 records for a table of 11"):
         Table(collected.prepared[:11], columns=collected.columns.selected(rows[:10]))
+
+
+def test_codes_are_equal_exactly_where_the_values_are() -> None:
+    from enricher.matching.table import name_numbers
+
+    prepared = [p for p in prepare_many([r for r, _ in generate(4000, seed=8, near_names=0.3)])]
+    table = Table(prepared)  # type: ignore[arg-type]
+    coded = "core legal_form legal_generic tin tin_country domain phone house street postcode city country"
+    values: dict[str, list[Any]] = {
+        name: [getattr(r, name) or None for r in prepared] for name in coded.split()
+    }
+    values["first_word"] = [r.core.split(" ", 1)[0] if r.core else None for r in prepared]  # type: ignore[union-attr]
+    values["name_numbers"] = [name_numbers(r.core) or None for r in prepared]  # type: ignore[union-attr]
+    values["street_numbers"] = [name_numbers(r.street or "") or None for r in prepared]  # type: ignore[union-attr]
+    values["postcode_area"] = [r.postcode[:3] if r.postcode else None for r in prepared]  # type: ignore[union-attr]
+    assert set(values) == set(table.codes)
+    for name, column in values.items():
+        by_value: dict[Any, int] = {}
+        plain = np.asarray([by_value.setdefault(v, len(by_value)) if v is not None else -1 for v in column])
+        assert same_partition(table.codes[name], plain), name
+        assert by_value, name  # the register really has values of each
+    # A number in a name and one in a street code alike (an address in the name meets the street's).
+    numbers = np.concatenate((table.codes["name_numbers"], table.codes["street_numbers"]))
+    both = values["name_numbers"] + values["street_numbers"]
+    shared: dict[str, int] = {}
+    assert same_partition(numbers, np.asarray([shared.setdefault(v, len(shared)) if v else -1 for v in both]))
 
 
 def test_a_match_gives_the_same_result_with_or_without_the_workers_columns(
@@ -91,13 +117,6 @@ def test_chunks_written_before_columns_are_joined_without_them() -> None:
     assert collected.columns is None
     assert [p.id for p in collected.prepared] == [p.id for p in collect_chunks(chunks).prepared]
     assert collect_chunks(chunks).columns is not None
-
-
-def test_a_single_parts_columns_take_no_more_parts() -> None:
-    records = [p for p in prepare_many([r for r, _ in generate(50, seed=1)]) if not isinstance(p, str)]
-    columns = Columns.of(column_part(records))
-    with pytest.raises(ValueError, match="no more parts"):
-        columns.add(column_part(records))
 
 
 def test_a_detached_table_compares_as_the_whole_one_without_its_records() -> None:

@@ -16,8 +16,8 @@ import jellyfish
 import numpy as np
 import numpy.typing as npt
 from rapidfuzz import fuzz, process
-from xxhash import xxh3_64_intdigest
 
+from enricher.matching.digests import digest
 from enricher.matching.records import Prepared
 from enricher.matching.table import NameWords
 
@@ -127,23 +127,16 @@ def static_keys(record: Prepared) -> list[str]:
 KIND_MASK = 0xFF
 
 
-def _digest(text: str) -> int:
-    """A key's 64-bit hash, the same in every process and on every host. Not ``hash()``: Python salts
-    that per process, and a run's keys are coded where its records are normalised (worker processes,
-    possibly on other hosts) and compared with keys coded in the plan's process."""
-    return xxh3_64_intdigest(text.encode("utf-8", "surrogatepass"))
-
-
 def _codes(digests: Iterable[int], kinds: IntArray | int) -> IntArray:
     """Digests as int64 key codes, their lowest byte replaced by the key's kind (its first letter)."""
-    digest = np.fromiter(digests, dtype=np.uint64).view(np.int64)
-    return (digest & ~KIND_MASK) | kinds
+    found = np.fromiter(digests, dtype=np.uint64).view(np.int64)
+    return (found & ~KIND_MASK) | kinds
 
 
 def key_code(text: str) -> int:
     """A key as one int64: its stable hash with the lowest byte replaced by the kind (the key's first
     letter), so a block's kind is read off its code."""
-    return int(_codes([_digest(text)], ord(text[0]))[0])
+    return int(_codes([digest(text)], ord(text[0]))[0])
 
 
 def static_key_codes(records: Sequence[Prepared]) -> tuple[IntArray, IntArray]:
@@ -154,7 +147,7 @@ def static_key_codes(records: Sequence[Prepared]) -> tuple[IntArray, IntArray]:
     for position, record in enumerate(records):
         for text in set(static_keys(record)):
             owners.append(position)
-            digests.append(_digest(text))
+            digests.append(digest(text))
             kinds.append(ord(text[0]))
     return np.asarray(owners, dtype=np.int64), _codes(digests, np.asarray(kinds, dtype=np.int64))
 
@@ -191,7 +184,7 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     picked = chosen.T.ravel()
     owners = np.repeat(np.arange(rows, dtype=np.int64), RARE_TOKENS)
     keep = picked >= 0
-    word_code = _codes((_digest("n" + w) for w in words.words), ord("n"))  # :func:`key_code` of each
+    word_code = _codes((digest("n" + w) for w in words.words), ord("n"))  # :func:`key_code` of each
     return owners[keep], word_code[picked[keep]]
 
 
@@ -415,7 +408,7 @@ def candidate_pairs(
         for position, record in enumerate(records):
             for token in _rare_tokens(record, counts, RARE_TOKENS):
                 owners.append(position)
-                digests.append(_digest("n" + token))
+                digests.append(digest("n" + token))
         rare_owner, rare_code = np.asarray(owners, dtype=np.int64), _codes(digests, ord("n"))
     owner = np.concatenate((static_owner, rare_owner))
     key = np.concatenate((static_code, rare_code))

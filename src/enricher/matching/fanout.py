@@ -58,8 +58,9 @@ __all__ = [
     "stage",
 ]
 
-FORMAT = 2
-"""Version of the plan files' contents (2: tables keep column sizes, not value dicts). A run planned by
+FORMAT = 3
+"""Version of the plan files' contents (2: tables keep column sizes, not value dicts; 3: tables code
+values as digests, and normalised chunks carry their columns). A run planned by
 another version (a deploy between the plan and its parts) is a clear error, not an AttributeError
 half-way through a part."""
 

@@ -1,16 +1,15 @@
 """Prepared records column-wise (:class:`Table`), and the rules that make each column.
 
-Comparisons run on whole pair arrays: exact-equality fields become int codes, text stays text. A column
-is built where its records are normalised (:func:`column_part`, in the worker processes of a large
-register) and the parts are joined in the register's order (:class:`Columns`): the joined codes are
-those one pass over the whole register gives, so the process that blocks and clusters (the one that
-every other waits for) does not walk a million records once per column.
+Comparisons run on whole pair arrays: exact-equality fields become int codes (stable digests of the
+values), text stays text. A column is built where its records are normalised (:func:`column_part`, in
+the worker processes of a large register) and the parts are joined in the register's order by
+concatenation (:class:`Columns`), so the process that blocks and clusters (the one every other waits
+for) does not walk a million records once per column.
 """
 
 from __future__ import annotations
 
 import copy
-import itertools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -19,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from enricher.matching.digests import digest_codes
 from enricher.matching.records import Prepared
 
 __all__ = [
@@ -49,12 +49,9 @@ _CODED = (
     "city",
     "country",
 )
-"""Fields coded as they are (the ones whose frequency a model may weigh: see ``Table.frequency``)."""
+"""Fields coded as they are (an empty value is missing, as everywhere in a table)."""
 _DERIVED = ("first_word", "name_numbers", "street_numbers", "postcode_area")
 """Coded values derived from a field."""
-_VOCABULARY = {"name_numbers": "numbers", "street_numbers": "numbers"}
-"""Columns that share one vocabulary (a number in a name and one in a street code alike); the others
-have their own, named as the column."""
 _NUMBERS = ("tin_valid", "phone_local", "phone_block")
 """Columns that are numbers already."""
 _FIELD_NAMES = {f.name for f in fields(Prepared)}
@@ -96,73 +93,45 @@ def _number_column(name: str, records: Sequence[Prepared]) -> IntArray:
 
 
 class ColumnPart(NamedTuple):
-    """Some records' columns: each coded column as codes into this part's own vocabularies (values in
-    order of first appearance; -1: missing), and the number columns as they are."""
+    """Some records' columns: each coded column as the values' stable digests (see
+    :func:`~.digests.digest_codes`: equal values have equal codes in every part, so parts join by
+    concatenation), and the number columns as they are."""
 
-    codes: dict[str, npt.NDArray[np.int32]]
-    values: dict[str, list[str]]
+    codes: dict[str, IntArray]
     numbers: dict[str, IntArray]
 
 
 def column_part(records: Sequence[Prepared]) -> ColumnPart:
     """The columns of ``records``: the one place that says what each column holds."""
-    vocabularies: dict[str, dict[str, int]] = {}
-    codes: dict[str, npt.NDArray[np.int32]] = {}
-    for name in (*_CODED, *_DERIVED):
-        vocab = vocabularies.setdefault(_VOCABULARY.get(name, name), {})
-        setdefault = vocab.setdefault
-        if name in _CODED:  # an empty value is missing
-            values = [getattr(r, name) for r in records]
-            found = (setdefault(v, len(vocab)) if v else -1 for v in values)
-        else:
-            found = (setdefault(v, len(vocab)) if v is not None else -1 for v in _derived(name, records))
-        codes[name] = np.fromiter(found, dtype=np.int32, count=len(records))
-    return ColumnPart(
-        codes,
-        {name: list(vocab) for name, vocab in vocabularies.items()},
-        {name: _number_column(name, records) for name in _NUMBERS},
-    )
+    count = len(records)
+    values = [getattr(r, name) for name in _CODED for r in records]
+    for name in _DERIVED:
+        values.extend(_derived(name, records))
+    # All columns in one array (one numpy pass, not one per column: a match-one query's small table).
+    every = digest_codes(values, len(values)).reshape(len(_CODED) + len(_DERIVED), count)
+    codes = dict(zip((*_CODED, *_DERIVED), every, strict=True))
+    return ColumnPart(codes, {name: _number_column(name, records) for name in _NUMBERS})
 
 
 class Columns:
     """Column parts joined in order, each with the rows of it that are kept (a record dropped as a
-    repeated id is not). A value's code is its place in the joined vocabulary: equal values have equal
-    codes across parts, as in one pass over all the rows."""
+    repeated id is not)."""
 
     def __init__(self) -> None:
-        self._vocab: dict[str, dict[str, int]] = {}
-        self._sizes: dict[str, int] | None = None
         self._codes: dict[str, list[IntArray]] = {name: [] for name in (*_CODED, *_DERIVED)}
         self._numbers: dict[str, list[IntArray]] = {name: [] for name in _NUMBERS}
         self.rows = 0
 
     @classmethod
     def of(cls, part: ColumnPart) -> Columns:
-        """One part's columns as they are: its codes are the joined ones (and it takes no more parts)."""
         columns = cls()
-        columns._sizes = {name: len(part.values[name]) for name in _CODED}
-        columns._codes = {name: [codes.astype(np.int64)] for name, codes in part.codes.items()}
-        columns._numbers = {name: [column] for name, column in part.numbers.items()}
-        columns.rows = len(part.numbers["tin_valid"])
+        columns.add(part)
         return columns
 
     def add(self, part: ColumnPart, rows: IntArray | None = None) -> None:
         """Append ``part``'s ``rows`` (all of them by default)."""
-        if self._sizes is not None:
-            raise ValueError("a single part's columns take no more parts")
-        mapped: dict[str, IntArray] = {}
-        for vocabulary, values in part.values.items():
-            vocab = self._vocab.setdefault(vocabulary, {})
-            setdefault = vocab.setdefault
-            # One extra entry for -1 (missing): codes index it as the last element.
-            mapped[vocabulary] = np.fromiter(
-                itertools.chain((setdefault(v, len(vocab)) for v in values), (-1,)),
-                dtype=np.int64,
-                count=len(values) + 1,
-            )
-        for name, local in part.codes.items():
-            chosen = local if rows is None else local[rows]
-            self._codes[name].append(mapped[_VOCABULARY.get(name, name)][chosen])
+        for name, column in part.codes.items():
+            self._codes[name].append(column if rows is None else column[rows])
         for name, column in part.numbers.items():
             self._numbers[name].append(column if rows is None else column[rows])
         self.rows += len(part.numbers["tin_valid"]) if rows is None else len(rows)
@@ -170,20 +139,12 @@ class Columns:
     def codes(self) -> dict[str, IntArray]:
         return {name: _joined(parts) for name, parts in self._codes.items()}
 
-    def sizes(self) -> dict[str, int]:
-        """Distinct values per :data:`_CODED` column (in all parts' rows: a value only a dropped row
-        had still counts, with no row coded to it)."""
-        if self._sizes is not None:
-            return dict(self._sizes)
-        return {name: len(self._vocab.get(name, ())) for name in _CODED}
-
     def column(self, name: str) -> IntArray:
         return _joined(self._numbers[name])
 
     def selected(self, rows: IntArray) -> Columns:
         """The same columns for ``rows`` only (the records that stand for their profile)."""
         chosen = Columns()
-        chosen._sizes = self.sizes()
         chosen._codes = {name: [_joined(parts)[rows]] for name, parts in self._codes.items()}
         chosen._numbers = {name: [_joined(parts)[rows]] for name, parts in self._numbers.items()}
         chosen.rows = len(rows)
@@ -227,10 +188,9 @@ class Table:
         if columns.rows != self.size:
             raise ValueError(f"columns of {columns.rows} records for a table of {self.size}")
         self.codes: dict[str, IntArray] = columns.codes()
-        self.sizes: dict[str, int] = columns.sizes()
-        """Distinct values per coded column. The values themselves are not kept: only equality of codes
-        is ever asked, and a 1M register's value-to-code dicts were ~60 MB more for every comparing
-        part to load (and more in memory)."""
+        """Per coded column, each record's value as a stable digest (-1: missing). Only equality of
+        codes is ever asked; the values themselves are not kept (a 1M register's value-to-code dicts
+        were ~60 MB more for every comparing part to load)."""
         self.tin_valid: npt.NDArray[np.bool_] = columns.column("tin_valid").astype(bool)
         self.phone_local: IntArray = columns.column("phone_local")
         self.phone_block: IntArray = columns.column("phone_block")
@@ -272,10 +232,10 @@ class Table:
     def frequency(self, name: str) -> npt.NDArray[np.float64]:
         """Per record: how often its value of ``name`` occurs in the table (0 where missing)."""
         column = self.codes[name]
-        counts = np.bincount(column[column >= 0], minlength=self.sizes[name])
-        out = np.zeros(self.size, dtype=np.float64)
         present = column >= 0
-        out[present] = counts[column[present]]
+        _, inverse, counts = np.unique(column[present], return_inverse=True, return_counts=True)
+        out = np.zeros(self.size, dtype=np.float64)
+        out[present] = counts[inverse]
         return out
 
 
