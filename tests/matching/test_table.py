@@ -91,6 +91,41 @@ def test_codes_are_equal_exactly_where_the_values_are() -> None:
     assert same_partition(numbers, np.asarray([shared.setdefault(v, len(shared)) if v else -1 for v in both]))
 
 
+def test_name_words_read_off_the_workers_columns_are_the_tables_own() -> None:
+    """The words the normalising processes coded give the very name words a table finds in its
+    records' names: the same words in the same columns, uses, information; crowded names (more than
+    eight words) keep their rarest eight, chosen with the whole register's counts."""
+    from enricher.matching.table import NameWords, _name_words
+
+    lines = lines_with_problems(2 * PARALLEL_CHUNK + 300)
+    greek = ["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda"]
+    for k, at in enumerate(range(20, 2 * PARALLEL_CHUNK, 997)):  # crowded names in every chunk
+        words = [*greek[k % 3 :], "x", f"firm{k % 4}", "ąę" * (k % 2 + 1)]
+        lines[at] = json.dumps({"id": f"crowded-{k}", "name": " ".join(words) + " sp. z o.o."}).encode()
+    chunks = [
+        prepare_chunk(lines[k : k + PARALLEL_CHUNK], keys=True) for k in range(0, len(lines), PARALLEL_CHUNK)
+    ]  # type: ignore[arg-type]
+    collected = collect_chunks(pickle.loads(pickle.dumps(chunks)))
+    assert collected.columns is not None
+    joined = Table(collected.prepared, columns=collected.columns).name_words()
+    direct = _name_words(collected.prepared, None, 0)
+    crowded = [
+        k for k, p in enumerate(collected.prepared) if len({t for t in p.core.split() if len(t) > 1}) > 8
+    ]
+    assert len(crowded) >= 10
+
+    def per_slot(words: NameWords, values: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+        return np.where(words.ids >= 0, values[np.maximum(words.ids, 0)], -1)
+
+    assert np.array_equal(per_slot(joined, joined.codes), per_slot(direct, direct.codes))
+    assert np.array_equal(per_slot(joined, joined.uses), per_slot(direct, direct.uses))
+    assert np.array_equal(per_slot(joined, joined.information), per_slot(direct, direct.information))
+    assert np.array_equal(per_slot(joined, joined.distinctive), per_slot(direct, direct.distinctive))
+    assert joined.uses[-1] == direct.uses[-1] == len(collected.prepared) + 1
+    # (A crowded name's words beyond its eight have codes too: they count, but no column holds them.)
+    assert set(direct.codes.tolist()) <= set(joined.codes.tolist())
+
+
 def test_a_match_gives_the_same_result_with_or_without_the_workers_columns(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from enricher.matching.digests import digest
 from enricher.matching.records import Prepared
-from enricher.matching.table import NameWords
+from enricher.matching.table import WORD_LENGTH_MASK, NameWords
 
 __all__ = ["DEFAULT_CAP", "DEFAULT_WINDOW", "block_keys", "candidate_pairs", "token_counts"]
 
@@ -156,8 +156,7 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     """Every record's rare-word keys at once: :func:`_rare_tokens`' choice (the rarest words someone
     else shares, then the longest), by numpy on the word ids."""
     ids = words.ids
-    length = np.fromiter(map(len, words.words), dtype=np.float64, count=len(words.words))
-    length = np.minimum(np.append(length, 0.0), 9999)
+    length = np.append(words.codes & WORD_LENGTH_MASK, 0).astype(np.float64)
     uses = words.uses
     # Sort key per word: words no one else has last, then rarer first, then longer first; ties stay
     # alphabetical as in :func:`_rare_tokens` (a record's words are sorted, and a column only takes a
@@ -184,8 +183,8 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     picked = chosen.T.ravel()
     owners = np.repeat(np.arange(rows, dtype=np.int64), RARE_TOKENS)
     keep = picked >= 0
-    word_code = _codes((digest("n" + w) for w in words.words), ord("n"))  # :func:`key_code` of each
-    return owners[keep], word_code[picked[keep]]
+    key = (words.codes & ~KIND_MASK) | ord("n")  # each word's :func:`key_code`: see ``word_code``
+    return owners[keep], key[picked[keep]]
 
 
 def name_ranks(names: Sequence[str]) -> IntArray:

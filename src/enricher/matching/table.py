@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import fields
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 
-from enricher.matching.digests import digest_codes
+from enricher.matching.digests import digest, digest_codes
 from enricher.matching.records import Prepared
 
 __all__ = [
@@ -99,6 +99,9 @@ class ColumnPart(NamedTuple):
 
     codes: dict[str, IntArray]
     numbers: dict[str, IntArray]
+    words: IntArray
+    """Per record its name words (see :func:`_word_slots`)."""
+    crowded: npt.NDArray[np.bool_]
 
 
 def column_part(records: Sequence[Prepared]) -> ColumnPart:
@@ -110,7 +113,8 @@ def column_part(records: Sequence[Prepared]) -> ColumnPart:
     # All columns in one array (one numpy pass, not one per column: a match-one query's small table).
     every = digest_codes(values, len(values)).reshape(len(_CODED) + len(_DERIVED), count)
     codes = dict(zip((*_CODED, *_DERIVED), every, strict=True))
-    return ColumnPart(codes, {name: _number_column(name, records) for name in _NUMBERS})
+    numbers = {name: _number_column(name, records) for name in _NUMBERS}
+    return ColumnPart(codes, numbers, *_word_slots(records))
 
 
 class Columns:
@@ -120,6 +124,8 @@ class Columns:
     def __init__(self) -> None:
         self._codes: dict[str, list[IntArray]] = {name: [] for name in (*_CODED, *_DERIVED)}
         self._numbers: dict[str, list[IntArray]] = {name: [] for name in _NUMBERS}
+        self._words: list[IntArray] = []
+        self._crowded: list[npt.NDArray[np.bool_]] = []
         self.rows = 0
 
     @classmethod
@@ -134,6 +140,8 @@ class Columns:
             self._codes[name].append(column if rows is None else column[rows])
         for name, column in part.numbers.items():
             self._numbers[name].append(column if rows is None else column[rows])
+        self._words.append(part.words if rows is None else part.words[rows])
+        self._crowded.append(part.crowded if rows is None else part.crowded[rows])
         self.rows += len(part.numbers["tin_valid"]) if rows is None else len(rows)
 
     def codes(self) -> dict[str, IntArray]:
@@ -142,16 +150,23 @@ class Columns:
     def column(self, name: str) -> IntArray:
         return _joined(self._numbers[name])
 
+    def name_words(self, records: Sequence[Prepared]) -> NameWords:
+        """The name words of ``records``, these columns' rows (the table's own counts)."""
+        slots = _joined(self._words).reshape(-1, NAME_WORDS)  # (no parts: no rows)
+        return _joined_name_words(records, slots, _joined(self._crowded).astype(bool))
+
     def selected(self, rows: IntArray) -> Columns:
         """The same columns for ``rows`` only (the records that stand for their profile)."""
         chosen = Columns()
         chosen._codes = {name: [_joined(parts)[rows]] for name, parts in self._codes.items()}
         chosen._numbers = {name: [_joined(parts)[rows]] for name, parts in self._numbers.items()}
+        chosen._words = [_joined(self._words)[rows]]
+        chosen._crowded = [_joined(self._crowded)[rows]]
         chosen.rows = len(rows)
         return chosen
 
 
-def _joined(parts: list[IntArray]) -> IntArray:
+def _joined(parts: Sequence[npt.NDArray[Any]]) -> npt.NDArray[Any]:
     if len(parts) == 1:
         return parts[0]
     return np.concatenate(parts) if parts else np.zeros(0, dtype=np.int64)
@@ -183,6 +198,8 @@ class Table:
         self._population = population
         self._name_words: NameWords | None = None
         self._text: dict[str, npt.NDArray[np.object_]] = {}
+        self._columns: Columns | None = columns if words is None else None
+        """Columns the normalising processes built: the name words are read off them."""
         if columns is None:
             columns = Columns.of(column_part(records))
         if columns.rows != self.size:
@@ -226,7 +243,11 @@ class Table:
     def name_words(self) -> NameWords:
         """The records' name words (see :class:`NameWords`), built once, on first use."""
         if self._name_words is None:
-            self._name_words = _name_words(self.records, self._words, self._population)
+            if self._columns is not None:
+                self._name_words = self._columns.name_words(self.records)
+            else:
+                self._name_words = _name_words(self.records, self._words, self._population)
+            self._columns = None  # read once: the table need not keep them
         return self._name_words
 
     def frequency(self, name: str) -> npt.NDArray[np.float64]:
@@ -271,8 +292,8 @@ class NameWords(NamedTuple):
     ids: IntArray
     """Per record, its core name's words as ids, padded with -1 to :data:`NAME_WORDS` columns (the
     rarest words when a name has more)."""
-    words: list[str]
-    """The word of each id."""
+    codes: IntArray
+    """Each word as :func:`word_code` (its rare-word blocking key and its length)."""
     uses: npt.NDArray[np.float64]
     """How many records (identities) carry each word (one spare entry past the last id)."""
     information: npt.NDArray[np.float64]
@@ -281,21 +302,96 @@ class NameWords(NamedTuple):
     """Whether a word is carried by at most :data:`DISTINCTIVE_SHARE` of the register."""
 
 
+WORD_LENGTH_MASK = 0xFF
+
+
+def word_code(word: str) -> int:
+    """A name word as one int64, the same in every process: the digest of its rare-word blocking key
+    (``"n" + word``) with the word's length (at most 255) in the lowest byte, the byte a key code
+    gives to its kind. Blocking reads both the key and the length off it; 0 is no word (a counted
+    word has two letters or more)."""
+    return int(_word_codes([word])[0])
+
+
+def _word_codes(words: Sequence[str]) -> IntArray:
+    found = np.fromiter((digest("n" + w) for w in words), dtype=np.uint64, count=len(words)).view(np.int64)
+    lengths = np.fromiter((min(len(w), WORD_LENGTH_MASK) for w in words), dtype=np.int64, count=len(words))
+    return (found & ~WORD_LENGTH_MASK) | lengths
+
+
+def _counted(core: str) -> list[str]:
+    """A name's words that count (two letters or more), sorted: not a set's order, which differs
+    between runs (string hashing), and ties in the rare-word choice would fall on other words."""
+    return sorted({t for t in core.split() if len(t) > 1})
+
+
+def _fewest(tokens: Sequence[str], count: Callable[[str], float]) -> list[str]:
+    """A crowded name's :data:`NAME_WORDS` rarest words (then alphabetical), in that order."""
+    return sorted(tokens, key=lambda t: (count(t), t))[:NAME_WORDS]
+
+
+def _idf(
+    frequency: npt.NDArray[np.float64], total: int
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    information = np.log((total + 1.0) / (frequency + 0.5))
+    distinctive = (frequency <= max(2.0, DISTINCTIVE_SHARE * total)) & (frequency < total)
+    return information, distinctive
+
+
 def _name_words(records: Sequence[Prepared], words: Mapping[str, int] | None, population: int) -> NameWords:
     counts = words if words is not None else word_counts(records)
     total = population or len(records)
     vocab: dict[str, int] = {}
     ids = np.full((len(records), NAME_WORDS), -1, dtype=np.int64)
     for row, record in enumerate(records):
-        # Sorted, not a set's order: that differs between runs (string hashing), and ties in the
-        # rare-word choice would fall on other words each time.
-        tokens = sorted({t for t in record.core.split() if len(t) > 1})
+        tokens = _counted(record.core)
         if len(tokens) > NAME_WORDS:
-            tokens = sorted(tokens, key=lambda t: (counts.get(t, 1), t))[:NAME_WORDS]
+            tokens = _fewest(tokens, lambda t: counts.get(t, 1))
         for column, token in enumerate(tokens):
             ids[row, column] = vocab.setdefault(token, len(vocab))
     # One spare entry, never used by an id: lookups at index 0 stay valid when no name has a word.
     frequency = np.asarray([max(counts.get(t, 1), 1) for t in vocab] + [total + 1.0], dtype=np.float64)
-    information = np.log((total + 1.0) / (frequency + 0.5))
-    distinctive = (frequency <= max(2.0, DISTINCTIVE_SHARE * total)) & (frequency < total)
-    return NameWords(ids, list(vocab), frequency, information, distinctive)
+    return NameWords(ids, _word_codes(list(vocab)), frequency, *_idf(frequency, total))
+
+
+def _word_slots(records: Sequence[Prepared]) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """Per record its name words as :func:`word_code`\\ s (sorted by the word; 0: no word), and
+    whether it has more than :data:`NAME_WORDS` (which of them count is only known with the whole
+    register: :func:`_joined_name_words` chooses them)."""
+    slots = np.zeros((len(records), NAME_WORDS), dtype=np.int64)
+    crowded = np.zeros(len(records), dtype=bool)
+    rows: list[int] = []
+    columns: list[int] = []
+    words: list[str] = []
+    for row, record in enumerate(records):
+        tokens = _counted(record.core)
+        if len(tokens) > NAME_WORDS:
+            crowded[row] = True
+            continue
+        rows.extend([row] * len(tokens))
+        columns.extend(range(len(tokens)))
+        words.extend(tokens)
+    slots[rows, columns] = _word_codes(words)
+    return slots, crowded
+
+
+def _joined_name_words(
+    records: Sequence[Prepared], slots: IntArray, crowded: npt.NDArray[np.bool_]
+) -> NameWords:
+    """:func:`_name_words` of a table whose records' words the normalising processes coded (the
+    register's own counts): the same ids up to numbering, the same uses, information and codes."""
+    total = len(records)
+    present = slots != 0
+    crowded_rows = np.flatnonzero(crowded).tolist()
+    tokens = [_counted(records[row].core) for row in crowded_rows]
+    crowded_codes = [_word_codes(t) for t in tokens]
+    every = np.concatenate([slots[present], *crowded_codes])
+    codes, inverse, uses = np.unique(every, return_inverse=True, return_counts=True)
+    ids = np.full((total, NAME_WORDS), -1, dtype=np.int64)
+    ids[present] = inverse[: np.count_nonzero(present)]
+    for row, words, word_ids in zip(crowded_rows, tokens, crowded_codes, strict=True):
+        use = dict(zip(words, uses[np.searchsorted(codes, word_ids)].tolist(), strict=True))
+        chosen = _fewest(words, use.__getitem__)
+        ids[row, : len(chosen)] = np.searchsorted(codes, _word_codes(chosen))
+    frequency = np.append(uses.astype(np.float64), total + 1.0)
+    return NameWords(ids, codes, frequency, *_idf(frequency, total))
