@@ -58,11 +58,11 @@ def test_columns_joined_from_parts_code_as_one_pass_over_the_kept_records() -> N
     assert np.array_equal(joined.phone_local, direct.phone_local)
     assert np.array_equal(joined.phone_block, direct.phone_block)
     rows = np.arange(0, len(collected.prepared), 3)
-    some = Table([collected.prepared[k] for k in rows], columns=collected.columns.selected(rows))
+    some = Table([collected.prepared[k] for k in rows], columns=collected.columns.take(rows))
     for name in direct.codes:
         assert same_partition(some.codes[name], direct.codes[name][rows]), name
     with pytest.raises(ValueError, match="columns of 10 records for a table of 11"):
-        Table(collected.prepared[:11], columns=collected.columns.selected(rows[:10]))
+        Table(collected.prepared[:11], columns=collect_chunks(chunks).columns.take(rows[:10]))
 
 
 def test_codes_are_equal_exactly_where_the_values_are() -> None:

@@ -216,8 +216,8 @@ def collect_chunks(
 ) -> Collected:
     """Normalised chunks, in input order, as one register: each id kept once (the first), every other
     record reported by its position in the input; static keys renumbered to the kept records; with
-    ``columns``, the kept records' table columns joined (None if a chunk has none: one written by an
-    older version)."""
+    ``columns``, the kept records' table columns joined (None if a chunk has none: ``plan()`` writes
+    its records' file for the gather without them, an older version wrote none)."""
     prepared: list[Prepared] = []
     problems: list[str] = []
     seen: set[RecordId] = set()

@@ -325,8 +325,8 @@ def _name_filtered(
     spent = 0
     skipped = 0
     chosen: list[tuple[int, int]] = []
-    # Smallest first; among equal sizes by the block's first two names (its position follows its key's
-    # hash, which differs between runs: the budget would fall on other blocks each time).
+    # Smallest first; among equal sizes by the block's first two names (not by its position, which
+    # follows its key's digest: the budget would fall on blocks in no meaningful order).
     firsts = owner[starts] if len(starts) else np.zeros(0, dtype=np.int64)
     seconds = owner[np.minimum(starts + 1, len(owner) - 1)] if len(starts) else np.zeros(0, dtype=np.int64)
     order = np.lexsort((seconds, firsts, sizes))

@@ -2,8 +2,10 @@
 
 Not ``hash()``: Python salts that per process, and a run's values are digested where its records are
 normalised (worker processes, possibly on other hosts) and compared with values digested elsewhere
-(the plan's process, another part). xxh3 is a fast, well-kept non-cryptographic hash; at 64 bits two
-different values of a compared pair agree by chance once in ~10^19 comparisons.
+(the plan's process, another part). xxh3 is a fast, well-kept non-cryptographic hash. Codes keep 63
+bits of it (table columns) or 56 (blocking keys and name words, whose lowest byte says the key's kind
+or the word's length): two different values of a compared pair agree by chance about once in 10^17
+comparisons.
 """
 
 from __future__ import annotations

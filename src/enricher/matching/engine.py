@@ -343,7 +343,7 @@ def block_prepared(
     nodes = profiles.representatives
     # The workers' static keys and columns, of the records that stand for their profile.
     first = np.asarray([m[0] for m in profiles.members], dtype=np.int64)
-    table = Table(nodes, columns=columns.selected(first) if columns is not None else None)
+    table = Table(nodes, columns=columns.take(first) if columns is not None else None)
     stands = np.zeros(len(prepared), dtype=bool)
     stands[first] = True
     mine = stands[key_owner]

@@ -60,7 +60,7 @@ __all__ = [
 
 FORMAT = 3
 """Version of the plan files' contents (2: tables keep column sizes, not value dicts; 3: tables code
-values as digests, and normalised chunks carry their columns). A run planned by
+values as digests). A run planned by
 another version (a deploy between the plan and its parts) is a clear error, not an AttributeError
 half-way through a part."""
 
@@ -154,8 +154,8 @@ def _norm_path(directory: Path, lo: int, hi: int) -> Path:
 
 
 def normalise_part(directory: Path, lo: int, hi: int) -> int:
-    """Normalise records ``[lo, hi)`` of a staged run and write them (with their static blocking keys);
-    the record count. Idempotent: a redelivered part writes the same file again."""
+    """Normalise records ``[lo, hi)`` of a staged run and write them (with their static blocking keys
+    and table columns); the record count. Idempotent: a redelivered part writes the same file again."""
     with no_gc():
         chunks = _normalise(directory, lo, hi)
         _pickle(_norm_path(directory, lo, hi), chunks)
@@ -198,9 +198,10 @@ def plan_normalised(
     def chunks() -> Iterable[Chunk | tuple[Any, ...]]:
         for lo, hi in slices:
             path = _norm_path(directory, lo, hi)
-            if path.is_file():
-                part = _normalised_slice(directory, lo, hi)
-            else:
+            part = _normalised_slice(directory, lo, hi) if path.is_file() else None
+            if part is None or not all(len(c) > 3 and c[3] is not None for c in part):
+                # Missing, or written by an older version (a deploy during the run): its chunks have no
+                # columns and its key codes meet no key of this version's.
                 part = _normalise(directory, lo, hi)
                 redone.append((lo, hi))
                 _pickle(path, part)  # where the gather reads it
@@ -285,6 +286,10 @@ def _unpickled(directory: Path, name: str) -> Any:
             return pickle.load(handle)  # noqa: S301 - written by plan() or normalise_part()
     except FileNotFoundError as exc:
         raise FanOutError(directory, f"{name} is missing") from exc
+    except (AttributeError, ImportError) as exc:  # names a class this version no longer has
+        raise FanOutError(
+            directory, f"{name} was written by another version of enricher; run match-all again"
+        ) from exc
     except (pickle.UnpicklingError, EOFError, ValueError, OSError) as exc:
         raise FanOutError(directory, f"{name} unreadable ({type(exc).__name__}: {exc})") from exc
 
