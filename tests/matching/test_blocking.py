@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
-
 import pytest
 
 from enricher.matching.blocking import block_keys, candidate_pairs, token_counts
@@ -209,48 +207,28 @@ def _rare_by_argsort(words):  # type: ignore[no-untyped-def]
 
     ids, safe = words.ids, np.maximum(words.ids, 0)
     count = words.uses[safe]
-    length = np.asarray([len(w) for w in words.text] + [0], dtype=np.float64)[safe]
+    length = np.asarray([len(w) for w in words.spelt] + [0], dtype=np.float64)[safe]
     score = np.where(count < 2, 1e12, 0.0) + count * 1e4 - np.minimum(length, 255)
     score += np.where(ids >= 0, 0, 1e15)
     chosen = np.argsort(score, axis=1, kind="stable")[:, :RARE_TOKENS]
     return [
-        (row, key_code("n" + words.text[ids[row, c]]))
+        (row, key_code("n" + words.spelt[ids[row, c]]))
         for row in range(len(ids))
         for c in chosen[row]
         if ids[row, c] >= 0
     ]
 
 
-class _Spelt(NamedTuple):
-    """Name words with their text (the reference needs it; the product's carry only codes)."""
-
-    ids: Any
-    codes: Any
-    uses: Any
-    information: Any
-    distinctive: Any
-    text: list[str]
-
-
-def _spelt(records):  # type: ignore[no-untyped-def]
-    """A table's name words with the word of each id, found back from the records' names."""
-    from enricher.matching.table import Table, word_code
-
-    words = Table(records).name_words()
-    by_code = {word_code(t): t for r in records for t in r.core.split()}
-    return _Spelt(*words, text=[by_code[c] for c in words.codes.tolist()])
-
-
 def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
     import numpy as np
 
     from enricher.matching.blocking import rare_word_codes
-    from enricher.matching.table import word_code
+    from enricher.matching.table import NameWords, Table, word_code
     from enricher.sample import generate
 
     records = [prepare(r) for r, _ in generate(3000, seed=11, near_names=0.3)]
     records.append(prepare({"id": "long", "name": "Zakład " + "w" * 300 + " " + "v" * 400}))
-    words = _spelt(records)
+    words = Table(records).name_words()  # found in the names: spelt
     before = words.ids.copy()
     owner, code = rare_word_codes(words)
     assert list(zip(owner.tolist(), code.tolist(), strict=True)) == _rare_by_argsort(words)
@@ -260,8 +238,9 @@ def test_rare_word_codes_choose_as_a_stable_sort_does() -> None:
     vocab = [f"w{k % 3}{'x' * (k % 2)}{k:02d}" for k in range(40)]
     ids = rng.integers(-1, 40, size=(2000, 8)).astype(np.int64)
     uses = np.append(rng.integers(0, 4, size=40).astype(np.float64), 1.0)
-    codes = np.asarray([word_code(w) for w in vocab], dtype=np.int64)
-    tied = _Spelt(ids, codes, uses, np.zeros(41), np.zeros(41, dtype=bool), vocab)
+    tied = NameWords(ids, None, uses, np.zeros(41), np.zeros(41, dtype=bool), vocab)
+    coded = tied._replace(coded=np.asarray([word_code(w) for w in vocab], dtype=np.int64), spelt=[])
+    assert np.array_equal(rare_word_codes(coded)[1], rare_word_codes(tied)[1])
     owner, code = rare_word_codes(tied)
     assert list(zip(owner.tolist(), code.tolist(), strict=True)) == _rare_by_argsort(tied)
 

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 
 from enricher.matching.digests import digest
 from enricher.matching.records import Prepared
-from enricher.matching.table import WORD_LENGTH_MASK, NameWords
+from enricher.matching.table import WORD_LENGTH_MASK, NameWords, word_codes
 
 __all__ = ["DEFAULT_CAP", "DEFAULT_WINDOW", "block_keys", "candidate_pairs", "token_counts"]
 
@@ -156,7 +156,8 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     """Every record's rare-word keys at once: :func:`_rare_tokens`' choice (the rarest words someone
     else shares, then the longest), by numpy on the word ids."""
     ids = words.ids
-    length = np.append(words.codes & WORD_LENGTH_MASK, 0).astype(np.float64)
+    coded = word_codes(words)
+    length = np.append(coded & WORD_LENGTH_MASK, 0).astype(np.float64)
     uses = words.uses
     # Sort key per word: words no one else has last, then rarer first, then longer first; ties stay
     # alphabetical as in :func:`_rare_tokens` (a record's words are sorted, and a column only takes a
@@ -183,7 +184,7 @@ def rare_word_codes(words: NameWords) -> tuple[IntArray, IntArray]:
     picked = chosen.T.ravel()
     owners = np.repeat(np.arange(rows, dtype=np.int64), RARE_TOKENS)
     keep = picked >= 0
-    key = (words.codes & ~KIND_MASK) | ord("n")  # each word's :func:`key_code`: see ``word_code``
+    key = (coded & ~KIND_MASK) | ord("n")  # each word's :func:`key_code`: see ``word_code``
     return owners[keep], key[picked[keep]]
 
 

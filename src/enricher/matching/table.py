@@ -30,6 +30,8 @@ __all__ = [
     "Table",
     "column_part",
     "name_numbers",
+    "word_code",
+    "word_codes",
     "word_counts",
 ]
 
@@ -52,6 +54,10 @@ _CODED = (
 """Fields coded as they are (an empty value is missing, as everywhere in a table)."""
 _DERIVED = ("first_word", "name_numbers", "street_numbers", "postcode_area")
 """Coded values derived from a field."""
+_CODED_COLUMNS = (*_CODED, *_DERIVED)
+_SHARED = {"street_numbers": "name_numbers"}
+"""Columns coded with another's values (a number in a name and one in a street code alike: digests do
+so anyway, and codes numbered within one table must too)."""
 _NUMBERS = ("tin_valid", "phone_local", "phone_block")
 """Columns that are numbers already."""
 _FIELD_NAMES = {f.name for f in fields(Prepared)}
@@ -104,17 +110,33 @@ class ColumnPart(NamedTuple):
     crowded: npt.NDArray[np.bool_]
 
 
-def column_part(records: Sequence[Prepared]) -> ColumnPart:
-    """The columns of ``records``: the one place that says what each column holds."""
+def column_part(records: Sequence[Prepared], *, joinable: bool = True) -> ColumnPart:
+    """The columns of ``records``: the one place that says what each column holds.
+
+    ``joinable``: codes that are equal across parts (the values' digests) and the records' name words,
+    for parts joined into one table (:class:`Columns`). Otherwise codes numbered within these records
+    and no name words, for a table built in one piece: a match-one query's table of a few hundred
+    neighbours, where digesting every value cost 0.4-1 ms more a query."""
     count = len(records)
     values = [getattr(r, name) for name in _CODED for r in records]
     for name in _DERIVED:
         values.extend(_derived(name, records))
-    # All columns in one array (one numpy pass, not one per column: a match-one query's small table).
-    every = digest_codes(values, len(values)).reshape(len(_CODED) + len(_DERIVED), count)
-    codes = dict(zip((*_CODED, *_DERIVED), every, strict=True))
+    if joinable:
+        # All columns in one array (one numpy pass, not one per column).
+        every = digest_codes(values, len(values)).reshape(len(_CODED_COLUMNS), count)
+        words, crowded = _word_slots(records)
+    else:
+        every = np.empty((len(_CODED_COLUMNS), count), dtype=np.int64)
+        vocabularies: dict[str, dict[str, int]] = {}
+        for row, name in enumerate(_CODED_COLUMNS):
+            vocab = vocabularies.setdefault(_SHARED.get(name, name), {})
+            setdefault = vocab.setdefault
+            found = values[row * count : (row + 1) * count]
+            every[row] = np.fromiter((setdefault(v, len(vocab)) if v else -1 for v in found), np.int64, count)
+        words, crowded = np.zeros((count, NAME_WORDS), dtype=np.int64), np.zeros(count, dtype=bool)
+    codes = dict(zip(_CODED_COLUMNS, every, strict=True))
     numbers = {name: _number_column(name, records) for name in _NUMBERS}
-    return ColumnPart(codes, numbers, *_word_slots(records))
+    return ColumnPart(codes, numbers, words, crowded)
 
 
 class Columns:
@@ -122,7 +144,7 @@ class Columns:
     repeated id is not)."""
 
     def __init__(self) -> None:
-        self._codes: dict[str, list[IntArray]] = {name: [] for name in (*_CODED, *_DERIVED)}
+        self._codes: dict[str, list[IntArray]] = {name: [] for name in _CODED_COLUMNS}
         self._numbers: dict[str, list[IntArray]] = {name: [] for name in _NUMBERS}
         self._words: list[IntArray] = []
         self._crowded: list[npt.NDArray[np.bool_]] = []
@@ -210,7 +232,7 @@ class Table:
         self._columns: Columns | None = columns if words is None else None
         """Columns the normalising processes built: the name words are read off them."""
         if columns is None:
-            columns = Columns.of(column_part(records))
+            columns = Columns.of(column_part(records, joinable=False))
         if columns.rows != self.size:
             raise ValueError(f"columns of {columns.rows} records for a table of {self.size}")
         self.codes: dict[str, IntArray] = columns.codes()
@@ -301,14 +323,23 @@ class NameWords(NamedTuple):
     ids: IntArray
     """Per record, its core name's words as ids, padded with -1 to :data:`NAME_WORDS` columns (the
     rarest words when a name has more)."""
-    codes: IntArray
-    """Each word as :func:`word_code` (its rare-word blocking key and its length)."""
+    coded: IntArray | None
+    """Each word as :func:`word_code` (its rare-word blocking key and its length), when the words were
+    coded where the records were normalised; else see :func:`word_codes`."""
     uses: npt.NDArray[np.float64]
     """How many records (identities) carry each word (one spare entry past the last id)."""
     information: npt.NDArray[np.float64]
     """Each word's information: idf, rare words weigh more."""
     distinctive: npt.NDArray[np.bool_]
     """Whether a word is carried by at most :data:`DISTINCTIVE_SHARE` of the register."""
+    spelt: list[str]
+    """Each word, when the table found them in its records' names (not when they came coded)."""
+
+
+def word_codes(words: NameWords) -> IntArray:
+    """Each word's :func:`word_code`. Coded only when asked for a table that found its words itself:
+    blocking asks, a match-one query's table never does (~0.2 ms a query)."""
+    return words.coded if words.coded is not None else _word_codes(words.spelt)
 
 
 WORD_LENGTH_MASK = 0xFF
@@ -360,7 +391,7 @@ def _name_words(records: Sequence[Prepared], words: Mapping[str, int] | None, po
             ids[row, column] = vocab.setdefault(token, len(vocab))
     # One spare entry, never used by an id: lookups at index 0 stay valid when no name has a word.
     frequency = np.asarray([max(counts.get(t, 1), 1) for t in vocab] + [total + 1.0], dtype=np.float64)
-    return NameWords(ids, _word_codes(list(vocab)), frequency, *_idf(frequency, total))
+    return NameWords(ids, None, frequency, *_idf(frequency, total), list(vocab))
 
 
 def _word_slots(records: Sequence[Prepared]) -> tuple[IntArray, npt.NDArray[np.bool_]]:
@@ -403,4 +434,4 @@ def _joined_name_words(
         chosen = _fewest(words, use.__getitem__)
         ids[row, : len(chosen)] = np.searchsorted(codes, _word_codes(chosen))
     frequency = np.append(uses.astype(np.float64), total + 1.0)
-    return NameWords(ids, codes, frequency, *_idf(frequency, total))
+    return NameWords(ids, codes, frequency, *_idf(frequency, total), [])
