@@ -149,10 +149,15 @@ def match_chunk(self: EnricherTask, run_id: str, part: int, lo: int, hi: int, re
 def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
     r = _redis(self)
     keys = self.ctx.state.keys
+    superseded = False
     try:
         result = jobs.match_gather(self.ctx, run_id)
+        superseded = "superseded" in result.stats
     finally:
-        r.delete(keys.once(RUNNING))
+        if not superseded:  # else the marker and the wish for a report are a later run's
+            r.delete(keys.once(RUNNING))
+    if superseded:
+        return 0
     if r.delete(keys.once(REPORT_WANTED)) or report:
         send(self, "build_report")
     return len(result.candidates)

@@ -36,6 +36,7 @@ __all__ = [
     "NotFoundError",
     "RecordError",
     "StateError",
+    "SupersededError",
     "TransientError",
     "ValidationError",
     "Violation",
@@ -133,3 +134,17 @@ class BlockedTargetError(FetchError):
 
 class StateError(EnricherError):
     """Persistent state (decisions, locks, seen webhook ids) could not be read or written."""
+
+
+class SupersededError(StateError):
+    """A full match's pairs were not recorded: a run that started later has recorded its pairs already
+    (this one's gather was redelivered, or ran late), and an older register's result must not replace a
+    newer one's."""
+
+    def __init__(self, since: int, newer: int) -> None:
+        super().__init__(
+            f"a full match that started later (mark {newer}) has recorded its pairs already; "
+            f"this one (mark {since}) is not recorded"
+        )
+        self.since = since
+        self.newer = newer

@@ -10,7 +10,7 @@ import pytest
 import redis
 from redis_prefix import rkeys  # noqa: F401 - fixture
 
-from enricher.errors import StateError
+from enricher.errors import StateError, SupersededError
 from enricher.state import CandidateStore, FileCandidateStore, Keys, RedisCandidateStore
 
 
@@ -99,6 +99,46 @@ def test_a_replacement_without_a_mark_replaces_everything(store: CandidateStore)
     # It also forgot who was recorded when: a late replacement marked before keeps nothing of record 9.
     store.replace_all([pair(3, 4)], since=mark)
     assert _pairs(store) == {(3, 4)}
+
+
+def test_each_mark_is_larger_than_the_last(store: CandidateStore) -> None:
+    first = store.mark()
+    assert store.mark() > first  # two runs with no webhook between them are told apart
+    store.record(1, [pair(1, 2)])
+    assert store.mark() > first + 1
+
+
+def test_an_older_runs_late_replacement_is_refused_and_changes_nothing(store: CandidateStore) -> None:
+    older, newer = store.mark(), store.mark()  # run A, then run B, read their snapshots
+    store.replace_all([pair(1, 2)], since=newer)  # B gathers first
+    store.record(9, [pair(9, 10)])  # a webhook after it
+    with pytest.raises(SupersededError) as caught:
+        store.replace_all([pair(3, 4)], since=older)  # A's gather, redelivered
+    assert (caught.value.since, caught.value.newer) == (older, newer)
+    assert _pairs(store) == {(1, 2), (9, 10)}
+    # B's gather delivered again replaces as before (same mark: the same run), and so does a later run.
+    assert store.replace_all([pair(1, 2), pair(5, 6)], since=newer) == 2
+    assert _pairs(store) == {(1, 2), (5, 6), (9, 10)}
+    store.replace_all([pair(7, 8)], since=store.mark())
+    assert _pairs(store) == {(7, 8)}
+
+
+def test_redis_the_swap_itself_refuses_an_older_run(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The check before staging can race a newer run's swap: the swap script checks again, atomically,
+    and drops what the older run staged."""
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    older, newer = store.mark(), store.mark()
+    store.replace_all([pair(1, 2)], since=newer)
+    monkeypatch.setattr(store, "_superseded", lambda since: None)  # the newer swap lands after the check
+    with pytest.raises(SupersededError):
+        store.replace_all([pair(3, 4)], since=older)
+    assert _pairs(store) == {(1, 2)}
+    assert not list(client.scan_iter(f"{keys.prefix}:candidates:staged:*"))
+    assert int(client.get(keys.candidate_replaced())) == newer  # type: ignore[arg-type]
 
 
 def test_string_ids_round_trip(store: CandidateStore) -> None:
@@ -201,7 +241,11 @@ def test_redis_swap_refuses_when_staged_pairs_are_gone(rkeys: tuple[redis.Redis,
     gone = [f"{keys.prefix}:candidates:staged:x:pairs", f"{keys.prefix}:candidates:staged:x:partners"]
     client.hset(gone[0], "k", "v")  # the partners hash expired, the pairs one did not
     with pytest.raises(redis.ResponseError, match="staged candidates are gone"):
-        store._swap(keys=[keys.candidate_pairs(), keys.candidate_partners(), *gone], args=["1"])
+        store._swap(
+            keys=[keys.candidate_pairs(), keys.candidate_partners(), *gone, keys.candidate_recorded(),
+                  keys.candidate_replaced()],
+            args=["1", ""],
+        )  # fmt: skip
     assert [(p["a"], p["b"]) for p in store.of(1)] == [(1, 2)]
 
 

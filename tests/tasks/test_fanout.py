@@ -13,6 +13,7 @@ from worker_harness import Stack, wait_for
 from enricher import jobs
 from enricher.config import Settings
 from enricher.flowtly.testing import SMALL_REGISTER
+from enricher.jobs.context import decisions
 from enricher.sample import generate
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -139,6 +140,41 @@ def test_a_webhook_during_a_full_match_keeps_its_candidates_after_the_gather(
     assert stack.candidates(1)["2"]["band"] == "merge"  # and the run's own pairs are recorded
     log = stack.procs.log("w1")
     assert "1 record(s) recorded during the full match keep what match-one recorded" in log, log[-3000:]
+
+
+def _model_version(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> int:
+    def version(ctx: jobs.JobContext) -> int:
+        with decisions(ctx) as store:
+            return int(store.load_model()["version"])
+
+    return int(_as_the_worker(stack, monkeypatch, version))
+
+
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_late_gather_of_an_older_run_leaves_the_newer_runs_pairs_and_model(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = _planned(stack, monkeypatch)  # run A has read its snapshot
+    rid = stack.create("https://acme.example")  # a new copy of record 1: only run B sees it
+    newer: jobs.MatchPlan = _as_the_worker(stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx))
+    for part, (lo, hi) in enumerate(newer.parts):
+        stack.send_task("enricher.match_chunk", newer.run_id, part, lo, hi, False)
+    wait_for(lambda: "enricher.match_gather[" in stack.procs.log("w1") and stack.idle(), timeout=120,
+             what="run B's gather")  # fmt: skip
+    assert "1" in stack.candidates(rid)
+    version = _model_version(stack, monkeypatch)
+    running = "enricher:once:match-all:running"
+    stack.r.set(running, "a third run, in progress")
+    # Run A's gather arrives late (a redelivery after its worker died, or a slow queue): its parts
+    # were never compared, so it compares them all itself, then must not record the older register.
+    stack.send_task("enricher.match_gather", older.run_id, False)
+    gathered = re.compile(r"enricher\.match_gather\[\S+\] succeeded")
+    wait_for(lambda: len(gathered.findall(stack.procs.log("w1"))) == 2, timeout=120, what="run A's gather")
+    wait_for(stack.idle, timeout=30, what="queues drained")
+    assert "1" in stack.candidates(rid) and str(rid) in stack.candidates(1)
+    assert "(mark 1) is not recorded" in stack.procs.log("w1")
+    assert _model_version(stack, monkeypatch) == version
+    assert stack.r.get(running) == b"a third run, in progress"  # the marker is the third run's
 
 
 def _generated_register(stack: Stack, count: int) -> list[bytes]:

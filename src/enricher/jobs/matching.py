@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from enricher.errors import NotFoundError, StateError
+from enricher.errors import NotFoundError, StateError, SupersededError
 from enricher.jobs.context import JobContext
 from enricher.jobs.context import decisions as _decisions
 from enricher.jobs.snapshot import sync
@@ -315,8 +315,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     since = _mark(directory)  # read first: an unreadable run fails before the work, not after it
     with _decisions(ctx) as store:
         result, redone = fanout.gather(directory, parts, decisions=store)
-        if result.learned is not None:
-            result.learned.version = store.save_model(result.learned.to_json())
+        _record_and_keep(ctx, store, result, since=since, run=run_id)
     if failed or redone:
         log.warning(
             "full match %s: %d part(s) failed (%s); the gather compared %d part(s) itself",
@@ -325,7 +324,6 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
             _reasons(failed),
             len(redone),
         )
-    _record_all(ctx, result.candidates, since=since)
     result.stats["failed_parts"] = failed
     result.stats["parts"] = len(parts)
     if fan is not None:
@@ -343,11 +341,23 @@ def match_all_inline(ctx: JobContext) -> Any:
     records = ctx.state.snapshot.records()
     with _decisions(ctx) as store:
         result = match(records, decisions=store)
-        if result.learned is not None:
-            result.learned.version = store.save_model(result.learned.to_json())
-    _record_all(ctx, result.candidates, since=mark)
+        _record_and_keep(ctx, store, result, since=mark, run="in this process")
     _count_candidates("match-all", result.candidates)
     return result
+
+
+def _record_and_keep(ctx: JobContext, store: Any, result: Any, *, since: int | None, run: str) -> None:
+    """Record a full match's pairs, then store what it learnt; neither when a run that started later
+    has recorded its pairs already (``stats["superseded"]``): a redelivered or late gather of an older
+    run must not put back an older register's pairs and model."""
+    try:
+        _record_all(ctx, result.candidates, since=since)
+    except SupersededError as exc:
+        log.warning("full match %s: %s", run, exc)
+        result.stats["superseded"] = {"mark": exc.since, "newer": exc.newer}
+        return
+    if result.learned is not None:
+        result.learned.version = store.save_model(result.learned.to_json())
 
 
 def _record_all(ctx: JobContext, candidates: Sequence[Any], *, since: int | None) -> None:

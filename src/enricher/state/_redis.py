@@ -55,6 +55,11 @@ class Keys:
         """Counter: the recording clock (:meth:`candidate_recorded`), never reset."""
         return self("candidates", "clock")
 
+    def candidate_replaced(self) -> str:
+        """The mark (:meth:`candidate_clock`) of the last full match whose pairs replaced all others: an
+        older run's replacement after it is refused."""
+        return self("candidates", "replaced")
+
     def legacy_candidates(self, record_id: object) -> str:
         """Hash of one record's pairs, as versions before 2026-11 recorded them (read once, to upgrade)."""
         return self("candidates", record_id)

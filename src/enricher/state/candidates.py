@@ -29,7 +29,7 @@ from typing import Any, Protocol, cast
 import orjson
 import redis
 
-from enricher.errors import StateError
+from enricher.errors import StateError, SupersededError
 from enricher.records import RecordId
 from enricher.state._redis import Keys
 
@@ -66,14 +66,17 @@ class CandidateStore(Protocol):
         ...
 
     def mark(self) -> int:
-        """The recording clock: a full match reads it before the snapshot and hands it to
-        :meth:`replace_all` as ``since``."""
+        """A new mark on the recording clock, larger than every earlier one: a full match takes it before
+        reading the snapshot and hands it to :meth:`replace_all` as ``since``."""
         ...
 
     def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         """Replace every recorded pair (after a full match); with ``since`` (a :meth:`mark`), records
         whose pairs were recorded after it keep them: the full match saw an older copy of them, or none
-        (a webhook during the run), and must not take its candidates away until the next run."""
+        (a webhook during the run), and must not take its candidates away until the next run.
+
+        :class:`~enricher.errors.SupersededError` (nothing changed) when a full match marked later has
+        replaced the pairs already: a redelivered or late gather of an older run."""
         ...
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
@@ -156,14 +159,23 @@ return out
 """
 
 
-# KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5] = recorded; KEYS[6..] =
-# keys of pairs recorded by earlier versions. ARGV[1] = "1" when pairs were staged; ARGV[2] = the recording
-# clock when the run read its snapshot ("": replace everything). A record recorded after that (a webhook's
-# match-one during the run) keeps its live pairs: the run matched an older copy of it, or none. Checked
-# before anything is unlinked: MULTI would unlink the live pairs even when a staged hash had expired.
+# KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5] = recorded; KEYS[6] =
+# the mark of the last replacement; KEYS[7..] = keys of pairs recorded by earlier versions. ARGV[1] = "1"
+# when pairs were staged; ARGV[2] = the run's mark, taken before it read its snapshot ("": replace
+# everything). A run marked before the last replacement's mark changes nothing and returns -(that mark).
+# A record recorded after the run's mark (a webhook's match-one during the run) keeps its live pairs: the
+# run matched an older copy of it, or none. Checked before anything is unlinked: MULTI would unlink the
+# live pairs even when a staged hash had expired.
 _SWAP = (
     _HELPERS
     + """
+if ARGV[2] ~= '' then
+  local last = tonumber(redis.call('GET', KEYS[6]) or '-1')
+  if last > tonumber(ARGV[2]) then
+    redis.call('UNLINK', KEYS[3], KEYS[4])
+    return -last
+  end
+end
 if ARGV[1] == '1' and (redis.call('EXISTS', KEYS[3]) == 0 or redis.call('EXISTS', KEYS[4]) == 0) then
   return redis.error_reply('staged candidates are gone (expired before the swap)')
 end
@@ -189,8 +201,9 @@ else
   redis.call('UNLINK', KEYS[5])
 end
 for i = 1, #KEYS do
-  if i < 3 or i > 5 then redis.call('UNLINK', KEYS[i]) end
+  if i < 3 or i > 6 then redis.call('UNLINK', KEYS[i]) end
 end
+if ARGV[2] ~= '' then redis.call('SET', KEYS[6], ARGV[2]) end
 for i = 1, 2 do
   if redis.call('EXISTS', KEYS[i + 2]) == 1 then
     redis.call('RENAME', KEYS[i + 2], KEYS[i])
@@ -244,6 +257,7 @@ class RedisCandidateStore:
         self._partners = keys.candidate_partners()
         self._recorded = keys.candidate_recorded()
         self._clock = keys.candidate_clock()
+        self._replaced = keys.candidate_replaced()
         self._record = client.register_script(_RECORD)
         self._of = client.register_script(_OF)
         self._swap = client.register_script(_SWAP)
@@ -271,12 +285,27 @@ class RedisCandidateStore:
         return len(mine)
 
     def mark(self) -> int:
+        # INCR, not GET: two runs with no webhook between them still get different marks, so the older
+        # one's late gather is told apart (see replace_all).
         try:
-            return int(self._r.get(self._clock) or 0)
+            return int(self._r.incr(self._clock))
         except redis.RedisError as exc:
             raise StateError(f"cannot read the candidates' clock: {type(exc).__name__}") from exc
 
+    def _superseded(self, since: int | None) -> None:
+        """Raise before staging hundreds of MB when a later run has replaced the pairs already (the swap
+        checks again, atomically)."""
+        if since is None:
+            return
+        try:
+            last = self._r.get(self._replaced)
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the last full match's mark: {type(exc).__name__}") from exc
+        if last is not None and int(last) > since:
+            raise SupersededError(since, int(last))
+
     def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
+        self._superseded(since)
         pairs: dict[str, bytes] = {}
         partners: dict[str, dict[str, str]] = {}
         for cand in candidates:
@@ -305,11 +334,21 @@ class RedisCandidateStore:
                         pipe.expire(name, _STAGED_TTL)
             pipe.execute()
             kept = self._swap(
-                keys=[self._pairs, self._partners, staged_pairs, staged_partners, self._recorded, *legacy],
+                keys=[
+                    self._pairs,
+                    self._partners,
+                    staged_pairs,
+                    staged_partners,
+                    self._recorded,
+                    self._replaced,
+                    *legacy,
+                ],
                 args=["1" if pairs else "0", "" if since is None else str(since)],
             )
         except redis.RedisError as exc:
             raise StateError(f"cannot record candidates: {type(exc).__name__}: {exc}") from exc
+        if kept < 0 and since is not None:  # only a marked replacement is refused
+            raise SupersededError(since, -kept)
         self._upgraded = True
         if kept:
             log.info(
@@ -395,25 +434,27 @@ class FileCandidateStore:
     def __init__(self, directory: Path) -> None:
         self.path = directory / "candidates.json"
         self._log = directory / "candidates.recorded.json"
-        """When each record was last recorded one by one: ``{"clock": n, "records": {id: n}}``."""
+        """When each record was last recorded one by one: ``{"clock": n, "records": {id: n}}``, and the
+        mark of the last full replacement (``"replaced"``)."""
 
     @contextlib.contextmanager
-    def _locked(self) -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, Any]]]:
+    def _locked(self, *, pairs: bool = True) -> Iterator[tuple[dict[str, dict[str, Any]], dict[str, Any]]]:
         """The pairs and the recorded log, under the lock; both written back on exit, the pairs first
-        (a log that names a record as newer than its pairs would keep stale pairs at the next run)."""
+        (a log that names a record as newer than its pairs would keep stale pairs at the next run).
+        ``pairs=False``: the log alone (the pairs are neither read nor written)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd = os.open(self.path.with_suffix(".lock"), os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             data: dict[str, dict[str, Any]] = {}
-            if self.path.exists():
+            if pairs and self.path.exists():
                 try:
                     data = json.loads(self.path.read_text(encoding="utf-8"))
                 except (OSError, ValueError) as exc:
                     raise StateError(f"{self.path}: unreadable candidates file ({exc})") from exc
             log = self._recorded()
             yield data, log
-            for path, value in ((self.path, data), (self._log, log)):
+            for path, value in ((self.path, data), (self._log, log))[0 if pairs else 1 :]:
                 tmp = path.with_suffix(".tmp")
                 tmp.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
                 tmp.replace(path)
@@ -435,7 +476,9 @@ class FileCandidateStore:
         return cast(dict[str, Any], log)
 
     def mark(self) -> int:
-        return int(self._recorded()["clock"])
+        with self._locked(pairs=False) as (_, log):
+            log["clock"] += 1
+            return int(log["clock"])
 
     @staticmethod
     def _of(data: Mapping[str, dict[str, Any]], rid: str) -> list[str]:
@@ -456,6 +499,9 @@ class FileCandidateStore:
     def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         pairs = [candidate_dict(c) for c in candidates]
         with self._locked() as (data, log):
+            last = log.get("replaced")
+            if since is not None and last is not None and last > since:
+                raise SupersededError(since, last)
             recent = {r for r, at in log["records"].items() if since is not None and at > since}
             live = {k: data[k] for rid in recent for k in self._of(data, rid)}
             data.clear()
@@ -464,6 +510,8 @@ class FileCandidateStore:
                     data[self._key(pair)] = pair
             data.update(live)
             log["records"] = {r: at for r, at in log["records"].items() if r in recent}
+            if since is not None:
+                log["replaced"] = since
         return len(pairs)
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
