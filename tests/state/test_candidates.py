@@ -141,6 +141,32 @@ def test_redis_the_swap_itself_refuses_an_older_run(
     assert int(client.get(keys.candidate_replaced())) == newer  # type: ignore[arg-type]
 
 
+def test_redis_reading_all_during_a_full_replacement_gives_one_runs_pairs(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The pairs are scanned in batches; a run's swap between two batches would leave the reader with
+    part of the old pairs and part of the new ones (a report missing pairs of both)."""
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    old = [pair(k, k + 1) for k in range(0, 6000, 2)]
+    new = [pair(k, k + 1) for k in range(1, 6001, 2)]
+    store.replace_all(old)
+    scan = client.hscan_iter
+    swapped = []
+
+    def scan_with_a_run_finishing(*args: Any, **kwargs: Any) -> Any:
+        for n, item in enumerate(scan(*args, **kwargs)):
+            if n == 1500 and not swapped:  # a gather elsewhere swaps its pairs in, half-way through
+                RedisCandidateStore(client, keys).replace_all(new, since=store.mark())
+                swapped.append(n)
+            yield item
+
+    monkeypatch.setattr(client, "hscan_iter", scan_with_a_run_finishing)
+    assert _pairs(store) == {(p["a"], p["b"]) for p in new}
+    assert swapped
+
+
 def test_string_ids_round_trip(store: CandidateStore) -> None:
     store.record("a-1", [pair("a-1", "b-2")])
     assert store.of("b-2")[0]["a"] == "a-1"
@@ -171,16 +197,21 @@ def test_redis_layout_is_documented_one(rkeys: tuple[redis.Redis, Keys]) -> None
     # Staged beside the live hashes and swapped in: nothing staged is left, and the live ones never expire.
     assert sorted(k.decode() for k in client.scan_iter(f"{keys.prefix}:*")) == [
         f"{keys.prefix}:candidates:clock",
+        f"{keys.prefix}:candidates:generation",  # one replacement swapped in
         f"{keys.prefix}:candidates:pairs",
         f"{keys.prefix}:candidates:partners",
     ]
+    assert client.get(f"{keys.prefix}:candidates:generation") == b"1"
     assert (
         client.ttl(f"{keys.prefix}:candidates:pairs")
         == client.ttl(f"{keys.prefix}:candidates:partners")
         == -1
     )
     store.replace_all([])
-    assert [k.decode() for k in client.scan_iter(f"{keys.prefix}:*")] == [f"{keys.prefix}:candidates:clock"]
+    assert sorted(k.decode() for k in client.scan_iter(f"{keys.prefix}:*")) == [
+        f"{keys.prefix}:candidates:clock",
+        f"{keys.prefix}:candidates:generation",
+    ]
 
 
 def test_redis_rerecord_keeps_other_records_pairs(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
@@ -243,7 +274,7 @@ def test_redis_swap_refuses_when_staged_pairs_are_gone(rkeys: tuple[redis.Redis,
     with pytest.raises(redis.ResponseError, match="staged candidates are gone"):
         store._swap(
             keys=[keys.candidate_pairs(), keys.candidate_partners(), *gone, keys.candidate_recorded(),
-                  keys.candidate_replaced()],
+                  keys.candidate_replaced(), keys.candidate_generation()],
             args=["1", ""],
         )  # fmt: skip
     assert [(p["a"], p["b"]) for p in store.of(1)] == [(1, 2)]

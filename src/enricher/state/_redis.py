@@ -55,6 +55,11 @@ class Keys:
         """Counter: the recording clock (:meth:`candidate_recorded`), never reset."""
         return self("candidates", "clock")
 
+    def candidate_generation(self) -> str:
+        """Counter: full replacements swapped in so far; a reader that scans the pairs in batches reads
+        again when it changed meanwhile (the scan would mix two runs' pairs)."""
+        return self("candidates", "generation")
+
     def candidate_replaced(self) -> str:
         """The mark (:meth:`candidate_clock`) of the last full match whose pairs replaced all others: an
         older run's replacement after it is refused."""

@@ -98,6 +98,8 @@ def _best_first(pairs: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 _BATCH = 10_000
 """Fields per HSET, and keys per UNLINK, in :meth:`RedisCandidateStore.replace_all`."""
+_READS = 5
+"""Scans of all pairs before giving up when every one saw a full replacement swapped in."""
 _STAGED_TTL = 3600
 """Seconds a replacement's staged hashes live unless swapped in (a 10M register writes in minutes)."""
 
@@ -160,7 +162,8 @@ return out
 
 
 # KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5] = recorded; KEYS[6] =
-# the mark of the last replacement; KEYS[7..] = keys of pairs recorded by earlier versions. ARGV[1] = "1"
+# the mark of the last replacement; KEYS[7] = the generation counter; KEYS[8..] = keys of pairs recorded by
+# earlier versions. ARGV[1] = "1"
 # when pairs were staged; ARGV[2] = the run's mark, taken before it read its snapshot ("": replace
 # everything). A run marked before the last replacement's mark changes nothing and returns -(that mark).
 # A record recorded after the run's mark (a webhook's match-one during the run) keeps its live pairs: the
@@ -201,8 +204,9 @@ else
   redis.call('UNLINK', KEYS[5])
 end
 for i = 1, #KEYS do
-  if i < 3 or i > 6 then redis.call('UNLINK', KEYS[i]) end
+  if i < 3 or i > 7 then redis.call('UNLINK', KEYS[i]) end
 end
+redis.call('INCR', KEYS[7])
 if ARGV[2] ~= '' then redis.call('SET', KEYS[6], ARGV[2]) end
 for i = 1, 2 do
   if redis.call('EXISTS', KEYS[i + 2]) == 1 then
@@ -258,6 +262,7 @@ class RedisCandidateStore:
         self._recorded = keys.candidate_recorded()
         self._clock = keys.candidate_clock()
         self._replaced = keys.candidate_replaced()
+        self._generation = keys.candidate_generation()
         self._record = client.register_script(_RECORD)
         self._of = client.register_script(_OF)
         self._swap = client.register_script(_SWAP)
@@ -341,6 +346,7 @@ class RedisCandidateStore:
                     staged_partners,
                     self._recorded,
                     self._replaced,
+                    self._generation,
                     *legacy,
                 ],
                 args=["1" if pairs else "0", "" if since is None else str(since)],
@@ -372,10 +378,16 @@ class RedisCandidateStore:
             raise StateError(f"cannot read candidates: {type(exc).__name__}") from exc
 
     def _stored(self) -> list[dict[str, Any]]:
-        # By field: HSCAN may return a field twice while the hash changes. (A replacement during the
-        # scan may still show pairs of both: as the per-record layout's scan did.)
-        found = dict(self._r.hscan_iter(self._pairs, count=1000))
-        return [orjson.loads(blob) for blob in found.values()]
+        # In batches (HGETALL of a 1M run's ~500 MB would stall Redis), by field (HSCAN may return a
+        # field twice while the hash changes). A full replacement swapped in during the scan would leave
+        # a mix of two runs' pairs (the cursor goes on in the new hash): the generation says so, and
+        # the scan starts again. A match-one during the scan changes one record's pairs, as it may.
+        for _ in range(_READS):
+            generation = self._r.get(self._generation)
+            found = dict(self._r.hscan_iter(self._pairs, count=1000))
+            if self._r.get(self._generation) == generation:
+                return [orjson.loads(blob) for blob in found.values()]
+        raise StateError(f"the candidates were replaced {_READS} times while being read; try again")
 
     def _legacy_keys(self) -> list[str]:
         """The keys of pairs recorded by earlier versions (a hash per record), their index last."""
