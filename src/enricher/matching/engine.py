@@ -205,8 +205,11 @@ class Scorer:
         b: Prepared,
     ) -> list[Evidence]:
         """One Evidence per feature that has values on both sides, in feature order."""
+        # As Python numbers: a numpy scalar costs ~0.1 µs more at each use (a 1M register: 2.3M each).
+        levels = levels.tolist() if isinstance(levels, np.ndarray) else levels
+        weights = weights.tolist() if isinstance(weights, np.ndarray) else weights
         return [
-            Evidence(f.name, f.result(int(level)), round(float(weight), 3), f.explain(int(level), a, b))
+            Evidence(f.name, f.levels[level].label, round(weight, 3), f.levels[level].sentence(f.show, a, b))
             for f, level, weight in zip(self.model.features, levels, weights, strict=True)
             if level != NULL
         ]

@@ -9,7 +9,7 @@ follows (``explain(level, a, b)``). The scorer learns how much each level weighs
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -28,10 +28,26 @@ NULL = -1
 
 @dataclass(frozen=True, slots=True)
 class Level:
-    """One outcome of a feature: ``label`` is the machine result, ``text`` the sentence template."""
+    """One outcome of a feature: ``label`` is the machine result, ``text`` the sentence template, with
+    ``{a}`` and, where it shows both records' values, ``{b}``."""
 
     label: str
     text: str
+    _pieces: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    """``text`` cut at its placeholders: filled by concatenation, and ``b``'s value only shown where
+    the sentence has it (a 1M register lists ~2.3M pieces of evidence: 4.3 -> 3.1 s)."""
+
+    def __post_init__(self) -> None:
+        before, after = self.text.split("{a}")
+        pieces = (before, *after.split("{b}")) if "{b}" in after else (before, after)
+        object.__setattr__(self, "_pieces", pieces)
+
+    def sentence(self, show: Callable[[Prepared], str], a: Prepared, b: Prepared) -> str:
+        """The sentence with ``show(a)`` and ``show(b)`` in it (``text.format(a=..., b=...)``)."""
+        pieces = self._pieces
+        if len(pieces) == 2:
+            return pieces[0] + show(a) + pieces[1]
+        return pieces[0] + show(a) + pieces[1] + show(b) + pieces[2]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +71,7 @@ class Feature:
         """The sentence for ``level`` with both records' values filled in."""
         if level == NULL:
             return f"{self.doc.split(':')[0]}: unknown on one side."
-        return self.levels[level].text.format(a=self.show(a), b=self.show(b))
+        return self.levels[level].sentence(self.show, a, b)
 
     def result(self, level: int) -> str:
         return "missing" if level == NULL else self.levels[level].label
