@@ -8,7 +8,7 @@ and two rules stand without the threshold because unsupervised weights put such 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -23,6 +23,7 @@ __all__ = [
     "REVIEW_THRESHOLD",
     "SAME_NAME",
     "SAME_PLACE",
+    "levels_in",
     "merge_mask",
     "merge_reason_text",
     "merge_reasons",
@@ -86,6 +87,16 @@ STRONG_IDENTIFIERS: dict[str, tuple[int, ...]] = {
 street address with its house number. A valid tax id counts twice (one legal entity by law)."""
 
 
+def levels_in(column: LevelMatrix, values: Iterable[int]) -> npt.NDArray[np.bool_]:
+    """``np.isin(column, values)`` for levels (int8): one lookup per pair in a table of the 256 byte
+    values, not isin's sort of the whole column (8.5M pairs: ~50 -> ~10 ms, seventeen times a match)."""
+    if column.dtype != np.int8:
+        return np.isin(column, list(values))
+    table = np.zeros(256, dtype=np.bool_)
+    table[np.asarray(list(values), dtype=np.int64) & 0xFF] = True
+    return table[column.view(np.uint8)]
+
+
 def merge_reasons(
     score: FloatArray,
     levels: LevelMatrix,
@@ -118,7 +129,7 @@ def merge_reasons(
     name, tin = levels[:, column["name"]], levels[:, column["tin"]]
     strong = np.zeros(len(levels), dtype=np.int8)
     for feature, agreeing in STRONG_IDENTIFIERS.items():
-        strong += np.isin(levels[:, column[feature]], agreeing).astype(np.int8) * (
+        strong += levels_in(levels[:, column[feature]], agreeing).astype(np.int8) * (
             2 if feature == "tin" else 1
         )
     safe = (score >= merge_threshold) & (tin != 2) & (name >= 0)
@@ -128,16 +139,16 @@ def merge_reasons(
         & (tin != 2)
         & (name >= 0)
         & (name <= NAME_SAME)
-        & np.isin(levels[:, column["street"]], STRONG_IDENTIFIERS["street"])
-        & ~np.isin(levels[:, column["postcode"]], (2,))
-        & ~np.isin(levels[:, column["city"]], (2,))
-        & ~np.isin(levels[:, column["domain"]], (1,))
+        & levels_in(levels[:, column["street"]], STRONG_IDENTIFIERS["street"])
+        & ~levels_in(levels[:, column["postcode"]], (2,))
+        & ~levels_in(levels[:, column["city"]], (2,))
+        & ~levels_in(levels[:, column["domain"]], (1,))
     )
     out[place] = SAME_PLACE
     if rare_name is not None:
         alone = rare_name & (tin != 2) & (name >= 0) & (name <= NAME_TYPO)
         for feature, agreeing in NOTHING_AGAINST.items():
-            alone &= np.isin(levels[:, column[feature]], agreeing)
+            alone &= levels_in(levels[:, column[feature]], agreeing)
         out[alone] = SAME_NAME
     out[safe & (strong >= 2) & (name <= NAME_AGREES_WITH_IDENTIFIERS)] = 3
     out[safe & (tin == 0) & (name <= NAME_AGREES_WITH_TIN)] = 2

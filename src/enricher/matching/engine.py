@@ -21,6 +21,7 @@ from enricher.matching.bands import (
     REVIEW_THRESHOLD,
     SAME_NAME,
     SAME_PLACE,
+    levels_in,
     merge_reason_text,
     merge_reasons,
     rare_names,
@@ -457,13 +458,14 @@ def finish(
     codes = pattern_codes(levels)
     calibration = calibrate(codes, score, known)
     reasons = merge_reasons(score, levels, features, merge_threshold, rare_names(table, left, right))
-    rule_based = np.isin(reasons, RULE_BASED)
+    rule_based = levels_in(reasons, RULE_BASED)
     reasons, refuted = apply_verdicts(reasons, codes, levels[:, TIN_COLUMN], calibration)
     labelled = ~np.isnan(known)
     listed = np.flatnonzero((score >= review_threshold) | (reasons > 0) | labelled)
     listed = listed[np.argsort(-score[listed], kind="stable")]
     weights = scorer.weights(levels[listed], left[listed]).tolist()
     pairs = []
+    reason_texts: dict[tuple[int, int], str] = {}  # one per reason and evidence pattern, not per pair
     # The listed rows' columns as Python lists at once: item by item, numpy scalars cost ~1 µs each.
     columns = zip(
         left[listed].tolist(),
@@ -478,7 +480,11 @@ def finish(
         strict=True,
     )
     for i, j, code, pair_levels, pair_score, w, pair_refuted, pair_labelled, pattern in columns:
-        why = merge_reason_text(code, pair_levels, features) if 0 < code < LEARNED else ""
+        why = ""
+        if 0 < code < LEARNED:
+            why = reason_texts.get((code, pattern), "")
+            if not why:
+                why = reason_texts[code, pattern] = merge_reason_text(code, pair_levels, features)
         if code == LEARNED or pair_refuted:
             why = calibration.kinds[pattern].sentence()
         label = taught.get(pair_key(nodes[i].id, nodes[j].id)) if i != j and pair_labelled else None
