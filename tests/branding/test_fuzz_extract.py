@@ -70,6 +70,7 @@ def test_any_page_address_gives_a_result_or_a_clear_error(url: str) -> None:
 @BOUNDED
 @given(text=JSON_TEXTS)
 @example(text=deep_json(3000))
+@example(text='{"@id": ["A://["], "@type": "ORGANIZATION"}')  # an organisation's address urlsplit refuses
 def test_any_json_ld_text_loads_or_is_dropped(text: str) -> None:
     values = load_json_ld(text, problems := [])
     assert isinstance(values, list)

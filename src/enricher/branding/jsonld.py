@@ -200,7 +200,10 @@ def _is_org(node: dict[str, Any]) -> bool:
 
 def _org_url_matches(org: dict[str, Any], domain: str) -> bool:
     for u in _strings(org.get("url")) + _strings(org.get("@id")):
-        host = urlsplit(u).hostname
+        try:
+            host = urlsplit(u).hostname
+        except ValueError:  # "https://[" and the like: a page's typo, not its organisation's site
+            continue
         if host and registered_domain(host) == domain:
             return True
     return False
