@@ -328,7 +328,6 @@ def match_gather(ctx: JobContext, run_id: str) -> Any:
     result.stats["parts"] = len(parts)
     if fan is not None:
         fan.clear()
-    _count_candidates("match-all", result.candidates)
     return result
 
 
@@ -342,14 +341,13 @@ def match_all_inline(ctx: JobContext) -> Any:
     with _decisions(ctx) as store:
         result = match(records, decisions=store)
         _record_and_keep(ctx, store, result, since=mark, run="in this process")
-    _count_candidates("match-all", result.candidates)
     return result
 
 
 def _record_and_keep(ctx: JobContext, store: Any, result: Any, *, since: int | None, run: str) -> None:
-    """Record a full match's pairs, then store what it learnt; neither when a run that started later
-    has recorded its pairs already (``stats["superseded"]``): a redelivered or late gather of an older
-    run must not put back an older register's pairs and model."""
+    """Record a full match's pairs, then store what it learnt and count them (/metrics); none of it
+    when a run that started later has recorded its pairs already (``stats["superseded"]``): a
+    redelivered or late gather of an older run must not put back an older register's pairs and model."""
     try:
         _record_all(ctx, result.candidates, since=since)
     except SupersededError as exc:
@@ -358,6 +356,7 @@ def _record_and_keep(ctx: JobContext, store: Any, result: Any, *, since: int | N
         return
     if result.learned is not None:
         result.learned.version = store.save_model(result.learned.to_json())
+    _count_candidates("match-all", result.candidates)
 
 
 def _record_all(ctx: JobContext, candidates: Sequence[Any], *, since: int | None) -> None:
