@@ -162,13 +162,13 @@ return out
 
 
 # KEYS[1..2] = live pairs, partners; KEYS[3..4] = staged pairs, partners; KEYS[5] = recorded; KEYS[6] =
-# the mark of the last replacement; KEYS[7] = the generation counter; KEYS[8..] = keys of pairs recorded by
-# earlier versions. ARGV[1] = "1"
-# when pairs were staged; ARGV[2] = the run's mark, taken before it read its snapshot ("": replace
-# everything). A run marked before the last replacement's mark changes nothing and returns -(that mark).
-# A record recorded after the run's mark (a webhook's match-one during the run) keeps its live pairs: the
-# run matched an older copy of it, or none. Checked before anything is unlinked: MULTI would unlink the
-# live pairs even when a staged hash had expired.
+# the mark of the last replacement; KEYS[7] = the generation counter; KEYS[8..] = keys of pairs recorded
+# by earlier versions. ARGV[1] = "1" when pairs were staged; ARGV[2] = the run's mark, taken before it
+# read its snapshot ("": replace everything). A run marked before the last replacement's mark changes
+# nothing and returns -(that mark) (see _refuse_older). A record recorded after the run's mark (a
+# webhook's match-one during the run) keeps its live pairs: the run matched an older copy of it, or none.
+# Checked before anything is unlinked: MULTI would unlink the live pairs even when a staged hash had
+# expired.
 _SWAP = (
     _HELPERS
     + """
@@ -246,6 +246,14 @@ return filed
 )
 
 
+def _refuse_older(since: int | None, last: int | None) -> None:
+    """SupersededError when a run marked ``since`` comes after a replacement marked ``last`` that is
+    newer (the swap script applies the same rule atomically). The same mark again is the same run,
+    redelivered: allowed."""
+    if since is not None and last is not None and last > since:
+        raise SupersededError(since, last)
+
+
 def _pair_key(a: str, b: str) -> str:
     """A pair's field in the pairs hash: both ids as strings, sorted, as JSON (no separator to escape)."""
     return orjson.dumps([a, b] if a <= b else [b, a]).decode()
@@ -295,7 +303,7 @@ class RedisCandidateStore:
         try:
             return int(self._r.incr(self._clock))
         except redis.RedisError as exc:
-            raise StateError(f"cannot read the candidates' clock: {type(exc).__name__}") from exc
+            raise StateError(f"cannot take a mark on the candidates' clock: {type(exc).__name__}") from exc
 
     def _superseded(self, since: int | None) -> None:
         """Raise before staging hundreds of MB when a later run has replaced the pairs already (the swap
@@ -306,8 +314,7 @@ class RedisCandidateStore:
             last = self._r.get(self._replaced)
         except redis.RedisError as exc:
             raise StateError(f"cannot read the last full match's mark: {type(exc).__name__}") from exc
-        if last is not None and int(last) > since:
-            raise SupersededError(since, int(last))
+        _refuse_older(since, None if last is None else int(last))
 
     def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         self._superseded(since)
@@ -511,9 +518,7 @@ class FileCandidateStore:
     def replace_all(self, candidates: Iterable[Any], since: int | None = None) -> int:
         pairs = [candidate_dict(c) for c in candidates]
         with self._locked() as (data, log):
-            last = log.get("replaced")
-            if since is not None and last is not None and last > since:
-                raise SupersededError(since, last)
+            _refuse_older(since, log.get("replaced"))
             recent = {r for r, at in log["records"].items() if since is not None and at > since}
             live = {k: data[k] for rid in recent for k in self._of(data, rid)}
             data.clear()
