@@ -158,10 +158,13 @@ def build_clusters(
     refused = {x for pair in rejected for x in pair}
     parent: dict[int, int] = {}
     nodes_of: dict[int, list[int]] = {}
-    sample: dict[int, list[int]] = {}
+    sample: dict[int, list[tuple[int, int]]] = {}
+    """Per group: its heaviest nodes as (-weight, node), so that merging two samples is a plain sort."""
     tins: dict[int, frozenset[str]] = {}
     vetoes: dict[int, frozenset[RecordId]] = {}
-    reasons: dict[int, list[str]] = {}
+    reasons: dict[int, list[str | tuple[int, int, float, str]]] = {}
+    """Per group: why its nodes joined, as (a, b, score, reason) per link: only the first few are shown,
+    so their sentences are made at the end (1M records: 350k links, 180k clusters)."""
     named: dict[int, bool] = {}
     """Per group: whether two differently written records in it agree on the name. Copies of one
     record (a profile's members) confirm nothing; an independent record naming the same business does."""
@@ -186,30 +189,30 @@ def build_clusters(
     def ensure(x: int) -> None:
         # Most nodes hold no valid tax id and no rejected record: they share one empty frozenset (a
         # merge replaces a root's set by the union, never changing a shared one).
-        if x not in parent:
-            parent[x] = x
-            nodes_of[x] = [x]
-            sample[x] = [x]
-            node = nodes[x]  # a node's records share its values: its tax id is theirs
-            tins[x] = frozenset((f"{node.tin_country}:{node.tin}",)) if node.tin_valid else no_tins
-            vetoes[x] = frozenset(r.id for r in records_of(x) if r.id in refused) if refused else no_vetoes
-            reasons[x] = []
-            named[x] = False
+        parent[x] = x
+        nodes_of[x] = [x]
+        sample[x] = [(-weight(x), x)]
+        node = nodes[x]  # a node's records share its values: its tax id is theirs
+        tins[x] = frozenset((f"{node.tin_country}:{node.tin}",)) if node.tin_valid else no_tins
+        vetoes[x] = frozenset(r.id for r in records_of(x) if r.id in refused) if refused else no_vetoes
+        reasons[x] = []
+        named[x] = False
 
     def average(ra: int, rb: int) -> float:
-        cross = [(min(x, y), max(x, y)) for x in sample[ra] for y in sample[rb]]
-        scores = [known.get(pair, -1.0) for pair in cross]
+        cross = [(min(x, y), max(x, y), wx * wy) for wx, x in sample[ra] for wy, y in sample[rb]]
+        scores = [known.get((x, y), -1.0) for x, y, _ in cross]
         missing = [k for k, value in enumerate(scores) if value < 0]
         if missing:
             left = np.asarray([cross[k][0] for k in missing], dtype=np.int64)
             right = np.asarray([cross[k][1] for k in missing], dtype=np.int64)
             for k, value in zip(missing, score_pairs(left, right), strict=True):
                 scores[k] = float(value)
-        weights = [weight(x) * weight(y) for x, y in cross]
-        return sum(s * w for s, w in zip(scores, weights, strict=True)) / sum(weights)
+        # The weights are both negative (see ``sample``): their product is the pairs' weight.
+        return sum(s * w for s, (_, _, w) in zip(scores, cross, strict=True)) / sum(w for _, _, w in cross)
 
     for x in joined:
-        ensure(x)
+        if x not in parent:
+            ensure(x)
         if len(records_of(x)) > 1:
             reasons[x].append(f"{len(records_of(x))} records with the same normalised name and details")
 
@@ -247,14 +250,22 @@ def build_clusters(
             ra, rb = rb, ra
         parent[rb] = ra
         nodes_of[ra].extend(nodes_of.pop(rb))
-        sample[ra] = sorted(sample[ra] + sample.pop(rb), key=lambda x: (-weight(x), x))[:SAMPLE]
+        merged = sample[ra] + sample.pop(rb)
+        merged.sort()  # heaviest first, then by node: (-weight, node)
+        sample[ra] = merged[:SAMPLE]
         if more_tins := tins.pop(rb):
             tins[ra] = tins[ra] | more_tins
         if more_vetoes := vetoes.pop(rb):
             vetoes[ra] = vetoes[ra] | more_vetoes
         named[ra] = named.pop(rb) or named[ra] or not identifiers_only
         reasons[ra].extend(reasons.pop(rb))
-        reasons[ra].append(f"{nodes[a].id!r}–{nodes[b].id!r} ({score:.2f}: {reason})")
+        reasons[ra].append((a, b, score, reason))
+
+    def link_sentence(why: str | tuple[int, int, float, str]) -> str:
+        if isinstance(why, str):
+            return why
+        a, b, score, reason = why
+        return f"{nodes[a].id!r}–{nodes[b].id!r} ({score:.2f}: {reason})"
 
     found: list[tuple[tuple[int, int, str], Cluster]] = []
     for root, group in nodes_of.items():
@@ -275,7 +286,8 @@ def build_clusters(
         if len(keyed) < 2:
             continue
         key, chosen = keyed[0]
-        links = "; ".join(reasons[root][:5]) + ("; ..." if len(reasons[root]) > 5 else "")
+        joins = reasons[root]
+        links = "; ".join(map(link_sentence, joins[:5])) + ("; ..." if len(joins) > 5 else "")
         explanation = f"{len(keyed)} records linked by strong matches: {links}. " + _explain_survivor(
             chosen, most_filled
         )
