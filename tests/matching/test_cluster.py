@@ -71,6 +71,17 @@ def test_cluster_explanation_names_links_and_survivor() -> None:
     assert "Survivor 1" in clusters[0].explanation
 
 
+def test_cluster_explanation_shows_its_first_five_links_in_the_order_they_joined() -> None:
+    records = [rec(k) for k in range(1, 8)]
+    edges = [(k, k + 1, 0.99 - k / 100, f"reason {k}") for k in range(6)]
+    scores = {(a, b): 0.99 for a in range(7) for b in range(a + 1, 7)}
+    (cluster,) = build_clusters(records, edges, table_scorer(scores))
+    shown = cluster.explanation.split(": ", 1)[1]
+    assert shown.startswith("1–2 (0.99: reason 0); 2–3 (0.98: reason 1); 3–4 (0.97: reason 2); ")
+    assert "5–6 (0.95: reason 4); ..." in shown
+    assert "reason 5" not in shown
+
+
 def test_a_node_of_many_identical_records_is_one_cluster_of_any_size() -> None:
     from enricher.matching.profiles import build_profiles
 

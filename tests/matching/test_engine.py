@@ -207,3 +207,19 @@ def test_clusters_built_beside_the_evidence_are_the_clusters_built_in_turn(monke
     refused = [c.note for c in beside.candidates if c.note.startswith("In review although")]
     assert any("stronger links" not in note for note in refused), refused[:5]
     assert len(beside.clusters) > 300
+
+
+def test_evidence_weights_are_rounded_as_round_does_with_the_sign_of_zero_kept() -> None:
+    import math
+
+    from enricher.matching.engine import Scorer, block
+
+    blocked, table = block(REGISTER, decisions=None, labels=[])
+    scorer, _ = Scorer.fit(table, blocked.left, blocked.right, blocked.known)
+    width = len(scorer.model.features)
+    a, b = blocked.profiles.representatives[:2]
+    for weights in ([0.0, -0.0] * width, [-0.0, 0.0] * width, [1.23456, -2.0004999, 0.1235] * width):
+        weights = weights[:width]
+        shown = [e.weight for e in scorer.evidence([0] * width, weights, a, b)]
+        assert shown == [round(w, 3) for w in weights]
+        assert [math.copysign(1, w) for w in shown] == [math.copysign(1, w) for w in weights]
