@@ -311,7 +311,10 @@ def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
     files (a slice whose file is gone is normalised again from the staged records)."""
     blocked, normalised = _planned(directory, _PLAN)
     chunks = (chunk for lo, hi in normalised for chunk in _normalised_slice(directory, lo, hi))
-    prepared = collect_chunks(chunks, columns=False).prepared  # the table is in the comparing plan
+    if blocked.problems:  # the plan skipped records: skip the same ones (the table is in the plan)
+        prepared = collect_chunks(chunks, columns=False).prepared
+    else:  # it kept every record (each one usable, each id once): no id to read again (1M: ~1 s)
+        prepared = [item for chunk in chunks for item in chunk[0]]
     if len(prepared) != len(blocked.profiles.of_record):
         raise FanOutError(
             directory, f"{len(prepared)} normalised records, the plan has {len(blocked.profiles.of_record)}"
