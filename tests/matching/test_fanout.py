@@ -230,6 +230,24 @@ def test_the_plan_holds_no_records_and_the_gather_reads_them_back(
     assert content(result) == content(match(lines))
 
 
+def test_a_part_file_changed_after_a_clean_plan_is_a_clear_error_not_a_bad_record(tmp_path: Path) -> None:
+    """The gather takes a register the plan kept whole as it is, without reading ids again; a record
+    that is an error message by then (a part's file rewritten after the plan) is not let through: the
+    gather skips it as the plan would have, and the record count no longer matches the plan's."""
+    lines = as_lines(register(12_000))
+    skipped = {int(problem.split()[1].rstrip(":")) - 1 for problem in match(lines).stats["skipped"]}
+    lines = [line for k, line in enumerate(lines) if k not in skipped]  # a register kept whole
+    planned, slices = fanned_normalising(lines, tmp_path / "run", size=PARALLEL_CHUNK)
+    path = planned.directory / f"norm-{slices[1][0]}-{slices[1][1]}.pickle"
+    chunks = pickle.loads(path.read_bytes())
+    chunks[0].items[3] = "bad JSON"
+    path.write_bytes(pickle.dumps(chunks))
+    pair_slices = planned.slices(10**9)
+    compare_part(planned.directory, *pair_slices[0])
+    with pytest.raises(FanOutError, match="normalised records, the plan has"):
+        gather(planned.directory, pair_slices)
+
+
 def test_record_slices_cut_where_the_single_process_does() -> None:
     for count, size in ((0, 5), (1, 5), (4999, 10_000), (5000, 5000), (12_001, 7000), (1_000_000, 100_000)):
         slices = record_slices(count, size)

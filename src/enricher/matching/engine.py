@@ -115,6 +115,7 @@ def compare_many(table: Table, left: IntArray, right: IntArray, workers: int | N
 
 
 _ROUNDED_MAX = 1 << 16
+"""Most weights a scorer's rounding memo keeps (see ``Scorer._rounded``); past it, it starts afresh."""
 
 BESIDE_PAIRS = 50_000
 """Listed pairs from which :func:`finish` clusters in a forked process beside the evidence: below, the

@@ -310,11 +310,16 @@ def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
     """The gather's plan: the blocked register with its normalised records read back from the parts'
     files (a slice whose file is gone is normalised again from the staged records)."""
     blocked, normalised = _planned(directory, _PLAN)
-    chunks = (chunk for lo, hi in normalised for chunk in _normalised_slice(directory, lo, hi))
-    if blocked.problems:  # the plan skipped records: skip the same ones (the table is in the plan)
-        prepared = collect_chunks(chunks, columns=False).prepared
-    else:  # it kept every record (each one usable, each id once): no id to read again (1M: ~1 s)
-        prepared = [item for chunk in chunks for item in chunk[0]]
+
+    def chunks() -> Iterable[Chunk | tuple[Any, ...]]:
+        return (chunk for lo, hi in normalised for chunk in _normalised_slice(directory, lo, hi))
+
+    prepared: list[Any] = []
+    if not blocked.problems:  # the plan kept every record (each usable, each id once): no id to read again
+        prepared = [item for chunk in chunks() for item in chunk[0]]  # (1M: ~1 s less)
+    if blocked.problems or any(isinstance(item, str) for item in prepared):
+        # The plan skipped records (or a part's file no longer holds what it read): skip as it did.
+        prepared = collect_chunks(chunks(), columns=False).prepared  # the table is in the comparing plan
     if len(prepared) != len(blocked.profiles.of_record):
         raise FanOutError(
             directory, f"{len(prepared)} normalised records, the plan has {len(blocked.profiles.of_record)}"
