@@ -114,9 +114,6 @@ def compare_many(table: Table, left: IntArray, right: IntArray, workers: int | N
     return np.concatenate(parts)
 
 
-_ROUNDED_MAX = 1 << 16
-"""Most weights a scorer's rounding memo keeps (see ``Scorer._rounded``); past it, it starts afresh."""
-
 BESIDE_PAIRS = 50_000
 """Listed pairs from which :func:`finish` clusters in a forked process beside the evidence: below, the
 fork (~0.1 s for a large process) and sending the clusters back cost more than they save."""
@@ -137,6 +134,10 @@ def fit_sample(pairs: int, known: FloatArray | None = None, size: int = FIT_SAMP
     if known is not None:
         chosen |= ~np.isnan(known)
     return np.flatnonzero(chosen).astype(np.int64)
+
+
+_ROUNDED_MAX = 1 << 16
+"""Most weights a scorer's rounding memo keeps (see ``Scorer._rounded``); past it, it starts afresh."""
 
 
 @dataclass(slots=True)

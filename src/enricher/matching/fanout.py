@@ -314,9 +314,8 @@ def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
     def chunks() -> Iterable[Chunk | tuple[Any, ...]]:
         return (chunk for lo, hi in normalised for chunk in _normalised_slice(directory, lo, hi))
 
-    prepared: list[Any] = []
-    if not blocked.problems:  # the plan kept every record (each usable, each id once): no id to read again
-        prepared = [item for chunk in chunks() for item in chunk[0]]  # (1M: ~1 s less)
+    # A plan that kept every record (each usable, each id once) needs no id read again (1M: ~1 s less).
+    prepared: list[Any] = [] if blocked.problems else [item for chunk in chunks() for item in chunk[0]]
     if blocked.problems or any(isinstance(item, str) for item in prepared):
         # The plan skipped records (or a part's file no longer holds what it read): skip as it did.
         prepared = collect_chunks(chunks(), columns=False).prepared  # the table is in the comparing plan
