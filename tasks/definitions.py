@@ -19,7 +19,7 @@ from redis import Redis
 from enricher import jobs
 from enricher.errors import TransientError
 from enricher.records import RecordId
-from enricher.state import LockBusy, once
+from enricher.state import LockBusy, once, own, release
 from tasks.base import EnricherTask
 
 __all__ = ["BODIES", "register"]
@@ -27,7 +27,10 @@ __all__ = ["BODIES", "register"]
 log = logging.getLogger("tasks")
 
 RUNNING = "match-all:running"
-"""Marker held by a full match from its planning to its gather (expires with the visibility timeout)."""
+"""Marker held by a full match from its planning to its gather (expires after :func:`_run_window`); its
+value is the run's id once planned (``planning`` before), so that only that run's gather or failed
+plan releases it."""
+PLANNING = "planning"
 REPORT_WANTED = "match-all:report-wanted"
 """Set when a report was asked for while a run without one was in progress."""
 
@@ -73,12 +76,13 @@ def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str
     try:
         with state.locks.hold(jobs.MATCH_ALL_LOCK, ttl=60):
             # The short lock serialises planning; the run itself holds a marker until its gather.
-            if not once(r, state.keys, RUNNING, window=_run_window(self)):
+            if not once(r, state.keys, RUNNING, window=_run_window(self), holder=PLANNING):
                 if report:
                     r.set(state.keys.once(REPORT_WANTED), "1", ex=_run_window(self))
                 log.info("a full match is already running; not starting another")
                 return None
             plan = jobs.plan_match_all(self.ctx, do_sync=sync)
+            own(r, state.keys, RUNNING, plan.run_id)
     except LockBusy:
         log.info("a full match is being planned by another worker")
         return None
@@ -111,7 +115,7 @@ def plan_failed(
 ) -> None:
     """The plan step gave up: its ERROR line, and the run's marker goes, so the next request starts afresh."""
     EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    _redis(self).delete(self.ctx.state.keys.once(RUNNING))
+    release(_redis(self), self.ctx.state.keys, RUNNING, args[0])
 
 
 def _part_failed(arrive: str, then: str, doc: str) -> Callable[..., None]:
@@ -149,14 +153,13 @@ def match_chunk(self: EnricherTask, run_id: str, part: int, lo: int, hi: int, re
 def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
     r = _redis(self)
     keys = self.ctx.state.keys
-    superseded = False
     try:
         result = jobs.match_gather(self.ctx, run_id)
-        superseded = "superseded" in result.stats
     finally:
-        if not superseded:  # else the marker and the wish for a report are a later run's
-            r.delete(keys.once(RUNNING))
-    if superseded:
+        # Only this run's marker: a late gather (redelivered, or after its marker expired) must not
+        # let a third run start beside a newer one that is still comparing.
+        release(r, keys, RUNNING, run_id)
+    if "superseded" in result.stats:  # the wish for a report is a later run's
         return 0
     if r.delete(keys.once(REPORT_WANTED)) or report:
         send(self, "build_report")

@@ -8,7 +8,7 @@ import pytest
 import redis
 from redis_prefix import rkeys  # noqa: F401 - fixture
 
-from enricher.state import BrandingLedger, DeliveryCounter, FanOut, Keys, once
+from enricher.state import BrandingLedger, DeliveryCounter, FanOut, Keys, once, own, release
 
 pytestmark = pytest.mark.integration
 
@@ -25,6 +25,26 @@ def test_once_per_window(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
     for t in threads:
         t.join()
     assert sorted(results) == [False] * 7 + [True]
+
+
+def test_a_mark_is_released_by_its_holder_only(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
+    client, keys = rkeys
+    mark = keys.once("m")
+    assert once(client, keys, "m", window=60, holder="planning")
+    assert not release(client, keys, "m", "run-1")  # still planning: nobody's run yet
+    assert own(client, keys, "m", "run-1") and 0 < client.ttl(mark) <= 60  # handed over, TTL kept
+    assert not release(client, keys, "m", "run-0") and client.get(mark) == b"run-1"
+    assert release(client, keys, "m", "run-1") and client.get(mark) is None
+    assert not own(client, keys, "m", "run-2")  # gone: handing it over does not take it again
+    assert client.get(mark) is None
+
+
+def test_a_mark_an_older_version_took_is_released_by_whoever_finishes(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+) -> None:
+    client, keys = rkeys
+    assert once(client, keys, "m", window=60)  # its value the time, as before marks had holders
+    assert release(client, keys, "m", "run-3") and client.get(keys.once("m")) is None
 
 
 def test_latch_completes_exactly_once(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811

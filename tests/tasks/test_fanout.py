@@ -177,6 +177,29 @@ def test_a_late_gather_of_an_older_run_leaves_the_newer_runs_pairs_and_model(
     assert stack.r.get(running) == b"a third run, in progress"  # the marker is the third run's
 
 
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_late_gather_releases_only_its_own_runs_marker(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    older = _planned(stack, monkeypatch)  # run A: planned, its marker expired or released since
+    running = "enricher:once:match-all:running"
+    stack.r.set(running, "20261201T000000-newerrun")  # run B holds it and is still comparing
+    for part, (lo, hi) in enumerate(older.parts):
+        stack.send_task("enricher.match_chunk", older.run_id, part, lo, hi, False)
+    wait_for(lambda: "enricher.match_gather[" in stack.procs.log("w1") and stack.idle(), timeout=120,
+             what="run A's gather")  # fmt: skip
+    assert stack.candidates(1)["2"]["band"] == "merge"  # not superseded: run A's pairs are recorded
+    assert stack.r.get(running) == b"20261201T000000-newerrun"  # and run B's marker stays
+    # A plan step that gives up releases its own run's marker only, too.
+    stack.send_task("enricher.match_plan", "20261201T000001-gone", False)
+    wait_for(lambda: "enricher.match_plan[" in stack.procs.log("w1") and "ERROR" in stack.procs.log("w1")
+             and stack.idle(), timeout=60, what="the failed plan")  # fmt: skip
+    assert stack.r.get(running) == b"20261201T000000-newerrun"
+    stack.r.set(running, "20261201T000002-planfails")
+    stack.send_task("enricher.match_plan", "20261201T000002-planfails", False)
+    wait_for(lambda: stack.r.get(running) is None, timeout=60, what="the failed plan's marker released")
+
+
 def _generated_register(stack: Stack, count: int) -> list[bytes]:
     """``count`` generated records put straight into the worker's snapshot (no sync: the run matches
     the snapshot as it stands); their JSON as the snapshot holds it."""

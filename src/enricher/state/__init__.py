@@ -16,7 +16,7 @@ from enricher.state.decisions import (
 from enricher.state.inbox import WebhookInbox
 from enricher.state.locks import FileLocks, LockBusy, Locks, RedisLocks
 from enricher.state.ratelimit import AsyncRateLimitedTransport, RateLimitedTransport, RedisRateLimiter
-from enricher.state.runs import BrandingLedger, DeliveryCounter, FanOut, once
+from enricher.state.runs import BrandingLedger, DeliveryCounter, FanOut, once, own, release
 from enricher.state.snapshot import FileSnapshot, RedisSnapshot, Snapshot
 
 __all__ = [
@@ -47,5 +47,7 @@ __all__ = [
     "open_client_decision_store",
     "open_decision_store",
     "open_state",
+    "own",
+    "release",
     "sync_redis",
 ]

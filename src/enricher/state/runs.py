@@ -18,19 +18,47 @@ from enricher.errors import StateError
 from enricher.records import RecordId
 from enricher.state._redis import Keys
 
-__all__ = ["BrandingLedger", "DeliveryCounter", "FanOut", "once"]
+__all__ = ["BrandingLedger", "DeliveryCounter", "FanOut", "once", "own", "release"]
 
 
-def once(client: redis.Redis, keys: Keys, name: str, *, window: int) -> bool:
+def once(client: redis.Redis, keys: Keys, name: str, *, window: int, holder: str | None = None) -> bool:
     """True the first time ``name`` is seen within ``window`` seconds, False after (SET NX EX).
 
     Scheduled jobs call this so that two beat processes started by mistake, or a beat restarted
-    around the hour, run the nightly job once.
+    around the hour, run the nightly job once. ``holder`` (default: the time) is the mark's value, for
+    :func:`own` and :func:`release`.
     """
     try:
-        return bool(client.set(keys.once(name), str(time.time()), nx=True, ex=window))
+        value = str(time.time()) if holder is None else holder
+        return bool(client.set(keys.once(name), value, nx=True, ex=window))
     except redis.RedisError as exc:
         raise StateError(f"cannot mark {name!r}: {type(exc).__name__}") from exc
+
+
+def own(client: redis.Redis, keys: Keys, name: str, holder: str) -> bool:
+    """Hand a mark that is still there to ``holder`` (its TTL kept); False if it has gone."""
+    try:
+        return bool(client.set(keys.once(name), holder, xx=True, keepttl=True))
+    except redis.RedisError as exc:
+        raise StateError(f"cannot hand {name!r} to {holder}: {type(exc).__name__}") from exc
+
+
+# A mark whose value is a number was taken by a version that wrote the time, not its holder (a deploy
+# during a run): whoever finishes releases it, as that version did.
+_RELEASE = """
+local held = redis.call('GET', KEYS[1])
+if held == ARGV[1] or (held and tonumber(held)) then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+def release(client: redis.Redis, keys: Keys, name: str, holder: str) -> bool:
+    """Delete the mark ``name`` only if ``holder`` holds it (atomically): a late step of one run must
+    not release the mark of a run that started after it. True if it was deleted."""
+    try:
+        return bool(client.eval(_RELEASE, 1, keys.once(name), holder))
+    except redis.RedisError as exc:
+        raise StateError(f"cannot release {name!r}: {type(exc).__name__}") from exc
 
 
 class DeliveryCounter:
