@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -262,6 +264,24 @@ def test_redis_a_replacement_that_dies_before_its_swap_changes_nothing(
     assert [(p["a"], p["b"]) for p in store.all()] == [(1, 2)]
     staged = [k for k in client.scan_iter(f"{keys.prefix}:candidates:staged:*")]
     assert len(staged) == 2 and all(0 < client.ttl(k) <= 3600 for k in staged)
+
+
+def test_redis_a_write_that_fails_in_the_writer_thread_changes_nothing(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The staged pairs are written from a thread beside the caller: Redis refusing a batch there
+    (here: the staged name holds a string) is the caller's StateError, and the live pairs stay."""
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    store.replace_all([pair(1, 2, 0.95)])
+    monkeypatch.setattr(uuid, "uuid4", lambda: uuid.UUID(int=7))
+    client.set(f"{keys.prefix}:candidates:staged:{uuid.UUID(int=7).hex}:pairs", "not a hash")
+    with pytest.raises(StateError, match="WRONGTYPE"):
+        store.replace_all([pair(k, k + 1) for k in range(3, 30_000, 2)])  # several batches
+    assert [(p["a"], p["b"]) for p in store.all()] == [(1, 2)]
+    assert not client.exists(f"{keys.prefix}:candidates:staged:{uuid.UUID(int=7).hex}:partners")
+    assert [t.name for t in threading.enumerate() if t.name == "candidates-writer"] == []
 
 
 def test_redis_swap_refuses_when_staged_pairs_are_gone(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
