@@ -163,7 +163,7 @@ def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
         return 0
     if r.delete(keys.once(REPORT_WANTED)) or report:
         send(self, "build_report")
-    return len(result.candidates)
+    return result.candidates
 
 
 def match_one(self: EnricherTask, record_id: RecordId) -> int:

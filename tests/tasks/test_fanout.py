@@ -142,6 +142,49 @@ def test_a_webhook_during_a_full_match_keeps_its_candidates_after_the_gather(
     assert "1 record(s) recorded during the full match keep what match-one recorded" in log, log[-3000:]
 
 
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_the_gather_job_records_with_the_collector_paused_and_hands_back_counts(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The gather's millions of objects (at 1M records) must not be walked by the cyclic collector
+    between the gather, the recording and their freeing: no collection runs while the result is
+    alive, and the task gets counts back, not the result."""
+    import gc
+
+    from enricher.matching import MatchResult
+
+    plan = _planned(stack, monkeypatch)
+    for part, (lo, hi) in enumerate(plan.parts):  # compared here: the worker must not gather first
+        _as_the_worker(
+            stack,
+            monkeypatch,
+            lambda ctx, p=part, lo=lo, hi=hi: jobs.match_chunk(ctx, plan.run_id, p, lo, hi),
+        )
+    walked: list[int] = []  # generations collected while a match result was alive
+
+    def seen(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and any(isinstance(o, MatchResult) for o in gc.get_objects()):
+            walked.append(info["generation"])
+
+    def gather(ctx: jobs.JobContext) -> Any:
+        import enricher.matching.fanout  # noqa: F401 - imported already in a worker that compared
+
+        thresholds = gc.get_threshold()
+        gc.set_threshold(50, 2, 2)  # a small register collects as often as a large one would
+        gc.callbacks.append(seen)
+        try:
+            return jobs.match_gather(ctx, plan.run_id)
+        finally:
+            gc.callbacks.remove(seen)
+            gc.set_threshold(*thresholds)
+
+    gathered = _as_the_worker(stack, monkeypatch, gather)
+    assert isinstance(gathered, jobs.Gathered) and gathered.candidates >= 1
+    assert gathered.stats["parts"] == len(plan.parts) and gathered.stats["failed_parts"] == {}
+    assert stack.candidates(1)["2"]["band"] == "merge"
+    assert walked == []
+
+
 def _model_version(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> int:
     def version(ctx: jobs.JobContext) -> int:
         with decisions(ctx) as store:

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from enricher.jobs.context import JOB_NAMES, JobContext, event_jobs
     from enricher.jobs.matching import (
         MATCH_ALL_LOCK,
+        Gathered,
         MatchPlan,
         match_all_inline,
         match_chunk,
@@ -45,6 +46,7 @@ _LAZY = {
     **dict.fromkeys(
         (
             "MATCH_ALL_LOCK",
+            "Gathered",
             "MatchPlan",
             "match_all_inline",
             "match_chunk",
@@ -83,6 +85,7 @@ __all__ = [
     "MATCH_ALL_LOCK",
     "QUEUES",
     "SCRAPE_QUEUE",
+    "Gathered",
     "JobContext",
     "JobRequest",
     "JobSpec",
