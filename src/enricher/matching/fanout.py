@@ -119,15 +119,21 @@ def plan(
     """Normalise, block and learn once; write what the parts and the gather need to ``directory``."""
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
+    # The register is freed (with _planned's frame) before the collector runs again: see no_gc.
     with no_gc():
-        blocked, table = block(
-            records, decisions=decisions, labels=check_labels(labels), cap=cap, window=window
+        return _plan_blocked(
+            directory,
+            started,
+            *block(records, decisions=decisions, labels=check_labels(labels), cap=cap, window=window),
         )
-        # Its records, as a normalising part would have written them (the gather reads them there).
-        whole = (0, len(blocked.prepared))
-        chunk = (blocked.prepared, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
-        _pickle(_norm_path(directory, *whole), [chunk])
-        return _learn_and_write(directory, blocked, table, started, [whole])
+
+
+def _plan_blocked(directory: Path, started: float, blocked: Blocked, table: Table) -> PairPlan:
+    # Its records, as a normalising part would have written them (the gather reads them there).
+    whole = (0, len(blocked.prepared))
+    chunk = (blocked.prepared, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    _pickle(_norm_path(directory, *whole), [chunk])
+    return _learn_and_write(directory, blocked, table, started, [whole])
 
 
 def record_slices(count: int, size: int) -> list[tuple[int, int]]:
@@ -156,9 +162,8 @@ def _norm_path(directory: Path, lo: int, hi: int) -> Path:
 def normalise_part(directory: Path, lo: int, hi: int) -> int:
     """Normalise records ``[lo, hi)`` of a staged run and write them (with their static blocking keys
     and table columns); the record count. Idempotent: a redelivered part writes the same file again."""
-    with no_gc():
-        chunks = _normalise(directory, lo, hi)
-        _pickle(_norm_path(directory, lo, hi), chunks)
+    with no_gc():  # the chunks are freed (written, a temporary) before the collector runs again
+        _pickle(_norm_path(directory, lo, hi), _normalise(directory, lo, hi))
     return hi - lo
 
 
@@ -207,17 +212,21 @@ def plan_normalised(
                 _pickle(path, part)  # where the gather reads it
             yield from part
 
-    with no_gc():
-        blocked, table = block_prepared(
-            collect_chunks(chunks()),
-            decisions=decisions,
-            labels=check_labels(labels),
-            cap=cap,
-            window=window,
-            timings={"normalise": round(time.perf_counter() - started, 3)},
-            started=started,
+    with no_gc():  # the register is freed (a temporary) before the collector runs again
+        planned = _learn_and_write(
+            directory,
+            *block_prepared(
+                collect_chunks(chunks()),
+                decisions=decisions,
+                labels=check_labels(labels),
+                cap=cap,
+                window=window,
+                timings={"normalise": round(time.perf_counter() - started, 3)},
+                started=started,
+            ),
+            started,
+            list(slices),
         )
-        planned = _learn_and_write(directory, blocked, table, started, list(slices))
     return planned, redone
 
 
