@@ -21,7 +21,6 @@ from enricher.errors import TransientError
 from enricher.records import RecordId
 from enricher.state import LockBusy, once, own, release
 from tasks.base import EnricherTask
-from tasks.worker import pool_processes
 
 __all__ = ["BODIES", "register"]
 
@@ -155,8 +154,7 @@ def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
     r = _redis(self)
     keys = self.ctx.state.keys
     try:
-        # The run's other processes are done: a pool of two or more has a core to spare for clustering.
-        result = jobs.match_gather(self.ctx, run_id, spare_core=pool_processes() >= 2)
+        result = jobs.match_gather(self.ctx, run_id)
     finally:
         # Only this run's marker: a late gather (redelivered, or after its marker expired) must not
         # let a third run start beside a newer one that is still comparing.

@@ -13,15 +13,12 @@ Connected by ``tasks.factory.make_app``; nothing here changes producers (the CLI
 * A job given up is one ERROR line from ``tasks.base`` naming the task and the record; Celery's own
   "raised unexpected" line for it (with the traceback) is kept, at WARNING.
 * ``ENRICHER_LOG_FORMAT=json``: Celery's handlers (worker and task loggers) write JSON lines.
-* The pool's size is noted before its processes start (:func:`pool_processes`): a full match's last,
-  one-process step uses a second core only where the pool has one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import threading
 import time
 import warnings
@@ -33,22 +30,7 @@ from celery.worker import state as worker_state
 
 from enricher.state import sync_redis
 
-__all__ = ["install", "pool_processes"]
-
-_POOL: dict[str, int] = {}
-
-
-def pool_processes() -> int:
-    """Processes in this worker's pool, as the worker was started (1 outside a worker). Noted by the
-    worker's main process before it forks them, so each pool process knows it too."""
-    return _POOL.get("processes", 1)
-
-
-def _note_pool(sender: Any = None, **_: Any) -> None:
-    concurrency = getattr(sender, "concurrency", None)
-    # "auto" is sized after this signal, to the CPUs the pool may use.
-    _POOL["processes"] = concurrency if isinstance(concurrency, int) else (os.cpu_count() or 1)
-
+__all__ = ["install"]
 
 _CANCEL_WARNING = r"(?s).*worker_cancel_long_running_tasks_on_connection_loss"
 _CHATTY = ("httpx", "httpcore")
@@ -148,7 +130,6 @@ class Renewer:
 def install(app: Celery) -> None:
     """Connect the worker-process hooks (idempotent)."""
     signals.celeryd_after_setup.connect(_after_setup, weak=False, dispatch_uid="enricher-worker-setup")
-    signals.worker_init.connect(_note_pool, weak=False, dispatch_uid="enricher-pool-size")
     signals.after_setup_logger.connect(_json_logs, weak=False, dispatch_uid="enricher-json-logs")
     signals.after_setup_task_logger.connect(_json_logs, weak=False, dispatch_uid="enricher-json-task-logs")
     running: list[Renewer] = []

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from multiprocessing.connection import Connection
 
 import pytest
 
@@ -49,30 +47,3 @@ def test_a_fork_that_fails_runs_both_here(monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(os, "fork", no_fork)
     here = os.getpid()
     assert run_beside(os.getpid, os.getpid) == (here, here)
-
-
-def _in_a_daemon(fork: bool | None, out: Connection) -> None:
-    here = os.getpid()
-    theirs, mine = run_beside(os.getpid, os.getpid, fork=fork)
-    out.send((here, theirs, mine))
-
-
-@pytest.mark.parametrize(("fork", "forked"), [(None, False), (True, True)])
-def test_a_pool_process_forks_only_when_told_a_core_is_free(fork: bool | None, forked: bool) -> None:
-    """A daemonic process (what a Celery prefork pool runs tasks in) may not have multiprocessing
-    children: by default both run in it; told that a second core is its own, it forks all the same."""
-    receive, send = multiprocessing.get_context("fork").Pipe(duplex=False)
-    process = multiprocessing.get_context("fork").Process(target=_in_a_daemon, args=(fork, send), daemon=True)
-    process.start()
-    here, theirs, mine = receive.recv()
-    process.join(10)
-    assert process.exitcode == 0 and mine == here
-    assert (theirs != here) is forked
-
-
-def test_an_error_here_stops_the_forked_process() -> None:
-    def here() -> None:
-        raise KeyError("evidence")
-
-    with pytest.raises(KeyError, match="evidence"):
-        run_beside(lambda: __import__("time").sleep(30), here)

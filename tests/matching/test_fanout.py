@@ -84,50 +84,6 @@ def test_fanned_out_match_equals_the_single_process_one(tmp_path: Path, small_fi
     } == {k: v for k, v in single.stats.items() if k not in ("seconds", "records_per_second", "timings")}
 
 
-def _gather_in_a_pool_process(directory: Path, slices: list[tuple[int, int]], out: Any) -> None:
-    """What a Celery prefork pool process runs (daemonic: multiprocessing refuses it children), told
-    that a second core is free; the clustering is forked whatever the size."""
-    import os
-
-    engine_module.BESIDE_PAIRS = 0
-    forked = []
-    real_fork = os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forked.append(pid)
-        return pid
-
-    os.fork = fork
-    result, _ = gather(directory, slices, beside=True)
-    out.send((content(result), len(forked)))
-
-
-def test_a_pool_process_with_a_core_to_spare_clusters_beside_and_gets_the_same_result(
-    tmp_path: Path, small_fit_sample: None
-) -> None:
-    import multiprocessing
-
-    records = register()
-    single = match(records)
-    planned = plan(records, tmp_path / "run")
-    slices = planned.slices(5000)
-    for lo, hi in slices:
-        compare_part(planned.directory, lo, hi)
-    context = multiprocessing.get_context("fork")
-    receive, send = context.Pipe(duplex=False)
-    pool = context.Process(
-        target=_gather_in_a_pool_process, args=(planned.directory, slices, send), daemon=True
-    )
-    pool.start()
-    found, forks = receive.recv()
-    pool.join(60)
-    assert pool.exitcode == 0
-    assert forks == 1  # clustering ran in a process of its own
-    assert found == content(single)
-
-
 def test_answers_and_labels_give_the_same_result_fanned_out(tmp_path: Path, small_fit_sample: None) -> None:
     records = register()
     single = match(records)

@@ -309,12 +309,8 @@ def match_chunk_failed(ctx: JobContext, run_id: str, part: int, reason: str) -> 
     return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"failed": reason})
 
 
-def match_gather(ctx: JobContext, run_id: str, *, spare_core: bool = False) -> Gathered:
+def match_gather(ctx: JobContext, run_id: str) -> Gathered:
     """Finish a full match from its parts, record every pair and store the learnt model.
-
-    ``spare_core``: this process may use a second core (its worker's pool has another process, idle
-    at a run's last step): the clustering runs in a forked process beside the listed pairs' evidence,
-    as ``enricher dedupe`` runs them. Else in turn, on one core.
 
     A part that failed for good is compared here instead, so the result is always the whole
     register's; ``stats["failed_parts"]`` says which parts failed and why. Idempotent: the run's
@@ -333,7 +329,7 @@ def match_gather(ctx: JobContext, run_id: str, *, spare_core: bool = False) -> G
     parts = _slices(directory / "parts.json", f"full match {run_id}: its plan is")
     since = _mark(directory)  # read first: an unreadable run fails before the work, not after it
     with no_gc(), _decisions(ctx) as store:
-        result, redone = fanout.gather(directory, parts, decisions=store, beside=spare_core or None)
+        result, redone = fanout.gather(directory, parts, decisions=store)
         _record_and_keep(ctx, store, result, since=since, run=run_id)
         gathered = Gathered(len(result.candidates), result.stats)
         del result

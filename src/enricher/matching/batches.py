@@ -11,11 +11,10 @@ import gc
 import itertools
 import multiprocessing
 import os
-import pickle
-import signal
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, NamedTuple, TypeVar
 
 import numpy as np
@@ -117,59 +116,41 @@ def can_fork(workers: int) -> bool:
     )
 
 
-def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool | None = None) -> tuple[T, U]:
+_BESIDE: Callable[[], Any] | None = None
+"""What :func:`run_beside`'s forked process runs (inherited through fork, never pickled)."""
+
+
+def _run_beside() -> Any:
+    assert _BESIDE is not None
+    return _BESIDE()
+
+
+def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = True) -> tuple[T, U]:
     """``task()`` in a forked process while ``here()`` runs in this one; both results.
 
     For two independent stages of one match on a 2-core machine (clustering beside the evidence of
     the listed pairs): the forked process inherits everything ``task`` reads, and only its result is
-    pickled back, so ``task`` must return what it computes rather than change shared objects.
-
-    ``fork``: None forks where this process may have children (not a Celery pool process, see
-    :func:`can_fork`); True forks in a pool process too, where the caller knows a second core is free
-    (a pool of two or more, at a run's last one-process step); False runs both here. Without a fork,
-    when forking fails or the forked process dies, both run here, one after the other: the results
-    are the same either way. An error in ``task`` reaches the caller.
-
-    ``os.fork`` and a pipe, not multiprocessing: multiprocessing refuses a pool process children, and
-    the forked process must leave by ``os._exit`` (no exit handlers of the worker it was forked from).
-    """
-    if fork is False or (fork is None and not can_fork(2)) or not hasattr(os, "fork"):
+    pickled back, so ``task`` must return what it computes rather than change shared objects. Without
+    ``fork``, where fork is unavailable (a Celery pool process), when forking fails or the forked process
+    dies, both run here, one after the other: the results are the same either way."""
+    global _BESIDE
+    if not fork or not can_fork(2):
         return task(), here()
-    read, write = os.pipe()
+    _BESIDE = task
     try:
-        pid = os.fork()
-    except OSError:  # no memory or process left to fork: in turn, here
-        os.close(read)
-        os.close(write)
-        return task(), here()
-    if pid == 0:  # pragma: no cover - the forked process (coverage does not follow it)
-        os.close(read)
-        try:
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
             try:
-                payload = pickle.dumps((True, task()), pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:  # the caller raises it
-                payload = pickle.dumps((False, exc), pickle.HIGHEST_PROTOCOL)
-            with os.fdopen(write, "wb") as out:
-                out.write(payload)
-        finally:
-            os._exit(0)  # a signal, or a result that would not pickle: nothing sent, the caller redoes it
-    os.close(write)
-    try:
-        mine = here()
-    except BaseException:
-        os.kill(pid, signal.SIGKILL)
-        os.close(read)
-        os.waitpid(pid, 0)
-        raise
-    with os.fdopen(read, "rb") as incoming:
-        payload = incoming.read()
-    os.waitpid(pid, 0)
-    try:
-        done, theirs = pickle.loads(payload)  # noqa: S301 - written by our own forked process
-    except (pickle.UnpicklingError, EOFError, ValueError):  # it died (out of memory?): do it here
-        return task(), mine
-    if not done:
-        raise theirs
+                future = pool.submit(_run_beside)  # forks here, with _BESIDE set
+            except OSError:  # no memory or process left to fork: in turn, here
+                return task(), here()
+            _BESIDE = None
+            mine = here()
+            try:
+                theirs = future.result()
+            except BrokenProcessPool:  # killed (out of memory?): do it here instead
+                theirs = task()
+    finally:
+        _BESIDE = None
     return theirs, mine
 
 

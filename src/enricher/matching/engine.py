@@ -443,11 +443,9 @@ def finish(
     merge_threshold: float = MERGE_THRESHOLD,
     review_threshold: float = REVIEW_THRESHOLD,
     score: FloatArray | None = None,
-    beside: bool | None = None,
 ) -> MatchResult:
     """Score, band, cluster and list the compared pairs (``levels``: one row per blocked pair, in
-    order; ``score``: their probabilities if already computed; ``beside``: whether clustering may run
-    in a forked process, as :func:`~.batches.run_beside`'s ``fork``)."""
+    order; ``score``: their probabilities if already computed)."""
     timings = blocked.timings
     clock = time.perf_counter()
 
@@ -521,9 +519,7 @@ def finish(
 
     # Clustering and the listed pairs' evidence need nothing of each other: on a large register the
     # clusters are built in a forked process beside the evidence (1M records: ~6 s and ~7 s).
-    (clusters, refusals), evidence = run_beside(
-        clustered, explained, fork=beside if len(pairs) >= BESIDE_PAIRS else False
-    )
+    (clusters, refusals), evidence = run_beside(clustered, explained, fork=len(pairs) >= BESIDE_PAIRS)
     cluster_of = {rid: k for k, c in enumerate(clusters) for rid in c.ids}
     lap("cluster")
     candidates, cut = _expand(prepared, profiles, pairs, evidence, cluster_of, decisions, apart, refusals)

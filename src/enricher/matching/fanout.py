@@ -375,10 +375,8 @@ def gather(
     decisions: DecisionMemory | None = None,
     merge_threshold: float = MERGE_THRESHOLD,
     review_threshold: float = REVIEW_THRESHOLD,
-    beside: bool | None = None,
 ) -> tuple[MatchResult, list[tuple[int, int]]]:
     """Finish a run from its parts, in order; a part with no file (failed for good) is compared here.
-    ``beside``: whether clustering may run in a forked process (see :func:`~.engine.finish`).
 
     Returns the result and the slices this step compared itself."""
     with no_gc():
@@ -409,7 +407,6 @@ def gather(
             merge_threshold=merge_threshold,
             review_threshold=review_threshold,
             score=np.concatenate(scores) if scores else np.zeros(0),
-            beside=beside,
         )
     return result, redone
 
