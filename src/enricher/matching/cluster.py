@@ -91,7 +91,12 @@ def cluster_links(
     Answers name records; only records that are nodes of their own (not inside a larger profile: a
     decided record always is) are looked up. Then :func:`build_clusters`, strongest link first.
     """
-    node_of = {node.id: k for k, node in enumerate(nodes) if members is None or len(members[k]) == 1}
+    answers = list(answers)
+    node_of = (  # only asked with answers (1M records: a dict of 1M ids, 0.11-0.12 s)
+        {node.id: k for k, node in enumerate(nodes) if members is None or len(members[k]) == 1}
+        if answers
+        else {}
+    )
     edges: list[Link] = []
     rejected: set[tuple[RecordId, RecordId]] = set()
     for a, b, same in answers:
