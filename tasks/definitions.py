@@ -81,8 +81,13 @@ def match_all(self: EnricherTask, report: bool = True, sync: bool = True) -> str
                     r.set(state.keys.once(REPORT_WANTED), "1", ex=_run_window(self))
                 log.info("a full match is already running; not starting another")
                 return None
-            plan = jobs.plan_match_all(self.ctx, do_sync=sync)
-            own(r, state.keys, RUNNING, plan.run_id)
+            try:
+                plan = jobs.plan_match_all(self.ctx, do_sync=sync)
+                own(r, state.keys, RUNNING, plan.run_id)
+            except BaseException:
+                # No run to wait for: a retry (or the next request) starts afresh, not in an hour.
+                release(r, state.keys, RUNNING, PLANNING)
+                raise
     except LockBusy:
         log.info("a full match is being planned by another worker")
         return None
@@ -115,7 +120,7 @@ def plan_failed(
 ) -> None:
     """The plan step gave up: its ERROR line, and the run's marker goes, so the next request starts afresh."""
     EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    release(_redis(self), self.ctx.state.keys, RUNNING, args[0])
+    release(_redis(self), self.ctx.state.keys, RUNNING, args[0] if args else kwargs["run_id"])
 
 
 def _part_failed(arrive: str, then: str, doc: str) -> Callable[..., None]:
@@ -153,13 +158,17 @@ def match_chunk(self: EnricherTask, run_id: str, part: int, lo: int, hi: int, re
 def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
     r = _redis(self)
     keys = self.ctx.state.keys
+    superseded = False
     try:
         result = jobs.match_gather(self.ctx, run_id)
+        superseded = "superseded" in result.stats
     finally:
         # Only this run's marker: a late gather (redelivered, or after its marker expired) must not
-        # let a third run start beside a newer one that is still comparing.
-        release(r, keys, RUNNING, run_id)
-    if "superseded" in result.stats:  # the wish for a report is a later run's
+        # let a third run start beside a newer one that is still comparing. A superseded one leaves
+        # even a marker an older version took (see state.release): a newer run has recorded already.
+        if not superseded:
+            release(r, keys, RUNNING, run_id)
+    if superseded:  # the wish for a report is a later run's
         return 0
     if r.delete(keys.once(REPORT_WANTED)) or report:
         send(self, "build_report")

@@ -284,6 +284,27 @@ def test_redis_a_write_that_fails_in_the_writer_thread_changes_nothing(
     assert [t.name for t in threading.enumerate() if t.name == "candidates-writer"] == []
 
 
+def test_redis_an_error_while_making_the_pairs_stops_the_writer_and_changes_nothing(
+    rkeys: tuple[redis.Redis, Keys],  # noqa: F811
+) -> None:
+    """Batches already written when the caller fails (here: a candidate that is not one) are left to
+    expire; the writer thread is joined, the live pairs stay."""
+    client, keys = rkeys
+    store = RedisCandidateStore(client, keys)
+    store.replace_all([pair(1, 2, 0.95)])
+
+    def candidates() -> Any:
+        yield from (pair(k, k + 1) for k in range(3, 50_000, 2))  # a few batches
+        yield "not a candidate"
+
+    with pytest.raises((TypeError, KeyError, AttributeError)):
+        store.replace_all(candidates())
+    assert [(p["a"], p["b"]) for p in store.all()] == [(1, 2)]
+    staged = list(client.scan_iter(f"{keys.prefix}:candidates:staged:*"))
+    assert staged and all(0 < client.ttl(k) <= 3600 for k in staged)
+    assert [t for t in threading.enumerate() if t.name == "candidates-writer"] == []
+
+
 def test_redis_swap_refuses_when_staged_pairs_are_gone(rkeys: tuple[redis.Redis, Keys]) -> None:  # noqa: F811
     """The swap checks the staged hashes first: one that expired must not cost the live pairs."""
     client, keys = rkeys

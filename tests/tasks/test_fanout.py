@@ -233,14 +233,36 @@ def test_a_late_gather_releases_only_its_own_runs_marker(
              what="run A's gather")  # fmt: skip
     assert stack.candidates(1)["2"]["band"] == "merge"  # not superseded: run A's pairs are recorded
     assert stack.r.get(running) == b"20261201T000000-newerrun"  # and run B's marker stays
-    # A plan step that gives up releases its own run's marker only, too.
-    stack.send_task("enricher.match_plan", "20261201T000001-gone", False)
-    wait_for(lambda: "enricher.match_plan[" in stack.procs.log("w1") and "ERROR" in stack.procs.log("w1")
-             and stack.idle(), timeout=60, what="the failed plan")  # fmt: skip
+    # A plan step that gives up releases its own run's marker only, too. Two of them, one after the
+    # other on this one-process worker: when the second has failed, the first one's hook has run.
+    for gone in ("20261201T000001-gone", "20261201T000001-gone2"):
+        stack.send_task("enricher.match_plan", gone, False)
+    failed = re.compile(r"ERROR.*enricher\.match_plan\[")
+    wait_for(lambda: len(failed.findall(stack.procs.log("w1"))) >= 2 and stack.idle(), timeout=60,
+             what="the failed plans")  # fmt: skip
     assert stack.r.get(running) == b"20261201T000000-newerrun"
     stack.r.set(running, "20261201T000002-planfails")
     stack.send_task("enricher.match_plan", "20261201T000002-planfails", False)
     wait_for(lambda: stack.r.get(running) is None, timeout=60, what="the failed plan's marker released")
+
+
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_full_match_whose_planning_fails_is_not_blocked_by_its_own_marker(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _planned(stack, monkeypatch)  # the snapshot synced (that run is never sent: it holds no marker)
+    stack.r.rename("enricher:snapshot", "enricher:snapshot:aside")
+    stack.r.set("enricher:snapshot", "not a hash")  # reading the snapshot fails: the task is retried
+    stack.send_task("enricher.match_all", report=False, sync=False)
+    wait_for(lambda: "cannot read the register snapshot" in stack.procs.log("w1"), timeout=60,
+             what="the failed planning")  # fmt: skip
+    stack.r.delete("enricher:snapshot")
+    stack.r.rename("enricher:snapshot:aside", "enricher:snapshot")
+    gathered = re.compile(r"enricher\.match_gather\[\S+\] succeeded")
+    wait_for(lambda: gathered.search(stack.procs.log("w1")) is not None, timeout=120,
+             what="the retried full match")  # fmt: skip
+    assert "already running" not in stack.procs.log("w1")
+    assert stack.candidates(1)["2"]["band"] == "merge"
 
 
 def _generated_register(stack: Stack, count: int) -> list[bytes]:

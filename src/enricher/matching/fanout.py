@@ -119,7 +119,7 @@ def plan(
     """Normalise, block and learn once; write what the parts and the gather need to ``directory``."""
     started = time.perf_counter()
     directory.mkdir(parents=True, exist_ok=True)
-    # The register is freed (with _planned's frame) before the collector runs again: see no_gc.
+    # The register is freed (with _plan_blocked's frame) before the collector runs again: see no_gc.
     with no_gc():
         return _plan_blocked(
             directory,

@@ -470,8 +470,11 @@ class _Sender:
     def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
         self._queue.put(None)
         self._thread.join()
-        if kind is None and self._error is not None:
-            raise self._error
+        if self._error is not None:
+            if kind is None:
+                raise self._error
+            error = self._error
+            log.warning("writing staged candidates failed too: %s: %s", type(error).__name__, error)
 
     def send(self, name: str, fields: dict[str, bytes], *, expire: bool) -> None:
         if self._error is not None:
