@@ -321,7 +321,16 @@ FAULTS = ("none", "child-kill", "main-kill", "redis-shutdown", "redis-kill9",
           "429-30", "429-100", "500-30", "500-100", "reply-lost")  # fmt: skip
 
 
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM or SIGHUP: leave through the ``finally`` blocks, which stop the workers and redis-server
+    (in process groups of their own, the signal does not reach them; by default the benchmark died
+    without them and left them running)."""
+    raise SystemExit(128 + signum)
+
+
 def main() -> int:
+    for stop in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(stop, _stop)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=150, help="enrich-all: records (default 150)")
     parser.add_argument("--merges", type=int, default=200, help="apply-merges: approved merges (default 200)")
