@@ -326,7 +326,6 @@ class RedisCandidateStore:
         # hash expires from its first write on, so a writer that dies half-way leaves nothing for long.
         staged = f"{self._keys.prefix}:candidates:staged:{uuid.uuid4().hex}"
         staged_pairs, staged_partners = f"{staged}:pairs", f"{staged}:partners"
-        written: set[str] = set()
         partners: dict[str, dict[str, str]] = {}
 
         def pair_blobs() -> Iterator[tuple[str, bytes]]:
@@ -334,7 +333,6 @@ class RedisCandidateStore:
                 pair = candidate_dict(cand, plain=False)
                 a, b = str(pair["a"]), str(pair["b"])
                 key = _pair_key(a, b)
-                written.add(key)
                 partners.setdefault(a, {})[b] = key
                 partners.setdefault(b, {})[a] = key
                 yield key, _blob(pair)
@@ -359,7 +357,7 @@ class RedisCandidateStore:
                     self._generation,
                     *legacy,
                 ],
-                args=["1" if written else "0", "" if since is None else str(since)],
+                args=["1" if partners else "0", "" if since is None else str(since)],
             )
         except redis.RedisError as exc:
             raise StateError(f"cannot record candidates: {type(exc).__name__}: {exc}") from exc
@@ -370,7 +368,7 @@ class RedisCandidateStore:
             log.info(
                 "%d record(s) recorded during the full match keep what match-one recorded for them", kept
             )
-        return len(written)
+        return len({key for others in partners.values() for key in others.values()})
 
     def of(self, record_id: RecordId) -> list[dict[str, Any]]:
         try:
