@@ -25,6 +25,7 @@ from enricher.matching.fanout import (
     prune_runs,
     record_slices,
     stage,
+    stage_ids,
 )
 from enricher.sample import generate
 
@@ -141,6 +142,82 @@ def test_normalising_in_parts_gives_the_single_process_result(tmp_path: Path, sm
     assert content(result) == content(single)
     assert result.stats["skipped"] == single.stats["skipped"]
     assert [s.split(":")[0] for s in result.stats["skipped"]] == ["record 8", "record 5004", "record 11001"]
+
+
+class Register:
+    """Where a worker's parts read records by id (the Redis snapshot's ``raw_of``): a dict of JSON lines,
+    from which a record can be deleted after the run listed it."""
+
+    def __init__(self, lines: list[bytes]) -> None:
+        self.stored = {str(k).encode(): line for k, line in enumerate(lines)}
+        self.reads = 0
+
+    def ids(self) -> list[bytes]:
+        return list(self.stored)
+
+    def raw_of(self, ids: Any) -> list[bytes | None]:
+        self.reads += 1
+        return [self.stored.get(i) for i in ids]
+
+
+def test_parts_that_read_their_own_records_give_the_single_process_result(
+    tmp_path: Path, small_fit_sample: None
+) -> None:
+    """A run that listed only the ids: each part reads its slice itself, and nothing of the records is
+    staged, yet the result is the single process's (its problems too, in their places)."""
+    lines = as_lines(register(12_500))
+    source, directory = Register(lines), tmp_path / "run"
+    assert stage_ids(source.ids(), directory) == len(lines)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    for lo, hi in reversed(slices):
+        normalise_part(directory, lo, hi, read=source.raw_of)
+    assert source.reads == len(slices)
+    assert not (directory / "records.bin").exists()
+    planned, redone = plan_normalised(directory, slices, read=source.raw_of)
+    assert redone == [] and source.reads == len(slices)
+    result, _ = gather(planned.directory, planned.slices(10**9))
+    single = match(lines)
+    assert content(result) == content(single)
+    assert result.stats["skipped"] == single.stats["skipped"]
+
+
+def test_a_record_deleted_after_the_listing_is_skipped_and_reported(tmp_path: Path) -> None:
+    """Deleted between the listing and its part's read: skipped in its place and named, the rest matched
+    as if it had never been there; a part that never wrote is read by the plan the same way."""
+    lines = as_lines(register(12_000))
+    source, directory = Register(lines), tmp_path / "run"
+    stage_ids(source.ids(), directory)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    del source.stored[b"6000"]
+    normalise_part(directory, *slices[1], read=source.raw_of)  # parts 0 and 2 died before writing
+    planned, redone = plan_normalised(directory, slices, read=source.raw_of)
+    assert redone == [slices[0], slices[2]]
+    result, _ = gather(planned.directory, planned.slices(10**9))
+    without = match(lines[:6000] + lines[6001:])
+    assert [(c.a, c.b, c.band, round(c.score, 12)) for c in result.candidates] == [
+        (c.a, c.b, c.band, round(c.score, 12)) for c in without.candidates
+    ]
+    assert "record 6001: record 6000 left the register during the run" in result.stats["skipped"]
+    assert result.stats["records"] == without.stats["records"]
+
+
+def test_a_run_of_listed_ids_needs_a_reader_and_its_normalised_files(tmp_path: Path) -> None:
+    """No staged records to fall back on: a part given nothing to read with, or a gather whose normalised
+    file is gone, is a clear error (the register may have changed since: reading it again would not
+    give the records the plan blocked)."""
+    lines = [json.dumps(r).encode() for r in register(6000)]
+    source, directory = Register(lines), tmp_path / "run"
+    stage_ids(source.ids(), directory)
+    with pytest.raises(FanOutError, match="listed only their ids"):
+        normalise_part(directory, 0, 6000)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    for lo, hi in slices:
+        normalise_part(directory, lo, hi, read=source.raw_of)
+    planned, _ = plan_normalised(directory, slices, read=source.raw_of)
+    compare_part(directory, 0, planned.pairs)
+    (directory / f"norm-{slices[0][0]}-{slices[0][1]}.pickle").unlink()
+    with pytest.raises(FanOutError, match="listed only their ids"):
+        gather(directory, [(0, planned.pairs)])
 
 
 @pytest.mark.slow

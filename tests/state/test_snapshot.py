@@ -61,8 +61,30 @@ def test_redis_snapshot_reads_in_id_order_whatever_order_it_was_written(rkeys) -
     expected = [1, 2, 10, 300, "a", "crm-3"]
     assert [json.loads(line)["id"] for line in snapshot.raw()] == expected
     assert [r.id for r in snapshot.records()] == expected
+    assert snapshot.ids() == [str(i).encode() for i in expected]  # what a large full match's parts read
     snapshot.replace(Counterparty.model_validate({"id": i, "name": f"Firma {i}"}) for i in (10, 2, 300, 1))
     assert [json.loads(line)["id"] for line in snapshot.raw()] == [1, 2, 10, 300]  # numbers only
     huge = 10**20  # past int64: sorted as Python ints
     snapshot.replace(Counterparty.model_validate({"id": i, "name": f"Firma {i}"}) for i in (huge, 7))
     assert [json.loads(line)["id"] for line in snapshot.raw()] == [7, huge]
+    assert snapshot.ids() == [b"7", str(huge).encode()]
+
+
+def test_ids_list_the_register_in_raw_order_and_raw_of_reads_them_back(
+    snapshot: Snapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large full match lists the ids once and each of its parts reads its own slice of records: the
+    slices, read in turn, are the register :meth:`raw` reads at once; a record gone since is None."""
+    from enricher.state import snapshot as snapshot_module
+
+    monkeypatch.setattr(snapshot_module, "_READ_BATCH", 2)  # several HMGETs for one slice
+    ids = [10, "crm-3", 2, 1, "a", 300, 7]
+    assert snapshot.size() == 0 and snapshot.ids() == []
+    snapshot.replace(Counterparty.model_validate({"id": i, "name": f"Firma {i}"}) for i in ids)
+    listed = snapshot.ids()
+    assert snapshot.size() == len(ids)
+    assert sorted(listed) == sorted(str(i).encode() for i in ids)
+    assert snapshot.raw_of(listed[:3]) + snapshot.raw_of(listed[3:]) == snapshot.raw()
+    snapshot.remove(2)
+    assert snapshot.raw_of([b"2", b"1", b"no-such-id"]) == [None, snapshot.raw_of([b"1"])[0], None]
+    assert json.loads(snapshot.raw_of([b"1"])[0] or b"")["name"] == "Firma 1"

@@ -305,6 +305,38 @@ def test_a_large_register_is_normalised_in_parts_by_a_prefork_pool(
     assert not list(stack.r.scan_iter("enricher:run:*"))  # both latches cleaned up
 
 
+def test_a_record_deleted_while_a_large_register_is_normalised_is_skipped_and_reported(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The plan lists the ids and each part reads its own records later: one deleted in between (a
+    webhook's match-one removes it from the snapshot) is skipped where it stood and named in the log,
+    and the rest is matched as if it had never been there."""
+    import json
+
+    from enricher.matching import match
+
+    stack.env["ENRICHER_MATCH_CHUNK_RECORDS"] = "5000"
+    stack.env["ENRICHER_MATCH_CHUNK_PAIRS"] = "20000"
+    raw = _generated_register(stack, 11_000)
+    stack.start_worker(pool="prefork", concurrency=2)
+    plan = _as_the_worker(stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False))
+    assert plan.step == "normalise" and len(plan.parts) == 3
+    gone = json.loads(raw[7000])["id"]
+    _as_the_worker(stack, monkeypatch, lambda ctx: ctx.state.snapshot.remove(gone))
+    for part, (lo, hi) in enumerate(plan.parts):
+        stack.send_task("enricher.match_normalise", plan.run_id, part, lo, hi, False)
+    wait_for(lambda: "enricher.match_gather[" in stack.procs.log("w1") and stack.idle(), timeout=240,
+             what="the gather")  # fmt: skip
+    log = stack.procs.log("w1")
+    assert f"1 record(s) not matched: record 7001: record {gone} left the register during the run" in log, (
+        log[-3000:]
+    )
+    recorded = _as_the_worker(stack, monkeypatch, lambda ctx: ctx.state.candidates.all())
+    without = match(raw[:7000] + raw[7001:])
+    assert _pairs(recorded) == _pairs([c.to_contract() for c in without.candidates])
+    assert not any(gone in (c["a"], c["b"]) for c in recorded)
+
+
 def test_a_normalising_part_that_fails_for_good_is_done_by_the_plan_step(
     stack: Stack, monkeypatch: pytest.MonkeyPatch
 ) -> None:

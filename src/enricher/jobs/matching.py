@@ -99,20 +99,21 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     if do_sync:
         sync(ctx)
     mark = ctx.state.candidates.mark()  # before the snapshot: what match-one records after it is newer
-    records = ctx.state.snapshot.raw()
     run_id = f"{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     directory = _run_dir(ctx, run_id)
     fanout.prune_runs(directory.parent, keep=2)
     directory.mkdir(parents=True, exist_ok=True)
     (directory / _MARK).write_text(json.dumps({"mark": mark}))
-    if ctx.state.redis is not None and len(records) > ctx.settings.match_chunk_records:
-        # A large register is normalised in parts too: written once, read a slice per part.
-        fanout.stage(records, directory)
-        slices = fanout.record_slices(len(records), ctx.settings.match_chunk_records)
+    if ctx.state.redis is not None and ctx.state.snapshot.size() > ctx.settings.match_chunk_records:
+        # A large register is normalised in parts too: its ids listed once, each part reading its own
+        # slice of records from the snapshot.
+        count = fanout.stage_ids(ctx.state.snapshot.ids(), directory)
+        slices = fanout.record_slices(count, ctx.settings.match_chunk_records)
         (directory / "records.json").write_text(json.dumps(slices))
         _normalising(ctx, run_id).start(len(slices))
-        log.info("match run %s: %d records to normalise in %d parts", run_id, len(records), len(slices))
+        log.info("match run %s: %d records to normalise in %d parts", run_id, count, len(slices))
         return MatchPlan(run_id=run_id, parts=slices, step="normalise")
+    records = ctx.state.snapshot.raw()
     with _decisions(ctx) as store:
         planned = fanout.plan(records, directory, decisions=store)
     return _planned(ctx, run_id, planned)
@@ -139,7 +140,7 @@ def match_normalise(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -
     from enricher.matching import fanout
 
     started = time.perf_counter()
-    count = fanout.normalise_part(_run_dir(ctx, run_id), lo, hi)
+    count = fanout.normalise_part(_run_dir(ctx, run_id), lo, hi, read=ctx.state.snapshot.raw_of)
     seconds = round(time.perf_counter() - started, 3)
     return _normalising(ctx, run_id).arrive(part, {"records": count, "seconds": seconds})
 
@@ -161,7 +162,9 @@ def plan_normalised_run(ctx: JobContext, run_id: str) -> MatchPlan:
     arrived = latch.results()
     failed = _failed(arrived)
     with _decisions(ctx) as store:
-        planned, redone = fanout.plan_normalised(directory, slices, decisions=store)
+        planned, redone = fanout.plan_normalised(
+            directory, slices, read=ctx.state.snapshot.raw_of, decisions=store
+        )
     if failed or redone:
         log.warning(
             "full match %s: %d normalising part(s) failed (%s); the plan normalised %d slice(s) itself",
@@ -333,6 +336,16 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
         _record_and_keep(ctx, store, result, since=since, run=run_id)
         gathered = Gathered(len(result.candidates), result.stats)
         del result
+    skipped = gathered.stats.get("skipped") or []
+    if skipped:  # malformed, an id given twice, or deleted after the run listed it
+        more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
+        log.warning(
+            "full match %s: %d record(s) not matched: %s%s",
+            run_id,
+            len(skipped),
+            "; ".join(skipped[:5]),
+            more,
+        )
     if failed or redone:
         log.warning(
             "full match %s: %d part(s) failed (%s); the gather compared %d part(s) itself",

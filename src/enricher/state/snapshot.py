@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Protocol
 
@@ -36,6 +36,21 @@ def _field_order(field: bytes | str) -> tuple[int, int, str]:
     return id_order(canonical_id(field.decode() if isinstance(field, bytes) else field))
 
 
+_READ_BATCH = 10_000
+"""Fields a single HMGET asks for: one reply of 10k records is ~4 MB, and Redis serves others between."""
+
+
+def _id_order(fields: Sequence[bytes | str]) -> list[int]:
+    """Positions of ``fields`` (stored ids) sorted in id order."""
+    if all(field.isdigit() for field in fields):  # most registers: one numpy sort (1M: 0.3 s, not 1.5)
+        try:
+            numbers = np.fromiter(map(int, fields), dtype=np.int64, count=len(fields))
+            return np.argsort(numbers, kind="stable").tolist()  # type: ignore[no-any-return]
+        except OverflowError:
+            pass
+    return sorted(range(len(fields)), key=lambda k: _field_order(fields[k]))
+
+
 class Snapshot(Protocol):
     """A stored copy of the register."""
 
@@ -53,6 +68,18 @@ class Snapshot(Protocol):
 
     def raw(self) -> list[bytes]:
         """All stored records as their JSON (what matching reads: no model built per record)."""
+        ...
+
+    def size(self) -> int:
+        """How many records are stored."""
+        ...
+
+    def ids(self) -> list[bytes]:
+        """Every stored record's id (as stored), in the order of :meth:`raw`."""
+        ...
+
+    def raw_of(self, ids: Sequence[bytes]) -> list[bytes | None]:
+        """The JSON of the records ``ids`` names, in that order; None for one no longer stored."""
         ...
 
     def synced_at(self) -> float | None: ...
@@ -116,16 +143,32 @@ class RedisSnapshot:
         # Positions in the reply, sorted: the values are taken by position, not looked up by field
         # (1M records: 0.5 -> 0.2 s).
         fields, values = list(stored), list(stored.values())
-        order: list[int] | None = None
-        if all(field.isdigit() for field in fields):  # most registers: one numpy sort (1M: 0.3 s, not 1.5)
-            try:
-                numbers = np.fromiter(map(int, fields), dtype=np.int64, count=len(fields))
-                order = np.argsort(numbers, kind="stable").tolist()
-            except OverflowError:
-                pass
-        if order is None:
-            order = sorted(range(len(fields)), key=lambda k: _field_order(fields[k]))
-        return [v if isinstance(v := values[k], bytes) else v.encode() for k in order]
+        return [v if isinstance(v := values[k], bytes) else v.encode() for k in _id_order(fields)]
+
+    def size(self) -> int:
+        try:
+            return int(self._r.hlen(self._key))
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
+
+    def ids(self) -> list[bytes]:
+        """The hash's fields in id order (see :meth:`raw`): a large full match lists them and its parts
+        read their own slices (1M records: ~1 s here instead of ~4 s for every record's JSON)."""
+        try:
+            fields = self._r.hkeys(self._key)
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
+        encoded = [f if isinstance(f, bytes) else f.encode() for f in fields]
+        return [encoded[k] for k in _id_order(encoded)]
+
+    def raw_of(self, ids: Sequence[bytes]) -> list[bytes | None]:
+        out: list[bytes | str | None] = []
+        try:
+            for start in range(0, len(ids), _READ_BATCH):
+                out.extend(self._r.hmget(self._key, list(ids[start : start + _READ_BATCH])))
+        except redis.RedisError as exc:
+            raise StateError(f"cannot read the register snapshot: {type(exc).__name__}") from exc
+        return [v.encode() if isinstance(v, str) else v for v in out]
 
     def synced_at(self) -> float | None:
         value = self._r.hget(self._meta, "synced_at")
@@ -179,6 +222,19 @@ class FileSnapshot:
         if not self.path.exists():
             return []
         return [line for line in self.path.read_bytes().splitlines() if line.strip()]
+
+    def _by_id(self) -> dict[bytes, bytes]:
+        return {str(json.loads(line)["id"]).encode(): line for line in self.raw()}
+
+    def size(self) -> int:
+        return len(self.raw())
+
+    def ids(self) -> list[bytes]:
+        return list(self._by_id())
+
+    def raw_of(self, ids: Sequence[bytes]) -> list[bytes | None]:
+        stored = self._by_id()
+        return [stored.get(i) for i in ids]
 
     def synced_at(self) -> float | None:
         return self.path.stat().st_mtime if self.path.exists() else None
