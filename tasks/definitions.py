@@ -123,6 +123,15 @@ def plan_failed(
     release(_redis(self), self.ctx.state.keys, RUNNING, args[0] if args else kwargs["run_id"])
 
 
+def gather_failed(
+    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+) -> None:
+    """The gather gave up (retries spent, or an error not worth retrying): its ERROR line, and its run's
+    marker goes, so the next request starts afresh. Not on a retry: the run is still going."""
+    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
+    release(_redis(self), self.ctx.state.keys, RUNNING, args[0] if args else kwargs["run_id"])
+
+
 def _part_failed(arrive: str, then: str, doc: str) -> Callable[..., None]:
     """The failure hook of a fanned-out part: its ERROR line (retries spent), then it arrives anyway
     through ``jobs.<arrive>``, and the part that completes the latch sends ``then`` (which redoes what
@@ -158,18 +167,15 @@ def match_chunk(self: EnricherTask, run_id: str, part: int, lo: int, hi: int, re
 def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
     r = _redis(self)
     keys = self.ctx.state.keys
-    superseded = False
-    try:
-        result = jobs.match_gather(self.ctx, run_id)
-        superseded = "superseded" in result.stats
-    finally:
-        # Only this run's marker: a late gather (redelivered, or after its marker expired) must not
-        # let a third run start beside a newer one that is still comparing. A superseded one leaves
-        # even a marker an older version took (see state.release): a newer run has recorded already.
-        if not superseded:
-            release(r, keys, RUNNING, run_id)
-    if superseded:  # the wish for a report is a later run's
+    result = jobs.match_gather(self.ctx, run_id)
+    if "superseded" in result.stats:
+        # A newer run has recorded already: its marker (even one an older version took, see
+        # state.release) and its wish for a report stay.
         return 0
+    # Only this run's marker, and only once it has finished (or given up: gather_failed): a gather
+    # being retried still holds it, so no second run starts beside the retry; a late gather
+    # (redelivered, or after its marker expired) must not let a third run start beside a newer one.
+    release(r, keys, RUNNING, run_id)
     if r.delete(keys.once(REPORT_WANTED)) or report:
         send(self, "build_report")
     return result.candidates
@@ -253,6 +259,7 @@ FAILURE_HOOKS: dict[str, Callable[..., None]] = {
     "match_normalise": normalise_failed,
     "match_plan": plan_failed,
     "match_chunk": chunk_failed,
+    "match_gather": gather_failed,
 }
 """Jobs that do more than log when they give up."""
 

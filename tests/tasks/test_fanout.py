@@ -265,6 +265,46 @@ def test_a_full_match_whose_planning_fails_is_not_blocked_by_its_own_marker(
     assert stack.candidates(1)["2"]["band"] == "merge"
 
 
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_gather_being_retried_keeps_its_runs_marker_until_it_ends(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A gather that meets a passing error (Redis, its run's files) is retried, and its run is still
+    going: it keeps the marker meanwhile, so a second full match does not start beside the retry. The
+    marker goes when the gather succeeds, or gives up."""
+    plan = _planned(stack, monkeypatch)
+    running = "enricher:once:match-all:running"
+    stack.r.set(running, plan.run_id)  # as match_all takes it
+    runs = Path(stack.env["ENRICHER_STATE_DIR"]) / "match-runs"
+    mark = runs / plan.run_id / "recorded.json"
+    good = mark.read_text()
+    mark.write_text("not json")  # the gather cannot read its mark: a StateError, retried
+    for part, (lo, hi) in enumerate(plan.parts):
+        stack.send_task("enricher.match_chunk", plan.run_id, part, lo, hi, False)
+    retried = re.compile(r"enricher\.match_gather\[\S+\] retry")
+    wait_for(lambda: len(retried.findall(stack.procs.log("w1"))) >= 2, timeout=60, what="the gather retried")
+    assert stack.r.get(running) == plan.run_id.encode()
+    stack.send_task("enricher.match_all", report=False, sync=False)
+    wait_for(lambda: "a full match is already running" in stack.procs.log("w1"), timeout=60,
+             what="the second request turned away")  # fmt: skip
+    mark.write_text(good)
+    gathered = re.compile(r"enricher\.match_gather\[\S+\] succeeded")
+    wait_for(
+        lambda: gathered.search(stack.procs.log("w1")) is not None, timeout=60, what="the retried gather"
+    )
+    assert stack.r.get(running) is None
+    assert stack.candidates(1)["2"]["band"] == "merge"
+    # A gather that gives up (its plan is gone: not worth retrying) releases its run's marker.
+    other: jobs.MatchPlan = _as_the_worker(
+        stack, monkeypatch, lambda ctx: jobs.plan_match_all(ctx, do_sync=False)
+    )
+    stack.r.set(running, other.run_id)
+    (runs / other.run_id / "compare.pickle").unlink()
+    stack.send_task("enricher.match_gather", other.run_id, False)
+    wait_for(lambda: stack.r.get(running) is None, timeout=60, what="the failed gather's marker released")
+    assert re.search(r"ERROR.*enricher\.match_gather\[\S+\] gave up", stack.procs.log("w1"))
+
+
 def _generated_register(stack: Stack, count: int) -> list[bytes]:
     """``count`` generated records put straight into the worker's snapshot (no sync: the run matches
     the snapshot as it stands); their JSON as the snapshot holds it."""
