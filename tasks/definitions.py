@@ -17,7 +17,7 @@ from celery import Celery
 from redis import Redis
 
 from enricher import jobs
-from enricher.errors import TransientError
+from enricher.errors import StateError, TransientError
 from enricher.records import RecordId
 from enricher.state import LockBusy, once, own, release
 from tasks.base import EnricherTask
@@ -120,7 +120,16 @@ def plan_failed(
 ) -> None:
     """The plan step gave up: its ERROR line, and the run's marker goes, so the next request starts afresh."""
     EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    release(_redis(self), self.ctx.state.keys, RUNNING, args[0] if args else kwargs["run_id"])
+    _release_run(self, args[0] if args else kwargs["run_id"])
+
+
+def _release_run(task: EnricherTask, run_id: str) -> None:
+    """A given-up run's marker goes; if Redis cannot be reached for that either, it expires."""
+    try:
+        release(_redis(task), task.ctx.state.keys, RUNNING, run_id)
+    except StateError as exc:
+        window = _run_window(task)
+        log.warning("full match %s: its running marker expires within %d s: %s", run_id, window, exc)
 
 
 def gather_failed(
@@ -129,7 +138,7 @@ def gather_failed(
     """The gather gave up (retries spent, or an error not worth retrying): its ERROR line, and its run's
     marker goes, so the next request starts afresh. Not on a retry: the run is still going."""
     EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    release(_redis(self), self.ctx.state.keys, RUNNING, args[0] if args else kwargs["run_id"])
+    _release_run(self, args[0] if args else kwargs["run_id"])
 
 
 def _part_failed(arrive: str, then: str, doc: str) -> Callable[..., None]:
@@ -172,12 +181,20 @@ def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
         # A newer run has recorded already: its marker (even one an older version took, see
         # state.release) and its wish for a report stay.
         return 0
-    # Only this run's marker, and only once it has finished (or given up: gather_failed): a gather
-    # being retried still holds it, so no second run starts beside the retry; a late gather
-    # (redelivered, or after its marker expired) must not let a third run start beside a newer one.
+    wanted = keys.once(REPORT_WANTED)
+    wished = bool(r.delete(wanted))
+    if wished or report:
+        try:
+            send(self, "build_report")
+        except BaseException:
+            if wished:  # the gather is retried: the wish waits for it
+                r.set(wanted, "1", ex=_run_window(self))
+            raise
+    # Only this run's marker, and last, once nothing of the gather can fail and retry it (or when it
+    # gives up: gather_failed): a gather being retried still holds it, so no second run starts beside
+    # the retry; a late gather (redelivered, or after its marker expired) must not let a third run
+    # start beside a newer one.
     release(r, keys, RUNNING, run_id)
-    if r.delete(keys.once(REPORT_WANTED)) or report:
-        send(self, "build_report")
     return result.candidates
 
 

@@ -201,6 +201,28 @@ def test_a_record_deleted_after_the_listing_is_skipped_and_reported(tmp_path: Pa
     assert result.stats["records"] == without.stats["records"]
 
 
+def test_a_part_run_again_after_the_plan_leaves_what_the_plan_blocked(tmp_path: Path) -> None:
+    """A normalising part redelivered after the plan (its first run's ack was lost) reads the register as
+    it is by then: a record deleted since. The first file stands, and the gather finds the records the
+    plan blocked, not a register one record shorter."""
+    lines = [json.dumps(r).encode() for r in register(12_000)]
+    source, directory = Register(lines), tmp_path / "run"
+    stage_ids(source.ids(), directory)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    for lo, hi in slices:
+        normalise_part(directory, lo, hi, read=source.raw_of)
+    planned, _ = plan_normalised(directory, slices, read=source.raw_of)
+    path = directory / f"norm-{slices[1][0]}-{slices[1][1]}.pickle"
+    written = path.read_bytes()
+    del source.stored[b"6000"]
+    assert normalise_part(directory, *slices[1], read=source.raw_of) == slices[1][1] - slices[1][0]
+    assert path.read_bytes() == written
+    assert not list(directory.glob(".*partial"))
+    compare_part(directory, 0, planned.pairs)
+    result, _ = gather(directory, [(0, planned.pairs)])
+    assert content(result) == content(match(lines))
+
+
 def test_a_run_of_listed_ids_needs_a_reader_and_its_normalised_files(tmp_path: Path) -> None:
     """No staged records to fall back on: a part given nothing to read with, or a gather whose normalised
     file is gone, is a clear error (the register may have changed since: reading it again would not

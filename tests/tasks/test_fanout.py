@@ -305,6 +305,24 @@ def test_a_gather_being_retried_keeps_its_runs_marker_until_it_ends(
     assert re.search(r"ERROR.*enricher\.match_gather\[\S+\] gave up", stack.procs.log("w1"))
 
 
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_gather_whose_retries_run_out_releases_its_runs_marker(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Retried while its error lasts, the gather holds the marker; when its retries are spent it gives
+    up, and its failure hook releases the marker, so the next request starts a run at once."""
+    stack.env["ENRICHER_TASK_MAX_RETRIES"] = "1"
+    plan = _planned(stack, monkeypatch)
+    running = "enricher:once:match-all:running"
+    stack.r.set(running, plan.run_id)
+    (Path(stack.env["ENRICHER_STATE_DIR"]) / "match-runs" / plan.run_id / "recorded.json").write_text("{")
+    stack.send_task("enricher.match_gather", plan.run_id, False)
+    gave_up = re.compile(r"ERROR.*enricher\.match_gather\[\S+\] gave up.*StateError")
+    wait_for(lambda: gave_up.search(stack.procs.log("w1")) is not None, timeout=60, what="gave up")
+    assert re.search(r"enricher\.match_gather\[\S+\] retry", stack.procs.log("w1"))  # once, holding it
+    wait_for(lambda: stack.r.get(running) is None, timeout=30, what="the marker released")
+
+
 def _generated_register(stack: Stack, count: int) -> list[bytes]:
     """``count`` generated records put straight into the worker's snapshot (no sync: the run matches
     the snapshot as it stands); their JSON as the snapshot holds it."""

@@ -106,16 +106,25 @@ class PairPlan:
         return [(k * step, min(self.pairs, (k + 1) * step)) for k in range(parts)]
 
 
-def _pickle(path: Path, value: Any) -> None:
-    _write(path, lambda f: pickle.dump(value, f, pickle.HIGHEST_PROTOCOL))
+def _pickle(path: Path, value: Any, *, first: bool = False) -> None:
+    _write(path, lambda f: pickle.dump(value, f, pickle.HIGHEST_PROTOCOL), first=first)
 
 
-def _write(path: Path, write: Any) -> None:
-    """Write through a temporary file in the same folder, then rename: readers never see half a file."""
+def _write(path: Path, write: Any, *, first: bool = False) -> None:
+    """Write through a temporary file in the same folder, then rename: readers never see half a file.
+    With ``first``, a file already there stays (a hard link, which fails rather than replace it)."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     with partial.open("wb") as handle:
         write(handle)
-    partial.replace(path)
+    if not first:
+        partial.replace(path)
+        return
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        pass
+    finally:
+        partial.unlink()
 
 
 def plan(
@@ -200,9 +209,15 @@ def _norm_path(directory: Path, lo: int, hi: int) -> Path:
 def normalise_part(directory: Path, lo: int, hi: int, *, read: Reader | None = None) -> int:
     """Normalise records ``[lo, hi)`` of a staged run and write them (with their static blocking keys
     and table columns); the record count. A run that staged only ids reads its records with ``read``.
-    Idempotent: a redelivered part writes the same file again (of the records as they are then)."""
+
+    Idempotent: the first file written for a slice stands. A part run again (redelivered, perhaps
+    after the plan blocked its records) leaves it: a run that listed only ids would read the register
+    as it is by then, and the gather must find the records the plan blocked."""
+    path = _norm_path(directory, lo, hi)
+    if path.is_file():
+        return hi - lo
     with no_gc():  # the chunks are freed (written, a temporary) before the collector runs again
-        _pickle(_norm_path(directory, lo, hi), _normalise(directory, lo, hi, read))
+        _pickle(path, _normalise(directory, lo, hi, read), first=True)
     return hi - lo
 
 

@@ -223,17 +223,16 @@ class FileSnapshot:
             return []
         return [line for line in self.path.read_bytes().splitlines() if line.strip()]
 
-    def _by_id(self) -> dict[bytes, bytes]:
-        return {str(json.loads(line)["id"]).encode(): line for line in self.raw()}
-
     def size(self) -> int:
         return len(self.raw())
 
     def ids(self) -> list[bytes]:
-        return list(self._by_id())
+        return [str(json.loads(line)["id"]).encode() for line in self.raw()]
 
     def raw_of(self, ids: Sequence[bytes]) -> list[bytes | None]:
-        stored = self._by_id()
+        stored: dict[bytes, bytes] = {}
+        for rid, line in zip(self.ids(), self.raw(), strict=True):
+            stored.setdefault(rid, line)
         return [stored.get(i) for i in ids]
 
     def synced_at(self) -> float | None:
