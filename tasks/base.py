@@ -6,7 +6,8 @@
   ``ENRICHER_TASK_MAX_RETRIES`` times. Auth, validation and bad input fail at once.
 * Poison guard: each start of a message (task id + retry number) is counted in Redis. A message that
   was started ``ENRICHER_MAX_DELIVERIES`` times without finishing has killed that many workers (OOM,
-  segfault, SIGKILL); it is logged and dropped instead of being redelivered for ever.
+  segfault, SIGKILL); it is given up (its ERROR line and its job's failure hook, as when its retries
+  run out) and dropped instead of being redelivered for ever.
 """
 
 from __future__ import annotations
@@ -21,11 +22,11 @@ from celery.exceptions import Reject
 from kombu.exceptions import OperationalError
 
 from enricher.config import Settings
-from enricher.errors import StateError, TransientError
+from enricher.errors import EnricherError, StateError, TransientError
 from enricher.jobs import JobContext
 from enricher.state import DeliveryCounter, LockBusy
 
-__all__ = ["RETRYABLE", "EnricherTask", "subject"]
+__all__ = ["RETRYABLE", "EnricherTask", "PoisonMessageError", "subject"]
 
 log = logging.getLogger("tasks")
 
@@ -37,6 +38,14 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     OperationalError,  # kombu could not publish (a fanned-out job) while Redis restarts
     StateError,
 )
+
+
+class PoisonMessageError(EnricherError):
+    """A message started ``ENRICHER_MAX_DELIVERIES`` times without finishing: it killed its workers."""
+
+    def __init__(self, starts: int) -> None:
+        super().__init__(f"started {starts} times without finishing (poison message), dropped")
+        self.starts = starts
 
 
 def subject(args: Any, kwargs: Any) -> str:
@@ -111,10 +120,9 @@ class EnricherTask(Task):  # type: ignore[misc]
             except StateError:
                 starts = 1  # Redis is down: run anyway; the task's own Redis use will retry
             if starts > self.settings.max_deliveries:
-                log.error(
-                    "%s[%s] dropped %s: started %d times without finishing (poison message)",
-                    self.name, request.id, subject(args, kwargs), starts - 1,
-                )  # fmt: skip
+                # Given up like any job: one ERROR line, and the job's failure hook runs (a fanned-out
+                # part arrives failed, so its run goes on; a gather releases its run's marker).
+                self.on_failure(PoisonMessageError(starts - 1), request.id, args, kwargs, None)
                 return None
         return super().__call__(*args, **kwargs)
 

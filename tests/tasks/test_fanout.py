@@ -323,6 +323,36 @@ def test_a_gather_whose_retries_run_out_releases_its_runs_marker(
     wait_for(lambda: stack.r.get(running) is None, timeout=30, what="the marker released")
 
 
+@pytest.mark.parametrize("stack", [_larger_register()], indirect=True)
+def test_a_poisoned_part_and_gather_are_given_up_not_left_hanging(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part that killed its workers ENRICHER_MAX_DELIVERIES times is dropped as poison: it still
+    arrives (failed), so the gather runs and compares its slice; a poisoned gather releases its run's
+    marker. Before, the run waited for the part, and the marker held, until it expired (an hour)."""
+    plan = _planned(stack, monkeypatch)
+    assert len(plan.parts) > 1
+    running = "enricher:once:match-all:running"
+    stack.r.set(running, plan.run_id)
+    # Its starts so far, as the workers it killed counted them: the next start is one too many.
+    stack.r.set("enricher:task:deliveries:poisoned-part:0", 5)
+    for part, (lo, hi) in enumerate(plan.parts):
+        task_id = "poisoned-part" if part == 1 else None
+        stack.send_task("enricher.match_chunk", plan.run_id, part, lo, hi, False, task_id=task_id)
+    gathered = re.compile(r"enricher\.match_gather\[\S+\] succeeded")
+    wait_for(lambda: gathered.search(stack.procs.log("w1")) is not None, timeout=120, what="the gather")
+    log = stack.procs.log("w1")
+    poisoned = re.compile(r"ERROR.*enricher\.match_chunk\[poisoned-part\] gave up.*poison message")
+    assert poisoned.search(log), log[-3000:]
+    assert "the gather compared 1 part(s) itself" in log
+    assert stack.candidates(1)["2"]["band"] == "merge"
+    assert stack.r.get(running) is None
+    stack.r.set(running, plan.run_id)
+    stack.r.set("enricher:task:deliveries:poisoned-gather:0", 5)
+    stack.send_task("enricher.match_gather", plan.run_id, False, task_id="poisoned-gather")
+    wait_for(lambda: stack.r.get(running) is None, timeout=60, what="the poisoned gather's marker")
+
+
 def _generated_register(stack: Stack, count: int) -> list[bytes]:
     """``count`` generated records put straight into the worker's snapshot (no sync: the run matches
     the snapshot as it stands); their JSON as the snapshot holds it."""

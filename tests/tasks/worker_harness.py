@@ -240,11 +240,14 @@ class Stack:
         pairs = RedisCandidateStore(self.r, Keys("enricher")).of(rid)
         return {str(p["b"] if str(p["a"]) == str(rid) else p["a"]): p for p in pairs}
 
-    def send_task(self, name: str, *args: Any, queue: str = "enricher.api", **kwargs: Any) -> None:
-        """Queue a task by name, as any producer would (no import of ``tasks`` in this process)."""
+    def send_task(
+        self, name: str, *args: Any, queue: str = "enricher.api", task_id: str | None = None, **kwargs: Any
+    ) -> None:
+        """Queue a task by name, as any producer would (no import of ``tasks`` in this process);
+        ``task_id``: the message's id (Celery makes one by default)."""
         client = Celery(broker=self.redis.url)
         client.conf.task_serializer = "json"
-        client.send_task(name, args=list(args), kwargs=kwargs, queue=queue)
+        client.send_task(name, args=list(args), kwargs=kwargs, queue=queue, task_id=task_id)
         client.close()
 
     def idle(self) -> bool:
