@@ -115,30 +115,19 @@ def match_plan(self: EnricherTask, run_id: str, report: bool = True) -> None:
     _send_parts(self, jobs.plan_normalised_run(self.ctx, run_id), report)
 
 
-def plan_failed(
+def run_failed(
     self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
 ) -> None:
-    """The plan step gave up: its ERROR line, and the run's marker goes, so the next request starts afresh."""
+    """A full match's plan step or gather gave up (retries spent, or an error not worth retrying; not on
+    a retry: the run is still going): its ERROR line, and the run's marker goes, so the next request
+    starts afresh. If Redis cannot be reached for that either, the marker expires."""
     EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    _release_run(self, args[0] if args else kwargs["run_id"])
-
-
-def _release_run(task: EnricherTask, run_id: str) -> None:
-    """A given-up run's marker goes; if Redis cannot be reached for that either, it expires."""
+    run_id = args[0] if args else kwargs["run_id"]
     try:
-        release(_redis(task), task.ctx.state.keys, RUNNING, run_id)
-    except StateError as exc:
-        window = _run_window(task)
-        log.warning("full match %s: its running marker expires within %d s: %s", run_id, window, exc)
-
-
-def gather_failed(
-    self: EnricherTask, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
-) -> None:
-    """The gather gave up (retries spent, or an error not worth retrying): its ERROR line, and its run's
-    marker goes, so the next request starts afresh. Not on a retry: the run is still going."""
-    EnricherTask.on_failure(self, exc, task_id, args, kwargs, einfo)
-    _release_run(self, args[0] if args else kwargs["run_id"])
+        release(_redis(self), self.ctx.state.keys, RUNNING, run_id)
+    except StateError as error:
+        window = _run_window(self)
+        log.warning("full match %s: its running marker expires within %d s: %s", run_id, window, error)
 
 
 def _part_failed(arrive: str, then: str, doc: str) -> Callable[..., None]:
@@ -191,7 +180,7 @@ def match_gather(self: EnricherTask, run_id: str, report: bool = True) -> int:
                 r.set(wanted, "1", ex=_run_window(self))
             raise
     # Only this run's marker, and last, once nothing of the gather can fail and retry it (or when it
-    # gives up: gather_failed): a gather being retried still holds it, so no second run starts beside
+    # gives up: run_failed): a gather being retried still holds it, so no second run starts beside
     # the retry; a late gather (redelivered, or after its marker expired) must not let a third run
     # start beside a newer one.
     release(r, keys, RUNNING, run_id)
@@ -274,9 +263,9 @@ BODIES: dict[str, Callable[..., Any]] = {
 
 FAILURE_HOOKS: dict[str, Callable[..., None]] = {
     "match_normalise": normalise_failed,
-    "match_plan": plan_failed,
+    "match_plan": run_failed,
     "match_chunk": chunk_failed,
-    "match_gather": gather_failed,
+    "match_gather": run_failed,
 }
 """Jobs that do more than log when they give up."""
 

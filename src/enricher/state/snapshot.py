@@ -231,8 +231,8 @@ class FileSnapshot:
 
     def raw_of(self, ids: Sequence[bytes]) -> list[bytes | None]:
         stored: dict[bytes, bytes] = {}
-        for rid, line in zip(self.ids(), self.raw(), strict=True):
-            stored.setdefault(rid, line)
+        for line in self.raw():  # one read of the file, not one for the ids and one for the lines
+            stored.setdefault(str(json.loads(line)["id"]).encode(), line)
         return [stored.get(i) for i in ids]
 
     def synced_at(self) -> float | None:
