@@ -11,7 +11,8 @@ from the request to the recorded candidates, the plan's own time (normalise or c
 parts, block, learn, written to the shared state dir), parts of each kind, the seconds each kind of
 task ran in all (``task_seconds``: match_all stages, match_normalise parts, match_plan, match_chunk
 parts, match_gather) and their sums (``serial_s``: the steps that run in one process each;
-``parallel_s``: the parts), pairs compared, each pool process's peak RSS, and a digest of every
+``parallel_s``: the parts), pairs compared, each pool process's peak RSS (and the largest private
+memory seen of each process they fork: the gather's clustering), and a digest of every
 recorded pair (band, score) that must be the same for every worker count. Last, Amdahl's bound: the
 best ratio N processes could reach with the one-process run's split, and how short its one-process
 steps would have to be for x0.6.
@@ -92,6 +93,22 @@ def children(pid: int) -> list[int]:
         return []
 
 
+def descendants(pid: int) -> list[int]:
+    """What the pool processes fork (the gather clusters in a process of its own)."""
+    found = children(pid)
+    return found + [d for child in found for d in descendants(child)]
+
+
+def private_mib(pid: int) -> float:
+    """Memory a process holds of its own: a forked process shares its parent's pages until it writes
+    them, and its RSS counts those too."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return 0.0
+    return sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Private_")) / 1024
+
+
 def digest(port: int) -> tuple[str, int]:
     import redis
 
@@ -140,9 +157,13 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
         started = time.monotonic()
         app.send_task("enricher.match_all", kwargs={"report": False, "sync": False}, queue="enricher.api")
         peaks: dict[int, float] = {}
+        forked: dict[int, float] = {}
         while True:
-            for pid in children(worker.pid):
+            pool = children(worker.pid)
+            for pid in pool:
                 peaks[pid] = max(peaks.get(pid, 0.0), peak_rss_mib(pid))
+            for pid in (d for child in pool for d in descendants(child)):
+                forked[pid] = max(forked.get(pid, 0.0), private_mib(pid))
             text = log_path.read_text(errors="replace")
             if "enricher.match_gather[" in text and re.search(
                 r"match_gather\[[^\]]+\] (succeeded|raised)", text
@@ -175,6 +196,7 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
             "serial_s": round(serial, 1),
             "parallel_s": round(parallel, 1),
             "peak_rss_mib": sorted(round(v) for v in peaks.values()),
+            "forked_private_mib": sorted(round(v) for v in forked.values()),
             "recorded_pairs": recorded,
             "digest": pair_digest,
         }

@@ -11,11 +11,15 @@ import gc
 import itertools
 import multiprocessing
 import os
+import pickle
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
-from typing import Any, NamedTuple, TypeVar
+from pathlib import Path
+from typing import Any, NamedTuple, NoReturn, TypeVar, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -116,42 +120,87 @@ def can_fork(workers: int) -> bool:
     )
 
 
-_BESIDE: Callable[[], Any] | None = None
-"""What :func:`run_beside`'s forked process runs (inherited through fork, never pickled)."""
-
-
-def _run_beside() -> Any:
-    assert _BESIDE is not None
-    return _BESIDE()
-
-
 def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = True) -> tuple[T, U]:
     """``task()`` in a forked process while ``here()`` runs in this one; both results.
 
     For two independent stages of one match on a 2-core machine (clustering beside the evidence of
     the listed pairs): the forked process inherits everything ``task`` reads, and only its result is
     pickled back, so ``task`` must return what it computes rather than change shared objects. Without
-    ``fork``, where fork is unavailable (a Celery pool process), when forking fails or the forked process
-    dies, both run here, one after the other: the results are the same either way."""
-    global _BESIDE
-    if not fork or not can_fork(2):
+    ``fork``, where fork is unavailable, when forking fails or the forked process dies, both run here,
+    one after the other: the results are the same either way.
+
+    Forked by hand (``os.fork`` and a pipe), not by :mod:`multiprocessing`: a Celery prefork worker's
+    pool processes are daemonic, and multiprocessing refuses a daemonic process children, so a full
+    match's gather in the worker ran the two in turn (1M records: ~12 s more on a slow 2-core machine).
+    The forked process ends itself if this one dies first (a worker's hard time limit): no orphan
+    clusters on for nobody; and it is the kernel's first choice when memory runs out."""
+    if not fork or "fork" not in multiprocessing.get_all_start_methods():
         return task(), here()
-    _BESIDE = task
+    parent = os.getpid()
+    reader, writer = os.pipe()
     try:
-        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork")) as pool:
-            try:
-                future = pool.submit(_run_beside)  # forks here, with _BESIDE set
-            except OSError:  # no memory or process left to fork: in turn, here
-                return task(), here()
-            _BESIDE = None
-            mine = here()
-            try:
-                theirs = future.result()
-            except BrokenProcessPool:  # killed (out of memory?): do it here instead
-                theirs = task()
+        pid = os.fork()
+    except OSError:  # no memory or process left to fork: in turn, here
+        os.close(reader)
+        os.close(writer)
+        return task(), here()
+    if pid == 0:
+        _serve_beside(task, reader, writer, parent)
+    os.close(writer)
+    sent = b""
+    try:
+        mine = here()
+        with os.fdopen(reader, "rb") as pipe:
+            reader = -1
+            sent = pipe.read()
     finally:
-        _BESIDE = None
-    return theirs, mine
+        if reader >= 0:  # here() failed: the forked process's work is not wanted
+            os.close(reader)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    try:
+        done, value = pickle.loads(sent) if sent else (False, None)  # noqa: S301 - our own fork's
+    except Exception:  # cut short (killed while writing): do it here instead
+        done, value = False, None
+    if done:
+        return cast(T, value), mine
+    if isinstance(value, Exception):
+        raise value
+    return task(), mine  # the forked process died (out of memory?): do it here instead
+
+
+def _serve_beside(task: Callable[[], Any], reader: int, writer: int, parent: int) -> NoReturn:
+    """The forked process of :func:`run_beside`: run ``task``, send (done, result or error), exit
+    without running anything of the parent's (atexit hooks, buffered output, a worker's shutdown)."""
+    code = 1
+    try:
+        os.close(reader)
+        threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+        # Short of memory, the kernel ends this process rather than its parent (which holds more, and
+        # would lose the whole job): the parent then runs the task itself.
+        with contextlib.suppress(OSError):
+            Path("/proc/self/oom_score_adj").write_text("1000")
+        try:
+            outcome: tuple[bool, Any] = (True, task())
+        except Exception as exc:  # sent to the caller, who raises it
+            outcome = (False, exc)
+        try:
+            data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
+        except Exception:  # an unpicklable error: the caller runs the task itself
+            data = pickle.dumps((False, None))
+        with os.fdopen(writer, "wb") as pipe:
+            pipe.write(data)
+        code = 0
+    finally:
+        os._exit(code)
+
+
+def _end_with(parent: int) -> None:
+    """End this forked process once its parent is gone (it is adopted: its parent id changes)."""
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _prepared_chunks(records: Iterable[RawRecord], workers: int, keys: bool = False) -> Iterator[Chunk]:
