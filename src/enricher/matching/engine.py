@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -669,11 +669,33 @@ def _clusters(
         links,
         answers,
         scorer.score,
-        members=[[prepared[r] for r in m] for m in profiles.members],
+        members=_Members(prepared, profiles.members),
         joined=joined,
         known=known,
         refusals=refusals,
     )
+
+
+class _Members(Sequence[Sequence[Prepared]]):
+    """The records each profile stands for, made when clustering asks for a profile's: it asks for
+    those its links name (1M records: 350k of 950k profiles), and a forked clustering process that
+    listed them all would also copy every record's memory page (it writes their reference counts)."""
+
+    def __init__(self, prepared: Sequence[Prepared], members: Sequence[Sequence[int]]) -> None:
+        self._prepared = prepared
+        self._members = members
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    @overload
+    def __getitem__(self, k: int) -> Sequence[Prepared]: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[Sequence[Prepared]]: ...
+    def __getitem__(self, k: int | slice) -> Sequence[Prepared] | Sequence[Sequence[Prepared]]:
+        if isinstance(k, slice):
+            return [self[x] for x in range(*k.indices(len(self)))]
+        return [self._prepared[r] for r in self._members[k]]
 
 
 MAX_PARTNERS = 50
