@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import pickle
+from dataclasses import replace
+
 import orjson
 
 from enricher.matching import Candidate, Evidence, MatchResult, match
+from enricher.matching.results import Explained
 from enricher.sample import generate
 
 
@@ -25,6 +29,8 @@ def test_the_json_written_from_objects_is_the_plain_contracts() -> None:
     assert result.candidates and any(c.note for c in result.candidates)
     assert any(not c.note for c in result.candidates)
     plain = orjson.dumps(result.to_contract())
+    # Each pair's evidence was written to JSON where it was made, and is written as it is.
+    assert all(isinstance(c.evidence, Explained) for c in result.candidates)
     assert orjson.dumps(result.to_contract(plain=False)) == plain
     first = orjson.loads(plain)["candidates"][0]
     assert list(first["evidence"][0]) == ["feature", "result", "weight", "explanation"]
@@ -41,3 +47,18 @@ def test_a_candidate_without_note_or_explanation_keeps_the_contract_shape() -> N
     }
     assert candidate.to_contract() == expected
     assert orjson.loads(orjson.dumps(candidate.to_contract(plain=False))) == expected
+
+
+def test_written_evidence_is_a_value_a_changed_copy_drops_its_json() -> None:
+    evidence = [Evidence("name", "equal", 4.25, "Both are ACME."), Evidence("tin", "different", -7.5, "")]
+    explained = Explained(evidence)
+    assert explained == evidence and orjson.loads(explained.json) == orjson.loads(orjson.dumps(evidence))
+    candidate = Candidate("a", "b", 0.9, "merge", explained, "Safe to merge.")
+    again = pickle.loads(pickle.dumps(candidate))  # as it comes back from a forked process
+    assert again == candidate and isinstance(again.evidence, Explained)
+    assert orjson.dumps(again.to_contract(plain=False)) == orjson.dumps(candidate.to_contract())
+    # A changed copy (as client matching adds contact evidence) is written from its new evidence.
+    more = [*candidate.evidence, Evidence("contact", "same-person", 3.0, "Both list Jan Nowak.")]
+    changed = replace(candidate, evidence=more)
+    written = orjson.loads(orjson.dumps(changed.to_contract(plain=False)))
+    assert written["evidence"][-1]["feature"] == "contact"
