@@ -37,12 +37,17 @@ def test_a_forked_process_that_dies_is_replaced_by_running_the_task_here() -> No
     assert run_beside(task, lambda: "mine") == (42, "mine")
 
 
-def test_an_error_in_the_task_reaches_the_caller() -> None:
-    def task() -> None:
-        raise ValueError("bad input")
+def test_an_error_in_the_task_reaches_the_caller_with_its_traceback() -> None:
+    here = os.getpid()
 
-    with pytest.raises(ValueError, match="bad input"):
+    def task() -> None:
+        raise ValueError(f"bad input in process {os.getpid()}")
+
+    with pytest.raises(ValueError, match="bad input in process") as raised:
         run_beside(task, lambda: None)
+    # Raised in the forked process, not by running the task again here; where, its traceback says.
+    assert str(here) not in str(raised.value)
+    assert any("in task" in note for note in raised.value.__notes__)
 
 
 def test_a_fork_that_fails_runs_both_here(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -73,9 +78,9 @@ def test_a_daemonic_process_forks_too() -> None:
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return "zombie" not in Path(f"/proc/{pid}/status").read_text()
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    return Path(f"/proc/{pid}").exists() and "zombie" not in Path(f"/proc/{pid}/status").read_text()
 
 
 def _beside_forever(path: str) -> None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import pickle
 from dataclasses import replace
 
 import orjson
+import pytest
 
 from enricher.matching import Candidate, Evidence, MatchResult, match
 from enricher.matching.results import Explained
@@ -49,16 +51,31 @@ def test_a_candidate_without_note_or_explanation_keeps_the_contract_shape() -> N
     assert orjson.loads(orjson.dumps(candidate.to_contract(plain=False))) == expected
 
 
-def test_written_evidence_is_a_value_a_changed_copy_drops_its_json() -> None:
+def test_written_evidence_is_a_value_whose_json_never_goes_stale() -> None:
     evidence = [Evidence("name", "equal", 4.25, "Both are ACME."), Evidence("tin", "different", -7.5, "")]
     explained = Explained(evidence)
     assert explained == evidence and orjson.loads(explained.json) == orjson.loads(orjson.dumps(evidence))
     candidate = Candidate("a", "b", 0.9, "merge", explained, "Safe to merge.")
-    again = pickle.loads(pickle.dumps(candidate))  # as it comes back from a forked process
-    assert again == candidate and isinstance(again.evidence, Explained)
-    assert orjson.dumps(again.to_contract(plain=False)) == orjson.dumps(candidate.to_contract())
-    # A changed copy (as client matching adds contact evidence) is written from its new evidence.
-    more = [*candidate.evidence, Evidence("contact", "same-person", 3.0, "Both list Jan Nowak.")]
-    changed = replace(candidate, evidence=more)
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(candidate, protocol))  # as it comes back from a forked process
+        assert again == candidate and isinstance(again.evidence, Explained)
+        assert orjson.dumps(again.to_contract(plain=False)) == orjson.dumps(candidate.to_contract())
+    copied = copy.copy(explained)
+    assert copied == explained and copied.json == explained.json
+    # Changed in place, its JSON would say what it no longer holds: it cannot be.
+    more = Evidence("contact", "same-person", 3.0, "Both list Jan Nowak.")
+    for change in (
+        lambda e: e.append(more),
+        lambda e: e.extend([more]),
+        lambda e: e.__setitem__(0, more),
+        lambda e: e.__iadd__([more]),
+        lambda e: e.sort(),
+        lambda e: e.pop(),
+    ):
+        with pytest.raises(TypeError, match="is a value"):
+            change(copied)
+    assert copied == evidence
+    # A new list made from it (as client matching adds contact evidence) is written from its own items.
+    changed = replace(candidate, evidence=[*candidate.evidence, more])
     written = orjson.loads(orjson.dumps(changed.to_contract(plain=False)))
     assert written["evidence"][-1]["feature"] == "contact"

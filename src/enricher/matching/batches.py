@@ -15,6 +15,7 @@ import pickle
 import signal
 import threading
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -131,7 +132,8 @@ def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = Tru
 
     Forked by hand (``os.fork`` and a pipe), not by :mod:`multiprocessing`: a Celery prefork worker's
     pool processes are daemonic, and multiprocessing refuses a daemonic process children, so a full
-    match's gather in the worker ran the two in turn (1M records: ~12 s more on a slow 2-core machine).
+    match's gather in the worker ran the two in turn (1M records on a slow 2-core machine: the gather
+    job 42.7-45.6 s in turn, 36.4-42.0 s forked).
     The forked process ends itself if this one dies first (a worker's hard time limit): no orphan
     clusters on for nobody; and it is the kernel's first choice when memory runs out."""
     if not fork or "fork" not in multiprocessing.get_all_start_methods():
@@ -147,25 +149,36 @@ def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = Tru
     if pid == 0:
         _serve_beside(task, reader, writer, parent)
     os.close(writer)
-    sent = b""
+    # Read as soon as it is sent, so the forked process ends (and frees its copied pages) then.
+    sent: list[bytes] = []
+    pipe = os.fdopen(reader, "rb")
+
+    def receive() -> None:
+        with contextlib.suppress(OSError):  # nothing received: the task runs here
+            sent.append(pipe.read())
+
+    receiving = threading.Thread(target=receive, name="beside-reader", daemon=True)
+    receiving.start()
+    received = False
     try:
         mine = here()
-        with os.fdopen(reader, "rb") as pipe:
-            reader = -1
-            sent = pipe.read()
+        receiving.join()
+        received = True
     finally:
-        if reader >= 0:  # here() failed: the forked process's work is not wanted
-            os.close(reader)
+        if not received:  # here() failed, or this job is being stopped: the forked work is not wanted
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+        with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: the kernel reaped it already
+            os.waitpid(pid, 0)
+        receiving.join()
+        pipe.close()
     try:
-        done, value = pickle.loads(sent) if sent else (False, None)  # noqa: S301 - our own fork's
+        done, value = pickle.loads(sent[0]) if sent and sent[0] else (False, None)  # noqa: S301 - our fork's
     except Exception:  # cut short (killed while writing): do it here instead
         done, value = False, None
     if done:
         return cast(T, value), mine
-    if isinstance(value, Exception):
+    if isinstance(value, Exception) and not isinstance(value, MemoryError):
         raise value
     return task(), mine  # the forked process died (out of memory?): do it here instead
 
@@ -176,6 +189,11 @@ def _serve_beside(task: Callable[[], Any], reader: int, writer: int, parent: int
     code = 1
     try:
         os.close(reader)
+        # A Celery pool process's handlers (a soft time limit's SIGUSR1 raising in the task, SIGTERM's
+        # SystemExit) are its own: here a signal ends this process, and the parent runs the task.
+        for name in ("SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"):
+            with contextlib.suppress(AttributeError, OSError, ValueError):
+                signal.signal(getattr(signal, name), signal.SIG_DFL)
         threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
         # Short of memory, the kernel ends this process rather than its parent (which holds more, and
         # would lose the whole job): the parent then runs the task itself.
@@ -183,14 +201,15 @@ def _serve_beside(task: Callable[[], Any], reader: int, writer: int, parent: int
             Path("/proc/self/oom_score_adj").write_text("1000")
         try:
             outcome: tuple[bool, Any] = (True, task())
-        except Exception as exc:  # sent to the caller, who raises it
+        except Exception as exc:  # sent to the caller, who raises it with this process's traceback
+            exc.add_note("".join(traceback.format_exception(exc)).rstrip())
             outcome = (False, exc)
         try:
             data = pickle.dumps(outcome, pickle.HIGHEST_PROTOCOL)
         except Exception:  # an unpicklable error: the caller runs the task itself
             data = pickle.dumps((False, None))
-        with os.fdopen(writer, "wb") as pipe:
-            pipe.write(data)
+        with os.fdopen(writer, "wb") as out:
+            out.write(data)
         code = 0
     finally:
         os._exit(code)

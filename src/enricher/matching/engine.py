@@ -6,7 +6,7 @@ import itertools
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
@@ -677,6 +677,32 @@ def _clusters(
     )
 
 
+class _Records(Sequence[Prepared]):
+    """The records one profile stands for, read from the register when iterated: its size costs
+    nothing (clustering weighs every node it meets, and with answers every node)."""
+
+    __slots__ = ("_prepared", "_rows")
+
+    def __init__(self, prepared: Sequence[Prepared], rows: Sequence[int]) -> None:
+        self._prepared = prepared
+        self._rows = rows
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __iter__(self) -> Iterator[Prepared]:
+        return (self._prepared[r] for r in self._rows)
+
+    @overload
+    def __getitem__(self, k: int) -> Prepared: ...
+    @overload
+    def __getitem__(self, k: slice) -> Sequence[Prepared]: ...
+    def __getitem__(self, k: int | slice) -> Prepared | Sequence[Prepared]:
+        if isinstance(k, slice):
+            return [self._prepared[r] for r in self._rows[k]]
+        return self._prepared[self._rows[k]]
+
+
 class _Members(Sequence[Sequence[Prepared]]):
     """The records each profile stands for, made when clustering asks for a profile's: it asks for
     those its links name (1M records: 350k of 950k profiles), and a forked clustering process that
@@ -696,7 +722,7 @@ class _Members(Sequence[Sequence[Prepared]]):
     def __getitem__(self, k: int | slice) -> Sequence[Prepared] | Sequence[Sequence[Prepared]]:
         if isinstance(k, slice):
             return [self[x] for x in range(*k.indices(len(self)))]
-        return [self._prepared[r] for r in self._members[k]]
+        return _Records(self._prepared, self._members[k])
 
 
 MAX_PARTNERS = 50

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import orjson
 
@@ -62,6 +62,24 @@ class Explained(list[Evidence]):
         super().__init__(evidence)
         # Copied to its own size: orjson's bytes keep the buffer they were written in (~4 KB).
         self.json = memoryview(orjson.dumps(self)).tobytes()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _written, (list(self), self.json)
+
+    def _unchanged(self, *_: object) -> NoReturn:
+        raise TypeError("a pair's explained evidence is a value: make a new list to change it")
+
+    # Changed in place, its JSON would tell what it no longer holds.
+    append = extend = insert = remove = pop = clear = sort = reverse = _unchanged  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _unchanged
+
+
+def _written(evidence: list[Evidence], json: bytes) -> Explained:
+    """An Explained as pickled: its evidence and the JSON written of it."""
+    made = Explained.__new__(Explained)
+    list.extend(made, evidence)
+    made.json = json
+    return made
 
 
 def _as_written(evidence: list[Evidence]) -> Any:
