@@ -705,7 +705,7 @@ class _Records(Sequence[Prepared]):
 
 class _Members(Sequence[Sequence[Prepared]]):
     """The records each profile stands for, made when clustering asks for a profile's: it asks for
-    those its links name (1M records: 350k of 950k profiles), and a forked clustering process that
+    those its links name (1M records: 351k of 916k profiles), and a forked clustering process that
     listed them all would also copy every record's memory page (it writes their reference counts)."""
 
     def __init__(self, prepared: Sequence[Prepared], members: Sequence[Sequence[int]]) -> None:
