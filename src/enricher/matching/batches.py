@@ -159,15 +159,14 @@ def run_beside(task: Callable[[], T], here: Callable[[], U], *, fork: bool = Tru
 
     receiving = threading.Thread(target=receive, name="beside-reader", daemon=True)
     receiving.start()
-    received = False
     try:
         mine = here()
         receiving.join()
-        received = True
+    except BaseException:  # here() failed, or this job is being stopped: the forked work is not wanted
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        raise
     finally:
-        if not received:  # here() failed, or this job is being stopped: the forked work is not wanted
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
         with contextlib.suppress(ChildProcessError):  # SIGCHLD ignored: the kernel reaped it already
             os.waitpid(pid, 0)
         receiving.join()

@@ -518,8 +518,8 @@ def finish(
         ]
 
     # Clustering and the listed pairs' evidence need nothing of each other: on a large register the
-    # clusters are built in a forked process beside the evidence and its JSON (1M records: ~6 s and
-    # ~4 s + ~1.5 s on a fast machine).
+    # clusters are built in a forked process beside the evidence and its JSON (1M records on a slow
+    # 2-core machine, one after the other: 10.3 s and 11.8 s).
     (clusters, refusals), evidence = run_beside(clustered, explained, fork=len(pairs) >= BESIDE_PAIRS)
     cluster_of = {rid: k for k, c in enumerate(clusters) for rid in c.ids}
     lap("cluster")
