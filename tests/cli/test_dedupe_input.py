@@ -165,3 +165,52 @@ def test_the_default_output_folder_is_created(tmp_path: Path) -> None:
     proc = _dedupe("--input", "in.jsonl", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "out" / "dedupe.json").is_file()
+
+
+def test_a_file_read_in_slices_matches_and_reports_as_a_pipe(tmp_path: Path) -> None:
+    """A file is read, a slice each, by the normalising processes; a pipe line by line. On 12k lines (three
+    slices, so forked workers) with bad lines and repeated ids across slices, both give the same output
+    and name the same skipped lines, in order."""
+    lines = []
+    for k in range(12_000):
+        if k % 997 == 5:
+            lines.append(b"not json")
+        elif k % 1499 == 7:
+            lines.append(b'{"id": 42, "name": "Again"}')  # at line 8 first: line 43's own id 42 repeats it
+        elif k % 2503 == 11:
+            lines.append(b"")
+        else:
+            company = k // 3  # three records a company: pairs and clusters to find
+            lines.append(
+                json.dumps(
+                    {"id": k, "name": f"Company {company} Sp. z o.o.", "addressCity": "Warszawa"}
+                ).encode()
+            )
+    body = b"\n".join(lines) + b"\n"
+    (tmp_path / "in.jsonl").write_bytes(body)
+    by_file = _dedupe("--input", "in.jsonl", "--output", "file.json", cwd=tmp_path)
+    by_pipe = _dedupe("--input", "/dev/stdin", "--output", "pipe.json", cwd=tmp_path, stdin=body)
+    assert by_file.returncode == 0 and by_pipe.returncode == 0, by_file.stderr + by_pipe.stderr
+    skipped = [[line for line in p.stderr.splitlines() if " skipped " in line] for p in (by_file, by_pipe)]
+    assert skipped[0] == skipped[1]
+    assert len(skipped[0]) == 13 + 9, skipped[0]  # not JSON, and id 42 again
+    assert any("line 43: duplicate id 42" in line for line in skipped[0])
+    assert any("line 10501: duplicate id 42" in line for line in skipped[0])  # the third slice
+    assert (tmp_path / "file.json").read_bytes() == (tmp_path / "pipe.json").read_bytes()
+    assert len(json.loads((tmp_path / "file.json").read_text())["clusters"]) > 3000
+
+
+def test_binary_data_in_a_later_slice_names_its_line_as_a_pipe_does(tmp_path: Path) -> None:
+    """The slice that meets a NUL byte (read by a forked worker) stops the run with the line's number in
+    the file, not in its slice."""
+    good = [json.dumps({"id": k, "name": f"Company {k}"}).encode() for k in range(12_000)]
+    body = b"\n".join(good) + b"\n" + b"\0" * (2 << 20) + b"\n" + good[0] + b"\n"
+    (tmp_path / "in.jsonl").write_bytes(body)
+    by_file = _dedupe("--input", "in.jsonl", "--output", "out.json", cwd=tmp_path)
+    by_pipe = _dedupe("--input", "/dev/stdin", "--output", "out.json", cwd=tmp_path, stdin=body)
+    assert by_file.returncode != 0 and by_pipe.returncode != 0
+    assert by_file.stderr.strip().splitlines() == [
+        "enricher: cannot read in.jsonl: binary data (a NUL byte on line 12001)"
+    ]
+    assert by_pipe.stderr.strip().endswith("binary data (a NUL byte on line 12001)"), by_pipe.stderr
+    assert not (tmp_path / "out.json").exists()

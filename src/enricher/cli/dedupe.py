@@ -20,7 +20,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from enricher.config import Settings, load_settings
 from enricher.errors import InputError
 from enricher.matching import LabelError, MatchResult, match, no_gc
-from enricher.records import BOM, IdError, canonical_id, read_jsonl_lines
+from enricher.records import BOM, IdError, JsonlFile, canonical_id, read_jsonl_lines
 
 __all__ = ["register", "run", "write_output"]
 
@@ -101,22 +101,31 @@ def _from_file(path: Path, problems: list[str], settings: Settings, labels: list
     size = path.stat().st_size if path.is_file() else None  # pipes and /dev/stdin have no size
     with _progress() as progress:
         task = progress.add_task("reading", total=size)
+
+        def advance(done: int) -> None:
+            progress.advance(task, done)
+
+        limits = {
+            "max_line_bytes": settings.dedupe_max_line_bytes,
+            "max_field_chars": settings.dedupe_max_field_chars,
+        }
+        # A file is read by the normalising processes, a slice each; a pipe can only be read in turn.
+        source = (
+            JsonlFile(path, advance=advance, **limits)
+            if size is not None
+            else read_jsonl_lines(path, problems, advance, **limits)
+        )
         result = match(
-            read_jsonl_lines(
-                path,
-                problems,
-                lambda n: progress.advance(task, n),
-                max_line_bytes=settings.dedupe_max_line_bytes,
-                max_field_chars=settings.dedupe_max_field_chars,
-            ),
+            source,
             labels=labels,
             merge_threshold=settings.match_merge_threshold,
             review_threshold=settings.match_review_threshold,
         )
-    if result.stats["records"] == 0 and problems:
+    skipped = [*problems, *result.stats.get("skipped", [])]
+    if result.stats["records"] == 0 and skipped:
         # Not one usable line: binary data, another encoding, or not JSON lines at all.
         raise InputError(
-            f"cannot read {path}: no usable record in {len(problems)} lines (first: {problems[0]})"
+            f"cannot read {path}: no usable record in {len(skipped)} lines (first: {skipped[0]})"
         )
     return result
 

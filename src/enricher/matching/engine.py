@@ -60,7 +60,7 @@ from enricher.matching.scoring import (
     tf_adjustment,
 )
 from enricher.matching.table import Table
-from enricher.records import RecordId, pair_key
+from enricher.records import JsonlFile, RecordId, pair_key
 
 __all__ = ["MAX_PARTNERS", "TIN_COLUMN", "Scorer", "compare_all", "match"]
 
@@ -232,7 +232,7 @@ class Scorer:
 
 
 def match(
-    records: Iterable[RawRecord],
+    records: Iterable[RawRecord] | JsonlFile,
     *,
     decisions: DecisionMemory | None = None,
     labels: Iterable[tuple[RecordId, RecordId, bool]] = (),
@@ -245,7 +245,8 @@ def match(
     """Find duplicate counterparties: candidate pairs best first, clusters, and run statistics.
 
     ``records`` are Counterparty models or plain dicts with the API's field names (or JSON objects
-    as bytes: see :data:`~enricher.matching.records.RawRecord`). ``progress`` is
+    as bytes: see :data:`~enricher.matching.records.RawRecord`), or a JSON lines file that the
+    normalising processes read themselves (:class:`~enricher.records.JsonlFile`). ``progress`` is
     called with the number of records just normalised (an increment, for a progress bar).
     Pairs a person decided (``decisions``: a reviewer's store) are never proposed again; rejected pairs
     never join a cluster, approved ones always do. ``labels`` (a person's answers, "a", "b", same or
@@ -310,7 +311,7 @@ class Blocked:
 
 
 def block(
-    records: Iterable[RawRecord],
+    records: Iterable[RawRecord] | JsonlFile,
     *,
     decisions: DecisionMemory | None,
     labels: Sequence[Label],
@@ -408,7 +409,7 @@ def block_prepared(
 
 
 def _match(
-    records: Iterable[RawRecord],
+    records: Iterable[RawRecord] | JsonlFile,
     *,
     decisions: DecisionMemory | None,
     labels: Sequence[Label],
