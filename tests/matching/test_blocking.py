@@ -256,3 +256,33 @@ def test_name_ranks_order_as_the_first_24_characters_do() -> None:
     want[np.argsort(np.asarray([n[:24] for n in names], dtype=str), kind="stable")] = np.arange(len(names))
     assert np.array_equal(name_ranks(names), want)
     assert len(name_ranks([])) == 0
+
+
+def test_the_alike_names_found_in_a_forked_process_give_the_same_pairs() -> None:
+    """Blocking finds the alike names of large blocks beside the other blocks' pairs (a forked process
+    on a large register) and merges the two sorted runs: the pairs and statistics of one after the other."""
+    import os
+    from collections.abc import Callable
+    from typing import Any
+
+    import numpy as np
+
+    from enricher.matching.batches import run_beside
+    from enricher.sample import generate
+
+    records = [prepare(r) for r, _ in generate(6000, seed=13, near_names=0.3)]
+    where: list[int] = []
+
+    def forked(task: Callable[[], Any], here: Callable[[], Any]) -> tuple[Any, Any]:
+        (pid, done), mine = run_beside(lambda: (os.getpid(), task()), here)
+        where.append(pid)
+        return done, mine
+
+    in_turn = candidate_pairs(records, cap=4, window=2)
+    beside = candidate_pairs(records, cap=4, window=2, beside=forked)
+    assert where and where[0] != os.getpid()  # found in another process
+    assert np.array_equal(in_turn[0], beside[0]) and np.array_equal(in_turn[1], beside[1])
+    assert in_turn[2] == beside[2]
+    assert in_turn[2]["large_blocks"] > 100  # cap 4: many blocks were filtered by name
+    pairs = list(zip(in_turn[0].tolist(), in_turn[1].tolist(), strict=True))
+    assert pairs == sorted(set(pairs)) and all(a < b for a, b in pairs)  # distinct, sorted, no self-pair

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import multiprocessing
@@ -113,6 +114,10 @@ def compare_many(table: Table, left: IntArray, right: IntArray, workers: int | N
         _SHARED = None
     return np.concatenate(parts)
 
+
+BESIDE_RECORDS = 200_000
+"""Profiles from which blocking finds the alike names of large blocks in a forked process beside the
+other blocks' pairs: below, the fork costs more than it saves."""
 
 BESIDE_PAIRS = 50_000
 """Listed pairs from which :func:`finish` clusters in a forked process beside the evidence: below, the
@@ -369,7 +374,13 @@ def block_prepared(
     mine = stands[key_owner]
     static = (profiles.of_record[key_owner[mine]], key_code[mine])
     left, right, block_stats = candidate_pairs(
-        nodes, cap=cap, window=window, weights=profiles.sizes, static=static, words=table.name_words()
+        nodes,
+        cap=cap,
+        window=window,
+        weights=profiles.sizes,
+        static=static,
+        words=table.name_words(),
+        beside=functools.partial(run_beside, fork=len(nodes) >= BESIDE_RECORDS),
     )
     # A profile that stands for several records also pairs with itself: its records are identical.
     alone = np.flatnonzero((profiles.sizes > 1) & has_keys(nodes)).astype(np.int64)
