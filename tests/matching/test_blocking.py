@@ -88,7 +88,11 @@ def test_a_word_no_one_else_has_is_not_chosen_as_a_key() -> None:
 def test_alike_names_in_a_large_block_meet_although_they_sort_apart() -> None:
     import numpy as np
 
-    from enricher.matching.blocking import PREFILTER_NEIGHBOURS, _name_filtered
+    from enricher.matching.blocking import PREFILTER_NEIGHBOURS, _alike_blocks, _name_filtered
+
+    def filtered(records, weights, owner, sizes, starts, budget):  # type: ignore[no-untyped-def]
+        chosen, skipped = _alike_blocks(owner, sizes, starts, budget)
+        return (*_name_filtered(records, weights, owner, chosen), skipped)
 
     # One large block, as the owners array after sorting by key: the pair (0, 59) is alike once
     # the split word is joined, but sorted neighbourhood would put 58 names between them.
@@ -99,19 +103,19 @@ def test_alike_names_in_a_large_block_meet_although_they_sort_apart() -> None:
     owner = np.arange(len(records), dtype=np.int64)
     sizes, starts = np.asarray([len(records)]), np.asarray([0])
     weights = np.ones(len(records), dtype=np.int64)
-    left, right, skipped = _name_filtered(records, weights, owner, sizes, starts, budget=10**6)
+    left, right, skipped = filtered(records, weights, owner, sizes, starts, budget=10**6)
     found = {(min(a, b), max(a, b)) for a, b in zip(np.concatenate(left), np.concatenate(right), strict=True)}
     assert (0, 59) in found and skipped == 0
 
     # A block of near-identical names stays linear: each name meets its few most alike.
     same = [prepare({"id": k, "name": f"Research Labs {k:04d}x"}) for k in range(300)]
     owner = np.arange(300, dtype=np.int64)
-    left, _, _ = _name_filtered(
+    left, _, _ = filtered(
         same, np.ones(300, dtype=np.int64), owner, np.asarray([300]), np.asarray([0]), 10**6
     )
     assert sum(len(x) for x in left) <= 300 * PREFILTER_NEIGHBOURS
     # Over budget, a block is left to the windows, and counted.
-    _, _, skipped = _name_filtered(
+    _, _, skipped = filtered(
         same, np.ones(300, dtype=np.int64), owner, np.asarray([300]), np.asarray([0]), 1000
     )
     assert skipped == 1
