@@ -9,7 +9,7 @@ from dataclasses import replace
 import orjson
 import pytest
 
-from enricher.matching import Candidate, Evidence, MatchResult, match
+from enricher.matching import Candidate, Cluster, Evidence, MatchResult, match
 from enricher.matching.results import Explained
 from enricher.sample import generate
 
@@ -79,3 +79,12 @@ def test_written_evidence_is_a_value_whose_json_never_goes_stale() -> None:
     changed = replace(candidate, evidence=[*candidate.evidence, more])
     written = orjson.loads(orjson.dumps(changed.to_contract(plain=False)))
     assert written["evidence"][-1]["feature"] == "contact"
+
+
+def test_a_cluster_pickles_as_itself() -> None:
+    """Clusters come back pickled from the process that clusters beside the evidence."""
+    cluster = Cluster(["7", 9, "/counterparties/12"], 9, "Same tax id; 9 is the most complete.")
+    for protocol in range(2, pickle.HIGHEST_PROTOCOL + 1):
+        again = pickle.loads(pickle.dumps(cluster, protocol))
+        assert again == cluster and type(again) is Cluster
+        assert again.to_contract() == cluster.to_contract()
