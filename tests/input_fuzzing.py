@@ -16,11 +16,13 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import strategies as st
 
 from enricher.errors import InputError
+from enricher.matching.batches import prepare_keyed
 from enricher.matching.records import Prepared, prepare_many
-from enricher.records import canonical_id, read_jsonl_lines
+from enricher.records import JsonlFile, canonical_id, read_jsonl_lines
 from enricher.review.decisions_file import DecisionsFile, DecisionsFileError, load_decisions
 from enricher.webhooks import CounterpartyEvent, PayloadError, SignatureError, WebhookVerifier, parse_event
 
@@ -126,12 +128,16 @@ _PROBLEM = re.compile(r"^line \d+: \S")
 
 
 def check_jsonl(data: bytes, *, max_line_bytes: int = 4096, max_field_chars: int = 200) -> int:
-    """Read ``data`` as the dedupe input and normalise what it yields; the number of good records."""
+    """Read ``data`` as the dedupe input and normalise what it yields; the number of good records.
+
+    Both ways dedupe reads: line by line (a pipe) and in slices by the normalising processes (a file),
+    which must agree."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "in.jsonl"
         path.write_bytes(data)
         problems: list[str] = []
         started = time.monotonic()
+        source = JsonlFile(path, max_line_bytes=max_line_bytes, max_field_chars=max_field_chars)
         try:
             lines = list(
                 read_jsonl_lines(
@@ -140,9 +146,14 @@ def check_jsonl(data: bytes, *, max_line_bytes: int = 4096, max_field_chars: int
             )
         except InputError as exc:  # binary data: the one run-level refusal, in one line
             assert "\n" not in str(exc) and str(path) in str(exc), exc
+            with pytest.raises(InputError, match="binary data"):
+                prepare_keyed(source, workers=1)
             return 0
         prepared = prepare_many(lines)
+        sliced = prepare_keyed(source, workers=1)
         took = time.monotonic() - started
+    assert sliced.problems == problems
+    assert sliced.prepared == [item for item in prepared if isinstance(item, Prepared)]
     assert took < TIME_BOUND, f"{took:.1f} s"
     assert len(lines) + len(problems) <= data.count(b"\n") + 1
     for problem in problems:

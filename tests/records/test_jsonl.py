@@ -119,8 +119,9 @@ def test_a_file_read_in_slices_reads_as_a_whole(
             path, lambda n, why: whole_problems.append((n, why)), max_line_bytes=200, max_field_chars=40
         )
     ]
-    pieces = line_slices(path, 1 + seed % 7)
+    pieces = list(line_slices(path, 1 + seed % 7))
     assert sum(p.size for p in pieces) == len(body)
+    assert sum(p.lines for p in pieces) == body.count(b"\n") + (1 if body and not body.endswith(b"\n") else 0)
     assert all(p.lines == 1 + seed % 7 for p in pieces[:-1])
     sliced: list[tuple[int, bytes]] = []
     sliced_problems: list[tuple[int, str]] = []

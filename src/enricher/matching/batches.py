@@ -1,7 +1,8 @@
 """Normalising many records: in chunks, by worker processes for large inputs, each id once.
 
 Records whose id repeats (in any spelling the API reads as one: ``1``, ``"1"``, ``"/counterparties/1"``)
-are kept once and the others reported, as :func:`enricher.records.read_lines` does for files.
+are kept once and the others reported, as :func:`enricher.records.read_lines` does for a file read
+whole; a file read in slices (:class:`~enricher.records.JsonlFile`) is reported by line the same way.
 """
 
 from __future__ import annotations
@@ -29,8 +30,15 @@ import numpy.typing as npt
 from enricher.matching.blocking import static_key_codes
 from enricher.matching.records import Prepared, RawRecord, prepare_many
 from enricher.matching.table import ColumnPart, Columns, column_part
-from enricher.records import JsonlFile, LineSlice, RecordId, canonical_id, line_slices, read_slice
-from enricher.records.jsonl import duplicate_id
+from enricher.records import (
+    JsonlFile,
+    LineSlice,
+    RecordId,
+    canonical_id,
+    duplicate_id,
+    line_slices,
+    read_slice,
+)
 
 __all__ = [
     "PARALLEL_CHUNK",
@@ -261,12 +269,18 @@ def _prepared_chunks(
     """Chunks of prepared records in input order; large inputs are normalised by ``workers`` processes
     (a :class:`~enricher.records.JsonlFile` is read by them too, a slice each)."""
     if isinstance(records, JsonlFile):
-        pieces = line_slices(records.path, PARALLEL_CHUNK)
         plain = replace(records, advance=None)  # what the workers are sent: a progress bar does not pickle
-        done = _in_order(prepare_lines, [(plain, piece, keys) for piece in pieces], workers)
-        for piece, chunk in zip(pieces, done, strict=True):
+        sent: deque[LineSlice] = deque()
+
+        def calls() -> Iterator[tuple[JsonlFile, LineSlice, bool]]:
+            for piece in line_slices(records.path, PARALLEL_CHUNK):  # read while the rest is scanned
+                sent.append(piece)
+                yield plain, piece, keys
+
+        for chunk in _in_order(prepare_lines, calls(), workers):
+            done = sent.popleft()
             if records.advance is not None:
-                records.advance(piece.size)
+                records.advance(done.size)
             yield chunk
         return
     chunks = _chunks(records, PARALLEL_CHUNK)
@@ -331,7 +345,8 @@ def collect_chunks(
     columns: bool = True,
 ) -> Collected:
     """Normalised chunks, in input order, as one register: each id kept once (the first), every other
-    record reported by its position in the input; static keys renumbered to the kept records; with
+    record reported by its position in the input (by its line, a file's slice: :class:`LinesChunk`,
+    with the slice's bad lines, in line order); static keys renumbered to the kept records; with
     ``columns``, the kept records' table columns joined (None if a chunk has none: ``plan()`` writes
     its records' file for the gather without them, an older version wrote none)."""
     prepared: list[Prepared] = []

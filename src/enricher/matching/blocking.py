@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any
 
 import jellyfish
 import numpy as np
@@ -25,8 +25,6 @@ from enricher.matching.table import WORD_LENGTH_MASK, NameWords, word_codes
 __all__ = ["DEFAULT_CAP", "DEFAULT_WINDOW", "block_keys", "candidate_pairs", "token_counts"]
 
 IntArray = npt.NDArray[np.int64]
-T = TypeVar("T")
-U = TypeVar("U")
 Beside = Callable[[Callable[[], Any], Callable[[], Any]], tuple[Any, Any]]
 """Runs two independent steps, ``(task, here)``, and returns both results."""
 RARE_TOKENS = 2
@@ -130,10 +128,6 @@ def static_keys(record: Prepared) -> list[str]:
 
 
 KIND_MASK = 0xFF
-
-
-def _in_turn(task: Callable[[], T], here: Callable[[], U]) -> tuple[T, U]:
-    return task(), here()
 
 
 def _codes(digests: Iterable[int], kinds: IntArray | int) -> IntArray:
@@ -438,9 +432,9 @@ def candidate_pairs(
     ``weights`` says how many records each one stands for (profiles: see :mod:`.profiles`);
     ``static`` are the records' static keys when the normalising workers computed them already;
     ``words`` the records' name words (``Table.name_words``), from which the rare-word keys are chosen
-    for all records at once. ``beside(task, here)`` runs two independent steps and returns both results
-    (``matching.batches.run_beside``: in a forked process beside this one); by default one after the
-    other.
+    for all records at once. ``beside(task, here)``, when given, runs two independent steps and
+    returns both results (``matching.batches.run_beside``: in a forked process beside this one): the
+    alike names of large blocks are then split between the two.
 
     Blocks of at most ``cap`` records compare all their pairs; so do identifier blocks (tax id, domain,
     phone, street address) of up to ``IDENTIFIER_CAP`` records, since a shared identifier is a reason to
@@ -477,29 +471,32 @@ def candidate_pairs(
         owner, sizes[large], starts[large], PREFILTER_BUDGET_PER_RECORD * max(len(records), 1000)
     )
     weight = weights if weights is not None else np.ones(len(records), dtype=np.int64)
-    # The alike names of the chosen blocks and the pairs of the rest need nothing of each other: the
-    # first blocks' alike names are found beside (a forked process), the rest's with the other pairs.
-    # 1M generated records, one after the other: ~1.5 s of alike names, ~0.7 s of the rest; forked, a
-    # cell costs ~1.2x (copied pages): the forked side takes 60% of the alike names' work.
-    cut = _shares(chosen, BESIDE_SHARE if beside is not None else 1.0)
+    parts = [(owner[pa], owner[pb]) for pa, pb in _triangle(sizes[full], starts[full])]
+    parts.extend((owner[pa], owner[pb]) for pa, pb in _windows(sizes[large], starts[large], window))
+    if beside is None:
+        parts.extend(zip(*_name_filtered(records, weight, owner, chosen), strict=True))
+        left, right = unique_pairs(parts, len(records))
+    else:
+        # The alike names of the chosen blocks and the other pairs need nothing of each other: the first
+        # blocks' alike names are found beside (a forked process), the rest's with the other pairs. 1M
+        # generated records, one after the other: ~1.5 s of alike names, ~0.7 s of the rest; forked, a
+        # cell costs ~1.2x (copied pages), so the forked side takes 60% of the alike names' work.
+        cut = _shares(chosen, BESIDE_SHARE)
 
-    def alike() -> IntArray:
-        return _pair_codes(
-            zip(*_name_filtered(records, weight, owner, chosen[:cut]), strict=True), len(records)
-        )
+        def alike() -> IntArray:
+            found = _name_filtered(records, weight, owner, chosen[:cut])
+            return _pair_codes(zip(*found, strict=True), len(records))
 
-    def blocked() -> IntArray:
-        parts = [(owner[pa], owner[pb]) for pa, pb in _triangle(sizes[full], starts[full])]
-        parts.extend((owner[pa], owner[pb]) for pa, pb in _windows(sizes[large], starts[large], window))
-        parts.extend(zip(*_name_filtered(records, weight, owner, chosen[cut:]), strict=True))
-        return _pair_codes(parts, len(records))
+        def rest() -> IntArray:
+            parts.extend(zip(*_name_filtered(records, weight, owner, chosen[cut:]), strict=True))
+            return _pair_codes(parts, len(records))
 
-    # Two sorted runs of codes merge in linear time.
-    more, found = (beside or _in_turn)(alike, blocked)
-    merged = np.concatenate((found, more))
-    del found, more
-    merged.sort(kind="stable")
-    left, right = _decoded(_distinct(merged), len(records))
+        more, codes = beside(alike, rest)
+        del parts
+        merged = np.concatenate((codes, more))  # two sorted runs: a stable sort merges them in linear time
+        del codes, more
+        merged.sort(kind="stable")
+        left, right = _decoded(_distinct(merged), len(records))
     stats = {
         "blocks": len(sizes),
         "large_blocks": int(np.count_nonzero(large)),

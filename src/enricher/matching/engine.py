@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import multiprocessing
@@ -380,7 +379,7 @@ def block_prepared(
         weights=profiles.sizes,
         static=static,
         words=table.name_words(),
-        beside=functools.partial(run_beside, fork=len(nodes) >= BESIDE_RECORDS),
+        beside=run_beside if len(nodes) >= BESIDE_RECORDS else None,
     )
     # A profile that stands for several records also pairs with itself: its records are identical.
     alone = np.flatnonzero((profiles.sizes > 1) & has_keys(nodes)).astype(np.int64)

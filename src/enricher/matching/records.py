@@ -148,7 +148,7 @@ def prepare(record: Counterparty | Mapping[str, Any]) -> Prepared:
 
 RawRecord = Counterparty | Mapping[str, Any] | bytes
 """What the batch normaliser takes: a model, a dict, or one JSON object as UTF-8 bytes (the dedupe CLI
-hands workers the JSONL lines it checked: parsing a line again costs less than pickling its dict)."""
+hands workers the lines of a pipe it checked: parsing a line again costs less than pickling its dict)."""
 
 
 def prepare_many(records: Sequence[RawRecord]) -> list[Prepared | str]:

@@ -134,7 +134,7 @@ class Cluster:
         # A large match's clusters come back pickled from the process that clusters beside the evidence:
         # the arguments pickle in half the time of a slots dataclass's state (1M: 178k clusters, 0.63 ->
         # 0.33 s to write and 0.64 -> 0.49 s to read, both on the way the match waits for).
-        return Cluster, (self.ids, self.survivor, self.explanation)
+        return type(self), (self.ids, self.survivor, self.explanation)
 
     def to_contract(self) -> dict[str, Any]:
         return {"ids": list(self.ids), "survivor": self.survivor, "explanation": self.explanation}

@@ -3,7 +3,7 @@ record, IRI helpers, the one JSON lines reader, and what a person said about a p
 
 Matching, branding, the report and the state read records through this package, never through the
 API client (``enricher.flowtly`` is an adapter that speaks this vocabulary). It depends only on
-``enricher.errors`` and pydantic.
+``enricher.errors``, pydantic, orjson and numpy (finding a file's line ends).
 """
 
 from enricher.records.ids import (
@@ -24,6 +24,7 @@ from enricher.records.jsonl import (
     JsonlFile,
     LineSlice,
     ProblemSink,
+    duplicate_id,
     line_slices,
     read_jsonl,
     read_jsonl_lines,
@@ -50,6 +51,7 @@ __all__ = [
     "Record",
     "RecordId",
     "canonical_id",
+    "duplicate_id",
     "id_order",
     "iri_to_id",
     "line_slices",

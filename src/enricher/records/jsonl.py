@@ -117,15 +117,15 @@ SCAN_BYTES = 1 << 22
 """Bytes :func:`line_slices` reads at a time: memory stays bounded whatever the lines' length."""
 
 
-def line_slices(path: Path, lines: int) -> list[LineSlice]:
-    """The file cut into slices of ``lines`` lines each (the last may have fewer).
+def line_slices(path: Path, lines: int) -> Iterator[LineSlice]:
+    """The file cut into slices of ``lines`` lines each (the last may have fewer), each as soon as
+    it is found: the first slices are read while the rest of the file is scanned.
 
     Finding the line ends is numpy over 4 MiB blocks (a 550 MB file of 1M lines: 0.15-0.3 s), so that the
     lines can be read, parsed and checked where they are normalised, by several processes, rather than
     one line after another by the process that waits for them."""
     if lines < 1:
         raise ValueError("a slice holds one line at least")
-    out: list[LineSlice] = []
     start = offset = 0
     count = 0
     first = 1
@@ -137,15 +137,14 @@ def line_slices(path: Path, lines: int) -> list[LineSlice]:
             at = 0
             while count + len(ends) - at >= lines:
                 end = int(ends[at + lines - count - 1])
-                out.append(LineSlice(start, lines, first, end - start))
+                yield LineSlice(start, lines, first, end - start)
                 at += lines - count
                 first += lines
                 start, count = end, 0
             count += len(ends) - at
             offset += len(block)
     if offset > start:  # the lines after the last full slice; the very last may lack its newline
-        out.append(LineSlice(start, count + (0 if ended else 1), first, offset - start))
-    return out
+        yield LineSlice(start, count + (0 if ended else 1), first, offset - start)
 
 
 def read_slice(
@@ -273,9 +272,10 @@ def read_jsonl_lines(
     max_line_bytes: int = MAX_LINE_BYTES,
     max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Iterator[bytes]:
-    """The good lines of :func:`read_jsonl` as they are (bytes): ``match`` parses them again in its
-    normalising workers, which costs less than pickling each parsed dict over to them (1M records:
-    ~3 s of the parent's time)."""
+    """The good lines of :func:`read_jsonl` as they are (bytes), for input that can only be read in
+    turn (a pipe): ``match`` parses them again in its normalising workers, which costs less than
+    pickling each parsed dict over to them (1M records: ~3 s of the parent's time). A file is read by
+    the workers themselves: see :class:`JsonlFile`."""
     sink = _appender(problems)
     for _, line, _ in read_lines(
         path, sink, advance, max_line_bytes=max_line_bytes, max_field_chars=max_field_chars
