@@ -290,3 +290,16 @@ def test_the_alike_names_found_in_a_forked_process_give_the_same_pairs() -> None
     assert in_turn[2]["large_blocks"] > 100  # cap 4: many blocks were filtered by name
     pairs = list(zip(in_turn[0].tolist(), in_turn[1].tolist(), strict=True))
     assert pairs == sorted(set(pairs)) and all(a < b for a, b in pairs)  # distinct, sorted, no self-pair
+
+
+def test_ranks_among_some_names_are_their_own_name_ranks() -> None:
+    """The profiles' name order, from the order of all records (found beside the profiles): ties keep
+    the input order, as ranking the chosen names alone does."""
+    import numpy as np
+
+    from enricher.matching.blocking import name_ranks, ranks_among
+
+    rng = np.random.default_rng(4)
+    names = [f"{'ab'[k % 2]}{'x' * int(rng.integers(0, 30))}{k % 7}" for k in range(400)]  # many ties
+    rows = np.flatnonzero(rng.random(400) < 0.6).astype(np.int64)
+    assert np.array_equal(ranks_among(name_ranks(names), rows), name_ranks([names[r] for r in rows]))

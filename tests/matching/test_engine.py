@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
+
+import pytest
 
 from enricher.matching import InMemoryDecisions, Judgement, match
 from enricher.records import Counterparty
@@ -223,3 +226,29 @@ def test_evidence_weights_are_rounded_as_round_does_with_the_sign_of_zero_kept()
         shown = [e.weight for e in scorer.evidence([0] * width, weights, a, b)]
         assert shown == [round(w, 3) for w in weights]
         assert [math.copysign(1, w) for w in shown] == [math.copysign(1, w) for w in weights]
+
+
+def test_blocking_beside_the_profiles_on_a_large_register_gives_the_same_match(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """From ``BESIDE_RECORDS`` records, blocking orders the names in a forked process beside the
+    profiles and finds part of the alike names in one beside the other pairs; the match is the same
+    as one after the other (here the threshold is lowered to 2,000 records)."""
+    from enricher.matching import engine
+    from enricher.sample import generate
+
+    records = [r for r, _ in generate(6000, seed=17, near_names=0.3)]
+    alone = match(records)
+    forks: list[str] = []
+    beside = engine.run_beside
+
+    def counted(task: Any, here: Any, **options: Any) -> Any:
+        forks.append(task.__name__)
+        return beside(task, here, **options)
+
+    monkeypatch.setattr(engine, "BESIDE_RECORDS", 2000)
+    monkeypatch.setattr(engine, "run_beside", counted)
+    forked = match(records)
+    assert forks[:2] == ["ranked", "alike"]
+    assert json.dumps(forked.to_contract()) == json.dumps(alone.to_contract())
+    assert forked.stats["pairs_compared"] == alone.stats["pairs_compared"]

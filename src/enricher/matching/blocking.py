@@ -202,6 +202,15 @@ def name_ranks(names: Sequence[str]) -> IntArray:
     return rank
 
 
+def ranks_among(ranks: IntArray, rows: IntArray) -> IntArray:
+    """:func:`name_ranks` of the names at ``rows`` (increasing positions), from the ``ranks`` of all:
+    ties stay in input order, since the rows keep it."""
+    order = np.argsort(ranks[rows])
+    out = np.empty(len(rows), dtype=np.int64)
+    out[order] = np.arange(len(rows))
+    return out
+
+
 PACKED_BITS = 63
 """Bits of the int64 into which :func:`shared_blocks` packs (block, name rank) for one plain sort."""
 
@@ -426,6 +435,7 @@ def candidate_pairs(
     static: tuple[IntArray, IntArray] | None = None,
     words: NameWords | None = None,
     beside: Beside | None = None,
+    ranks: IntArray | None = None,
 ) -> tuple[IntArray, IntArray, dict[str, int]]:
     """Unique pairs (left < right, as record positions) that share a block, and blocking statistics.
 
@@ -434,7 +444,8 @@ def candidate_pairs(
     ``words`` the records' name words (``Table.name_words``), from which the rare-word keys are chosen
     for all records at once. ``beside(task, here)``, when given, runs two independent steps and
     returns both results (``matching.batches.run_beside``: in a forked process beside this one): the
-    alike names of large blocks are then split between the two.
+    alike names of large blocks are then split between the two. ``ranks``: :func:`name_ranks` of the
+    records' sorted core names, if already known.
 
     Blocks of at most ``cap`` records compare all their pairs; so do identifier blocks (tax id, domain,
     phone, street address) of up to ``IDENTIFIER_CAP`` records, since a shared identifier is a reason to
@@ -458,7 +469,7 @@ def candidate_pairs(
     # (An initials key may repeat a rare-word key of the same record: the pair it would make with
     # itself is dropped below, like every pair of a record with itself.)
     # Inside a block, order by name so that the sorted-neighbourhood windows meet similar names.
-    name_rank = name_ranks([r.sorted_core for r in records])
+    name_rank = ranks if ranks is not None else name_ranks([r.sorted_core for r in records])
     owner, block_key, starts, sizes = shared_blocks(owner, key, name_rank)
     kind = block_key & KIND_MASK
     identifier = np.isin(kind, IDENTIFIER_KINDS)
