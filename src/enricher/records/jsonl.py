@@ -77,7 +77,6 @@ def read_lines(
     with _open(path) as handle:
         yield from _checked(
             _bounded_lines(handle, path, max_line_bytes),
-            1,
             problem,
             advance,
             max_line_bytes=max_line_bytes,
@@ -162,7 +161,6 @@ def read_slice(
         lines = itertools.islice(_bounded_lines(handle, path, max_line_bytes, piece.first), piece.lines)
         yield from _checked(
             lines,
-            piece.first,
             problem,
             None,
             max_line_bytes=max_line_bytes,
@@ -180,8 +178,7 @@ def _open(path: Path) -> BinaryIO:
 
 
 def _checked(
-    lines: Iterable[tuple[bytes | None, int]],
-    first: int,
+    lines: Iterable[tuple[int, bytes | None, int]],
     problem: ProblemSink,
     advance: Callable[[int], None] | None,
     *,
@@ -193,7 +190,7 @@ def _checked(
     """The rules of a good line, for a whole file or a slice of one (``seen``: ids met so far, when
     repeats are to be skipped here)."""
     unreported = 0
-    for number, (raw, size) in enumerate(lines, start=first):
+    for number, raw, size in lines:
         if advance is not None:
             unreported += size
             if unreported >= PROGRESS_BYTES:
@@ -289,13 +286,14 @@ def _appender(problems: list[str]) -> ProblemSink:
 
 def _bounded_lines(
     handle: BinaryIO, path: Path, cap: int, first: int = 1
-) -> Iterator[tuple[bytes | None, int]]:
-    """(line, bytes read) per line, from line number ``first``; the line is None when longer than ``cap``."""
+) -> Iterator[tuple[int, bytes | None, int]]:
+    """(line number, line, bytes read) per line, numbered from ``first``; the line is None when longer
+    than ``cap``."""
     number = first - 1
     while raw := handle.readline(cap + 1):
         number += 1
         if raw.endswith(b"\n") or len(raw) <= cap:
-            yield raw, len(raw)
+            yield number, raw, len(raw)
             continue
         size = len(raw)
         while True:
@@ -307,7 +305,7 @@ def _bounded_lines(
             if not raw:
                 break
             size += len(raw)
-        yield None, size
+        yield number, None, size
 
 
 _STR_GROWTH = 5
