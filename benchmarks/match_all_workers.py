@@ -15,7 +15,10 @@ parts, match_gather) and their sums (``serial_s``: the steps that run in one pro
 memory seen of each process they fork: the gather's clustering), and a digest of every
 recorded pair (band, score) that must be the same for every worker count. Last, Amdahl's bound: the
 best ratio N processes could reach with the one-process run's split, and how short its one-process
-steps would have to be for x0.6.
+steps would have to be for x0.6; then the same bound with the parts as slow as they ran side by side
+(``parallel_s`` of N processes against one: the processes contend for the cores), and the machine's
+own figure for that: a plain Python loop's time alone and with N copies at once (2 vCPUs of a VM that
+share a physical core make x0.5 impossible for any program).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -107,6 +111,28 @@ def private_mib(pid: int) -> float:
     except OSError:
         return 0.0
     return sum(int(line.split()[1]) for line in text.splitlines() if line.startswith("Private_")) / 1024
+
+
+_LOOP = """import time
+t = time.perf_counter()
+s = 0
+for i in range(10_000_000):
+    s += i
+print(time.perf_counter() - t)"""
+
+
+def loop_seconds(copies: int) -> float:
+    """The slowest of ``copies`` plain CPU-bound Python loops started at once (no memory, no I/O)."""
+    procs = [subprocess.Popen([sys.executable, "-c", _LOOP], stdout=subprocess.PIPE) for _ in range(copies)]
+    return max(float(p.communicate()[0]) for p in procs)
+
+
+def machine_contention(copies: int, rounds: int = 5) -> float:
+    """How much slower a CPU-bound process runs beside ``copies - 1`` others than alone (the median
+    of ``rounds`` each, which vary by 20% on a shared VM): 1.0 on cores of their own."""
+    alone = statistics.median(loop_seconds(1) for _ in range(rounds))
+    together = statistics.median(loop_seconds(copies) for _ in range(rounds))
+    return together / alone
 
 
 def digest(port: int) -> tuple[str, int]:
@@ -247,6 +273,23 @@ def main() -> None:
                         f"{r['workers']} workers, best possible with this split ({serial:.0f} s in one "
                         f"process, {parallel:.0f} s in parts): x{best:.2f}; x0.60 needs the one-process "
                         f"steps at most {max(0.0, (0.6 - 1 / n) * parallel / 0.4):.0f} s"
+                    )
+                    # The parts side by side ran slower than one at a time: the same bound with that.
+                    slower = r["parallel_s"] / parallel if parallel else 1.0
+                    shared = (serial + slower * parallel / n) / (serial + parallel)
+                    need = (0.6 - slower / n) * parallel / 0.4
+                    print(
+                        f"{r['workers']} workers: their parts took x{slower:.2f} the task time of one "
+                        f"process's; with that, best possible x{shared:.2f}; x0.60 needs the one-process "
+                        + (f"steps at most {need:.0f} s" if need > 0 else "steps at 0 s and more")
+                    )
+            for r in results[1:]:
+                if r["workers"] > 1:
+                    c = machine_contention(r["workers"])
+                    print(
+                        f"this machine: a plain Python loop runs x{c:.2f} slower beside {r['workers'] - 1} "
+                        f"other(s) than alone, so {r['workers']} processes with no one-process step at "
+                        f"all reach x{c / r['workers']:.2f} at best"
                     )
     finally:
         redis_proc.terminate()
