@@ -316,7 +316,7 @@ def test_the_plan_holds_no_records_and_the_gather_reads_them_back(
     none, and a slice whose file is gone by the gather is normalised again from the staged records."""
     lines = as_lines(register(12_000))
     planned, slices = fanned_normalising(lines, tmp_path / "run", size=PARALLEL_CHUNK)
-    _, table, _, _ = pickle.loads((planned.directory / "compare.pickle").read_bytes())
+    _, table = pickle.loads((planned.directory / "table.pickle").read_bytes())
     _, blocked, normalised = pickle.loads((planned.directory / "plan.pickle").read_bytes())
     assert not hasattr(table, "vocab")  # the value-to-code dicts are not written (column sizes are)
     assert table.records == () and table.size == len(blocked.profiles.members) > 10_000
@@ -369,6 +369,50 @@ def test_a_part_that_never_wrote_is_compared_by_the_gather(tmp_path: Path) -> No
     assert content(result) == content(match(records))
     again, redone = gather(planned.directory, slices)  # a redelivered gather finishes the same way
     assert redone == [] and content(again) == content(result)
+
+
+def test_a_large_plan_is_written_beside_the_learning_and_reads_as_one_written_in_turn(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, small_fit_sample: None
+) -> None:
+    """From ``BESIDE_RECORDS`` records (lowered here) a forked process writes the pairs, the table and
+    the gather's plan while the plan learns: the same files as written one after the other, the fit's
+    seconds kept with the model and timed in the result after blocking, the single process's match."""
+    import numpy as np
+
+    from enricher.matching import fanout
+
+    records = register(3000)
+    in_turn = plan(records, tmp_path / "turn")
+    forks: list[tuple[str, bool]] = []
+    beside = fanout.run_beside
+
+    def counted(task: Any, here: Any, *, fork: bool = True) -> Any:
+        forks.append((task.__name__, fork))
+        return beside(task, here, fork=fork)
+
+    monkeypatch.setattr(fanout, "BESIDE_RECORDS", 1000)
+    monkeypatch.setattr(fanout, "run_beside", counted)
+    forked = plan(records, tmp_path / "forked")
+    assert forks == [("write", True)]
+    assert (forked.directory / "table.pickle").read_bytes() == (
+        in_turn.directory / "table.pickle"
+    ).read_bytes()
+    plans = [pickle.loads((p.directory / "plan.pickle").read_bytes()) for p in (forked, in_turn)]
+    assert [list(blocked.timings) for _, blocked, _ in plans] == [["normalise", "block"]] * 2
+    for _, blocked, _ in plans:  # the clock's readings aside, the same plan
+        blocked.timings, blocked.started = {}, 0.0
+    assert pickle.dumps(plans[0]) == pickle.dumps(plans[1])
+    with np.load(forked.directory / "pairs.npz") as a, np.load(in_turn.directory / "pairs.npz") as b:
+        assert np.array_equal(a["left"], b["left"]) and np.array_equal(a["right"], b["right"])
+    assert len(a_left := pickle.loads((forked.directory / "compare.pickle").read_bytes())) == 4
+    b_left = pickle.loads((in_turn.directory / "compare.pickle").read_bytes())
+    assert a_left[:2] == b_left[:2] and a_left[3] > 0
+    assert all(np.array_equal(a_left[2][k], b_left[2][k]) for k in b_left[2])
+
+    result, _ = gather(forked.directory, forked.slices(10**9))
+    assert list(result.stats["timings"])[:3] == ["normalise", "block", "fit"]
+    assert result.stats["timings"]["fit"] == a_left[3]
+    assert content(result) == content(match(records))
 
 
 def test_a_process_reads_a_run_once_for_all_its_parts(
