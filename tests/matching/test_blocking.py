@@ -271,7 +271,7 @@ def test_the_alike_names_found_in_a_forked_process_give_the_same_pairs() -> None
 
     import numpy as np
 
-    from enricher.matching.batches import run_beside
+    from enricher.forking import run_beside
     from enricher.sample import generate
 
     records = [prepare(r) for r, _ in generate(6000, seed=13, near_names=0.3)]

@@ -443,7 +443,7 @@ def candidate_pairs(
     ``static`` are the records' static keys when the normalising workers computed them already;
     ``words`` the records' name words (``Table.name_words``), from which the rare-word keys are chosen
     for all records at once. ``beside(task, here)``, when given, runs two independent steps and
-    returns both results (``matching.batches.run_beside``: in a forked process beside this one): the
+    returns both results (``enricher.forking.run_beside``: in a forked process beside this one): the
     alike names of large blocks are then split between the two. ``ranks``: :func:`name_ranks` of the
     records' sorted core names, if already known.
 

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple, overload
 import numpy as np
 import numpy.typing as npt
 
+from enricher.forking import run_beside
 from enricher.matching import features as _features
 from enricher.matching.bands import (
     BY_IDENTIFIERS,
@@ -32,7 +33,6 @@ from enricher.matching.batches import (
     default_workers,
     no_gc,
     prepare_keyed,
-    run_beside,
 )
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW, candidate_pairs, name_ranks, ranks_among
 from enricher.matching.cluster import Link, cluster_links

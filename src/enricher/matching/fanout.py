@@ -34,8 +34,9 @@ from typing import Any
 import numpy as np
 
 from enricher.errors import EnricherError
+from enricher.forking import run_beside
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
-from enricher.matching.batches import PARALLEL_CHUNK, Chunk, collect_chunks, no_gc, prepare_chunk, run_beside
+from enricher.matching.batches import PARALLEL_CHUNK, Chunk, collect_chunks, no_gc, prepare_chunk
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW
 from enricher.matching.decisions import DecisionMemory
 from enricher.matching.engine import (
