@@ -280,8 +280,12 @@ def main() -> None:
                     need = (0.6 - slower / n) * parallel / 0.4
                     print(
                         f"{r['workers']} workers: their parts took x{slower:.2f} the task time of one "
-                        f"process's; with that, best possible x{shared:.2f}; x0.60 needs the one-process "
-                        + (f"steps at most {need:.0f} s" if need > 0 else "steps at 0 s and more")
+                        f"process's; with that, best possible x{shared:.2f}; "
+                        + (
+                            f"x0.60 needs the one-process steps at most {need:.0f} s"
+                            if need > 0
+                            else "x0.60 is out of reach even with no one-process step"
+                        )
                     )
             for r in results[1:]:
                 if r["workers"] > 1:
