@@ -116,7 +116,8 @@ def compare_many(table: Table, left: IntArray, right: IntArray, workers: int | N
 
 BESIDE_RECORDS = 200_000
 """Records from which blocking orders the names in a forked process beside the profiles, and profiles
-from which it finds part of the alike names of large blocks in one beside the other pairs: below, the
+from which it finds part of the alike names of large blocks in one beside the other pairs; records from
+which a fanned-out run's plan writes its files in one beside its learning (``fanout``): below, the
 fork costs more than it saves."""
 
 BESIDE_PAIRS = 50_000
