@@ -190,6 +190,30 @@ def test_shared_blocks_are_the_lexsorted_blocks(packed_bits: int, monkeypatch: p
     assert all(len(x) == 0 for x in blocking.shared_blocks(owner[:3], np.asarray([1, 2, 3]), rank))
 
 
+@pytest.mark.parametrize("order_bits", [32, 4])
+def test_key_order_sorts_keys_that_share_their_top_bits(
+    order_bits: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from enricher.matching import blocking
+
+    # 4 bits cannot hold 3000 positions: the plain argsort must give the same order.
+    monkeypatch.setattr(blocking, "KEY_ORDER_BITS", order_bits)
+    rng = np.random.default_rng(5)
+    # Few distinct top bits, the rest random: keys that differ only where positions are packed, the
+    # case the packed sort alone gets wrong; repeated keys and negative ones among them.
+    top = rng.integers(-4, 4, size=3000).astype(np.int64) << 40
+    key = top | rng.integers(0, 2**12, size=3000).astype(np.int64)
+    key[::7] = key[0]
+    order, ordered = blocking.key_order(key)
+    assert np.array_equal(ordered, np.sort(key))
+    assert np.array_equal(key[order], ordered)
+    assert np.array_equal(np.sort(order), np.arange(len(key)))
+    one = np.asarray([-3], dtype=np.int64)
+    assert [a.tolist() for a in blocking.key_order(one)] == [[0], [-3]]
+
+
 def test_unique_pairs_are_sorted_distinct_and_never_a_record_with_itself() -> None:
     import numpy as np
 

@@ -215,6 +215,43 @@ PACKED_BITS = 63
 """Bits of the int64 into which :func:`shared_blocks` packs (block, name rank) for one plain sort."""
 
 
+def key_order(key: IntArray) -> tuple[IntArray, IntArray]:
+    """The positions of ``key`` in key order, and the keys in that order (equal keys in any order).
+
+    ``np.argsort`` of int64 is ~2.5x slower than ``np.sort`` (numpy 2.4 on this machine: 10M random
+    keys, 1.65 s against 0.66 s). So each key's position is packed into its low bits and the packed
+    values are sorted plainly (15M keys: 2.9 -> 2.0 s CPU; 1M generated records' blocking, a slow
+    2-core machine, alternating: 10.6-13.5 -> 8.9-10.8 s, the same pairs). The keys are digests, so
+    the bits the positions displace still order them but for rare ties in their top bits (15M keys:
+    about a hundred): each such run is put in key order by itself. Beyond 2**32 keys, a plain argsort."""
+    n = len(key)
+    bits = max(int(n - 1).bit_length(), 1)
+    if bits > KEY_ORDER_BITS:
+        order = np.argsort(key)
+        return order, key[order]
+    low = (1 << bits) - 1
+    packed = np.bitwise_and(key, ~np.int64(low))
+    packed |= np.arange(n, dtype=np.int64)
+    packed.sort()  # by the keys' top bits (signed, as the keys), then by position
+    order = np.bitwise_and(packed, low, out=packed)
+    ordered = key[order]
+    # Keys that differ only in their low bits may be out of order, within their run of equal top bits.
+    wrong = np.flatnonzero(ordered[1:] < ordered[:-1])
+    if len(wrong):
+        top = ordered >> bits  # in order: the sort put the top bits in order
+        tops = top[wrong]
+        runs = zip(np.searchsorted(top, tops), np.searchsorted(top, tops, side="right"), strict=True)
+        for lo, hi in sorted({(int(a), int(b)) for a, b in runs}):
+            sub = np.argsort(ordered[lo:hi], kind="stable")
+            order[lo:hi] = order[lo:hi][sub]
+            ordered[lo:hi] = ordered[lo:hi][sub]
+    return order, ordered
+
+
+KEY_ORDER_BITS = 32
+"""Most bits of a key that :func:`key_order` gives to positions (beyond: a plain argsort)."""
+
+
 def shared_blocks(
     owner: IntArray, key: IntArray, rank: IntArray
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
@@ -230,8 +267,7 @@ def shared_blocks(
         return empty, empty, empty, empty
     # Few large temporaries, and in place where numpy allows: on this machine a fresh 100 MB costs
     # ~0.1 s of the kernel's time, as much as the sort.
-    order = np.argsort(key)
-    ordered = key[order]
+    order, ordered = key_order(key)
     new = np.empty(len(key), dtype=bool)  # a key unlike the one before it
     new[0] = True
     np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
