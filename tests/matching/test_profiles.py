@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from enricher.matching.profiles import build_profiles
-from enricher.matching.records import prepare
+from enricher.matching.records import Prepared, prepare
 
 
 def test_profiles_group_identical_records_in_order_of_first_record() -> None:
@@ -23,3 +23,46 @@ def test_profiles_group_identical_records_in_order_of_first_record() -> None:
     assert apart.of_record.tolist() == [0, 1, 2, 1, 3, 0]
     empty = build_profiles([])
     assert len(empty) == 0 and empty.of_record.dtype == np.int64 and len(empty.sizes) == 0
+
+
+def _identities(records: list[Prepared]) -> np.ndarray:
+    from enricher.matching.table import Columns, column_part
+
+    return Columns.of(column_part(records)).identities()
+
+
+def test_profiles_by_the_columns_identity_digests_are_the_profiles_by_tuples() -> None:
+    import dataclasses
+
+    from enricher.matching.records import IDENTITY_FIELDS
+    from enricher.sample import generate
+
+    records = [prepare(r) for r, _ in generate(600, seed=11)]
+    assert all(r.identity == tuple(getattr(r, name) for name in IDENTITY_FIELDS) for r in records)
+    records += [dataclasses.replace(r, id=f"copy-{r.id}") for r in records[::3]]  # identical values
+    decided = {records[0].id, records[3].id, "copy-" + str(records[3].id)}
+    for apart in ((), decided):
+        by_tuples = build_profiles(records, keep_apart=apart)
+        by_digests = build_profiles(records, keep_apart=apart, identities=_identities(records))
+        assert by_digests.members == by_tuples.members
+        assert by_digests.of_record.tolist() == by_tuples.of_record.tolist()
+        assert by_digests.of_record.dtype == np.int64
+        assert [r.id for r in by_digests.representatives] == [r.id for r in by_tuples.representatives]
+        assert max(len(m) for m in by_digests.members) > 1
+
+
+def test_records_whose_digests_agree_but_values_differ_are_grouped_by_their_values() -> None:
+    import dataclasses
+
+    import pytest
+
+    one = prepare({"id": 1, "name": "Beta Sp. z o.o.", "addressStreetLine": "Polna 1"})
+    # An empty street codes as a missing one: equal digests, different values.
+    records = [one, dataclasses.replace(one, id=2, street=""), dataclasses.replace(one, id=3, street=None)]
+    records.append(dataclasses.replace(one, id=4))
+    clash = np.asarray([7, 7, 7, 7], dtype=np.uint64)  # as if every digest clashed
+    for identities in (_identities(records), clash):
+        profiles = build_profiles(records, identities=identities)
+        assert profiles.members == [[0, 3], [1], [2]]
+    with pytest.raises(ValueError, match="3 identities for 4 records"):
+        build_profiles(records, identities=clash[:3])

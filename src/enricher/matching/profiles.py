@@ -47,20 +47,74 @@ class Profiles:
         return np.bincount(self.of_record, minlength=len(self.members)).astype(np.int64, copy=False)
 
 
-def build_profiles(records: Sequence[Prepared], keep_apart: Collection[RecordId] = ()) -> Profiles:
+def build_profiles(
+    records: Sequence[Prepared],
+    keep_apart: Collection[RecordId] = (),
+    *,
+    identities: npt.NDArray[np.uint64] | None = None,
+) -> Profiles:
     """Group records by :meth:`Prepared.identity`; records in ``keep_apart`` get a profile each.
 
-    Profiles are numbered in order of their first record (1M records: 1.1 -> 1.0 s CPU, one dict
-    ``setdefault`` per record and no numpy item writes)."""
-    index: dict[tuple[object, ...], int] = {}
+    Profiles are numbered in order of their first record. ``identities``: each record's identity as a
+    digest (:meth:`~.table.Columns.identities`, from codes the normalising processes made), grouped by
+    instead of the identity tuples; every record grouped with another is then checked against its
+    profile's first (identical values, not equal digests), and one that differs (a clash of digests, or
+    an empty value beside a missing one, which codes alike) groups the register by tuples after all.
+    1M generated records: 1.1-1.6 -> 0.7-0.8 s CPU, in the blocking process every other waits for."""
+    if identities is not None and len(identities) != len(records):
+        raise ValueError(f"{len(identities)} identities for {len(records)} records")
+    if identities is not None:
+        found = _grouped(records, identities, keep_apart)
+        if found is not None:
+            return found
+    index: dict[object, int] = {}
     setdefault = index.setdefault
+    # The identity tuples are made one at a time, not listed (1M records: ~150 MB of tuples).
     if keep_apart:
-        keys = [r.identity if r.id not in keep_apart else ("apart", p) for p, r in enumerate(records)]
-        of = [setdefault(key, len(index)) for key in keys]
+        of = [
+            setdefault(("apart", p) if r.id in keep_apart else r.identity, len(index))
+            for p, r in enumerate(records)
+        ]
     else:
         of = [setdefault(r.identity, len(index)) for r in records]
     members: list[list[int]] = [[] for _ in range(len(index))]
-    for position, found in enumerate(of):
-        members[found].append(position)
+    for position, found_at in enumerate(of):
+        members[found_at].append(position)
     representatives = [records[m[0]] for m in members]
     return Profiles(representatives, members, np.asarray(of, dtype=np.int64).reshape(len(records)))
+
+
+def _grouped(
+    records: Sequence[Prepared], identities: npt.NDArray[np.uint64], keep_apart: Collection[RecordId]
+) -> Profiles | None:
+    """Profiles by identity digests, numbered by first record; None when a group's records differ."""
+    apart = (
+        np.fromiter((r.id in keep_apart for r in records), dtype=bool, count=len(records))
+        if keep_apart
+        else np.zeros(len(records), dtype=bool)
+    )
+    grouped = np.flatnonzero(~apart)
+    _, first, inverse = np.unique(identities[grouped], return_index=True, return_inverse=True)
+    # Each record kept apart is a group of its own, numbered after the others before renumbering.
+    alone = np.flatnonzero(apart)
+    firsts = np.concatenate((grouped[first], alone))
+    group = np.empty(len(records), dtype=np.int64)
+    group[grouped] = inverse.reshape(-1)
+    group[alone] = np.arange(len(first), len(firsts))
+    number = np.empty(len(firsts), dtype=np.int64)
+    number[np.argsort(firsts)] = np.arange(len(firsts))
+    of = number[group]
+    firsts.sort()
+    members = [[p] for p in firsts.tolist()]
+    others = np.ones(len(records), dtype=bool)
+    others[firsts] = False
+    for position, found_at in zip(np.flatnonzero(others).tolist(), of[others].tolist(), strict=True):
+        members[found_at].append(position)
+    if not all(_alike(records, m) for m in members if len(m) > 1):
+        return None
+    return Profiles([records[p] for p in firsts.tolist()], members, of)
+
+
+def _alike(records: Sequence[Prepared], rows: Sequence[int]) -> bool:
+    first = records[rows[0]].identity
+    return all(records[r].identity == first for r in rows[1:])

@@ -31,7 +31,7 @@ from enricher.matching.normalize import (
 from enricher.records import Counterparty, IdError, RecordId
 from enricher.records import record_id as checked_id
 
-__all__ = ["Prepared", "RawRecord", "prepare", "prepare_many"]
+__all__ = ["IDENTITY_FIELDS", "Prepared", "RawRecord", "prepare", "prepare_many"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -85,7 +85,8 @@ class Prepared:
 
     @property
     def identity(self) -> tuple[object, ...]:
-        """Every value that comparisons read: two records with equal identities compare alike with all."""
+        """Every value that comparisons read: two records with equal identities compare alike with all.
+        The values of :data:`IDENTITY_FIELDS`, in that order."""
         return (
             self.core,
             self.legal_form,
@@ -118,6 +119,23 @@ class Prepared:
             + bool(self.country)
         )
 
+
+IDENTITY_FIELDS = (
+    "core",
+    "legal_form",
+    "legal_generic",
+    "tin",
+    "tin_country",
+    "tin_valid",
+    "domain",
+    "phone",
+    "street",
+    "house",
+    "postcode",
+    "city",
+    "country",
+)
+"""The fields of :attr:`Prepared.identity`: a table's columns of them group records into profiles."""
 
 def _get(record: Mapping[str, Any], name: str) -> str | None:
     value = record.get(name)

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from enricher.matching.digests import digest, digest_codes
-from enricher.matching.records import Prepared
+from enricher.matching.records import IDENTITY_FIELDS, Prepared
 
 __all__ = [
     "DISTINCTIVE_SHARE",
@@ -61,6 +61,8 @@ so anyway, and codes numbered within one table must too)."""
 _NUMBERS = ("tin_valid", "phone_local", "phone_block")
 """Columns that are numbers already."""
 _FIELD_NAMES = {f.name for f in fields(Prepared)}
+_MIX = np.uint64(0x9E3779B97F4A7C15)
+"""An odd multiplier (2**64 over the golden ratio) that spreads one column's code before the next."""
 
 
 def _derived(name: str, records: Sequence[Prepared]) -> list[str | None]:
@@ -176,6 +178,17 @@ class Columns:
         """The name words of ``records``, these columns' rows (the table's own counts)."""
         slots = _joined(self._words).reshape(-1, NAME_WORDS)  # (no parts: no rows)
         return _joined_name_words(records, slots, _joined(self._crowded).astype(bool))
+
+    def identities(self) -> npt.NDArray[np.uint64]:
+        """Per row, a 64-bit digest of its :data:`~.records.IDENTITY_FIELDS` columns: rows with equal
+        identities have equal digests (the converse is what :func:`~.profiles.build_profiles` checks).
+        One column joined at a time."""
+        out = np.zeros(self.rows, dtype=np.uint64)
+        for name in IDENTITY_FIELDS:
+            column = _joined(self._codes[name] if name in self._codes else self._numbers[name])
+            out *= _MIX
+            out ^= column.view(np.uint64)
+        return out
 
     def take(self, rows: IntArray) -> Columns:
         """The columns of ``rows`` only (the records that stand for their profile), emptying these: the
