@@ -252,3 +252,23 @@ def test_blocking_beside_the_profiles_on_a_large_register_gives_the_same_match(
     assert forks[:2] == ["ranked", "alike"]
     assert json.dumps(forked.to_contract()) == json.dumps(alone.to_contract())
     assert forked.stats["pairs_compared"] == alone.stats["pairs_compared"]
+
+
+def test_has_keys_is_a_name_or_an_identifier_from_the_table_columns() -> None:
+    from enricher.matching.engine import has_keys
+    from enricher.matching.records import prepare
+    from enricher.matching.table import Columns, Table, column_part
+
+    records = [
+        prepare({"id": 1, "name": "Acme"}),
+        prepare({"id": 2, "name": ""}),
+        prepare({"id": 3, "name": "", "addressPhoneNumber": "+48 22 555 01 23"}),
+        prepare({"id": 4, "name": "Sp. z o.o.", "addressStreetLine": "Polna 1"}),
+        prepare({"id": 5, "name": "", "corporateWebsiteUrl": "https://www.acme-polska.pl"}),
+        prepare({"id": 6, "name": "   ", "tin": "7740001454", "tinCountry": "PL"}),
+        prepare({"id": 7, "name": "", "addressCity": "Płock"}),  # a city alone identifies nothing
+    ]
+    rule = [bool(r.core or r.tin or r.domain or r.phone or r.street) for r in records]
+    assert rule == [True, False, True, True, True, True, False]
+    for table in (Table(records), Table(records, columns=Columns.of(column_part(records)))):
+        assert has_keys(table).tolist() == rule

@@ -137,6 +137,7 @@ IDENTITY_FIELDS = (
 )
 """The fields of :attr:`Prepared.identity`: a table's columns of them group records into profiles."""
 
+
 def _get(record: Mapping[str, Any], name: str) -> str | None:
     value = record.get(name)
     if value is None:
