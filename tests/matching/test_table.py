@@ -172,3 +172,20 @@ def test_a_detached_table_compares_as_the_whole_one_without_its_records() -> Non
         detached.attach(prepared[:3])  # type: ignore[arg-type]
     detached.attach(prepared)  # type: ignore[arg-type]
     assert detached.records is prepared
+
+
+def test_filled_counts_each_records_known_fields_as_the_survivor_rule_does() -> None:
+    from enricher.matching.records import FILLED_FIELDS, prepare
+    from enricher.matching.table import Columns, Table, column_part
+    from enricher.sample import generate
+
+    records = [prepare(r) for r, _ in generate(300, seed=5)]
+    records += [
+        prepare({"id": "bare", "name": ""}),
+        prepare({"id": "dots", "name": "...", "addressCity": " "}),
+    ]
+    assert all(r.filled == sum(bool(getattr(r, name)) for name in FILLED_FIELDS) for r in records)
+    want = [r.filled for r in records]
+    assert len(set(want)) > 3 and min(want) == 0
+    for table in (Table(records), Table(records, columns=Columns.of(column_part(records)))):
+        assert table.filled().tolist() == want

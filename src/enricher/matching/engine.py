@@ -708,6 +708,8 @@ def _clusters(
         joined=joined,
         known=known,
         refusals=refusals,
+        weights=profiles.sizes.tolist(),
+        filled=scorer.table.filled().tolist(),
     )
 
 

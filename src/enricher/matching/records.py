@@ -31,7 +31,7 @@ from enricher.matching.normalize import (
 from enricher.records import Counterparty, IdError, RecordId
 from enricher.records import record_id as checked_id
 
-__all__ = ["IDENTITY_FIELDS", "Prepared", "RawRecord", "prepare", "prepare_many"]
+__all__ = ["FILLED_FIELDS", "IDENTITY_FIELDS", "Prepared", "RawRecord", "prepare", "prepare_many"]
 
 IntArray = npt.NDArray[np.int64]
 
@@ -105,7 +105,8 @@ class Prepared:
 
     @property
     def filled(self) -> int:
-        """How many identity fields are known: the survivor rule prefers complete records."""
+        """How many identity fields are known: the survivor rule prefers complete records. Those of
+        :data:`FILLED_FIELDS` (spelt out here: a property asked for every record of every cluster)."""
         return (
             bool(self.core)
             + bool(self.legal_form)
@@ -136,6 +137,20 @@ IDENTITY_FIELDS = (
     "country",
 )
 """The fields of :attr:`Prepared.identity`: a table's columns of them group records into profiles."""
+
+FILLED_FIELDS = (
+    "core",
+    "legal_form",
+    "tin",
+    "domain",
+    "phone",
+    "street",
+    "house",
+    "postcode",
+    "city",
+    "country",
+)
+"""The fields :attr:`Prepared.filled` counts: a table counts them for all its records at once."""
 
 
 def _get(record: Mapping[str, Any], name: str) -> str | None:

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from enricher.matching.digests import digest, digest_codes
-from enricher.matching.records import IDENTITY_FIELDS, Prepared
+from enricher.matching.records import FILLED_FIELDS, IDENTITY_FIELDS, Prepared
 
 __all__ = [
     "DISTINCTIVE_SHARE",
@@ -293,6 +293,14 @@ class Table:
                 self._name_words = _name_words(self.records, self._words, self._population)
             self._columns = None  # read once: the table need not keep them
         return self._name_words
+
+    def filled(self) -> IntArray:
+        """Per record, :attr:`~.records.Prepared.filled`: its known :data:`~.records.FILLED_FIELDS`
+        (an empty value is missing in a column, as in the rule)."""
+        out = np.zeros(self.size, dtype=np.int64)
+        for name in FILLED_FIELDS:
+            out += self.codes[name] >= 0
+        return out
 
     def frequency(self, name: str) -> npt.NDArray[np.float64]:
         """Per record: how often its value of ``name`` occurs in the table (0 where missing)."""
