@@ -138,19 +138,9 @@ IDENTITY_FIELDS = (
 )
 """The fields of :attr:`Prepared.identity`: a table's columns of them group records into profiles."""
 
-FILLED_FIELDS = (
-    "core",
-    "legal_form",
-    "tin",
-    "domain",
-    "phone",
-    "street",
-    "house",
-    "postcode",
-    "city",
-    "country",
-)
-"""The fields :attr:`Prepared.filled` counts: a table counts them for all its records at once."""
+FILLED_FIELDS = tuple(f for f in IDENTITY_FIELDS if f not in ("legal_generic", "tin_country", "tin_valid"))
+"""The fields :attr:`Prepared.filled` counts (the identity's, less those that only qualify another):
+a table counts them for all its records at once."""
 
 
 def _get(record: Mapping[str, Any], name: str) -> str | None:
