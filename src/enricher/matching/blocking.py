@@ -222,8 +222,9 @@ def key_order(key: IntArray) -> tuple[IntArray, IntArray]:
     keys, 1.65 s against 0.66 s). So each key's position is packed into its low bits and the packed
     values are sorted plainly (15M keys: 2.9 -> 2.0 s CPU; 1M generated records' blocking, a slow
     2-core machine, alternating: 10.6-13.5 -> 8.9-10.8 s, the same pairs). The keys are digests, so
-    the bits the positions displace still order them but for rare ties in their top bits (15M keys:
-    about a hundred): each such run is put in key order by itself. Beyond 2**32 keys, a plain argsort."""
+    the bits the positions displace still order them but for rare ties in their top bits (15M keys of
+    uniform digests, 40 top bits: some tens): each such run is put in key order by itself. Beyond
+    2**32 keys, a plain argsort."""
     n = len(key)
     bits = max(int(n - 1).bit_length(), 1)
     if bits > KEY_ORDER_BITS:
