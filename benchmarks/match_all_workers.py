@@ -202,6 +202,7 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
         planned = re.search(r"planned in ([\d.]+) s: (\d+) records, (\d+) pairs", text)
         parts = re.search(r"full match \S+: (\d+) parts \(compare\)", text)
         normalising = re.search(r"full match \S+: (\d+) parts \(normalise\)", text)
+        gathered = re.search(r"full match \S+: \d+ records, .*; stages: (.*)", text)
         # CPU-bound task time by job (the worker's "succeeded in Xs" lines): what ran in parallel, what not.
         busy: dict[str, float] = {}
         for job, seconds in re.findall(r"Task enricher\.(\w+)\[[^\]]+\] succeeded in ([\d.]+)s", text):
@@ -219,6 +220,7 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
             "parts": int(parts.group(1)) if parts else None,
             "normalising_parts": int(normalising.group(1)) if normalising else 0,
             "task_seconds": busy,
+            "stages": gathered.group(1).strip() if gathered else None,
             "serial_s": round(serial, 1),
             "parallel_s": round(parallel, 1),
             "peak_rss_mib": sorted(round(v) for v in peaks.values()),

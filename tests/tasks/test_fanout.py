@@ -49,6 +49,14 @@ def test_match_all_fans_out_gathers_and_writes_the_report(stack: Stack) -> None:
     assert parts >= 10
     assert log.count("Task enricher.match_chunk[") == 2 * parts  # received + succeeded lines
     assert log.count("enricher.match_gather[") >= 2
+    # The gather says what it found and where the run's time went, stage by stage.
+    said = re.search(
+        r"full match \S+: 5 records, \d+ pairs compared, \d+ merge \+ \d+ review candidates, \d+ clusters; "
+        r"stages: normalise [\d.]+s, block [\d.]+s, fit [\d.]+s, .*cluster [\d.]+s.*; "
+        r"the gather took [\d.]+s to finish the match and [\d.]+s to record it",
+        log,
+    )
+    assert said, log[-3000:]
     pair = stack.candidates(1)["2"]
     assert pair["band"] == "merge" and {pair["a"], pair["b"]} == {1, 2}
     report = json.loads((out / "candidates.json").read_text())

@@ -332,10 +332,13 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
     parts = _slices(directory / "parts.json", f"full match {run_id}: its plan is")
     since = _mark(directory)  # read first: an unreadable run fails before the work, not after it
     with no_gc(), _decisions(ctx) as store:
+        clock = time.perf_counter()
         result, redone = fanout.gather(directory, parts, decisions=store)
+        matched = time.perf_counter()
         _record_and_keep(ctx, store, result, since=since, run=run_id)
         gathered = Gathered(len(result.candidates), result.stats)
         del result
+    log.info("full match %s: %s", run_id, _gathered_sentence(gathered.stats, matched - clock, clock))
     skipped = gathered.stats.get("skipped") or []
     if skipped:  # malformed, an id given twice, or deleted after the run listed it
         more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
@@ -359,6 +362,18 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
     if fan is not None:
         fan.clear()
     return gathered
+
+
+def _gathered_sentence(stats: dict[str, Any], matched: float, started: float) -> str:
+    """What a gather did and where its time went: the run's stages as a single process times them
+    (the plan's in another process), then the gather's own finishing and recording."""
+    stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in stats.get("timings", {}).items())
+    return (
+        f"{stats.get('records', 0)} records, {stats.get('pairs_compared', 0)} pairs compared, "
+        f"{stats.get('merge', 0)} merge + {stats.get('review', 0)} review candidates, "
+        f"{stats.get('clusters', 0)} clusters; stages: {stages}; the gather took {matched:.1f}s to finish "
+        f"the match and {time.perf_counter() - started - matched:.1f}s to record it"
+    )
 
 
 def match_all_inline(ctx: JobContext) -> Any:
