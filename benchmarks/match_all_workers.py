@@ -11,10 +11,12 @@ from the request to the recorded candidates, the plan's own time (normalise or c
 parts, block, learn, written to the shared state dir), parts of each kind, the seconds each kind of
 task ran in all (``task_seconds``: match_all stages, match_normalise parts, match_plan, match_chunk
 parts, match_gather) and their sums (``serial_s``: the steps that run in one process each;
-``parallel_s``: the parts), pairs compared, each pool process's peak RSS (and the largest private
-memory seen of each process they fork: the gather's clustering), and a digest of every
-recorded pair (band, score) that must be the same for every worker count. Last, Amdahl's bound: the
-best ratio N processes could reach with the one-process run's split, and how short its one-process
+``parallel_s``: the parts), the gather's own account of the run's stages (``stages``: as a single
+process times them, then its finishing and recording), pairs compared, each pool process's peak RSS
+(and the largest private memory seen of each process they fork: the gather's clustering), and a
+digest of every recorded pair (band, score) that must be the same for every worker count. Last, against
+the run with the fewest processes whatever the order of ``--workers``, Amdahl's bound: the best ratio
+N processes could reach with the one-process run's split, and how short its one-process
 steps would have to be for x0.6; then the same bound with the parts as slow as they ran side by side
 (``parallel_s`` of N processes against one: the processes contend for the cores), and the machine's
 own figure for that: a plain Python loop's time alone and with N copies at once (2 vCPUs of a VM that
@@ -256,8 +258,10 @@ def main() -> None:
         for r in results:
             print(json.dumps(r))
         if len(results) > 1:
-            base = results[0]
-            for r in results[1:]:
+            # Against the run with the fewest processes, whichever ran first (``--workers 2,1``).
+            base = min(results, key=lambda r: r["workers"])
+            others = [r for r in results if r is not base]
+            for r in others:
                 same = r["digest"] == base["digest"] and r["pairs_compared"] == base["pairs_compared"]
                 print(
                     f"{r['workers']} workers vs {base['workers']}: time x{r['wall_s'] / base['wall_s']:.2f}, "
@@ -266,7 +270,7 @@ def main() -> None:
             # Amdahl's bound from the one-process run: its serial steps stay, its parts divide by N.
             serial, parallel = base["serial_s"], base["parallel_s"]
             if serial + parallel > 0:
-                for r in results[1:]:
+                for r in others:
                     n = r["workers"] / base["workers"]
                     if n <= 1:
                         continue
@@ -289,7 +293,7 @@ def main() -> None:
                             else "x0.60 is out of reach even with no one-process step"
                         )
                     )
-            for r in results[1:]:
+            for r in others:
                 if r["workers"] > 1:
                     c = machine_contention(r["workers"])
                     print(
