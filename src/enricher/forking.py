@@ -1,9 +1,6 @@
-"""Two independent pieces of work at once on a 2-core machine: one in a forked process, one here.
-
-Forked by hand (``os.fork`` and a pipe) rather than by :mod:`multiprocessing`: a Celery prefork
-worker's pool processes are daemonic, and multiprocessing refuses a daemonic process children. Used by
-matching: blocking's two forks, the clustering beside the evidence, the plan's files beside its
-learning.
+"""Two independent pieces of work at once on a 2-core machine: one in a forked process, one here
+(:func:`run_beside`, which says why by hand). Used by matching: blocking's two forks, the clustering
+beside the evidence, the plan's files beside its learning.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from enricher.config import Settings, load_settings
 from enricher.errors import InputError
-from enricher.matching import LabelError, MatchResult, match, no_gc
+from enricher.matching import LabelError, MatchResult, counts_text, match, no_gc, stages_text
 from enricher.records import BOM, IdError, JsonlFile, canonical_id, read_jsonl_lines
 
 __all__ = ["register", "run", "write_output"]
@@ -194,11 +194,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"enricher dedupe: note: {note}", file=sys.stderr)
     stats = result.stats
     print(
-        f"enricher dedupe: {stats['records']} records, {stats['pairs_compared']} pairs compared, "
-        f"{stats['merge']} merge + {stats['review']} review candidates, {stats['clusters']} clusters "
-        f"in {stats['seconds']:.2f}s ({stats['records_per_second'] or 0:.0f} records/s; "
-        + ", ".join(f"{stage} {secs:.1f}s" for stage, secs in stats["timings"].items())
-        + f") -> {output}",
+        f"enricher dedupe: {counts_text(stats)} in {stats['seconds']:.2f}s "
+        f"({stats['records_per_second'] or 0:.0f} records/s; {stages_text(stats['timings'])}) -> {output}",
         file=sys.stderr,
     )
     return 0

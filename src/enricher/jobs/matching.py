@@ -324,7 +324,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
     all of them, young generation, middle and old (1M records: ~3.8 s of a ~34 s gather). Reference
     counting frees them all the same.
     """
-    from enricher.matching import fanout, no_gc
+    from enricher.matching import counts_text, fanout, no_gc, stages_text
 
     directory = _run_dir(ctx, run_id)
     fan = FanOut(ctx.state.redis, ctx.state.keys, run_id) if ctx.state.redis is not None else None
@@ -336,9 +336,19 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
         result, redone = fanout.gather(directory, parts, decisions=store)
         matched = time.perf_counter()
         _record_and_keep(ctx, store, result, since=since, run=run_id)
+        recorded = time.perf_counter()
         gathered = Gathered(len(result.candidates), result.stats)
         del result
-    log.info("full match %s: %s", run_id, _gathered_sentence(gathered.stats, matched - clock, clock))
+    # The run's stages as a single process times them (the plan's in another process), then the
+    # gather's own finishing and recording.
+    log.info(
+        "full match %s: %s; stages: %s; the gather took %.1fs to finish the match and %.1fs to record it",
+        run_id,
+        counts_text(gathered.stats),
+        stages_text(gathered.stats.get("timings", {})),
+        matched - clock,
+        recorded - matched,
+    )
     skipped = gathered.stats.get("skipped") or []
     if skipped:  # malformed, an id given twice, or deleted after the run listed it
         more = f"; and {len(skipped) - 5} more" if len(skipped) > 5 else ""
@@ -362,18 +372,6 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
     if fan is not None:
         fan.clear()
     return gathered
-
-
-def _gathered_sentence(stats: dict[str, Any], matched: float, started: float) -> str:
-    """What a gather did and where its time went: the run's stages as a single process times them
-    (the plan's in another process), then the gather's own finishing and recording."""
-    stages = ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in stats.get("timings", {}).items())
-    return (
-        f"{stats.get('records', 0)} records, {stats.get('pairs_compared', 0)} pairs compared, "
-        f"{stats.get('merge', 0)} merge + {stats.get('review', 0)} review candidates, "
-        f"{stats.get('clusters', 0)} clusters; stages: {stages}; the gather took {matched:.1f}s to finish "
-        f"the match and {time.perf_counter() - started - matched:.1f}s to record it"
-    )
 
 
 def match_all_inline(ctx: JobContext) -> Any:

@@ -24,7 +24,15 @@ from enricher.matching.engine import match
 from enricher.matching.index import MatchIndex, learn
 from enricher.matching.learning import Calibration, Label, LabelError, LearnedModel, check_labels
 from enricher.matching.records import Prepared, prepare
-from enricher.matching.results import Band, Candidate, Cluster, Evidence, MatchResult
+from enricher.matching.results import (
+    Band,
+    Candidate,
+    Cluster,
+    Evidence,
+    MatchResult,
+    counts_text,
+    stages_text,
+)
 from enricher.records import pair_key
 
 __all__ = [
@@ -50,6 +58,7 @@ __all__ = [
     "check_labels",
     "cluster_links",
     "contact_keys",
+    "counts_text",
     "decisions",
     "fanout",
     "is_free_mail",
@@ -60,5 +69,6 @@ __all__ = [
     "no_gc",
     "pair_key",
     "prepare",
+    "stages_text",
     "survivor",
 ]

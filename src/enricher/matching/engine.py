@@ -371,9 +371,8 @@ def block_prepared(
         return name_ranks([p.sorted_core for p in prepared])
 
     def profiled() -> tuple[Profiles, IntArray, Table, tuple[IntArray, IntArray], NameWords]:
-        identities = columns.identities() if columns is not None else None
+        identities = columns.identities() if columns is not None else None  # before take() empties them
         profiles = build_profiles(prepared, keep_apart=apart, identities=identities)
-        del identities
         # The workers' static keys and columns, of the records that stand for their profile.
         first = np.asarray([m[0] for m in profiles.members], dtype=np.int64)
         table = Table(profiles.representatives, columns=columns.take(first) if columns is not None else None)

@@ -18,7 +18,16 @@ from enricher.records import RecordId
 if TYPE_CHECKING:
     from enricher.matching.learning import LearnedModel
 
-__all__ = ["Band", "Candidate", "Cluster", "Evidence", "Explained", "MatchResult"]
+__all__ = [
+    "Band",
+    "Candidate",
+    "Cluster",
+    "Evidence",
+    "Explained",
+    "MatchResult",
+    "counts_text",
+    "stages_text",
+]
 
 Band = Literal["merge", "review"]
 
@@ -167,3 +176,17 @@ class MatchResult:
         if self.questions:
             out["questions"] = [{"a": a, "b": b} for a, b in self.questions]
         return out
+
+
+def counts_text(stats: dict[str, Any]) -> str:
+    """What a match found, as the dedupe CLI and a full match's gather both say it."""
+    return (
+        f"{stats.get('records', 0)} records, {stats.get('pairs_compared', 0)} pairs compared, "
+        f"{stats.get('merge', 0)} merge + {stats.get('review', 0)} review candidates, "
+        f"{stats.get('clusters', 0)} clusters"
+    )
+
+
+def stages_text(timings: dict[str, float]) -> str:
+    """A match's stages and their seconds ("normalise 54.5s, block 8.7s, ...")."""
+    return ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in timings.items())
