@@ -13,12 +13,14 @@ import pytest
 
 from enricher.matching import InMemoryDecisions, MatchResult, match
 from enricher.matching import engine as engine_module
+from enricher.matching import fanout as fanout_module
 from enricher.matching.batches import PARALLEL_CHUNK
 from enricher.matching.fanout import (
     FanOutError,
     PairPlan,
     compare_part,
     gather,
+    latest_run,
     normalise_part,
     plan,
     plan_normalised,
@@ -215,12 +217,63 @@ def test_a_part_run_again_after_the_plan_leaves_what_the_plan_blocked(tmp_path: 
     path = directory / f"norm-{slices[1][0]}-{slices[1][1]}.pickle"
     written = path.read_bytes()
     del source.stored[b"6000"]
-    assert normalise_part(directory, *slices[1], read=source.raw_of) == slices[1][1] - slices[1][0]
+    assert normalise_part(directory, *slices[1], read=source.raw_of).records == slices[1][1] - slices[1][0]
     assert path.read_bytes() == written
     assert not list(directory.glob(".*partial"))
     compare_part(directory, 0, planned.pairs)
     result, _ = gather(directory, [(0, planned.pairs)])
     assert content(result) == content(match(lines))
+
+
+def normalised_names(directory: Path) -> dict[Any, str]:
+    """Each record's normalised name, by id, as the run's normalising parts wrote them."""
+    names = {}
+    for path in directory.glob("norm-*.pickle"):
+        for chunk in pickle.loads(path.read_bytes()):
+            names.update({item.id: item.name for item in chunk[0] if not isinstance(item, str)})
+    return names
+
+
+def test_a_run_reuses_what_the_run_before_normalised_for_records_whose_json_is_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A night later: two records edited, one deleted (every later record moves one place), one added.
+    The second run normalises only the edited and the added ones, and its result is a fresh match's;
+    a run whose normaliser is another (a deploy) reuses nothing."""
+    lines = as_lines(register(12_500))
+    source = Register(lines)
+    first = tmp_path / "first"
+    stage_ids(source.ids(), first)
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    assert sum(normalise_part(first, lo, hi, read=source.raw_of).reused for lo, hi in slices) == 0
+
+    edited = json.loads(source.stored[b"7000"])
+    source.stored[b"7000"] = json.dumps(dict(edited, name="Renamed Trading Ltd")).encode()
+    source.stored[b"100"] = json.dumps(dict(json.loads(source.stored[b"100"]), addressCity="Gdynia")).encode()
+    del source.stored[b"3000"]
+    source.stored[b"new"] = json.dumps({"id": "n-1", "name": "Brand New sp. z o.o."}).encode()
+    now = [source.stored[i] for i in source.ids()]
+
+    second = tmp_path / "second"
+    assert latest_run(tmp_path) == first
+    stage_ids(source.ids(), second, previous=first)
+    slices = record_slices(len(now), PARALLEL_CHUNK)
+    done = [normalise_part(second, lo, hi, read=source.raw_of) for lo, hi in slices]
+    # Reused: all but the two edited records, the new one, and the two lines that are no usable record.
+    assert sum(d.reused for d in done) == len(now) - 3 - 2
+    assert normalised_names(second)[edited["id"]] == "Renamed Trading Ltd"
+    planned, redone = plan_normalised(second, slices, read=source.raw_of)
+    assert redone == []
+    compare_part(second, 0, planned.pairs)
+    result, _ = gather(second, [(0, planned.pairs)])
+    fresh = match(now)
+    assert content(result) == content(fresh)
+    assert result.stats["skipped"] == fresh.stats["skipped"]
+
+    monkeypatch.setattr(fanout_module.reuse, "normaliser", lambda: "another normaliser")
+    third = tmp_path / "third"
+    stage_ids(source.ids(), third, previous=second)
+    assert sum(normalise_part(third, lo, hi, read=source.raw_of).reused for lo, hi in slices) == 0
 
 
 def test_a_run_of_listed_ids_needs_a_reader_and_its_normalised_files(tmp_path: Path) -> None:

@@ -401,6 +401,23 @@ def test_a_large_register_is_normalised_in_parts_by_a_prefork_pool(
     assert len(recorded) > 1000
     assert not list(stack.r.scan_iter("enricher:run:*"))  # both latches cleaned up
 
+    # A night later, one record renamed: the next run normalises it and takes the rest from this run.
+    from enricher.records import Counterparty
+    from enricher.state import Keys, RedisSnapshot
+
+    snapshot = RedisSnapshot(stack.r, Keys("enricher"))
+    renamed = dict(json.loads(raw[500]), name="Completely Renamed Holding GmbH")
+    snapshot.put(Counterparty.model_validate(renamed))
+    stack.send_task("enricher.match_all", report=False, sync=False)
+    wait_for(lambda: stack.procs.log("w1").count("enricher.match_gather[") >= 4 and stack.idle(), timeout=240,
+             what="the second gather")  # fmt: skip
+    log = stack.procs.log("w1")
+    assert re.search(r"records to normalise in 3 parts, reusing what run \S+ normalised", log), log[-3000:]
+    assert f"{len(raw) - 1} of {len(raw)} records' normalised values reused" in log, log[-3000:]
+    assert "ERROR" not in log
+    recorded = _as_the_worker(stack, monkeypatch, lambda ctx: ctx.state.candidates.all())
+    assert _pairs(recorded) == _pairs([c.to_contract() for c in match(snapshot.raw()).candidates])
+
 
 def test_a_record_deleted_while_a_large_register_is_normalised_is_skipped_and_reported(
     stack: Stack, monkeypatch: pytest.MonkeyPatch

@@ -107,11 +107,19 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     if ctx.state.redis is not None and ctx.state.snapshot.size() > ctx.settings.match_chunk_records:
         # A large register is normalised in parts too: its ids listed once, each part reading its own
         # slice of records from the snapshot.
-        count = fanout.stage_ids(ctx.state.snapshot.ids(), directory)
+        # The run before's normalised records, for those unchanged since (a night's run mostly).
+        previous = fanout.latest_run(directory.parent)
+        count = fanout.stage_ids(ctx.state.snapshot.ids(), directory, previous=previous)
         slices = fanout.record_slices(count, ctx.settings.match_chunk_records)
         (directory / "records.json").write_text(json.dumps(slices))
         _normalising(ctx, run_id).start(len(slices))
-        log.info("match run %s: %d records to normalise in %d parts", run_id, count, len(slices))
+        log.info(
+            "match run %s: %d records to normalise in %d parts%s",
+            run_id,
+            count,
+            len(slices),
+            f", reusing what run {previous.name} normalised" if previous is not None else "",
+        )
         return MatchPlan(run_id=run_id, parts=slices, step="normalise")
     records = ctx.state.snapshot.raw()
     with _decisions(ctx) as store:
@@ -140,9 +148,11 @@ def match_normalise(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -
     from enricher.matching import fanout
 
     started = time.perf_counter()
-    count = fanout.normalise_part(_run_dir(ctx, run_id), lo, hi, read=ctx.state.snapshot.raw_of)
+    done = fanout.normalise_part(_run_dir(ctx, run_id), lo, hi, read=ctx.state.snapshot.raw_of)
     seconds = round(time.perf_counter() - started, 3)
-    return _normalising(ctx, run_id).arrive(part, {"records": count, "seconds": seconds})
+    return _normalising(ctx, run_id).arrive(
+        part, {"records": done.records, "reused": done.reused, "seconds": seconds}
+    )
 
 
 def match_normalise_failed(ctx: JobContext, run_id: str, part: int, reason: str) -> bool:
@@ -173,8 +183,16 @@ def plan_normalised_run(ctx: JobContext, run_id: str) -> MatchPlan:
             _reasons(failed),
             len(redone),
         )
-    part_seconds = sum(float(v.get("seconds", 0)) for v in arrived.values() if isinstance(v, dict))
-    log.info("match run %s: %d normalising parts took %.1f s together", run_id, len(slices), part_seconds)
+    reports = [v for v in arrived.values() if isinstance(v, dict)]
+    log.info(
+        "match run %s: %d normalising parts took %.1f s together; %d of %d records' normalised values "
+        "reused from the run before (their JSON unchanged)",
+        run_id,
+        len(slices),
+        sum(float(v.get("seconds", 0)) for v in reports),
+        sum(int(v.get("reused", 0)) for v in reports),
+        planned.records,
+    )
     latch.clear()
     return _planned(ctx, run_id, planned)
 

@@ -42,6 +42,7 @@ __all__ = [
     "can_fork",
     "collect_chunks",
     "default_workers",
+    "keyed_chunk",
     "no_gc",
     "prepare_all",
     "prepare_chunk",
@@ -98,6 +99,12 @@ def prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
     if not keys:
         empty = np.zeros(0, dtype=np.int64)
         return Chunk(items, empty, empty)
+    return keyed_chunk(items)
+
+
+def keyed_chunk(items: list[Prepared | str]) -> Chunk:
+    """A chunk of normalised records (or error messages) with their static blocking keys and table
+    columns."""
     good = [k for k, item in enumerate(items) if not isinstance(item, str)]
     records: list[Prepared] = [items[k] for k in good]  # type: ignore[misc]
     owner, code = static_key_codes(records)

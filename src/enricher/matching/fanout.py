@@ -5,7 +5,8 @@ A large register is first listed in the run directory: its records' JSON (:func:
 their ids (:func:`stage_ids`), each part then reading its own slice of records from where the register
 is kept (a ``read`` callable: the worker's Redis snapshot); each normalising part normalises one slice
 of records and writes them (:func:`normalise_part`), and :func:`plan_normalised` collects them in
-order, exactly as :func:`~.batches.prepare_keyed` would.
+order, exactly as :func:`~.batches.prepare_keyed` would. A part takes a record's normalised values
+from the run before (``previous``: :func:`latest_run`) when its JSON is unchanged since (:mod:`.reuse`).
 The plan normalises (or collects) and blocks the register, learns the model from
 :func:`~.engine.fit_sample` of the pairs (the very model a single process learns) and writes it all
 to a run directory. Each part then compares one contiguous slice of the pairs and writes their levels
@@ -20,7 +21,9 @@ renamed, so a part that dies half-way leaves nothing a gather could mistake for 
 
 from __future__ import annotations
 
+import bisect
 import itertools
+import json
 import math
 import os
 import pickle
@@ -29,14 +32,16 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
+import numpy.typing as npt
 
 from enricher.errors import EnricherError
 from enricher.forking import run_beside
+from enricher.matching import reuse
 from enricher.matching.bands import MERGE_THRESHOLD, REVIEW_THRESHOLD
-from enricher.matching.batches import PARALLEL_CHUNK, Chunk, collect_chunks, no_gc, prepare_chunk
+from enricher.matching.batches import PARALLEL_CHUNK, Chunk, collect_chunks, keyed_chunk, no_gc
 from enricher.matching.blocking import DEFAULT_CAP, DEFAULT_WINDOW
 from enricher.matching.decisions import DecisionMemory
 from enricher.matching.engine import (
@@ -50,7 +55,7 @@ from enricher.matching.engine import (
 )
 from enricher.matching.features import TEXT_COLUMNS
 from enricher.matching.learning import check_labels
-from enricher.matching.records import RawRecord
+from enricher.matching.records import Prepared, RawRecord
 from enricher.matching.results import MatchResult
 from enricher.matching.scoring import Model
 from enricher.matching.table import Table
@@ -58,9 +63,11 @@ from enricher.matching.table import Table
 __all__ = [
     "FORMAT",
     "FanOutError",
+    "Normalised",
     "PairPlan",
     "compare_part",
     "gather",
+    "latest_run",
     "normalise_part",
     "plan",
     "plan_normalised",
@@ -84,6 +91,9 @@ _RECORDS = "records.bin"
 _OFFSETS = "records.npy"
 _IDS = "ids.bin"
 _ID_OFFSETS = "ids.npy"
+_PREVIOUS = "previous.json"
+
+IntArray = npt.NDArray[np.int64]
 
 Reader = Callable[[Sequence[bytes]], Sequence[bytes | None]]
 """Reads the JSON of the records a list of ids names, in order (None for one no longer there)."""
@@ -180,11 +190,26 @@ def stage(records: Sequence[bytes], directory: Path) -> int:
     return _stage(records, directory, _RECORDS, _OFFSETS)
 
 
-def stage_ids(ids: Sequence[bytes], directory: Path) -> int:
+def stage_ids(ids: Sequence[bytes], directory: Path, *, previous: Path | None = None) -> int:
     """Write the register's ids, in order, to the run directory: each normalising part reads its
     slice's records itself (``read``), so no one process holds or writes the whole register (1M
-    records: ~4 s less in the one process that lists them, and 550 MB not written); the count."""
-    return _stage(ids, directory, _IDS, _ID_OFFSETS)
+    records: ~4 s less in the one process that lists them, and 550 MB not written); the count.
+
+    ``previous``: an earlier run (:func:`latest_run`) whose normalised records the parts take for
+    records whose JSON has not changed since (see :mod:`.reuse`)."""
+    count = _stage(ids, directory, _IDS, _ID_OFFSETS)
+    if previous is not None and previous.resolve() != directory.resolve():
+        _write(directory / _PREVIOUS, lambda f: f.write(json.dumps({"run": previous.name}).encode()))
+    return count
+
+
+def latest_run(root: Path) -> Path | None:
+    """The newest run under ``root`` that listed its register's ids (whose normalised records a new
+    run can reuse), or None."""
+    if not root.is_dir():
+        return None
+    runs = [p for p in root.iterdir() if (p / _ID_OFFSETS).is_file()]
+    return max(runs, key=lambda p: p.stat().st_mtime, default=None)
 
 
 def _stage(blobs: Sequence[bytes], directory: Path, name: str, offsets_name: str) -> int:
@@ -216,23 +241,50 @@ def _norm_path(directory: Path, lo: int, hi: int) -> Path:
     return directory / f"norm-{lo}-{hi}.pickle"
 
 
-def normalise_part(directory: Path, lo: int, hi: int, *, read: Reader | None = None) -> int:
+class Normalised(list[Chunk]):
+    """A normalising part's chunks, with what the next run needs to reuse them: each record's JSON
+    digest, the normaliser that made them (:mod:`.reuse`), and how many records it took from the run
+    before (``reused``)."""
+
+    __slots__ = ("digests", "normaliser", "reused")
+
+    def __init__(self, chunks: Iterable[Chunk], digests: list[bytes], normaliser: str, reused: int) -> None:
+        super().__init__(chunks)
+        self.digests = digests
+        self.normaliser = normaliser
+        self.reused = reused
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return Normalised, (list(self), self.digests, self.normaliser, self.reused)
+
+
+class PartNormalised(NamedTuple):
+    """What a normalising part did: records normalised, of which reused from the run before."""
+
+    records: int
+    reused: int
+
+
+def normalise_part(directory: Path, lo: int, hi: int, *, read: Reader | None = None) -> PartNormalised:
     """Normalise records ``[lo, hi)`` of a staged run and write them (with their static blocking keys
-    and table columns); the record count. A run that staged only ids reads its records with ``read``.
+    and table columns); the record count, and how many records' values it took from the run before.
+    A run that staged only ids reads its records with ``read``.
 
     Idempotent: the first file written for a slice stands. A part run again (redelivered, perhaps
     after the plan blocked its records) leaves it: a run that listed only ids would read the register
     as it is by then, and the gather must find the records the plan blocked."""
     path = _norm_path(directory, lo, hi)
     if path.is_file():
-        return hi - lo
+        return PartNormalised(hi - lo, 0)
     with no_gc():  # the chunks are freed (written, a temporary) before the collector runs again
-        _pickle(path, _normalise(directory, lo, hi, read), first=True)
-    return hi - lo
+        part = _normalise(directory, lo, hi, read)
+        _pickle(path, part, first=True)
+    return PartNormalised(hi - lo, part.reused)
 
 
-def _normalise(directory: Path, lo: int, hi: int, read: Reader | None) -> list[Chunk]:
+def _normalise(directory: Path, lo: int, hi: int, read: Reader | None) -> Normalised:
     gone: list[tuple[int, bytes]] = []
+    ids: list[bytes] | None = None
     if (directory / _RECORDS).is_file() or not (directory / _IDS).is_file():
         lines = _staged(directory, _RECORDS, _OFFSETS, lo, hi)
     elif read is None:
@@ -248,14 +300,86 @@ def _normalise(directory: Path, lo: int, hi: int, read: Reader | None) -> list[C
         # still cut the register where a single process would.
         gone = [(k, rid) for k, (rid, line) in enumerate(zip(ids, found, strict=True)) if line is None]
         lines = [b"" if line is None else line for line in found]
-    chunks = [
-        prepare_chunk(lines[k : k + PARALLEL_CHUNK], keys=True)  # type: ignore[arg-type]
-        for k in range(0, len(lines), PARALLEL_CHUNK)
-    ]
+    found_digests = reuse.digests(lines)
+    kept = _reusable(directory, ids, found_digests) if ids is not None else [None] * len(lines)
+    chunks, reused = [], 0
+    for k in range(0, len(lines), PARALLEL_CHUNK):
+        items, taken = reuse.prepare_reusing(lines[k : k + PARALLEL_CHUNK], kept[k : k + PARALLEL_CHUNK])
+        chunks.append(keyed_chunk(items))
+        reused += taken
     for k, rid in gone:
         text = rid.decode(errors="replace")
         chunks[k // PARALLEL_CHUNK].items[k % PARALLEL_CHUNK] = f"record {text} {LEFT}"
-    return chunks
+    return Normalised(chunks, found_digests, reuse.normaliser(), reused)
+
+
+_POSITIONS: dict[str, tuple[npt.NDArray[np.uint64], IntArray]] = {}
+"""This process's index of the last previous run it reused: its ids' 64-bit digests, sorted, and
+their positions (16 bytes a record, where a dict of the ids held ~140; a worker process normalises
+several parts of a run, and 1M ids take ~0.5 s to read and index)."""
+
+
+def _reusable(directory: Path, ids: Sequence[bytes], found: Sequence[bytes]) -> list[Prepared | None]:
+    """Per record of ``ids`` (its JSON digests ``found``), its normalised values from the run before
+    when that run normalised the same JSON with the same normaliser; None elsewhere. The previous run
+    is a cache: one that is gone, unreadable or of another version reuses nothing."""
+    kept: list[Prepared | None] = [None] * len(ids)
+    try:
+        previous = directory.parent / json.loads((directory / _PREVIOUS).read_bytes())["run"]
+        where = _previous_positions(previous, ids).tolist()
+        done = sorted(_slice_bounds(previous))
+    except (OSError, ValueError, KeyError, TypeError, FanOutError):
+        return kept
+    starts = [lo for lo, _ in done]
+    wanted: dict[int, list[int]] = {}
+    for k, at in enumerate(where):
+        s = bisect.bisect_right(starts, at) - 1
+        if at >= 0 and s >= 0 and at < done[s][1]:
+            wanted.setdefault(s, []).append(k)
+    mine = reuse.normaliser()
+    for s, records in wanted.items():
+        lo, hi = done[s]
+        try:
+            part = _unpickled(previous, _norm_path(previous, lo, hi).name)
+        except FanOutError:
+            continue
+        if not isinstance(part, Normalised) or part.normaliser != mine or len(part.digests) != hi - lo:
+            continue
+        items = [item for chunk in part for item in chunk[0]]
+        for k in records:
+            j = where[k] - lo
+            item = items[j]
+            # The digest says the JSON is the one normalised then (an id whose digest met another's
+            # finds another record's JSON here, and normalises afresh).
+            if part.digests[j] == found[k] and not isinstance(item, str):
+                kept[k] = item
+    return kept
+
+
+def _previous_positions(previous: Path, ids: Sequence[bytes]) -> IntArray:
+    """Each id's position in the register ``previous`` listed; -1 for an id it did not list."""
+    key = str(previous.resolve())
+    if key not in _POSITIONS:
+        offsets = np.load(previous / _ID_OFFSETS, mmap_mode="r")
+        listed = reuse.id_digests(_staged(previous, _IDS, _ID_OFFSETS, 0, len(offsets) - 1))
+        order = np.argsort(listed, kind="stable")
+        _POSITIONS.clear()
+        _POSITIONS[key] = (listed[order], order)
+    keys, order = _POSITIONS[key]
+    if not len(keys):
+        return np.full(len(ids), -1, dtype=np.int64)
+    asked = reuse.id_digests(ids)
+    at = np.minimum(np.searchsorted(keys, asked), len(keys) - 1)
+    return np.where(keys[at] == asked, order[at], -1)
+
+
+def _slice_bounds(directory: Path) -> list[tuple[int, int]]:
+    """The ``[lo, hi)`` slices whose normalised records a run directory holds."""
+    bounds = []
+    for path in directory.glob("norm-*-*.pickle"):
+        lo, hi = path.stem.split("-")[1:3]
+        bounds.append((int(lo), int(hi)))
+    return bounds
 
 
 def plan_normalised(
