@@ -150,7 +150,33 @@ def digest(port: int) -> tuple[str, int]:
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:16], len(lines)
 
 
-def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
+def edit_register(port: int, share: float) -> int:
+    """A night's edits: ``share`` of the records renamed (every n-th, the same ones on every machine),
+    one in a thousand deleted and as many added; how many records changed."""
+    import redis
+
+    from enricher.records import Counterparty
+    from enricher.state import Keys, RedisSnapshot
+
+    snapshot = RedisSnapshot(redis.Redis(port=port), Keys("enricher"))
+    ids = snapshot.ids()
+    step = max(1, round(1 / share)) if share > 0 else len(ids) + 1
+    changed = 0
+    for k, line in zip(range(0, len(ids), step), snapshot.raw_of(ids[::step]), strict=True):
+        if line is None:
+            continue
+        record = json.loads(line)
+        if k % 1000 == 0:
+            snapshot.remove(record["id"])
+            snapshot.put(Counterparty.model_validate(dict(record, id=f"added-{k}", name=f"New Firm {k} Ltd")))
+            changed += 2
+        else:
+            snapshot.put(Counterparty.model_validate(dict(record, name=f"{record.get('name') or ''} Group")))
+            changed += 1
+    return changed
+
+
+def run(port: int, workers: int, work: Path, timeout: float, state: str | None = None) -> dict[str, Any]:
     import redis
 
     from enricher.state import Keys
@@ -162,7 +188,9 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
     env.update(
         ENRICHER_REDIS_URL=f"redis://127.0.0.1:{port}/0",
         ENRICHER_WEBHOOK_SECRET="whsec_" + "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo=",
-        ENRICHER_STATE_DIR=str(work / "state"),
+        # A state dir of the run's own unless told (a run reuses what the one before it in the same
+        # state dir normalised: the runs compared cold must not).
+        ENRICHER_STATE_DIR=str(work / (state or f"state-{workers}-{time.monotonic_ns()}")),
         ENRICHER_OUT_DIR=str(work / "out"),
         PYTHONUNBUFFERED="1",
     )
@@ -204,6 +232,7 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
         planned = re.search(r"planned in ([\d.]+) s: (\d+) records, (\d+) pairs", text)
         parts = re.search(r"full match \S+: (\d+) parts \(compare\)", text)
         normalising = re.search(r"full match \S+: (\d+) parts \(normalise\)", text)
+        reused = re.search(r"(\d+) of \d+ records' normalised values reused", text)
         gathered = re.search(r"full match \S+: \d+ records, .*; stages: (.*)", text)
         # CPU-bound task time by job (the worker's "succeeded in Xs" lines): what ran in parallel, what not.
         busy: dict[str, float] = {}
@@ -221,6 +250,7 @@ def run(port: int, workers: int, work: Path, timeout: float) -> dict[str, Any]:
             "pairs_compared": int(planned.group(3)) if planned else None,
             "parts": int(parts.group(1)) if parts else None,
             "normalising_parts": int(normalising.group(1)) if normalising else 0,
+            "reused_records": int(reused.group(1)) if reused else 0,
             "task_seconds": busy,
             "stages": gathered.group(1).strip() if gathered else None,
             "serial_s": round(serial, 1),
@@ -246,6 +276,14 @@ def main() -> None:
     parser.add_argument("--near-names", type=float, default=0.0)
     parser.add_argument("--workers", default="1,2", help="worker process counts to run, comma separated")
     parser.add_argument("--timeout", type=float, default=1800)
+    parser.add_argument(
+        "--again",
+        type=float,
+        default=0.0,
+        metavar="SHARE",
+        help="then edit this share of the records (0.01: a night's edits) and match again with the last "
+        "worker count, reusing its run's normalised records, and once more from scratch to compare",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="match-all-workers-"))
     redis_proc, port = start_redis(work)
@@ -254,9 +292,26 @@ def main() -> None:
         loaded = load_register(port, args.records, args.near_names)
         took = time.monotonic() - t
         print(f"register: {loaded} generated records (near names {args.near_names}), loaded in {took:.1f} s")
-        results = [run(port, int(n), work, args.timeout) for n in args.workers.split(",")]
+        counts = [int(n) for n in args.workers.split(",")]
+        results = [run(port, n, work, args.timeout, state=f"state-{k}") for k, n in enumerate(counts)]
         for r in results:
             print(json.dumps(r))
+        if args.again > 0:
+            changed = edit_register(port, args.again)
+            again = run(port, counts[-1], work, args.timeout, state=f"state-{len(counts) - 1}")
+            fresh = run(port, counts[-1], work, args.timeout)
+            print(f"edited {changed} records; matched again, reusing the last run's normalised records:")
+            print(json.dumps(again))
+            print(json.dumps(fresh))
+            same = again["digest"] == fresh["digest"] and again["pairs_compared"] == fresh["pairs_compared"]
+            ratio = again["wall_s"] / fresh["wall_s"]
+            print(
+                f"again vs from scratch ({counts[-1]} workers): time x{ratio:.2f} "
+                f"({again['wall_s']} s against {fresh['wall_s']} s), normalising parts "
+                f"{again['task_seconds'].get('match_normalise', 0)} s against "
+                f"{fresh['task_seconds'].get('match_normalise', 0)} s, {again['reused_records']} records "
+                f"reused; results {'identical' if same else 'DIFFERENT'}"
+            )
         if len(results) > 1:
             # Against the run with the fewest processes, whichever ran first (``--workers 2,1``).
             base = min(results, key=lambda r: r["workers"])
