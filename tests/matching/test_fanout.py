@@ -6,6 +6,7 @@ import functools
 import itertools
 import json
 import pickle
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -274,6 +275,28 @@ def test_a_run_reuses_what_the_run_before_normalised_for_records_whose_json_is_u
     third = tmp_path / "third"
     stage_ids(source.ids(), third, previous=second)
     assert sum(normalise_part(third, lo, hi, read=source.raw_of).reused for lo, hi in slices) == 0
+
+
+def test_a_previous_run_that_is_gone_or_unreadable_only_means_normalising_afresh(tmp_path: Path) -> None:
+    lines = [json.dumps(r).encode() for r in register(6000)]
+    source = Register(lines)
+    assert latest_run(tmp_path / "nothing yet") is None
+    gone = tmp_path / "gone"
+    stage_ids(source.ids(), gone)
+    directory = tmp_path / "run"
+    stage_ids(source.ids(), directory, previous=gone)
+    shutil.rmtree(gone)  # pruned, or the volume lost it
+    slices = record_slices(len(lines), PARALLEL_CHUNK)
+    assert [normalise_part(directory, lo, hi, read=source.raw_of).reused for lo, hi in slices] == [0, 0]
+    broken = tmp_path / "broken"
+    stage_ids(source.ids(), broken, previous=directory)
+    (directory / f"norm-{slices[0][0]}-{slices[0][1]}.pickle").write_bytes(b"not a pickle")
+    done = [normalise_part(broken, lo, hi, read=source.raw_of) for lo, hi in slices]
+    assert [d.reused for d in done] == [0, slices[1][1] - slices[1][0]]
+    planned, _ = plan_normalised(broken, slices, read=source.raw_of)
+    compare_part(broken, 0, planned.pairs)
+    result, _ = gather(broken, [(0, planned.pairs)])
+    assert content(result) == content(match(lines))
 
 
 def test_a_run_of_listed_ids_needs_a_reader_and_its_normalised_files(tmp_path: Path) -> None:

@@ -325,7 +325,10 @@ def _reusable(directory: Path, ids: Sequence[bytes], found: Sequence[bytes]) -> 
     is a cache: one that is gone, unreadable or of another version reuses nothing."""
     kept: list[Prepared | None] = [None] * len(ids)
     try:
-        previous = directory.parent / json.loads((directory / _PREVIOUS).read_bytes())["run"]
+        name = json.loads((directory / _PREVIOUS).read_bytes())["run"]
+        if not isinstance(name, str) or Path(name).name != name:  # a sibling run's name, nothing else
+            return kept
+        previous = directory.parent / name
         where = _previous_positions(previous, ids).tolist()
         done = sorted(_slice_bounds(previous))
     except (OSError, ValueError, KeyError, TypeError, FanOutError):
