@@ -263,6 +263,25 @@ def test_a_run_reuses_what_the_run_before_normalised_for_records_whose_json_is_u
     # Reused: all but the two edited records, the new one, and the two lines that are no usable record.
     assert sum(d.reused for d in done) == len(now) - 3 - 2
     assert normalised_names(second)[edited["id"]] == "Renamed Trading Ltd"
+    # What the parts wrote is what normalising afresh writes: records, blocking keys, columns.
+    afresh = tmp_path / "afresh"
+    stage_ids(source.ids(), afresh)
+    for lo, hi in slices:
+        normalise_part(afresh, lo, hi, read=source.raw_of)
+        name = f"norm-{lo}-{hi}.pickle"
+        for taken, built in zip(
+            *(pickle.loads((d / name).read_bytes()) for d in (second, afresh)), strict=True
+        ):
+            assert taken.items == built.items
+            keys = sorted(zip(taken.owner.tolist(), taken.code.tolist(), strict=True))
+            assert keys == sorted(zip(built.owner.tolist(), built.code.tolist(), strict=True))
+            assert taken.owner.tolist() == sorted(taken.owner.tolist())
+            for field in ("codes", "numbers"):
+                mine, theirs = getattr(taken.columns, field), getattr(built.columns, field)
+                assert mine.keys() == theirs.keys()
+                assert all((mine[k] == theirs[k]).all() for k in mine)
+            assert (taken.columns.words == built.columns.words).all()
+            assert (taken.columns.crowded == built.columns.crowded).all()
     planned, redone = plan_normalised(second, slices, read=source.raw_of)
     assert redone == []
     compare_part(second, 0, planned.pairs)

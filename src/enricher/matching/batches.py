@@ -13,7 +13,7 @@ import itertools
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import replace
 from typing import Any, NamedTuple, TypeVar
@@ -102,15 +102,45 @@ def prepare_chunk(chunk: list[RawRecord], keys: bool = False) -> Chunk:
     return keyed_chunk(items)
 
 
-def keyed_chunk(items: list[Prepared | str]) -> Chunk:
+def keyed_chunk(items: list[Prepared | str], taken: Sequence[tuple[Chunk, int] | None] = ()) -> Chunk:
     """A chunk of normalised records (or error messages) with their static blocking keys and table
-    columns."""
+    columns. ``taken``: per item, the chunk and position it was taken from unchanged (a run before's:
+    see :mod:`.reuse`), whose keys and columns it takes too (they follow from the record alone); None
+    for an item normalised here, whose are built."""
     good = [k for k, item in enumerate(items) if not isinstance(item, str)]
-    records: list[Prepared] = [items[k] for k in good]  # type: ignore[misc]
+    built = [k for k in good if not taken or taken[k] is None]
+    records: list[Prepared] = [items[k] for k in built]  # type: ignore[misc]
     owner, code = static_key_codes(records)
-    return Chunk(
-        items, np.asarray(good, dtype=np.int64)[owner] if len(owner) else owner, code, column_part(records)
-    )
+    owner = np.asarray(built, dtype=np.int64)[owner] if len(owner) else owner
+    if len(built) == len(good):
+        return Chunk(items, owner, code, column_part(records))
+    owners, codes = [owner], [code]
+    pool = Columns()
+    pool.add(column_part(records))
+    row = {k: r for r, k in enumerate(built)}  # each good item's row in the pool
+    sources: dict[int, tuple[Chunk, list[int], list[int]]] = {}
+    for k in good:
+        source = taken[k]
+        if source is not None:
+            entry = sources.setdefault(id(source[0]), (source[0], [], []))
+            entry[1].append(k)
+            entry[2].append(source[1])
+    for chunk, mine, theirs in sources.values():
+        assert chunk.columns is not None  # a chunk made here: keyed
+        # Their keys: those owned by the positions taken, owned now by the items that took them.
+        position = np.full(len(chunk.items), -1, dtype=np.int64)
+        position[theirs] = mine
+        moved = position[chunk.owner]
+        owners.append(moved[moved >= 0])
+        codes.append(chunk.code[moved >= 0])
+        # Their columns' rows (a chunk's columns hold its good items' rows, in order).
+        rows = np.cumsum([not isinstance(item, str) for item in chunk.items]) - 1
+        row.update(zip(mine, (rows[theirs] + pool.rows).tolist(), strict=True))
+        pool.add(chunk.columns)
+    owner, code = np.concatenate(owners), np.concatenate(codes)
+    order = np.argsort(owner, kind="stable")  # in item order, as built for all
+    picked = pool.take(np.asarray([row[k] for k in good], dtype=np.int64))
+    return Chunk(items, owner[order], code[order], picked.part())
 
 
 def prepare_lines(source: JsonlFile, piece: LineSlice, keys: bool = False) -> LinesChunk:

@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -304,8 +304,12 @@ def _normalise(directory: Path, lo: int, hi: int, read: Reader | None) -> Normal
     kept = _reusable(directory, ids, found_digests) if ids is not None else [None] * len(lines)
     chunks, reused = [], 0
     for k in range(0, len(lines), PARALLEL_CHUNK):
-        items, taken = reuse.prepare_reusing(lines[k : k + PARALLEL_CHUNK], kept[k : k + PARALLEL_CHUNK])
-        chunks.append(keyed_chunk(items))
+        sources = kept[k : k + PARALLEL_CHUNK]
+        items, taken = reuse.prepare_reusing(
+            lines[k : k + PARALLEL_CHUNK],
+            [None if s is None else cast(Prepared, s[0].items[s[1]]) for s in sources],  # never a str
+        )
+        chunks.append(keyed_chunk(items, sources))
         reused += taken
     for k, rid in gone:
         text = rid.decode(errors="replace")
@@ -319,11 +323,14 @@ their positions (16 bytes a record, where a dict of the ids held ~140; a worker 
 several parts of a run, and 1M ids take ~0.5 s to read and index)."""
 
 
-def _reusable(directory: Path, ids: Sequence[bytes], found: Sequence[bytes]) -> list[Prepared | None]:
-    """Per record of ``ids`` (its JSON digests ``found``), its normalised values from the run before
-    when that run normalised the same JSON with the same normaliser; None elsewhere. The previous run
-    is a cache: one that is gone, unreadable or of another version reuses nothing."""
-    kept: list[Prepared | None] = [None] * len(ids)
+def _reusable(
+    directory: Path, ids: Sequence[bytes], found: Sequence[bytes]
+) -> list[tuple[Chunk, int] | None]:
+    """Per record of ``ids`` (its JSON digests ``found``), where the run before keeps its normalised
+    values (a chunk of its, and the position there) when that run normalised the same JSON with the
+    same normaliser; None elsewhere. The previous run is a cache: one that is gone, unreadable or of
+    another version reuses nothing."""
+    kept: list[tuple[Chunk, int] | None] = [None] * len(ids)
     try:
         name = json.loads((directory / _PREVIOUS).read_bytes())["run"]
         if not isinstance(name, str) or Path(name).name != name:  # a sibling run's name, nothing else
@@ -348,14 +355,14 @@ def _reusable(directory: Path, ids: Sequence[bytes], found: Sequence[bytes]) -> 
             continue
         if not isinstance(part, Normalised) or part.normaliser != mine or len(part.digests) != hi - lo:
             continue
-        items = [item for chunk in part for item in chunk[0]]
+        located = [(chunk, j) for chunk in part for j in range(len(chunk.items))]
         for k in records:
-            j = where[k] - lo
-            item = items[j]
+            at = where[k] - lo
+            chunk, j = located[at]
             # The digest says the JSON is the one normalised then (an id whose digest met another's
             # finds another record's JSON here, and normalises afresh).
-            if part.digests[j] == found[k] and not isinstance(item, str):
-                kept[k] = item
+            if part.digests[at] == found[k] and not isinstance(chunk.items[j], str):
+                kept[k] = (chunk, j)
     return kept
 
 

@@ -190,6 +190,15 @@ class Columns:
             out ^= column.view(np.uint64)
         return out
 
+    def part(self) -> ColumnPart:
+        """These columns as one part."""
+        return ColumnPart(
+            self.codes(),
+            {name: self.column(name) for name in _NUMBERS},
+            _joined(self._words).reshape(-1, NAME_WORDS),
+            _joined(self._crowded).astype(bool),
+        )
+
     def take(self, rows: IntArray) -> Columns:
         """The columns of ``rows`` only (the records that stand for their profile), emptying these: the
         whole register's columns (~220 bytes a record) are not held through blocking. One column at a
