@@ -1,17 +1,17 @@
 """A full match's normalised records, kept for the next run: a nightly match normalises what changed.
 
-A record's normalised values (:class:`~.records.Prepared`) follow from its JSON and from the code that
-normalises it: this package's and its libraries' (phonenumbers' metadata, python-stdnum's, rigour's
-forms, tldextract's suffix list). A run's normalising parts keep, beside the records they normalised, a
-digest of each record's JSON and of that code (:func:`normaliser`); the next run's parts take a record's
-values from there when its JSON is byte for byte the one normalised then, and normalise the others.
+A record's normalised values (:class:`~.records.Prepared`), its static blocking keys and its table
+columns follow from its JSON and from the code that makes them: this package's and its libraries'
+(phonenumbers' metadata, python-stdnum's, rigour's forms, tldextract's suffix list). A run's
+normalising parts keep, beside the chunks they wrote, a digest of each record's JSON and of that code
+(:func:`normaliser`); the next run's parts take a record's values, keys and columns from there when its
+JSON is byte for byte the one normalised then, and normalise the others.
 
-Normalising is most of a full match's work (1M records: ~110 s of the parts' ~140 s), and a register
-changes little from one night to the next. Nothing needs invalidating: a changed record is another
-JSON, a deploy that changes normalising is another code digest, and either is normalised afresh. The
-blocking keys and table columns are built again for every record (they are cheap beside normalising,
-and built per chunk). 128-bit digests: two different JSONs of one id agree by chance about once in
-10^38 comparisons.
+Normalising is most of a full match's work (1M records: ~110-140 s of the parts' ~140-170 s of task
+time), and a register changes little from one night to the next. Nothing needs invalidating: a changed
+record is another JSON, a deploy that changes how records are normalised, keyed or coded is another
+code digest, and either is normalised afresh. 128-bit digests: two different JSONs of one id agree by
+chance about once in 10^38 comparisons.
 """
 
 from __future__ import annotations
@@ -33,14 +33,15 @@ __all__ = ["NORMALISING", "digests", "id_digests", "normaliser", "prepare_reusin
 NORMALISING = ("phonenumbers", "python-stdnum", "rigour", "tldextract", "anyascii", "enricher")
 """The distributions whose code decides a record's normalised values (enricher: its version)."""
 
-_SOURCES = ("normalize.py", "records.py")
-"""This package's modules that normalise, digested as they are (a changed rule without a new version
-number is still another normaliser)."""
+_SOURCES = ("normalize.py", "records.py", "blocking.py", "table.py", "digests.py", "batches.py")
+"""This package's modules that make a normalised chunk (records, keys, columns, and the chunk itself),
+digested as they are: a changed rule without a new version number is still another normaliser."""
 
 
 @functools.cache
 def normaliser() -> str:
-    """A digest of the code that normalises records: equal in two processes that normalise alike."""
+    """A digest of the code that normalises, keys and codes records: equal in two processes that make
+    the same chunks of the same records."""
     h = hashlib.sha256()
     for name in NORMALISING:
         try:
