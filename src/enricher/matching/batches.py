@@ -114,33 +114,39 @@ def keyed_chunk(items: list[Prepared | str], taken: Sequence[tuple[Chunk, int] |
     owner = np.asarray(built, dtype=np.int64)[owner] if len(owner) else owner
     if len(built) == len(good):
         return Chunk(items, owner, code, column_part(records))
-    owners, codes = [owner], [code]
+    return _with_taken(Chunk(items, owner, code, column_part(records)), good, built, taken)
+
+
+def _with_taken(
+    chunk: Chunk, good: list[int], built: list[int], taken: Sequence[tuple[Chunk, int] | None]
+) -> Chunk:
+    """``chunk``, whose keys and columns are those of its ``built`` items, with the keys and columns
+    of the items it took from other chunks (``taken``) joined in item order."""
+    owners, codes = [chunk.owner], [chunk.code]
     pool = Columns()
-    pool.add(column_part(records))
+    pool.add(chunk.columns)  # type: ignore[arg-type]  # built here
     row = {k: r for r, k in enumerate(built)}  # each good item's row in the pool
     sources: dict[int, tuple[Chunk, list[int], list[int]]] = {}
     for k in good:
-        source = taken[k]
-        if source is not None:
+        if (source := taken[k]) is not None:
             entry = sources.setdefault(id(source[0]), (source[0], [], []))
             entry[1].append(k)
             entry[2].append(source[1])
-    for chunk, mine, theirs in sources.values():
-        assert chunk.columns is not None  # a chunk made here: keyed
+    for other, mine, theirs in sources.values():
         # Their keys: those owned by the positions taken, owned now by the items that took them.
-        position = np.full(len(chunk.items), -1, dtype=np.int64)
+        position = np.full(len(other.items), -1, dtype=np.int64)
         position[theirs] = mine
-        moved = position[chunk.owner]
+        moved = position[other.owner]
         owners.append(moved[moved >= 0])
-        codes.append(chunk.code[moved >= 0])
+        codes.append(other.code[moved >= 0])
         # Their columns' rows (a chunk's columns hold its good items' rows, in order).
-        rows = np.cumsum([not isinstance(item, str) for item in chunk.items]) - 1
+        rows = np.cumsum([not isinstance(item, str) for item in other.items]) - 1
         row.update(zip(mine, (rows[theirs] + pool.rows).tolist(), strict=True))
-        pool.add(chunk.columns)
+        pool.add(other.columns)  # type: ignore[arg-type]  # keyed: a part's chunks always are
     owner, code = np.concatenate(owners), np.concatenate(codes)
-    order = np.argsort(owner, kind="stable")  # in item order, as built for all
+    order = np.argsort(owner, kind="stable")  # in item order, as when all are built
     picked = pool.take(np.asarray([row[k] for k in good], dtype=np.int64))
-    return Chunk(items, owner[order], code[order], picked.part())
+    return Chunk(chunk.items, owner[order], code[order], picked.part())
 
 
 def prepare_lines(source: JsonlFile, piece: LineSlice, keys: bool = False) -> LinesChunk:

@@ -65,6 +65,7 @@ __all__ = [
     "FanOutError",
     "Normalised",
     "PairPlan",
+    "PartNormalised",
     "compare_part",
     "gather",
     "latest_run",
