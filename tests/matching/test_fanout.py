@@ -497,8 +497,8 @@ def test_a_large_plan_is_written_beside_the_learning_and_reads_as_one_written_in
     for _, blocked, _ in plans:  # the clock's readings aside, the same plan
         blocked.timings, blocked.started = {}, 0.0
     assert pickle.dumps(plans[0]) == pickle.dumps(plans[1])
-    with np.load(forked.directory / "pairs.npz") as a, np.load(in_turn.directory / "pairs.npz") as b:
-        assert np.array_equal(a["left"], b["left"]) and np.array_equal(a["right"], b["right"])
+    for side in ("pairs-left.npy", "pairs-right.npy"):
+        assert (forked.directory / side).read_bytes() == (in_turn.directory / side).read_bytes()
     # The model's file: format, model, term frequencies, the fit's seconds (the one figure that differs).
     model = pickle.loads((forked.directory / "compare.pickle").read_bytes())
     model_in_turn = pickle.loads((in_turn.directory / "compare.pickle").read_bytes())
@@ -533,6 +533,28 @@ def test_a_process_reads_a_run_once_for_all_its_parts(
     assert len(reads) == 2
 
 
+def test_a_comparing_part_maps_the_pairs_and_reads_its_slice(tmp_path: Path) -> None:
+    """The pairs are two files a comparing process maps, not arrays it holds whole: its memory grows with
+    its slice, not with the register's pair count; the gather holds them all, in memory of its own."""
+    import numpy as np
+
+    from enricher.matching import fanout
+
+    records = register(600)
+    planned = plan(records, tmp_path / "run")
+    slices = planned.slices(planned.pairs // 3 + 1)
+    compare_part(planned.directory, *slices[1])
+    _, pairs, _ = next(iter(fanout._LOADED.values()))
+    for side, name in (("left", "pairs-left.npy"), ("right", "pairs-right.npy")):
+        assert isinstance(pairs[side], np.memmap)
+        assert Path(pairs[side].filename) == (planned.directory / name).resolve()
+        assert len(pairs[side]) == planned.pairs
+    for lo, hi in (slices[0], slices[2]):
+        compare_part(planned.directory, lo, hi)
+    result, _ = gather(planned.directory, slices)
+    assert content(result) == content(match(records))
+
+
 def test_slices_cover_every_pair_once() -> None:
     for pairs, size in ((0, 5), (1, 5), (10, 5), (11, 5), (1_000_001, 250_000)):
         slices = PairPlan(Path("x"), pairs, 0, 0.0).slices(size)
@@ -558,6 +580,15 @@ def test_a_missing_or_broken_run_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FanOutError, match=r"compare\.pickle was written by another version of enricher"):
         compare_part(planned.directory, 0, 10)
     with pytest.raises(FanOutError, match=r"another version of enricher; run match-all again"):
+        gather(planned.directory, planned.slices(100))
+    planned = plan(register(200), tmp_path / "run")
+    left = planned.directory / "pairs-left.npy"
+    left.write_bytes(left.read_bytes()[:100])  # cut short: the header says more pairs than it holds
+    with pytest.raises(FanOutError, match=r"pairs-left\.npy unreadable"):
+        compare_part(planned.directory, 0, 10)
+    planned = plan(register(200), tmp_path / "run")
+    (planned.directory / "pairs-right.npy").unlink()
+    with pytest.raises(FanOutError, match=r"pairs-right\.npy is missing"):
         gather(planned.directory, planned.slices(100))
     planned = plan(register(200), tmp_path / "run")
     next(planned.directory.glob("norm-*")).unlink()  # a plan of records, not staged: nothing to redo from
