@@ -620,8 +620,10 @@ def gather(
     with no_gc():
         scorer, pairs, learnt = _load(directory, keep=False)
         blocked = _read_blocked(directory, scorer)
-        # The gather uses every pair, several times: read whole, as the plan held them.
+        # The gather uses every pair, several times: read whole, as the plan held them, and the maps let
+        # go (their pages would count twice while the gather holds everything else).
         blocked.left, blocked.right = np.array(pairs["left"]), np.array(pairs["right"])
+        pairs = {"left": blocked.left, "right": blocked.right}
         blocked.timings.update(learnt)  # after normalise and block, as a single process times them
         # The plan ran in another process: the run's clock restarts here, less the plan's stages.
         blocked.started = time.perf_counter() - sum(blocked.timings.values())
