@@ -13,7 +13,8 @@ task ran in all (``task_seconds``: match_all stages, match_normalise parts, matc
 parts, match_gather) and their sums (``serial_s``: the steps that run in one process each;
 ``parallel_s``: the parts), the gather's own account of the run's stages (``stages``: as a single
 process times them, then its finishing and recording), pairs compared, each pool process's peak RSS
-(and the largest private memory seen of each process they fork: the gather's clustering), and a
+(and the largest private memory seen of each process they fork: the gather's clustering) and what it
+holds a second after the gather (``idle_rss_mib``: what a worker keeps until the next run), and a
 digest of every recorded pair (band, score) that must be the same for every worker count. Last, against
 the run with the fewest processes whatever the order of ``--workers``, Amdahl's bound: the best ratio
 N processes could reach with the one-process run's split, and how short its one-process
@@ -86,6 +87,17 @@ def peak_rss_mib(pid: int) -> float:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def rss_mib(pid: int) -> float:
+    """What a process holds now (VmRSS)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
@@ -229,6 +241,8 @@ def run(port: int, workers: int, work: Path, timeout: float, state: str | None =
                 raise SystemExit(f"match-all did not finish in {timeout:g} s; see {log_path}")
             time.sleep(0.5)
         wall = time.monotonic() - started
+        time.sleep(1.0)  # the gather task has returned: what each pool process holds, waiting for the next
+        idle = [rss_mib(pid) for pid in children(worker.pid)]
         planned = re.search(r"planned in ([\d.]+) s: (\d+) records, (\d+) pairs", text)
         parts = re.search(r"full match \S+: (\d+) parts \(compare\)", text)
         normalising = re.search(r"full match \S+: (\d+) parts \(normalise\)", text)
@@ -257,6 +271,7 @@ def run(port: int, workers: int, work: Path, timeout: float, state: str | None =
             "parallel_s": round(parallel, 1),
             "peak_rss_mib": sorted(round(v) for v in peaks.values()),
             "forked_private_mib": sorted(round(v) for v in forked.values()),
+            "idle_rss_mib": sorted(round(v) for v in idle),
             "recorded_pairs": recorded,
             "digest": pair_digest,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -157,12 +158,25 @@ def test_the_gather_job_records_with_the_collector_paused_and_hands_back_counts(
 ) -> None:
     """The gather's millions of objects (at 1M records) must not be walked by the cyclic collector
     between the gather, the recording and their freeing: no collection runs while the result is
-    alive, and the task gets counts back, not the result."""
+    alive, and the task gets counts back, not the result. The plan, the parts and the gather hand the
+    heap pages they freed back to the system (a pool process waits hours for the next run), once the
+    register or the result is freed, not while it is alive."""
     import gc
 
+    import enricher.jobs.matching as job_module
+    from enricher.heap import release_freed
     from enricher.matching import MatchResult
 
+    released: list[tuple[str, bool]] = []  # (job, a match result alive at that moment?)
+
+    def release() -> bool:
+        alive = any(isinstance(o, MatchResult) for o in gc.get_objects())
+        released.append((sys._getframe(1).f_code.co_name, alive))
+        return release_freed()
+
+    monkeypatch.setattr(job_module, "release_freed", release)
     plan = _planned(stack, monkeypatch)
+    assert released == [("plan_match_all", False)]
     for part, (lo, hi) in enumerate(plan.parts):  # compared here: the worker must not gather first
         _as_the_worker(
             stack,
@@ -192,6 +206,8 @@ def test_the_gather_job_records_with_the_collector_paused_and_hands_back_counts(
     assert gathered.stats["parts"] == len(plan.parts) and gathered.stats["failed_parts"] == {}
     assert stack.candidates(1)["2"]["band"] == "merge"
     assert walked == []
+    compared = [("match_chunk", False)] * len(plan.parts)
+    assert released == [("plan_match_all", False), *compared, ("match_gather", False)]
 
 
 def _model_version(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from enricher.errors import NotFoundError, StateError, SupersededError
+from enricher.heap import release_freed
 from enricher.jobs.context import JobContext
 from enricher.jobs.context import decisions as _decisions
 from enricher.jobs.snapshot import sync
@@ -124,6 +125,8 @@ def plan_match_all(ctx: JobContext, *, do_sync: bool = True) -> MatchPlan:
     records = ctx.state.snapshot.raw()
     with _decisions(ctx) as store:
         planned = fanout.plan(records, directory, decisions=store)
+    del records
+    release_freed()
     return _planned(ctx, run_id, planned)
 
 
@@ -149,6 +152,7 @@ def match_normalise(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -
 
     started = time.perf_counter()
     done = fanout.normalise_part(_run_dir(ctx, run_id), lo, hi, read=ctx.state.snapshot.raw_of)
+    release_freed()  # the part's records are written and freed
     seconds = round(time.perf_counter() - started, 3)
     return _normalising(ctx, run_id).arrive(
         part, {"records": done.records, "reused": done.reused, "seconds": seconds}
@@ -194,6 +198,7 @@ def plan_normalised_run(ctx: JobContext, run_id: str) -> MatchPlan:
         planned.records,
     )
     latch.clear()
+    release_freed()  # the register the plan held is freed: its heap pages back to the system
     return _planned(ctx, run_id, planned)
 
 
@@ -259,6 +264,7 @@ def match_chunk(ctx: JobContext, run_id: str, part: int, lo: int, hi: int) -> bo
     from enricher.matching import fanout
 
     compared = fanout.compare_part(_run_dir(ctx, run_id), lo, hi)
+    release_freed()  # the part's levels are written and freed (the run's plan stays for its next part)
     if ctx.state.redis is None:
         return True
     return FanOut(ctx.state.redis, ctx.state.keys, run_id).arrive(part, {"pairs": compared})
@@ -357,6 +363,7 @@ def match_gather(ctx: JobContext, run_id: str) -> Gathered:
         recorded = time.perf_counter()
         gathered = Gathered(len(result.candidates), result.stats)
         del result
+    release_freed()  # the match is freed: its heap pages back to the system, not held until the next run
     # The run's stages as a single process times them (the plan's in another process), then the
     # gather's own finishing and recording.
     log.info(
