@@ -555,6 +555,30 @@ def test_a_comparing_part_maps_the_pairs_and_reads_its_slice(tmp_path: Path) -> 
     assert content(result) == content(match(records))
 
 
+def test_a_process_lets_the_plan_go_when_no_part_came_for_a_while(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run's parts come one after another and runs hours apart: a worker process keeps the comparing
+    plan for the run's next part, not until the next run."""
+    import time
+
+    from enricher.matching import fanout
+
+    monkeypatch.setattr(fanout, "KEEP_PLAN", 0.2)
+    records = register(300)
+    planned = plan(records, tmp_path / "run")
+    first, second = planned.slices(planned.pairs // 2 + 1)
+    compare_part(planned.directory, *first)
+    assert fanout._LOADED  # kept for the run's next part
+    deadline = time.monotonic() + 10
+    while fanout._LOADED and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not fanout._LOADED  # no part came: let go
+    compare_part(planned.directory, *second)  # read again, as a first part would
+    result, _ = gather(planned.directory, [first, second])
+    assert content(result) == content(match(records))
+
+
 def test_slices_cover_every_pair_once() -> None:
     for pairs, size in ((0, 5), (1, 5), (10, 5), (11, 5), (1_000_001, 250_000)):
         slices = PairPlan(Path("x"), pairs, 0, 0.0).slices(size)
