@@ -14,7 +14,7 @@ parts, match_gather) and their sums (``serial_s``: the steps that run in one pro
 ``parallel_s``: the parts), the gather's own account of the run's stages (``stages``: as a single
 process times them, then its finishing and recording), pairs compared, each pool process's peak RSS
 (and the largest private memory seen of each process they fork: the gather's clustering) and what it
-holds a second after the gather (``idle_rss_mib``: what a worker keeps until the next run), and a
+holds a second after the gather (``idle_rss_mib``: what a worker keeps while it waits), and a
 digest of every recorded pair (band, score) that must be the same for every worker count. Last, against
 the run with the fewest processes whatever the order of ``--workers``, Amdahl's bound: the best ratio
 N processes could reach with the one-process run's split, and how short its one-process
@@ -83,25 +83,19 @@ def load_register(port: int, count: int, near_names: float) -> int:
     return snapshot.replace(models)
 
 
+def status_mib(pid: int, field: str) -> float:
+    """A memory line of /proc/PID/status in MiB (VmHWM: the peak; VmRSS: now); 0 for a process gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(f"{field}:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def peak_rss_mib(pid: int) -> float:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
-
-
-def rss_mib(pid: int) -> float:
-    """What a process holds now (VmRSS)."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return status_mib(pid, "VmHWM")
 
 
 def children(pid: int) -> list[int]:
@@ -242,7 +236,7 @@ def run(port: int, workers: int, work: Path, timeout: float, state: str | None =
             time.sleep(0.5)
         wall = time.monotonic() - started
         time.sleep(1.0)  # the gather task has returned: what each pool process holds, waiting for the next
-        idle = [rss_mib(pid) for pid in children(worker.pid)]
+        idle = [status_mib(pid, "VmRSS") for pid in children(worker.pid)]
         planned = re.search(r"planned in ([\d.]+) s: (\d+) records, (\d+) pairs", text)
         parts = re.search(r"full match \S+: (\d+) parts \(compare\)", text)
         normalising = re.search(r"full match \S+: (\d+) parts \(normalise\)", text)
