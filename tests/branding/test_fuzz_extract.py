@@ -43,6 +43,7 @@ BASE = extract(b"<title>Acme</title>", "https://acme.pl/")
 @example(html=json_ld_script(deep_json(3000)).encode(), url="https://acme.pl/")
 @example(html=b'<meta charset="zlib"><title>Acme</title>', url="https://acme.pl/")
 @example(html=b"<title>Smith &amp;amp;amp;amp; Sons</title>", url="https://acme.pl/")
+@example(html=b'<body><meta property="og:site_name" content="&lt;a"></body>', url="https://acme.pl/")
 def test_any_page_gives_a_result(html: bytes, url: str) -> None:
     check_extraction(html, url)
 

@@ -37,6 +37,9 @@ def organization(name: str, url: str) -> str:
         ("<b>Acme</b> Tools", "Acme Tools"),
         ("Two Peas &am", "Two Peas"),  # a value cut mid-entity by a length limit
         ("Two Peas &#03", "Two Peas"),
+        ("Acme Tools <a href", "Acme Tools"),  # a value cut mid-tag
+        ("&lt;a", None),  # markup encoded as text, and nothing else
+        ("Fish &lt; Chips", "Fish < Chips"),  # a "<" that opens no tag is the name's own
         ("AT&T", "AT&T"),  # an ampersand inside a word is the name's own
     ],
 )

@@ -146,6 +146,9 @@ _FILE_NAME = re.compile(r"\.(?:png|jpe?g|gif|svg|webp|ico|avif)$", re.IGNORECASE
 
 
 _TAG = re.compile(r"<[^<>]{0,200}>")
+# A tag with no closing ">" (a value cut short by a length limit, or markup encoded as text: "&lt;a"),
+# from its "<" to the end: "Acme <a href" -> "Acme".
+_OPEN_TAG = re.compile(r"<[a-z/!?][^>]*$", re.IGNORECASE)
 # A CMS that cuts a value to N characters may cut an entity in half: "Two Peas &amp;am" -> "Two Peas &am".
 _CUT_ENTITY = re.compile(r"\s+&(?:#x?[0-9a-f]{0,5}|[a-z]{1,7})?$", re.IGNORECASE)
 
@@ -155,7 +158,8 @@ def decode_entities(text: str) -> str:
 
     The parser decodes a page's entities once; a page that encoded again (``Smith &amp;amp; Sons``)
     or a JSON-LD plugin that encoded its strings (``Meathead&#039;s``) still leaves some, and a value
-    cut short may end in half an entity, which is dropped with the cut word's ``&``.
+    cut short may end in half an entity, which is dropped with the cut word's ``&``, or in half a tag,
+    which is dropped from its ``<``.
     """
     if "&" in text:
         for _ in range(5):
@@ -165,7 +169,7 @@ def decode_entities(text: str) -> str:
             text = decoded
         text = _CUT_ENTITY.sub("", text)
     if "<" in text:
-        text = _TAG.sub(" ", text)
+        text = _OPEN_TAG.sub("", _TAG.sub(" ", text))
     return text
 
 
