@@ -16,7 +16,6 @@ from enricher import heap
 # after freeing and after release_freed().
 _CHILD = textwrap.dedent(
     """
-    import sys
     from enricher.heap import release_freed
 
     def resident():
