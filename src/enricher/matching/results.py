@@ -7,9 +7,9 @@ fixed by DESIGN.md (``enricher dedupe``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 import orjson
 
@@ -56,42 +56,66 @@ class Evidence:
         }
 
 
-class Explained(list[Evidence]):
-    """A pair's evidence with its JSON written once, where the evidence is made.
+class Explained(Sequence[Evidence]):
+    """A pair's evidence kept as the JSON written once, where the evidence is made, and read back from
+    it on each use.
 
     A large full match explains its pairs while a forked process clusters them, and recording the
     candidates then writes each pair's JSON around this instead of walking its ~8 pieces of evidence
     again (1M records: the record step's JSON, ~4 s of ~13 s on a slow 2-core machine, moves beside
-    the clustering). Equal to, and read as, a plain list; a changed copy is a plain list again (see
-    ``contacts``), so the JSON never outlives the evidence it was written from. Treat it as a value."""
+    the clustering). Only the JSON is kept: the Evidence objects beside it took ~1.3 KB a pair more
+    (1M generated records: ~360k listed pairs, ~465 MB of the gather's peak), and what reads a pair's
+    evidence after the match (a report, the contacts' rewording) reads few pairs. A value: equal to a
+    list of the same evidence, never changed; a changed copy is a plain list (see ``contacts``)."""
 
     __slots__ = ("json",)
 
     def __init__(self, evidence: Iterable[Evidence] = ()) -> None:
-        super().__init__(evidence)
         # Copied to its own size: orjson's bytes keep the buffer they were written in (~4 KB).
-        self.json = memoryview(orjson.dumps(self)).tobytes()
+        self.json = memoryview(orjson.dumps(list(evidence))).tobytes()
+
+    def _read(self) -> list[Evidence]:
+        return [Evidence(**e) for e in orjson.loads(self.json)]
+
+    def __len__(self) -> int:
+        return len(self._read())
+
+    @overload
+    def __getitem__(self, k: int) -> Evidence: ...
+
+    @overload
+    def __getitem__(self, k: slice) -> list[Evidence]: ...
+
+    def __getitem__(self, k: int | slice) -> Evidence | list[Evidence]:
+        return self._read()[k]
+
+    def __iter__(self) -> Iterator[Evidence]:
+        return iter(self._read())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Explained):
+            return self.json == other.json
+        if isinstance(other, list):
+            return self._read() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # equal to lists, which have none
+
+    def __repr__(self) -> str:
+        return repr(self._read())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return _written, (list(self), self.json)
-
-    def _unchanged(self, *_: object) -> NoReturn:
-        raise TypeError("a pair's explained evidence is a value: make a new list to change it")
-
-    # Changed in place, its JSON would tell what it no longer holds.
-    append = extend = insert = remove = pop = clear = sort = reverse = _unchanged  # type: ignore[assignment]
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = _unchanged
+        return _written, (self.json,)
 
 
-def _written(evidence: list[Evidence], json: bytes) -> Explained:
-    """An Explained as pickled: its evidence and the JSON written of it."""
+def _written(json: bytes) -> Explained:
+    """An Explained as pickled: the JSON written of its evidence."""
     made = Explained.__new__(Explained)
-    list.extend(made, evidence)
     made.json = json
     return made
 
 
-def _as_written(evidence: list[Evidence]) -> Any:
+def _as_written(evidence: Sequence[Evidence]) -> Any:
     """Evidence as orjson writes it: its JSON as is when it was written already."""
     return orjson.Fragment(evidence.json) if isinstance(evidence, Explained) else evidence
 
@@ -104,7 +128,7 @@ class Candidate:
     b: RecordId
     score: float
     band: Band
-    evidence: list[Evidence] = field(default_factory=list)
+    evidence: Sequence[Evidence] = field(default_factory=list)
     note: str = ""
     """Why the pair is in its band where the evidence alone does not say: what makes it safe to merge,
     or what keeps strong evidence in review (clusters that would not join)."""
