@@ -280,8 +280,6 @@ class ScoredPair(NamedTuple):
     i: int
     j: int
     score: float
-    levels: list[int]
-    weights: list[float]
     reason: int
     """A :func:`~.bands.merge_reasons` code, or :data:`LEARNED`; 0: not safe to merge in bulk."""
     why: str
@@ -511,7 +509,10 @@ def finish(
     labelled = ~np.isnan(known)
     listed = np.flatnonzero((score >= review_threshold) | (reasons > 0) | labelled)
     listed = listed[np.argsort(-score[listed], kind="stable")]
-    weights = scorer.weights(levels[listed], left[listed]).tolist()
+    listed_levels = levels[listed]
+    # The listed pairs' levels and weights stay arrays: as Python lists kept with each pair until the
+    # match ends they took ~600 bytes a pair (1M generated records: ~360k pairs, ~200 MB of the peak).
+    weights = scorer.weights(listed_levels, left[listed])
     pairs = []
     reason_texts: dict[tuple[int, int], str] = {}  # one per reason and evidence pattern, not per pair
     # The listed rows' columns as Python lists at once: item by item, numpy scalars cost ~1 µs each.
@@ -519,15 +520,14 @@ def finish(
         left[listed].tolist(),
         right[listed].tolist(),
         reasons[listed].tolist(),
-        levels[listed].tolist(),
+        listed_levels.tolist(),
         score[listed].tolist(),
-        weights,
         refuted[listed].tolist(),
         labelled[listed].tolist(),
         codes[listed].tolist(),
         strict=True,
     )
-    for i, j, code, pair_levels, pair_score, w, pair_refuted, pair_labelled, pattern in columns:
+    for i, j, code, pair_levels, pair_score, pair_refuted, pair_labelled, pattern in columns:
         why = ""
         if 0 < code < LEARNED:
             why = reason_texts.get((code, pattern), "")
@@ -536,19 +536,30 @@ def finish(
         if code == LEARNED or pair_refuted:
             why = calibration.kinds[pattern].sentence()
         label = taught.get(pair_key(nodes[i].id, nodes[j].id)) if i != j and pair_labelled else None
-        pairs.append(ScoredPair(i, j, pair_score, pair_levels, w, code, why, label))
+        pairs.append(ScoredPair(i, j, pair_score, code, why, label))
+    del columns  # the listed rows as lists: freed before the evidence is made
 
     def clustered() -> tuple[list[Cluster], dict[tuple[int, int], str]]:
         refusals: dict[tuple[int, int], str] = {}
         return _clusters(prepared, profiles, pairs, scorer, answers, refusals), refusals
 
-    def explained() -> list[list[Evidence] | None]:
-        return [
-            None
-            if pair.label is False
-            else Explained(scorer.evidence(pair.levels, pair.weights, nodes[pair.i], nodes[pair.j]))
-            for pair in pairs
-        ]
+    def explained() -> list[Explained | None]:
+        out: list[Explained | None] = []
+        step = 65_536  # the rows as Python lists a slice at a time (numpy scalars cost ~1 µs each)
+        for lo in range(0, len(pairs), step):
+            rows = zip(
+                pairs[lo : lo + step],
+                listed_levels[lo : lo + step].tolist(),
+                weights[lo : lo + step].tolist(),
+                strict=True,
+            )
+            out.extend(
+                None
+                if pair.label is False
+                else Explained(scorer.evidence(pair_levels, pair_weights, nodes[pair.i], nodes[pair.j]))
+                for pair, pair_levels, pair_weights in rows
+            )
+        return out
 
     # Clustering and the listed pairs' evidence need nothing of each other: on a large register the
     # clusters are built in a forked process beside the evidence and its JSON (1M records on a slow
@@ -769,7 +780,7 @@ def _expand(
     prepared: Sequence[Prepared],
     profiles: Profiles,
     pairs: Sequence[ScoredPair],
-    evidences: Sequence[list[Evidence] | None],
+    evidences: Sequence[Sequence[Evidence] | None],
     cluster_of: Mapping[RecordId, int],
     decisions: DecisionMemory | None,
     apart: set[RecordId],
