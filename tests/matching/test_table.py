@@ -172,6 +172,15 @@ def test_a_detached_table_compares_as_the_whole_one_without_its_records() -> Non
         detached.attach(prepared[:3])  # type: ignore[arg-type]
     detached.attach(prepared)  # type: ignore[arg-type]
     assert detached.records is prepared
+    # Attached, its text columns hold the records' own strings, not the copies it was read with.
+    names = detached.text_array("core")
+    assert all(names[k] is (p.core or "") for k, p in enumerate(prepared) if p.core)
+    assert np.array_equal(compare_all(detached, left, right), compare_all(Table(prepared), left, right))  # type: ignore[arg-type]
+    # The table it was detached from keeps its own columns.
+    whole = Table(prepared)  # type: ignore[arg-type]
+    built = whole.text_array("core")
+    whole.detached(TEXT_COLUMNS).attach(prepared)  # type: ignore[arg-type]
+    assert whole.text_array("core") is built
 
 
 def test_filled_counts_each_records_known_fields_as_the_survivor_rule_does() -> None:
