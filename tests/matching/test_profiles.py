@@ -66,3 +66,30 @@ def test_records_whose_digests_agree_but_values_differ_are_grouped_by_their_valu
         assert profiles.members == [[0, 3], [1], [2]]
     with pytest.raises(ValueError, match="3 identities for 4 records"):
         build_profiles(records, identities=clash[:3])
+
+
+def test_members_are_read_a_profile_at_a_time_from_two_arrays() -> None:
+    import tracemalloc
+
+    import pytest
+
+    from enricher.matching.profiles import Members
+
+    members = Members(np.array([0, 1, 0, 1, 2, 0], dtype=np.int64), 3)
+    assert members == [[0, 2, 5], [1, 3], [4]] and list(members) == [[0, 2, 5], [1, 3], [4]]
+    assert members[0] == [0, 2, 5] and members[-1] == [4] and members[1:] == [[1, 3], [4]]
+    assert members.first.tolist() == [0, 1, 4] and members.sizes.tolist() == [3, 2, 1]
+    assert len(members) == 3 and members != [[0], [1], [2]] and members != "not members"
+    for outside in (3, -4):
+        with pytest.raises(IndexError, match="of 3"):
+            members[outside]
+    assert Members(np.zeros(0, dtype=np.int64), 0) == []
+    # 100k profiles of one record each hold ~16 bytes a record (a list each took ~110).
+    tracemalloc.start()
+    try:
+        many = Members(np.arange(100_000, dtype=np.int64), 100_000)
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert len(many) == 100_000 and many[99_999] == [99_999]
+    assert held < 100_000 * 20

@@ -372,7 +372,7 @@ def block_prepared(
         identities = columns.identities() if columns is not None else None  # before take() empties them
         profiles = build_profiles(prepared, keep_apart=apart, identities=identities)
         # The workers' static keys and columns, of the records that stand for their profile.
-        first = np.asarray([m[0] for m in profiles.members], dtype=np.int64)
+        first = profiles.members.first
         table = Table(profiles.representatives, columns=columns.take(first) if columns is not None else None)
         stands = np.zeros(len(prepared), dtype=bool)
         stands[first] = True
@@ -404,7 +404,15 @@ def block_prepared(
     # A profile that stands for several records also pairs with itself: its records are identical.
     alone = np.flatnonzero((profiles.sizes > 1) & has_keys(table)).astype(np.int64)
     # Answered pairs are always compared: the model learns from them, and blocking may have missed them.
-    node_of = {prepared[m[0]].id: k for k, m in enumerate(profiles.members) if len(m) == 1} if answers else {}
+    node_of = (
+        {
+            prepared[f].id: k
+            for k, (f, n) in enumerate(zip(first.tolist(), profiles.sizes.tolist(), strict=True))
+            if n == 1
+        }
+        if answers
+        else {}
+    )
     answered = {
         (min(node_of[a], node_of[b]), max(node_of[a], node_of[b])): float(m)
         for a, b, m in answers

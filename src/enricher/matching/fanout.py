@@ -80,10 +80,11 @@ __all__ = [
     "stage_ids",
 ]
 
-FORMAT = 5
+FORMAT = 6
 """Version of the plan files' contents (2: tables keep column sizes, not value dicts; 3: tables code
 values as digests; 4: the table in a file of its own, the model's file with the fit's seconds; 5: the
-pairs as two ``.npy`` files a comparing part maps, not one ``.npz`` every part read whole). A run
+pairs as two ``.npy`` files a comparing part maps, not one ``.npz`` every part read whole; 6: the
+profiles' members as two arrays, not a list per profile). A run
 planned by another version (a deploy between the plan and its parts) is a clear error, not an
 AttributeError half-way through a part."""
 
@@ -600,7 +601,7 @@ def _read_blocked(directory: Path, scorer: Scorer) -> Blocked:
             directory, f"{len(prepared)} normalised records, the plan has {len(blocked.profiles.of_record)}"
         )
     blocked.prepared = prepared
-    blocked.profiles.representatives = [prepared[m[0]] for m in blocked.profiles.members]
+    blocked.profiles.representatives = [prepared[p] for p in blocked.profiles.members.first.tolist()]
     scorer.table.attach(blocked.profiles.representatives)
     return blocked  # type: ignore[no-any-return]
 
