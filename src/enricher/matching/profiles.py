@@ -32,7 +32,7 @@ IntArray = npt.NDArray[np.int64]
 
 class Members(Sequence[list[int]]):
     """Record positions per profile, in input order, as two arrays: the positions grouped by profile
-    and where each profile's start. A list per profile took ~110 bytes a profile (1M generated records:
+    and where each profile starts. A list per profile took ~110 bytes a profile (1M generated records:
     ~0.9M profiles, ~100 MB in the plan and in the gather, and as long to unpickle); these take 16
     bytes a record. Read a profile at a time (a short list); :attr:`first` for every profile at once."""
 
