@@ -101,8 +101,8 @@ class Profiles:
 
     @property
     def sizes(self) -> IntArray:
-        """Records per profile (a count of ``of_record``: 1M records, ~0.1 s of len() per list -> 5 ms)."""
-        return np.bincount(self.of_record, minlength=len(self.members)).astype(np.int64, copy=False)
+        """Records per profile (the members' own count)."""
+        return self.members.sizes
 
 
 def build_profiles(
